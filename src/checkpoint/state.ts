@@ -1,0 +1,54 @@
+/**
+ * What the checkpoint holds. The position only ever covers activities every sink has
+ * durably accepted (the pipeline's low watermark); `seen` lets the next run skip what it
+ * re-reads inside the lookback window, so a restart re-sends at most what was in flight.
+ */
+export const CHECKPOINT_FORMAT = 'claude-audit-forwarder/checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** One poll cycle's evidence of completeness (what the Compliance API docs recommend keeping). */
+export interface CycleRecord {
+  readonly cycle: number;
+  readonly started_at: string;
+  readonly finished_at: string;
+  /** The created_at window this cycle read: [from, to). */
+  readonly from: string;
+  readonly to: string;
+  /** Cursors of the first and last page of the cycle. */
+  readonly start_cursor: string | null;
+  readonly end_cursor: string | null;
+  readonly pages: number;
+  readonly fetched: number;
+  readonly delivered: number;
+  readonly filtered: number;
+  readonly duplicates_suppressed: number;
+  readonly late_caught: number;
+  /** created_at of the oldest and newest activity delivered in this cycle. */
+  readonly first_created_at: string | null;
+  readonly last_created_at: string | null;
+  readonly last_request_id: string | null;
+  /** Running SHA-256 over every activity delivered since the checkpoint began (id + content). */
+  readonly sha256: string;
+}
+
+export interface CheckpointState {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: number;
+  readonly source: { readonly base_url: string };
+  readonly created_at: string;
+  readonly updated_at: string;
+  /** Newest created_at among committed activities; null before the first commit. */
+  readonly watermark: string | null;
+  /** Where the first run started (resolved start_at). */
+  readonly start: string;
+  /** Committed activity ids inside the lookback window: [id, created_at epoch ms]. */
+  readonly seen: ReadonlyArray<readonly [string, number]>;
+  /** Request ids of our own recent API calls (self_events: drop). */
+  readonly own_request_ids: readonly string[];
+  readonly totals: { readonly delivered: number; readonly dead_lettered: number; readonly cycles: number };
+  /** Running SHA-256 chain value (hex). */
+  readonly sha256: string;
+  readonly history: readonly CycleRecord[];
+}
+
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

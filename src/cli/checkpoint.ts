@@ -1,0 +1,104 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { loadConfig } from '../config/load';
+import { FileCheckpointStore } from '../checkpoint/file-store';
+import type { CheckpointState, CycleRecord } from '../checkpoint/state';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, reportError } from './exit';
+import { DEFAULT_CONFIG_PATH } from './paths';
+
+/** `checkpoint show|reset`: the completeness evidence, and a deliberate start-over. */
+export function checkpointCommand(): Command {
+  const cmd = new Command('checkpoint').description('show or reset the checkpoint');
+  cmd
+    .command('show')
+    .description('print the position, totals and the latest completeness records')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--json', 'print the whole checkpoint summary as JSON')
+    .option('-n, --last <n>', 'how many poll-cycle records to show', '10')
+    .action(async (opts: { config: string; json?: boolean; last: string }) => {
+      try {
+        const { config } = loadConfig(opts.config);
+        const store = new FileCheckpointStore(resolve(config.checkpoint.path), config.source.base_url);
+        const state = await store.load();
+        if (!state) {
+          process.stdout.write(`no checkpoint at ${store.location} yet (the first run starts at source.start_at = ${config.source.start_at})\n`);
+          process.exitCode = EXIT_OK;
+          return;
+        }
+        const last = Math.max(1, Number(opts.last) || 10);
+        process.stdout.write(opts.json ? JSON.stringify(summary(state, store.location, last), null, 2) + '\n' : renderTable(state, store.location, last));
+        process.exitCode = EXIT_OK;
+      } catch (err) {
+        process.exitCode = reportError(err);
+      }
+    });
+  cmd
+    .command('reset')
+    .description('delete the checkpoint: the next run starts again at source.start_at')
+    .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
+    .option('--yes', 'really delete it')
+    .action(async (opts: { config: string; yes?: boolean }) => {
+      try {
+        const { config } = loadConfig(opts.config);
+        const path = resolve(config.checkpoint.path);
+        if (!opts.yes) {
+          process.stderr.write(`this deletes ${path}; the next run re-reads from source.start_at (${config.source.start_at}) and may deliver activities again. Repeat with --yes to do it.\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        // A raw delete: a corrupt or foreign checkpoint must be resettable too.
+        const removed = await new FileCheckpointStore(path, config.source.base_url).reset();
+        process.stdout.write(removed ? `deleted ${path}\n` : `no checkpoint at ${path}\n`);
+        process.exitCode = EXIT_OK;
+      } catch (err) {
+        process.exitCode = reportError(err) || EXIT_FAILURE;
+      }
+    });
+  return cmd;
+}
+
+function summary(state: CheckpointState, path: string, last: number) {
+  return {
+    path,
+    source: state.source,
+    created_at: state.created_at,
+    updated_at: state.updated_at,
+    start: state.start,
+    watermark: state.watermark,
+    totals: state.totals,
+    sha256: state.sha256,
+    seen_ids_in_lookback: state.seen.length,
+    history: state.history.slice(-last),
+  };
+}
+
+function renderTable(state: CheckpointState, path: string, last: number): string {
+  const lines = [
+    `checkpoint   ${path}`,
+    `source       ${state.source.base_url}`,
+    `started at   ${state.start}   (checkpoint created ${state.created_at}, updated ${state.updated_at})`,
+    `watermark    ${state.watermark ?? '(nothing committed yet)'}`,
+    `totals       ${state.totals.delivered} delivered, ${state.totals.dead_lettered} dead-lettered, ${state.totals.cycles} poll cycles`,
+    `sha256       ${state.sha256}`,
+    '',
+  ];
+  const rows = state.history.slice(-last);
+  if (rows.length === 0) return lines.concat('(no completed poll cycles yet)', '').join('\n');
+  const header = ['cycle', 'finished', 'window from', 'window to', 'pages', 'fetched', 'delivered', 'dupes', 'late', 'last request-id', 'sha256'];
+  const cells = rows.map((r: CycleRecord) => [
+    String(r.cycle),
+    r.finished_at,
+    r.from,
+    r.to,
+    String(r.pages),
+    String(r.fetched),
+    String(r.delivered),
+    String(r.duplicates_suppressed),
+    String(r.late_caught),
+    r.last_request_id ?? '-',
+    r.sha256.slice(0, 16),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  return lines.concat(fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt), '').join('\n');
+}

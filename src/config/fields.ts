@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../util/units';
+
+/**
+ * Building blocks shared by every part of the config schema, so that a duration, a size or
+ * a batch means the same thing in every section.
+ */
+
+/** A duration string ("30s", "10m", "24h"), parsed to milliseconds. */
+export const durationString = z
+    .string({ error: 'expected a duration string such as "30s", "10m" or "24h"' })
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it as a number and a unit (ms, s, m, h, d), e.g. "30s"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+/** A duration with a default (given as the user would write it). */
+export function duration(defaultValue: string) {
+  return durationString.prefault(defaultValue);
+}
+
+/** A size string ("1MB", "512KiB", "2048"), parsed to bytes. */
+export const sizeString = z
+    .union([z.string(), z.number().int().nonnegative()], { error: 'expected a size such as "1MB" or "512KiB"' })
+    .transform((value, ctx) => {
+      const bytes = typeof value === 'number' ? value : parseSize(value);
+      if (bytes === undefined) {
+        ctx.addIssue({ code: 'custom', message: `"${String(value)}" is not a size; write e.g. "1MB", "512KiB" or a number of bytes` });
+        return z.NEVER;
+      }
+      return bytes;
+    });
+
+/** A size with a default (given as the user would write it). */
+export function size(defaultValue: string) {
+  return sizeString.prefault(defaultValue);
+}
+
+export const outputFormat = z.enum(['ocsf', 'ecs', 'raw'], {
+  error: 'expected one of ocsf, ecs, raw',
+});
+export type OutputFormat = z.infer<typeof outputFormat>;
+
+/** Batching knobs every sink accepts, with per-sink defaults. */
+export function batchSchema(defaults: { max_events: number; max_bytes: string; timeout: string; concurrency?: number }) {
+  return z
+    .strictObject({
+      max_events: z.number().int().min(1).max(100_000).default(defaults.max_events),
+      max_bytes: size(defaults.max_bytes),
+      timeout: duration(defaults.timeout),
+      concurrency: z.number().int().min(1).max(64).default(defaults.concurrency ?? 1),
+    })
+    .prefault({});
+}
+
+/** Converts a parsed batch section to the limits the pipeline uses. */
+export function batchLimits(b: { max_events: number; max_bytes: number; timeout: number; concurrency: number }) {
+  return { maxEvents: b.max_events, maxBytes: b.max_bytes, timeoutMs: b.timeout, concurrency: b.concurrency };
+}
+
+/**
+ * Fields that hold secrets. Each may instead be given as `<name>_file` (a path, read at
+ * start-up: Kubernetes secrets mount as files). The loader resolves the file and registers
+ * the value for redaction, so the schema only ever sees the plain field.
+ */
+export const SECRET_FIELDS = ['api_key', 'token', 'password', 'key_password'] as const;

@@ -1,0 +1,191 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import YAML from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type ForwarderConfig } from './schema';
+import { SECRET_FIELDS } from './fields';
+import { ConfigError, errorMessage } from '../util/errors';
+import { registerSecret } from '../observability/redact';
+import { SINK_FACTORIES } from '../sinks/registry';
+
+/**
+ * Config loading, in the order a reader would expect: YAML → ${ENV} interpolation →
+ * `*_file` secrets → schema validation. Every failure is a ConfigError naming the field and
+ * the fix; the CLI turns it into one line and exit code 2.
+ */
+
+type Path = readonly (string | number)[];
+
+export function formatPath(path: Path): string {
+  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+}
+
+const ENV_REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces ${VAR} and ${VAR:-default} in one string; `$$` is a literal `$`. */
+export function interpolate(text: string, env: NodeJS.ProcessEnv, path: Path): string {
+  return text.replace(ENV_REF, (match, name: string | undefined, fallback: string | undefined) => {
+    if (match === '$$') return '$';
+    const value = env[name as string];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(
+      `environment variable ${name} is not set; export it, or write \${${name}:-default} to give a default`,
+      formatPath(path),
+    );
+  });
+}
+
+function walk(value: unknown, path: Path, visit: (v: unknown, path: Path) => unknown): unknown {
+  const v = visit(value, path);
+  if (Array.isArray(v)) return v.map((item, i) => walk(item, [...path, i], visit));
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, child] of Object.entries(v)) out[k] = walk(child, [...path, k], visit);
+    return out;
+  }
+  return v;
+}
+
+/** Resolves `<secret>_file` keys into `<secret>` and registers every secret for redaction. */
+function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
+  return walk(value, path, (v, p) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const obj = { ...(v as Record<string, unknown>) };
+    for (const field of SECRET_FIELDS) {
+      const fileKey = `${field}_file`;
+      if (obj[fileKey] === undefined) continue;
+      const where = formatPath([...p, fileKey]);
+      if (obj[field] !== undefined) {
+        throw new ConfigError(`give either ${field} or ${fileKey}, not both`, where);
+      }
+      if (typeof obj[fileKey] !== 'string') throw new ConfigError('expected a file path', where);
+      const file = resolve(baseDir, obj[fileKey] as string);
+      let secret: string;
+      try {
+        secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      } catch (err) {
+        throw new ConfigError(`cannot read secret file ${file} (${errorMessage(err).replace(/^[A-Z]+: /, '')}); check the path and that this user may read it`, where);
+      }
+      if (secret.trim() === '') throw new ConfigError(`secret file ${file} is empty`, where);
+      obj[field] = secret;
+      delete obj[fileKey];
+    }
+    for (const field of SECRET_FIELDS) if (typeof obj[field] === 'string') registerSecret(obj[field] as string);
+    return obj;
+  });
+}
+
+/** Edit distance counting a swap of two neighbours as one edit (the commonest typo). */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+function knownKeys(schema: z.ZodType, path: Path, root: unknown): string[] {
+  // Walks the schema along `path` to list the keys that object accepts (for "did you mean").
+  let node: unknown = schema;
+  let data: unknown = root;
+  for (const p of path) {
+    data = data !== null && typeof data === 'object' ? (data as Record<string | number, unknown>)[p] : undefined;
+    node = unwrap(node, data);
+    const def = (node as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown } }).def;
+    if (def?.type === 'object' && def.shape) node = def.shape[String(p)];
+    else if (def?.type === 'record') node = def.valueType;
+    else return [];
+  }
+  node = unwrap(node, data);
+  const def = (node as { def?: { type?: string; shape?: Record<string, unknown> } }).def;
+  return def?.type === 'object' && def.shape ? Object.keys(def.shape) : [];
+}
+
+function unwrap(node: unknown, data: unknown): unknown {
+  for (let i = 0; i < 10; i++) {
+    const def = (node as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; discriminator?: string } }).def;
+    if (!def) return node;
+    if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') node = def.innerType;
+    else if (def.type === 'pipe') node = def.in;
+    else if (def.type === 'union' && def.options && data && typeof data === 'object') {
+      const t = (data as Record<string, unknown>).type;
+      const match = def.options.find((o) => {
+        const shape = (o as { def?: { shape?: Record<string, { def?: { values?: unknown[] } }> } }).def?.shape;
+        return shape?.type?.def?.values?.includes(t);
+      });
+      if (!match) return node;
+      node = match;
+    } else return node;
+  }
+  return node;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError {
+  const where = formatPath(issue.path as Path);
+  if (issue.code === 'unrecognized_keys') {
+    const known = knownKeys(configSchema, issue.path as Path, raw);
+    const parts = issue.keys.map((k) => {
+      const best = known
+        .map((c) => ({ c, d: editDistance(k, c) }))
+        .sort((a, b) => a.d - b.d)[0];
+      return best && best.d <= 3 ? `"${k}" (did you mean "${best.c}"?)` : `"${k}"`;
+    });
+    const list = known.length ? `; allowed here: ${known.join(', ')}` : '';
+    return new ConfigError(`unknown key ${parts.join(', ')}${list}`, where || undefined);
+  }
+  if (issue.code === 'invalid_union' && issue.path[0] === 'sinks' && issue.path.length <= 3) {
+    const types = SINK_FACTORIES.map((f) => f.type).join(', ');
+    const field = issue.path.length === 3 ? where : `${where}.type`;
+    return new ConfigError(`unknown or missing sink type; set type to one of: ${types}`, field);
+  }
+  if (issue.path.length === 1 && issue.path[0] === 'sinks' && issue.code === 'invalid_type') {
+    return new ConfigError('required: configure at least one sink, e.g. `sinks: { archive: { type: file, path: ./data/events.jsonl } }`', 'sinks');
+  }
+  if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
+    return new ConfigError(`required field is missing (expected ${issue.expected})`, where);
+  }
+  return new ConfigError(issue.message, where || undefined);
+}
+
+export interface LoadedConfig {
+  readonly config: ForwarderConfig;
+  readonly path: string;
+}
+
+/** Parses and validates a config document (already read). */
+export function parseConfig(text: string, options: { env?: NodeJS.ProcessEnv; baseDir?: string; file?: string } = {}): ForwarderConfig {
+  const env = options.env ?? process.env;
+  const baseDir = options.baseDir ?? process.cwd();
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0];
+    throw new ConfigError(`${options.file ?? 'config'}${line ? `:${line.line}:${line.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
+  }
+  const raw: unknown = doc.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ConfigError('the config file must be a YAML mapping with at least `source` and `sinks`');
+  }
+  const interpolated = walk(raw, [], (v, p) => (typeof v === 'string' ? interpolate(v, env, p) : v));
+  const withSecrets = resolveSecrets(interpolated, [], baseDir);
+  const result = configSchema.safeParse(withSecrets);
+  if (!result.success) throw describeIssue(result.error.issues[0], withSecrets);
+  return result.data;
+}
+
+export function loadConfig(file: string, options: { env?: NodeJS.ProcessEnv } = {}): LoadedConfig {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path} (${errorMessage(err)}); pass the right path with -c`);
+  }
+  return { config: parseConfig(text, { env: options.env, file: path }), path };
+}

@@ -1,0 +1,303 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import type { ForwarderConfig } from './config/schema';
+import { sinkFactory } from './sinks/registry';
+import type { Sink, SinkContext } from './sinks/sink';
+import { Pipeline } from './pipeline/pipeline';
+import { DeadLetterFile } from './pipeline/dead-letter';
+import type { PipelineRecord } from './pipeline/record';
+import { CheckpointError, FileCheckpointStore } from './checkpoint/file-store';
+import { Checkpointer } from './checkpoint/checkpointer';
+import { createApiClient } from './source/from-config';
+import { RateGovernor } from './source/rate-limit';
+import { makeClientFilter } from './source/filters';
+import { Poller, type CycleSummary } from './source/poller';
+import { resolveStartAt } from './source/start-position';
+import { ApiError } from './source/api-errors';
+import type { Activity } from './source/activity';
+import type { Logger } from './observability/logger';
+import type { ForwarderObserver } from './observability/observer';
+import { AbortedError, ConfigError, errorMessage } from './util/errors';
+import { sleep } from './util/retry';
+import { VERSION } from './version';
+import { ACTIVITY_TYPES } from './catalogue';
+
+export interface RunOptions {
+  /** Catch up once, deliver, checkpoint, and return. */
+  readonly once?: boolean;
+  readonly logger: Logger;
+  /** Aborting this is a graceful shutdown (SIGTERM). */
+  readonly signal: AbortSignal;
+  readonly baseDir?: string;
+  /** Metrics, readiness, traces, progress: told what happens, never in the way. */
+  readonly observer?: ForwarderObserver;
+}
+
+/** How a run ended, for the CLI's exit code. */
+export type RunOutcome = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+/** Builds every configured sink through the registry. */
+export function createSinks(config: ForwarderConfig, ctx: SinkContext): Sink[] {
+  return Object.entries(config.sinks).map(([name, sinkConfig]) => {
+    const factory = sinkFactory(sinkConfig.type);
+    if (!factory) throw new ConfigError(`unknown sink type "${sinkConfig.type}"`, `sinks.${name}.type`);
+    return factory.create(name, sinkConfig, ctx);
+  });
+}
+
+/**
+ * The composition root: source → pipeline → sinks, with the checkpoint fed only by the
+ * pipeline's commits. One cycle at a time; the next cycle starts after the last one's
+ * records are committed (that ordering is what the no-loss argument in Poller relies on).
+ */
+export class Forwarder {
+  readonly pipeline: Pipeline;
+  readonly checkpointer: Checkpointer;
+  readonly governor: RateGovernor;
+  readonly poller: Poller;
+  private readonly filteredActivities = new WeakSet<Activity>();
+  private lastCycle?: CycleSummary;
+  private apiError?: string;
+  /** The API has accepted our key at least once in this process. */
+  private keyAccepted = false;
+
+  private constructor(
+    readonly config: ForwarderConfig,
+    private readonly opts: RunOptions,
+    sinks: Sink[],
+    checkpointer: Checkpointer,
+  ) {
+    const { logger } = opts;
+    const baseDir = opts.baseDir ?? process.cwd();
+    const src = config.source;
+    this.checkpointer = checkpointer;
+    this.governor = new RateGovernor(src.max_requests_per_minute, src.backfill_concurrency);
+    const client = createApiClient(src, {
+      governor: this.governor,
+      logger,
+      baseDir,
+      onResponse: (status, requestId) => {
+        if (requestId) this.checkpointer.rememberOwnRequestId(requestId);
+        if (status >= 200 && status < 300) this.keyAccepted = true;
+        opts.observer?.apiResponse?.(status, requestId);
+      },
+      onRetry: (_reason, delayMs, kind) => opts.observer?.apiRetry?.(kind, delayMs),
+    });
+    const filter = makeClientFilter({
+      apiKeyIds: src.api_key_ids,
+      dropSelfEvents: src.self_events === 'drop',
+      isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
+    });
+    this.pipeline = new Pipeline({
+      sinks,
+      maxBufferedEvents: config.pipeline.max_buffered_events,
+      deadLetter: new DeadLetterFile(resolve(baseDir, config.dead_letter.path)),
+      logger,
+      onCommit: (records) => this.onCommit(records),
+      observer: {
+        ...opts.observer?.sinks,
+        onDeadLettered: (sink, reason, count) => {
+          this.checkpointer.addDeadLettered(count);
+          opts.observer?.sinks?.onDeadLettered?.(sink, reason, count);
+        },
+      },
+    });
+    checkpointer.onPersisted = (n) => {
+      this.pipeline.persisted(n);
+      if (n > 0) opts.observer?.checkpointAdvanced?.();
+    };
+    this.poller = new Poller(
+      {
+        client,
+        pageSize: src.page_size,
+        lookbackMs: src.lookback,
+        filter,
+        committedIds: () => this.checkpointer.committedIds(),
+        watermark: () => this.checkpointer.watermark,
+        start: checkpointer.current.start,
+        emit: async (items) => {
+          for (const it of items) if (!it.deliver) this.filteredActivities.add(it.activity);
+          await this.pipeline.push(items, opts.signal);
+        },
+        logger: logger.child({ component: 'poller' }),
+        observer: opts.observer?.poll,
+        // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
+        backfill: { concurrency: src.backfill_concurrency, sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)) },
+      },
+      ACTIVITY_TYPES.map((t) => t.type),
+    );
+  }
+
+  /** Loads the checkpoint (refusing a corrupt or foreign one) and builds everything. */
+  static async create(config: ForwarderConfig, opts: RunOptions): Promise<Forwarder> {
+    const baseDir = opts.baseDir ?? process.cwd();
+    const ctx: SinkContext = { logger: opts.logger, hostname: hostname(), version: VERSION, baseDir };
+    const sinks = createSinks(config, ctx);
+    const store = new FileCheckpointStore(resolve(baseDir, config.checkpoint.path), config.source.base_url);
+    const loaded = await store.load();
+    const state = loaded ?? Checkpointer.fresh(config.source.base_url, resolveStartAt(config.source.start_at));
+    if (!loaded) opts.logger.info('no checkpoint yet: first run', { start: state.start, path: store.location });
+    else opts.logger.info('resuming from checkpoint', { watermark: state.watermark, path: store.location, delivered_total: state.totals.delivered });
+    await store.checkWritable();
+    const checkpointer = new Checkpointer(store, state, config.source.lookback, config.checkpoint.history, opts.logger.child({ component: 'checkpoint' }));
+    const forwarder = new Forwarder(config, opts, sinks, checkpointer);
+    if (loaded) await forwarder.refuseForeignCheckpoint(store.location);
+    return forwarder;
+  }
+
+  /** A checkpoint written for another organization behind the same URL: refuse it (see Poller.foreignPosition). */
+  private async refuseForeignCheckpoint(path: string): Promise<void> {
+    let unknown: string | undefined;
+    try {
+      unknown = await this.poller.foreignPosition(this.opts.signal);
+    } catch (err) {
+      // Stopped while the API was still being asked: run() sees the signal and stops cleanly.
+      if (err instanceof AbortedError) return;
+      // A deterministic 500 says nothing about the checkpoint: do not refuse to start over it.
+      if (err instanceof ApiError && err.retryable) {
+        this.opts.logger.warn('could not confirm that the checkpoint belongs to this organization; continuing', { error: err.message });
+        return;
+      }
+      await this.governor.stop();
+      throw err;
+    }
+    if (unknown === undefined) return;
+    await this.governor.stop();
+    throw new CheckpointError(
+      `checkpoint ${path} belongs to another organization: its newest activity ${unknown} is unknown to ${this.config.source.base_url} with this key (cursors belong to an organization). Resuming from it would skip this organization's activities before ${this.checkpointer.watermark ?? 'its watermark'}. Point checkpoint.path at this organization's own checkpoint, or run "claude-audit-forwarder checkpoint reset -c <config>" to read this organization from source.start_at.`,
+    );
+  }
+
+  private onCommit(records: PipelineRecord[]): void {
+    let delivered = 0;
+    for (const r of records) if (!this.filteredActivities.has(r.activity)) delivered++;
+    this.checkpointer.commit(records, delivered);
+  }
+
+  get lastCycleSummary(): CycleSummary | undefined {
+    return this.lastCycle;
+  }
+
+  get sourceError(): string | undefined {
+    return this.apiError;
+  }
+
+  /** Runs until the signal aborts (or one cycle with `once`). Never throws for sink trouble. */
+  async run(): Promise<RunOutcome> {
+    const { logger, signal } = this.opts;
+    const cfg = this.config;
+    try {
+      await this.pipeline.start(signal);
+    } catch (err) {
+      // Sinks that did start (a connected Kafka producer, keep-alive sockets) would keep the
+      // process alive after the refusal is reported: release them.
+      await this.pipeline.close().catch(() => undefined);
+      await this.governor.stop();
+      throw err;
+    }
+    let outcome: RunOutcome = { ok: true };
+    try {
+      while (!signal.aborted) {
+        let summary: CycleSummary;
+        const cycle = this.opts.observer?.cycleStarted?.();
+        const cycleStarted = process.hrtime.bigint();
+        try {
+          summary = await this.poller.runCycle(signal);
+          if (this.apiError) logger.info('poll cycles work again', { previous_error: this.apiError });
+          this.apiError = undefined;
+        } catch (err) {
+          cycle?.failed(errorMessage(err));
+          if (err instanceof AbortedError || signal.aborted) break;
+          const keyRefused = err instanceof ApiError && (err.status === 401 || err.status === 403);
+          if (keyRefused && this.keyAccepted && !this.opts.once) {
+            // Revoked or narrowed while running: stay up and keep asking, so /readyz and the
+            // auth alert say why nothing arrives, and a restored key needs no restart.
+            if (this.apiError !== err.message) {
+              logger.error(`${err.message} Asking again every poll interval; /readyz reports it meanwhile.`, { status: err.status, request_id: err.requestId });
+            }
+            this.apiError = err.message;
+            await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
+            continue;
+          }
+          if (err instanceof ApiError && !err.retryable) {
+            this.apiError = err.message;
+            logger.error(err.message, { status: err.status, request_id: err.requestId });
+            outcome = { ok: false, reason: err.message };
+            break;
+          }
+          this.apiError = errorMessage(err);
+          logger.error('poll cycle failed; trying again after the poll interval', { error: errorMessage(err) });
+          if (this.opts.once) {
+            outcome = { ok: false, reason: errorMessage(err) };
+            break;
+          }
+          await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
+          continue;
+        }
+        // The next window starts at the committed watermark: wait for this cycle to commit.
+        await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+        if (signal.aborted && this.pipeline.buffered > 0) {
+          cycle?.failed('stopped before the cycle was committed');
+          break;
+        }
+        this.lastCycle = summary;
+        const record = this.checkpointer.recordCycle({
+          started_at: summary.startedAt,
+          finished_at: new Date().toISOString(),
+          from: summary.from,
+          to: summary.to,
+          start_cursor: summary.startCursor,
+          end_cursor: summary.endCursor,
+          pages: summary.pages,
+          fetched: summary.fetched,
+          delivered: summary.delivered,
+          filtered: summary.filtered,
+          duplicates_suppressed: summary.duplicates,
+          late_caught: summary.late,
+          first_created_at: summary.firstCreatedAt,
+          last_created_at: summary.lastCreatedAt,
+          last_request_id: summary.lastRequestId,
+        });
+        await this.checkpointer.flush().then(
+          () => this.opts.observer?.checkpointAdvanced?.(),
+          () => undefined,
+        );
+        cycle?.completed(record, Number(process.hrtime.bigint() - cycleStarted) / 1e9);
+        logger.info('poll cycle complete', { ...record });
+        if (this.opts.once) break;
+        await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
+      }
+    } finally {
+      const saved = await this.shutdown();
+      // `--once` under cron must not report success when its progress was not recorded.
+      if (!saved && outcome.ok) outcome = { ok: false, reason: `the checkpoint could not be written: ${this.checkpointer.saveError ?? 'unknown error'}` };
+    }
+    return outcome;
+  }
+
+  /** False when the final checkpoint could not be written (the run did not end cleanly). */
+  private async shutdown(): Promise<boolean> {
+    const { logger } = this.opts;
+    const drained = await this.pipeline.drain(this.config.pipeline.shutdown_timeout);
+    if (!drained) {
+      logger.warn('shutdown timeout: some batches were still in flight; the next run delivers them again', { buffered: this.pipeline.buffered });
+    }
+    await this.pipeline.close();
+    this.checkpointer.stop();
+    let saved = true;
+    await this.checkpointer.flush().catch((err: unknown) => {
+      saved = false;
+      logger.error('final checkpoint write failed: the next run delivers the activities since the last saved checkpoint again', { error: errorMessage(err) });
+    });
+    await this.governor.stop();
+    logger.info('stopped', { watermark: this.checkpointer.watermark, delivered_total: this.checkpointer.current.totals.delivered });
+    return saved;
+  }
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * The one batching helper. Items queue up and leave in batches bounded by count and bytes,
+ * or when the oldest waiting item has waited `timeoutMs`; at most `concurrency` batches are
+ * in flight. Memory is bounded upstream (the pipeline's buffer), so `push` never blocks.
+ */
+export interface BatchingLimits {
+  readonly maxEvents: number;
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+  readonly concurrency: number;
+}
+
+export class Batcher<T extends { readonly size: number }> {
+  private queue: T[] = [];
+  private head = 0;
+  private queuedBytes = 0;
+  private inFlight = 0;
+  private timer?: NodeJS.Timeout;
+  private timerFired = false;
+  private flushing = false;
+
+  constructor(
+    private readonly limits: BatchingLimits,
+    /** Sends one batch; the batcher counts it in flight until this settles. */
+    private readonly dispatch: (batch: T[]) => Promise<void>,
+  ) {}
+
+  get queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  get batchesInFlight(): number {
+    return this.inFlight;
+  }
+
+  push(item: T): void {
+    this.queue.push(item);
+    this.queuedBytes += item.size;
+    this.pump();
+  }
+
+  /** From now on partial batches leave at once (shutdown, --once). */
+  flush(): void {
+    this.flushing = true;
+    this.pump();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private full(): boolean {
+    return this.queued >= this.limits.maxEvents || this.queuedBytes >= this.limits.maxBytes;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.limits.concurrency && this.queued > 0 && (this.full() || this.timerFired || this.flushing)) {
+      this.timerFired = false;
+      const batch = this.take();
+      this.inFlight++;
+      void this.dispatch(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+    if (this.queued > 0 && !this.timer && !this.flushing) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.timerFired = true;
+        this.pump();
+      }, this.limits.timeoutMs);
+      // Not unref'd: a partial batch waiting for its timeout is work the process still owes.
+    }
+    if (this.queued === 0 && this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private take(): T[] {
+    const batch: T[] = [];
+    let bytes = 0;
+    while (this.head < this.queue.length && batch.length < this.limits.maxEvents) {
+      const item = this.queue[this.head];
+      if (batch.length > 0 && bytes + item.size > this.limits.maxBytes) break;
+      batch.push(item);
+      bytes += item.size;
+      this.head++;
+    }
+    this.queuedBytes -= bytes;
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return batch;
+  }
+}

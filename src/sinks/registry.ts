@@ -1,0 +1,25 @@
+import type { z } from 'zod';
+import type { SinkFactory } from './factory';
+import { fileSinkFactory } from './file';
+import { stdoutSinkFactory } from './stdout';
+import { splunkHecSinkFactory } from './splunk-hec';
+import { syslogSinkFactory } from './syslog';
+import { kafkaSinkFactory } from './kafka';
+
+/**
+ * Every sink type, looked up by its `type:` field. Adding a sink touches its own folder and
+ * one line here; the config schema and the CLI pick it up from this list.
+ */
+export const SINK_FACTORIES = [
+  fileSinkFactory,
+  stdoutSinkFactory,
+  splunkHecSinkFactory,
+  syslogSinkFactory,
+  kafkaSinkFactory,
+] as const;
+
+export type SinkConfig = z.output<(typeof SINK_FACTORIES)[number]['configSchema']>;
+
+export function sinkFactory(type: string): SinkFactory | undefined {
+  return (SINK_FACTORIES as readonly SinkFactory[]).find((f) => f.type === type);
+}

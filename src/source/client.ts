@@ -1,0 +1,340 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Activity } from './activity';
+import { ApiError, explainApiError } from './api-errors';
+import { scanPageBody } from './raw-items';
+import type { RateGovernor } from './rate-limit';
+import type { Logger } from '../observability/logger';
+import { RetryableError, errorMessage } from '../util/errors';
+import { retry, type BackoffPolicy } from '../util/retry';
+import type { ConnectionOptions } from 'node:tls';
+
+/** One request's worth of the query the API understands (spec: Query parameters). */
+export interface PageQuery {
+  readonly createdAtGte?: string;
+  readonly createdAtLt?: string;
+  readonly afterId?: string;
+  readonly beforeId?: string;
+  readonly limit: number;
+  readonly order: 'asc' | 'desc';
+}
+
+export interface SourceFilters {
+  readonly activityTypes: readonly string[];
+  readonly excludeActivityTypes: readonly string[];
+  readonly organizationIds: readonly string[];
+  readonly actorIds: readonly string[];
+}
+
+export interface Page {
+  readonly activities: readonly Activity[];
+  /** Each activity's JSON text, one line (see raw-items.ts); absent on pages built by hand. */
+  readonly raw?: readonly string[];
+  readonly hasMore: boolean;
+  readonly firstId: string | null;
+  readonly lastId: string | null;
+  readonly requestId?: string;
+  readonly bodyBytes: number;
+}
+
+export interface ClientOptions {
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  readonly version: string;
+  readonly timeoutMs: number;
+  readonly filters: SourceFilters;
+  readonly governor: RateGovernor;
+  readonly logger: Logger;
+  readonly tls?: ConnectionOptions;
+  readonly backoff?: BackoffPolicy;
+  /** Told about every response (status, request id): metrics and self-event recognition. */
+  readonly onResponse?: (status: number, requestId: string | undefined) => void;
+  /** `reason` is the error in words (for tests and logs); `kind` a fixed set (a metrics label). */
+  readonly onRetry?: (reason: string, delayMs: number, kind: RetryReason) => void;
+}
+
+/** Why a request is retried, as a small fixed set (a metrics label). */
+export type RetryReason = 'rate_limited' | 'server_error' | 'malformed_page' | 'network';
+
+/** Classifies the RetryableErrors `requestOnce` throws (by the messages it writes). */
+function retryReason(err: unknown): RetryReason {
+  const message = errorMessage(err);
+  if (message.startsWith('rate limited')) return 'rate_limited';
+  if (message.startsWith('server error')) return 'server_error';
+  if (message.startsWith('malformed page')) return 'malformed_page';
+  return 'network';
+}
+
+export const ACTIVITIES_PATH = '/v1/compliance/activities';
+const API_VERSION = '2023-06-01';
+
+/** Serializes a query with bracketed repeated keys (`activity_types[]=a&activity_types[]=b`). */
+export function buildQueryString(q: PageQuery, f: SourceFilters): string {
+  const p = new URLSearchParams();
+  for (const t of f.activityTypes) p.append('activity_types[]', t);
+  for (const t of f.excludeActivityTypes) p.append('exclude_activity_types[]', t);
+  for (const o of f.organizationIds) p.append('organization_ids[]', o);
+  for (const a of f.actorIds) p.append('actor_ids[]', a);
+  if (q.createdAtGte) p.append('created_at.gte', q.createdAtGte);
+  if (q.createdAtLt) p.append('created_at.lt', q.createdAtLt);
+  if (q.afterId) p.append('after_id', q.afterId);
+  if (q.beforeId) p.append('before_id', q.beforeId);
+  p.append('limit', String(q.limit));
+  p.append('order', q.order);
+  return p.toString();
+}
+
+function header(res: AxiosResponse, name: string): string | undefined {
+  const v: unknown = res.headers[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * A 200 body as a page; anything but the documented shape is a malformed page (retryable).
+ *
+ * The body is scanned here (brackets, strings, the top-level fields) and its activities are
+ * parsed only when first asked for: pages fetched ahead of a busy or stalled pipeline wait
+ * as one string each, not as a tree of objects twice their size. A body the scan cannot
+ * vouch for is parsed at once, so its error names what is wrong; an element the scan let
+ * through that turns out not to be an activity is a malformed page when it is taken (the
+ * poll cycle fails and the next one reads the window again: nothing behind it was committed).
+ */
+export function parsePage(body: string, meta: { requestId?: string; bodyBytes?: number } = {}): Page {
+  const bodyBytes = meta.bodyBytes ?? body.length;
+  const scanned = scanPageBody(body);
+  const top = scanned && topLevel(scanned.fields);
+  if (scanned && top) return new LazyPage(scanned.items, scanned.spaced, top, meta.requestId, bodyBytes);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch (err) {
+    throw new RetryableError(`malformed page: the body is not JSON (${errorMessage(err)}; ${body.length} bytes)`);
+  }
+  const d = doc as { data?: unknown; has_more?: unknown; first_id?: unknown; last_id?: unknown };
+  if (!d || typeof d !== 'object' || !Array.isArray(d.data) || typeof d.has_more !== 'boolean') {
+    throw new RetryableError('malformed page: expected {"data": [...], "has_more": bool, ...}');
+  }
+  const activities = (d.data as unknown[]).map(checkedActivity);
+  const cursor = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  return {
+    activities,
+    raw: activities.map((a) => JSON.stringify(a)),
+    hasMore: d.has_more,
+    firstId: cursor(d.first_id),
+    lastId: cursor(d.last_id),
+    requestId: meta.requestId,
+    bodyBytes,
+  };
+}
+
+export interface PageEdges {
+  readonly first: Activity;
+  readonly last: Activity;
+  readonly count: number;
+}
+
+/** The first and last activity of a page, without parsing the ones between when it can. */
+export function pageEdges(page: Page): PageEdges | undefined {
+  if (page instanceof LazyPage) return page.edges();
+  return edgesOf(page.activities);
+}
+
+function edgesOf(activities: readonly Activity[]): PageEdges | undefined {
+  const first = activities[0];
+  const last = activities.at(-1);
+  return first && last ? { first, last, count: activities.length } : undefined;
+}
+
+function checkedActivity(item: unknown): Activity {
+  const a = item as Partial<Activity> | null;
+  if (!a || typeof a !== 'object' || typeof a.id !== 'string' || typeof a.created_at !== 'string' || typeof a.type !== 'string' || Number.isNaN(Date.parse(a.created_at))) {
+    throw new RetryableError('malformed page: an activity lacks a string id, created_at or type');
+  }
+  return a as Activity;
+}
+
+interface TopLevel {
+  readonly hasMore: boolean;
+  readonly firstId: string | null;
+  readonly lastId: string | null;
+}
+
+/** `has_more` and the cursors from their scanned texts; undefined if not the documented types. */
+function topLevel(fields: ReadonlyMap<string, string>): TopLevel | undefined {
+  try {
+    const value = (key: string): unknown => {
+      const text = fields.get(key);
+      return text === undefined ? null : JSON.parse(text);
+    };
+    const hasMore = value('has_more');
+    const firstId = value('first_id');
+    const lastId = value('last_id');
+    if (typeof hasMore !== 'boolean') return undefined;
+    if ((firstId !== null && typeof firstId !== 'string') || (lastId !== null && typeof lastId !== 'string')) return undefined;
+    return { hasMore, firstId, lastId };
+  } catch {
+    return undefined;
+  }
+}
+
+class LazyPage implements Page {
+  private parsed?: Activity[];
+  private texts?: string[];
+
+  constructor(
+    private readonly items: readonly string[],
+    private readonly spaced: ReadonlySet<number>,
+    top: TopLevel,
+    readonly requestId: string | undefined,
+    readonly bodyBytes: number,
+  ) {
+    this.hasMore = top.hasMore;
+    this.firstId = top.firstId;
+    this.lastId = top.lastId;
+  }
+
+  readonly hasMore: boolean;
+  readonly firstId: string | null;
+  readonly lastId: string | null;
+
+  get activities(): readonly Activity[] {
+    if (!this.parsed) this.parse();
+    return this.parsed!;
+  }
+
+  /** Each activity's text, one line: as sent when compact, serialized again when not. */
+  get raw(): readonly string[] {
+    if (!this.texts) this.parse();
+    return this.texts!;
+  }
+
+  edges(): PageEdges | undefined {
+    if (this.parsed) return edgesOf(this.parsed);
+    if (this.items.length === 0) return undefined;
+    return { first: this.parseItem(0), last: this.parseItem(this.items.length - 1), count: this.items.length };
+  }
+
+  private parse(): void {
+    const activities = this.items.map((_, i) => this.parseItem(i));
+    this.texts = this.items.map((t, i) => (this.spaced.has(i) ? JSON.stringify(activities[i]) : t));
+    this.parsed = activities;
+  }
+
+  private parseItem(i: number): Activity {
+    let item: unknown;
+    try {
+      item = JSON.parse(this.items[i]);
+    } catch (err) {
+      throw new RetryableError(`malformed page: element ${i} of data is not JSON (${errorMessage(err)})`);
+    }
+    return checkedActivity(item);
+  }
+}
+
+/**
+ * The Compliance API client. Retries exactly as the spec's error table says: 429 after
+ * Retry-After, 5xx/529/timeouts/resets with exponential backoff (1 s doubling to 60 s, with
+ * jitter) unless `x-should-retry: false`; 400/401/403/404 are not retried and come back as
+ * an ApiError with a message a person can act on.
+ */
+export class ComplianceApiClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly opts: ClientOptions) {
+    const agentOptions = { keepAlive: true, maxSockets: 8 };
+    this.http = axios.create({
+      baseURL: opts.baseUrl.replace(/\/+$/, ''),
+      timeout: opts.timeoutMs,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+      maxRedirects: 0,
+      httpAgent: new http.Agent(agentOptions),
+      httpsAgent: new https.Agent({ ...agentOptions, ...opts.tls }),
+      headers: {
+        'x-api-key': opts.apiKey,
+        'anthropic-version': API_VERSION,
+        Accept: 'application/json',
+        'User-Agent': `claude-audit-forwarder/${opts.version}`,
+      },
+    });
+  }
+
+  /** One page, retried through transient failures; the signal stops the waiting. */
+  fetchPage(query: PageQuery, signal?: AbortSignal): Promise<Page> {
+    return retry(() => this.opts.governor.schedule(() => this.requestOnce(query, signal), signal), {
+      signal,
+      policy: this.opts.backoff ?? { initialMs: 1000, maxMs: 60_000, multiplier: 2 },
+      shouldRetry: (err) => err instanceof RetryableError,
+      onRetry: (err, attempt, delayMs) => {
+        this.opts.onRetry?.(errorMessage(err), delayMs, retryReason(err));
+        this.opts.logger.warn('Compliance API request failed; retrying', { attempt, delay_ms: delayMs, error: errorMessage(err) });
+      },
+    });
+  }
+
+  /**
+   * Whether `id` is an activity of the organization this key reads. Cursors belong to an
+   * organization and raw ids are accepted as cursors, so the API answers 400 "No activity
+   * found for `after_id`" for another organization's id, whatever the filters.
+   */
+  async knowsActivity(id: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      await this.fetchPage({ afterId: id, limit: 1, order: 'asc' }, signal);
+      return true;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400 && /after_id/.test(err.message)) return false;
+      throw err;
+    }
+  }
+
+  private async requestOnce(query: PageQuery, signal?: AbortSignal): Promise<Page> {
+    const url = `${ACTIVITIES_PATH}?${buildQueryString(query, this.opts.filters)}`;
+    let res: AxiosResponse<string>;
+    try {
+      res = await this.http.get<string>(url, { signal });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      // Timeouts, resets, refused connections, DNS: all transient from here.
+      const code = (err as { code?: string }).code;
+      throw new RetryableError(`request failed: ${code ?? ''} ${errorMessage(err)}`.trim(), undefined, { cause: err });
+    }
+    const requestId = header(res, 'request-id');
+    this.opts.onResponse?.(res.status, requestId);
+    if (res.status !== 401) this.opts.governor.observe(res.headers as Record<string, unknown>);
+    if (res.status === 200) {
+      const body = typeof res.data === 'string' ? res.data : '';
+      return parsePage(body, { requestId, bodyBytes: body.length });
+    }
+    let errorType: string | undefined;
+    let serverMessage = '';
+    try {
+      const e = JSON.parse(res.data) as { error?: { type?: string; message?: string } };
+      errorType = e.error?.type;
+      serverMessage = e.error?.message ?? '';
+    } catch {
+      serverMessage = '';
+    }
+    const noRetry = header(res, 'x-should-retry') === 'false';
+    if (res.status === 429) {
+      const seconds = Number(header(res, 'retry-after'));
+      const waitMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
+      this.opts.governor.pauseUntil(Date.now() + waitMs);
+      throw new RetryableError(`rate limited (429 ${errorType ?? 'rate_limit_error'}); waiting ${waitMs / 1000}s as Retry-After asks`, waitMs);
+    }
+    if (res.status >= 500 && !noRetry) {
+      throw new RetryableError(`server error ${res.status} ${errorType ?? ''}`.trim() + (requestId ? ` (request-id ${requestId})` : ''));
+    }
+    if (res.status >= 500) {
+      throw new ApiError(
+        `The Compliance API failed deterministically (${res.status} ${errorType ?? 'api_error'}, x-should-retry: false${requestId ? `, request-id ${requestId}` : ''}).${serverMessage ? ` The API said: "${serverMessage}".` : ''} Retrying the same request now would fail the same way; the next poll cycle will try again.`,
+        res.status,
+        errorType,
+        requestId,
+        true,
+      );
+    }
+    throw new ApiError(explainApiError(res.status, errorType, serverMessage), res.status, errorType, requestId, false);
+  }
+}

@@ -1,0 +1,238 @@
+import type { Activity } from './activity';
+import type { ComplianceApiClient, Page, PageQuery } from './client';
+import type { FilterVerdict } from './filters';
+import type { Logger } from '../observability/logger';
+import { cutSlices, slicedPages } from './sliced-pages';
+
+/** An activity ready for the pipeline, with whether any sink should get it. */
+export interface PolledItem {
+  readonly activity: Activity;
+  readonly raw: string;
+  readonly deliver: boolean;
+}
+
+export interface PollerOptions {
+  readonly client: ComplianceApiClient;
+  readonly pageSize: number;
+  readonly lookbackMs: number;
+  readonly filter: (a: Activity) => FilterVerdict;
+  /** Committed ids (persisted with the checkpoint) → created_at ms. */
+  readonly committedIds: () => ReadonlyMap<string, number>;
+  /** Newest committed created_at, or null before the first commit. */
+  readonly watermark: () => string | null;
+  /** Where the first run starts (resolved start_at). */
+  readonly start: string;
+  /** Hands a page to the pipeline; resolves when the pipeline has room for more. */
+  readonly emit: (items: PolledItem[], page: Page) => Promise<void>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly observer?: PollObserver;
+  /**
+   * Backfill: a window longer than `sliceAboveMs` is cut into created_at slices fetched
+   * `concurrency` at a time (pages still come out in order). 1 = always one cursor walk.
+   */
+  readonly backfill?: { readonly concurrency: number; readonly sliceAboveMs: number };
+}
+
+export interface PollObserver {
+  /** A cycle starts reading the created_at window [from, to). */
+  onCycleStart?(window: { readonly from: string; readonly to: string }): void;
+  onPage?(page: Page, stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] }): void;
+}
+
+export interface CycleSummary {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly from: string;
+  readonly to: string;
+  readonly startCursor: string | null;
+  readonly endCursor: string | null;
+  readonly pages: number;
+  readonly fetched: number;
+  readonly delivered: number;
+  readonly filtered: number;
+  readonly duplicates: number;
+  readonly late: number;
+  readonly firstCreatedAt: string | null;
+  readonly lastCreatedAt: string | null;
+  readonly lastRequestId: string | null;
+}
+
+/**
+ * Reads the feed in poll cycles. Each cycle reads `[watermark - lookback, now)` in
+ * ascending order, page after page (after_id cursors), and skips every id already
+ * delivered: rows the API indexed late, behind a cursor we had passed, are still delivered
+ * once, as long as they are no later than `lookback`.
+ *
+ * The caller must let a cycle's records commit before starting the next one: the next
+ * cycle's window starts from the committed watermark, and that is what makes a crash at any
+ * moment lose nothing (see DESIGN.md, "Nothing is lost").
+ */
+export class Poller {
+  /** Ids handed to the pipeline by this process, committed or not → created_at ms. */
+  private readonly emitted = new Map<string, number>();
+  /** Newest created_at this process has seen: rows older than it that are new to us are late. */
+  private newestSeenMs = Number.NEGATIVE_INFINITY;
+  private readonly knownTypes: Set<string>;
+
+  constructor(
+    private readonly opts: PollerOptions,
+    knownTypes: Iterable<string> = [],
+  ) {
+    this.knownTypes = new Set(knownTypes);
+    const w = opts.watermark();
+    if (w) this.newestSeenMs = Date.parse(w);
+  }
+
+  /**
+   * The newest committed activity id when the API does not know it, else undefined. Every
+   * tenant reads the same base URL, so a checkpoint copied from another organization's
+   * forwarder passes the base_url check, and resuming from its watermark would silently skip
+   * this organization's history before it. One request, at start-up.
+   */
+  async foreignPosition(signal?: AbortSignal): Promise<string | undefined> {
+    let newest: { id: string; ms: number } | undefined;
+    for (const [id, ms] of this.opts.committedIds()) if (!newest || ms > newest.ms) newest = { id, ms };
+    if (!newest) return undefined;
+    return (await this.opts.client.knowsActivity(newest.id, signal)) ? undefined : newest.id;
+  }
+
+  /** The window the next cycle will read. */
+  nextWindow(now: number): { from: string; to: string } {
+    const w = this.opts.watermark();
+    const from = w ? new Date(Date.parse(w) - this.opts.lookbackMs).toISOString() : this.opts.start;
+    return { from, to: new Date(now).toISOString() };
+  }
+
+  private alreadyHave(id: string): boolean {
+    return this.emitted.has(id) || this.opts.committedIds().has(id);
+  }
+
+  private prune(fromMs: number): void {
+    const floor = fromMs - 60_000;
+    for (const [id, ms] of this.emitted) if (ms < floor) this.emitted.delete(id);
+  }
+
+  /**
+   * Forgets emitted ids no later read can return: older than the committed watermark minus
+   * the lookback, the same floor the checkpoint's committed set keeps (the next window never
+   * starts earlier). Done as pages arrive, not only between cycles: a catch-up cycle over a
+   * million-row backlog would otherwise hold every id it ever emitted.
+   */
+  private pruneBehindWatermark(): void {
+    const w = this.opts.watermark();
+    if (w) this.prune(Date.parse(w) - this.opts.lookbackMs);
+  }
+
+  /**
+   * The cycle's pages in ascending order. The first page is read for the whole window: a
+   * window that fits in one page costs one request, however long it is. Only when more
+   * remains, and what remains spans more than `sliceAboveMs`, is the rest cut into parallel
+   * slices (starting at the last created_at read: rows sharing it are read again and
+   * deduplicated by id); otherwise the cursor walk goes on.
+   */
+  private async *pages(from: string, to: string, signal: AbortSignal): AsyncGenerator<Page> {
+    const fetch = (q: PageQuery) => this.opts.client.fetchPage(q, signal);
+    const first = await fetch({ createdAtGte: from, createdAtLt: to, limit: this.opts.pageSize, order: 'asc' });
+    yield first;
+    const last = first.activities.at(-1);
+    if (!first.hasMore || !first.lastId || !last) return;
+    const backfill = this.opts.backfill;
+    const resumeAt = last.created_at;
+    if (backfill && backfill.concurrency > 1 && Date.parse(to) - Date.parse(resumeAt) > backfill.sliceAboveMs) {
+      // As many slices as the first page's density says the rest needs pages (a quiet day
+      // is one slice, not 32 requests), up to four per concurrent request; a slice denser
+      // than estimated is cut again when its own first page comes back (sliced-pages.ts).
+      const readMs = Math.max(1, Date.parse(resumeAt) - Date.parse(from));
+      const estimatedRows = (first.activities.length * (Date.parse(to) - Date.parse(resumeAt))) / readMs;
+      const wanted = Math.ceil(estimatedRows / this.opts.pageSize);
+      const slices = cutSlices(resumeAt, to, Math.max(1, Math.min(256, backfill.concurrency * 4, wanted)));
+      this.opts.logger.info('backfill: reading the rest of the window in parallel slices', { from: resumeAt, to, slices: slices.length, concurrency: backfill.concurrency });
+      yield* slicedPages(fetch, slices, { pageSize: this.opts.pageSize, concurrency: backfill.concurrency, signal });
+      return;
+    }
+    yield* slicedPages(fetch, [{ gte: from, lt: to, afterId: first.lastId }], { pageSize: this.opts.pageSize, concurrency: 1, signal });
+  }
+
+  async runCycle(signal: AbortSignal): Promise<CycleSummary> {
+    const now = this.opts.now ?? Date.now;
+    const startedAt = new Date(now()).toISOString();
+    const { from, to } = this.nextWindow(now());
+    this.prune(Date.parse(from));
+    this.opts.observer?.onCycleStart?.({ from, to });
+    let startCursor: string | null = null;
+    let endCursor: string | null = null;
+    let pages = 0;
+    let fetched = 0;
+    let delivered = 0;
+    let filtered = 0;
+    let duplicates = 0;
+    let late = 0;
+    let firstCreatedAt: string | null = null;
+    let lastCreatedAt: string | null = null;
+    let lastRequestId: string | null = null;
+    const newestBefore = this.newestSeenMs;
+
+    for await (const page of this.pages(from, to, signal)) {
+      if (signal.aborted) break;
+      pages++;
+      lastRequestId = page.requestId ?? lastRequestId;
+      if (startCursor === null) startCursor = page.firstId;
+      if (page.lastId) endCursor = page.lastId;
+      const items: PolledItem[] = [];
+      let pageDup = 0;
+      let pageLate = 0;
+      let pageFiltered = 0;
+      const unknownTypes: string[] = [];
+      for (let i = 0; i < page.activities.length; i++) {
+        const activity = page.activities[i];
+        fetched++;
+        if (this.alreadyHave(activity.id)) {
+          duplicates++;
+          pageDup++;
+          continue;
+        }
+        const ms = Date.parse(activity.created_at);
+        if (ms < newestBefore) {
+          late++;
+          pageLate++;
+        }
+        if (ms > this.newestSeenMs) this.newestSeenMs = ms;
+        this.emitted.set(activity.id, ms);
+        if (this.knownTypes.size > 0 && !this.knownTypes.has(activity.type)) unknownTypes.push(activity.type);
+        const verdict = this.opts.filter(activity);
+        const deliver = verdict === 'deliver';
+        if (deliver) {
+          delivered++;
+          firstCreatedAt ??= activity.created_at;
+          lastCreatedAt = activity.created_at;
+        } else {
+          filtered++;
+          pageFiltered++;
+        }
+        items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver });
+      }
+      this.opts.observer?.onPage?.(page, { fetched: page.activities.length, duplicates: pageDup, late: pageLate, filtered: pageFiltered, unknownTypes });
+      if (pageLate > 0) this.opts.logger.info('late-indexed activities caught behind the cursor', { count: pageLate, request_id: page.requestId });
+      if (items.length > 0) await this.opts.emit(items, page);
+      this.pruneBehindWatermark();
+    }
+    return {
+      startedAt,
+      finishedAt: new Date(now()).toISOString(),
+      from,
+      to,
+      startCursor,
+      endCursor,
+      pages,
+      fetched,
+      delivered,
+      filtered,
+      duplicates,
+      late,
+      firstCreatedAt,
+      lastCreatedAt,
+      lastRequestId,
+    };
+  }
+}

@@ -1,0 +1,97 @@
+import Bottleneck from 'bottleneck';
+import { sleep } from '../util/retry';
+
+/**
+ * Our share of the tenant's rate limit. The API allows 600 requests/min per parent
+ * organization, shared with every other tool of the tenant, so we (1) cap ourselves at
+ * `max_requests_per_minute` with requests spaced evenly, (2) slow down when the server says
+ * few requests remain in its window, and (3) stop everyone after a 429 until Retry-After
+ * has passed.
+ */
+export interface RateLimitSnapshot {
+  readonly limit?: number;
+  readonly remaining?: number;
+  readonly resetAt?: number;
+}
+
+export class RateGovernor {
+  private readonly limiter: Bottleneck;
+  private pausedUntil = 0;
+  private snapshot: RateLimitSnapshot = {};
+  /** Requests take turns here: see `takeTurn`. */
+  private turns: Promise<void> = Promise.resolve();
+  private lastStartAt = Number.NEGATIVE_INFINITY;
+  private readonly spacingMs: number;
+
+  constructor(
+    readonly requestsPerMinute: number,
+    maxConcurrent = 1,
+    /** Below this fraction of the server's limit remaining, wait for the window to reset. */
+    private readonly lowWaterFraction = 0.1,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.spacingMs = Math.floor(60_000 / requestsPerMinute);
+    this.limiter = new Bottleneck({
+      maxConcurrent,
+      minTime: this.spacingMs,
+      reservoir: requestsPerMinute,
+      reservoirRefreshAmount: requestsPerMinute,
+      reservoirRefreshInterval: 60_000,
+    });
+  }
+
+  /** Runs `fn` when our budget and the server's signals allow a request. */
+  async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.limiter.schedule(async () => {
+      await this.takeTurn(signal);
+      return fn();
+    });
+  }
+
+  /**
+   * Bottleneck spaces the jobs it launches, but a launched job may still have to sit out a
+   * pause (Retry-After, a nearly spent server window). Jobs that waited for the same pause
+   * would otherwise all fire the moment it ends — a burst at exactly the instant the server
+   * said it would listen again — and one that went to sleep before a newer 429 would not see
+   * it. So the waiting is done one job at a time, re-reading the pause after every sleep,
+   * and each request starts at least the spacing after the previous one.
+   */
+  private takeTurn(signal?: AbortSignal): Promise<void> {
+    const turn = this.turns.then(async () => {
+      for (;;) {
+        const wait = Math.max(this.pausedUntil, this.lastStartAt + this.spacingMs) - this.now();
+        if (wait <= 0) break;
+        await sleep(wait, signal);
+      }
+      this.lastStartAt = this.now();
+    });
+    this.turns = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Reads `anthropic-ratelimit-requests-*` headers from any authenticated response. */
+  observe(headers: Record<string, unknown>): void {
+    const limit = Number(headers['anthropic-ratelimit-requests-limit']);
+    const remaining = Number(headers['anthropic-ratelimit-requests-remaining']);
+    const reset = Date.parse(String(headers['anthropic-ratelimit-requests-reset'] ?? ''));
+    if (!Number.isFinite(limit) || !Number.isFinite(remaining)) return;
+    this.snapshot = { limit, remaining, resetAt: Number.isFinite(reset) ? reset : undefined };
+    // Other tools share this budget: leave them the last tenth rather than race them to zero.
+    if (remaining <= Math.max(1, Math.floor(limit * this.lowWaterFraction)) && Number.isFinite(reset)) {
+      this.pauseUntil(reset);
+    }
+  }
+
+  /** After a 429: nobody sends until `until` (epoch ms). */
+  pauseUntil(until: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, until);
+  }
+
+  get state(): RateLimitSnapshot & { pausedUntil: number } {
+    return { ...this.snapshot, pausedUntil: this.pausedUntil };
+  }
+
+  async stop(): Promise<void> {
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  }
+}
