@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { batchSchema, duration, outputFormat } from '../../config/fields';
+import { tlsSchema } from '../../util/tls';
+
+/** Paths users paste together with the host; the sink adds the endpoint paths itself. */
+const COLLECTOR_PATH = /\/services\/collector(?:\/event(?:\/1\.0)?|\/raw(?:\/1\.0)?)?\/?$/;
+
+/**
+ * `endpoint` is the HEC base URL (`https://splunk.example.com:8088`). A URL that already
+ * ends in `/services/collector[/event]` is accepted and trimmed, because that is what
+ * Splunk's own documentation shows and what people copy; any other path is kept as a
+ * prefix (a reverse proxy mounting HEC under `/splunk`, say).
+ */
+const endpoint = z
+  .string({ error: 'expected the HEC base URL, e.g. "https://splunk.example.com:8088"' })
+  .transform((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; write the HEC base URL, e.g. "https://splunk.example.com:8088"` });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `use an http:// or https:// URL (got ${url.protocol}//)` });
+      return z.NEVER;
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: 'do not put credentials in the URL; set token (or token_file) instead' });
+      return z.NEVER;
+    }
+    if (url.search || url.hash) {
+      ctx.addIssue({ code: 'custom', message: 'remove the query string/fragment; the token goes in token (or token_file), never in the URL' });
+      return z.NEVER;
+    }
+    const path = url.pathname.replace(COLLECTOR_PATH, '').replace(/\/+$/, '');
+    return `${url.protocol}//${url.host}${path}`;
+  });
+
+const ackSchema = z
+  .strictObject({
+    /** How often pending ack ids are queried; Splunk's guidance is about every 10 s. */
+    poll_interval: duration('10s'),
+    /** No `true` after this long → the batch is resent (possible duplicate). Splunk: ~5 min. */
+    timeout: duration('5m'),
+    /**
+     * Batches awaiting their ack at once. Further sends wait for a slot (backpressure), and
+     * the memory held for possible resends stays at most max_pending × batch.max_bytes.
+     */
+    max_pending: z.number().int().min(1).max(10_000).default(64),
+  })
+  .prefault({});
+
+const retrySchema = z
+  .strictObject({
+    /** First backoff after a transient failure (503, 429, 5xx, reset, timeout). */
+    initial_backoff: duration('1s'),
+    /** Ceiling of the exponential backoff; also the wait between attempts while the token is refused. */
+    max_backoff: duration('30s'),
+  })
+  .prefault({});
+
+export const splunkHecSinkConfig = z
+  .strictObject({
+    type: z.literal('splunk_hec'),
+    endpoint,
+    /** HEC token (secret; `token_file` is resolved by the config loader). */
+    token: z.string().trim().min(1, 'the HEC token is empty; set token or token_file'),
+    format: outputFormat.default('ocsf'),
+    /** Omitted: the token's default index. */
+    index: z.string().min(1).optional(),
+    /** Omitted: Splunk's default (`http:<token name>`). */
+    source: z.string().min(1).optional(),
+    sourcetype: z.string().min(1).default('anthropic:claude:compliance'),
+    /** Omitted: this machine's host name. */
+    host: z.string().min(1).optional(),
+    /** A batch counts as delivered only when /services/collector/ack says true. */
+    indexer_acknowledgements: z.boolean().default(false),
+    ack: ackSchema,
+    compression: z.enum(['gzip', 'none'], { error: 'expected gzip or none' }).default('gzip'),
+    // ≤ 1 MB per request by default: Splunk Cloud's practical limit (413 above it).
+    batch: batchSchema({ max_events: 500, max_bytes: '1MB', timeout: '1s', concurrency: 8 }),
+    /** One HTTP request (send, ack poll, health check); a request that takes longer is retried. */
+    request_timeout: duration('30s'),
+    retry: retrySchema,
+    tls: tlsSchema.optional(),
+  })
+  .superRefine((c, ctx) => {
+    if (c.ack.timeout <= c.ack.poll_interval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ack', 'timeout'],
+        message: 'must be longer than ack.poll_interval (Splunk suggests polling every 10s and resending after 5m)',
+      });
+    }
+    if (c.retry.max_backoff < c.retry.initial_backoff) {
+      ctx.addIssue({ code: 'custom', path: ['retry', 'max_backoff'], message: 'must be at least retry.initial_backoff' });
+    }
+    if (c.tls && c.endpoint.startsWith('http:') && c.tls.enabled !== false) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but endpoint is http://; use an https:// endpoint' });
+    }
+  });
+
+export type SplunkHecSinkConfig = z.output<typeof splunkHecSinkConfig>;
