@@ -1,0 +1,130 @@
+import type { Logger } from '../../observability/logger';
+import { AuthError, RetryableError, errorMessage } from '../../util/errors';
+import { retry, type BackoffPolicy } from '../../util/retry';
+import type { Rejection, SendResult } from '../sink';
+import { ProducerStateError, RecordsRefusedError, type KafkaClient } from './client';
+import type { KafkaRecord } from './encode';
+import type { HealthTracker } from './health';
+import { untilAborted } from './abort';
+
+/** Counters worth exporting as metrics later (issue: metrics). */
+export interface KafkaSinkStats {
+  batches: number;
+  messages: number;
+  /** Produce attempts that failed and were retried. */
+  retries: number;
+  /** Records the broker refused for good (dead-lettered by the pipeline). */
+  rejected: number;
+  /** Times a refused request was halved to find the refused record. */
+  splits: number;
+  /** New producer sessions after the idempotent producer fell out of step. */
+  producerResets: number;
+}
+
+export interface KafkaServiceOptions {
+  readonly sinkName: string;
+  /** The idempotent producer: one batch in flight at a time (see config.ts), sequence care. */
+  readonly idempotent: boolean;
+  readonly policy: BackoffPolicy;
+  readonly logger: Logger;
+}
+
+/**
+ * Gets batches durably accepted: retries transient failures forever (until shutdown),
+ * replaces the producer session when the broker says it is out of step, and when the broker
+ * refuses the data itself halves the batch until the refused record stands alone, so one
+ * oversized event never holds back the rest.
+ *
+ * Duplicates are possible (at-least-once): when a request that spanned several partitions
+ * failed after some of them were written, the retry writes those again. The message key
+ * (activity id) lets consumers drop them.
+ */
+export class KafkaService {
+  readonly stats: KafkaSinkStats = { batches: 0, messages: 0, retries: 0, rejected: 0, splits: 0, producerResets: 0 };
+  /** The batch before this one, when batches go one at a time. */
+  private previousSend: Promise<unknown> = Promise.resolve();
+  /** Why the next attempt must start a new producer session, if it must. */
+  private resetBecause?: string;
+
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly health: HealthTracker,
+    private readonly opts: KafkaServiceOptions,
+  ) {}
+
+  send(batch: readonly KafkaRecord[], signal: AbortSignal): Promise<SendResult<KafkaRecord>> {
+    if (!this.opts.idempotent) return this.deliverBatch(batch, signal);
+    // A retried batch must not be overtaken: kafkajs rewinds sequence numbers on failure, and
+    // a different batch sent under them could be taken by the broker for a duplicate.
+    const run = this.previousSend.then(
+      () => this.deliverBatch(batch, signal),
+      () => this.deliverBatch(batch, signal),
+    );
+    this.previousSend = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deliverBatch(batch: readonly KafkaRecord[], signal: AbortSignal): Promise<SendResult<KafkaRecord>> {
+    const rejected: Rejection<KafkaRecord>[] = [];
+    await this.deliver(batch, signal, rejected);
+    this.stats.batches++;
+    this.stats.messages += batch.length - rejected.length;
+    return { rejected };
+  }
+
+  private async deliver(items: readonly KafkaRecord[], signal: AbortSignal, rejected: Rejection<KafkaRecord>[]): Promise<void> {
+    if (items.length === 0) return;
+    try {
+      await retry(() => this.attempt(items, signal), {
+        signal,
+        policy: this.opts.policy,
+        shouldRetry: (err) => err instanceof RetryableError || err instanceof AuthError,
+        onRetry: (err, attempt, delayMs) => {
+          this.stats.retries++;
+          if (err instanceof ProducerStateError) this.resetBecause = 'the broker reported the producer out of step';
+          this.health.failing(errorMessage(err), { auth: err instanceof AuthError });
+          this.opts.logger.debug('kafka produce failed; retrying', {
+            sink: this.opts.sinkName,
+            attempt,
+            delay_ms: delayMs,
+            messages: items.length,
+            error: errorMessage(err),
+          });
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof RecordsRefusedError)) throw err;
+      // The broker answered, so it is reachable and willing: the problem is the data.
+      this.health.ok();
+      if (items.length === 1) {
+        this.stats.rejected++;
+        rejected.push({ item: items[0], reason: `kafka refused the record: ${err.message}` });
+        return;
+      }
+      this.stats.splits++;
+      // The refused request may have been written for its other partitions, after which
+      // kafkajs rewinds the sequence numbers of every partition in it. Sending different
+      // records under those numbers could make the broker take a new batch for a duplicate
+      // of the written one and drop it; a new producer session (new id, fresh sequences)
+      // turns that into, at worst, a duplicate.
+      if (this.opts.idempotent) this.resetBecause = 'a refused request';
+      const half = Math.ceil(items.length / 2);
+      await this.deliver(items.slice(0, half), signal, rejected);
+      await this.deliver(items.slice(half), signal, rejected);
+    }
+  }
+
+  private async attempt(items: readonly KafkaRecord[], signal: AbortSignal): Promise<void> {
+    if (this.resetBecause) {
+      await untilAborted(this.client.resetProducer(), signal);
+      this.stats.producerResets++;
+      this.opts.logger.info('kafka producer session replaced', { sink: this.opts.sinkName, because: this.resetBecause });
+      this.resetBecause = undefined;
+    }
+    await untilAborted(
+      this.client.produce(items.map((i) => i.message)),
+      signal,
+    );
+    this.health.ok();
+  }
+}
