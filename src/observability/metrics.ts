@@ -1,0 +1,245 @@
+import type { Page, RetryReason } from '../source/client';
+import type { CycleRecord } from '../checkpoint/state';
+import { redact } from './redact';
+import { BoundedLabel, Instruments, type Sample } from './instruments';
+import type { CycleHandle, ForwarderObserver, ForwarderView } from './observer';
+
+/**
+ * The forwarder's Prometheus metrics (names follow the Prometheus conventions:
+ * `claude_audit_forwarder_*`, `_total` for counters, base units such as `_seconds`).
+ * The names the Helm chart's PrometheusRule and deploy/ use are part of the contract:
+ * source_lag_seconds, checkpoint_age_seconds, dead_lettered_total, api_requests_total{status}
+ * and sink_healthy.
+ */
+export const METRIC_PREFIX = 'claude_audit_forwarder_';
+
+const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+
+/** A sink's own counters, when it keeps them (`stats`: Splunk HEC, Kafka; `metrics`: syslog). */
+interface SinkWithStats {
+  readonly name: string;
+  readonly stats?: unknown;
+  readonly metrics?: unknown;
+}
+
+function statNumber(stats: unknown, key: string): number | undefined {
+  if (stats === null || typeof stats !== 'object') return undefined;
+  const v = (stats as Record<string, unknown>)[key];
+  return typeof v === 'number' ? v : undefined;
+}
+
+/** Rejection reasons become a short label: numbers and ids vary per event, the cause does not. */
+export function reasonLabel(reason: string): string {
+  return redact(reason)
+    .replace(/\s+/g, ' ')
+    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
+    .replace(/\b(activity|event)_[A-Za-z0-9]+/g, '$1_<id>')
+    .trim()
+    .slice(0, 120);
+}
+
+export interface ForwarderMetricsOptions {
+  /** Also export through OpenTelemetry (telemetry on; the SDK must be started first). */
+  readonly otel?: boolean;
+  readonly version: string;
+  readonly now?: () => number;
+  /** process_* / nodejs_* metrics (default on). */
+  readonly processMetrics?: boolean;
+}
+
+export class ForwarderMetrics implements ForwarderObserver {
+  readonly instruments: Instruments;
+  private view?: ForwarderView;
+  private readonly now: () => number;
+  private lastAdvancedAt: number;
+  /** End of the newest fully-read and committed window: caught up to here. */
+  private caughtUpToMs = Number.NEGATIVE_INFINITY;
+  private lastCycleAt?: number;
+  /** 1 after a 2xx from the API, 0 after a 401/403; unknown before the first answer. */
+  private credentialsAccepted?: 0 | 1;
+
+  private readonly unknownTypeLabel = new BoundedLabel(200);
+  private readonly reasonLabels = new Map<string, BoundedLabel>();
+
+  private readonly fetched;
+  private readonly filtered;
+  private readonly duplicates;
+  private readonly late;
+  private readonly unknownTypes;
+  private readonly apiRequests;
+  private readonly apiRetries;
+  private readonly rateLimited;
+  private readonly delivered;
+  private readonly deadLettered;
+  private readonly sendErrors;
+  private readonly batchSeconds;
+  private readonly cycles;
+  private readonly cycleSeconds;
+  private readonly cycleFailures;
+
+  constructor(private readonly options: ForwarderMetricsOptions) {
+    this.now = options.now ?? Date.now;
+    this.lastAdvancedAt = this.now();
+    const i = (this.instruments = new Instruments({ otel: options.otel, version: options.version, processMetrics: options.processMetrics }));
+    const p = METRIC_PREFIX;
+
+    this.fetched = i.counter(`${p}activities_fetched_total`, 'Activities read from the Compliance API (duplicates of the lookback re-read included).');
+    this.filtered = i.counter(`${p}activities_filtered_total`, 'Activities dropped by client-side filters (api_key_ids, self_events: drop); they still move the checkpoint.');
+    this.duplicates = i.counter(`${p}duplicates_suppressed_total`, 'Activities read again (lookback overlap, API duplicates) and not delivered twice.');
+    this.late = i.counter(`${p}late_activities_total`, 'Activities the API indexed late, caught behind the cursor by the lookback re-read.');
+    this.unknownTypes = i.counter(`${p}unknown_activity_types_total`, 'Activities of a type missing from the catalogue (schema drift), by type.', ['type']);
+    this.apiRequests = i.counter(`${p}api_requests_total`, 'Compliance API responses by HTTP status.', ['status']);
+    this.apiRetries = i.counter(`${p}api_retries_total`, 'Compliance API requests retried, by reason.', ['reason']);
+    this.rateLimited = i.counter(`${p}api_rate_limited_total`, 'Compliance API 429 responses (rate limited; retried after Retry-After).');
+    this.delivered = i.counter(`${p}delivered_total`, 'Activities durably accepted by a sink.', ['sink']);
+    this.deadLettered = i.counter(`${p}dead_lettered_total`, 'Activities a sink permanently rejected (written to the dead-letter file), by sink and reason.', ['sink', 'reason']);
+    this.sendErrors = i.counter(`${p}sink_send_errors_total`, 'Batches whose send failed unexpectedly and was retried by the pipeline.', ['sink']);
+    this.batchSeconds = i.histogram(`${p}sink_batch_duration_seconds`, 'Time from handing a batch to a sink until it was durably accepted (retries included).', ['sink'], BATCH_BUCKETS);
+    this.cycles = i.counter(`${p}poll_cycles_total`, 'Poll cycles completed (all their activities committed, completeness record written).');
+    this.cycleFailures = i.counter(`${p}poll_cycle_failures_total`, 'Poll cycles that failed (API refused the request, or an unexpected error).');
+    this.cycleSeconds = i.histogram(`${p}poll_cycle_duration_seconds`, 'Duration of completed poll cycles, from the first request to the last commit.', [], CYCLE_BUCKETS);
+
+    i.gauge(`${p}build_info`, 'Always 1; the labels say which build is running.', ['version', 'node_version'], () => [
+      [{ version: options.version, node_version: process.version }, 1],
+    ]);
+    i.gauge(`${p}source_lag_seconds`, 'How far delivery is behind now: now minus the newest point up to which every activity is delivered (newest delivered created_at, or the end of the last fully read window).', [], () => this.lag());
+    i.gauge(`${p}newest_delivered_timestamp_seconds`, 'created_at of the newest activity every sink accepted (Unix time).', [], () =>
+      this.view?.checkpointer.watermark ? [[{}, Date.parse(this.view.checkpointer.watermark) / 1000]] : [],
+    );
+    i.gauge(`${p}checkpoint_age_seconds`, 'Seconds since the checkpoint last durably recorded progress (committed activities or a completed poll cycle).', [], () =>
+      this.view ? [[{}, (this.now() - this.lastAdvancedAt) / 1000]] : [],
+    );
+    i.gauge(`${p}checkpoint_write_failing`, '1 while writing the checkpoint fails (delivery continues; the write is retried).', [], () =>
+      this.view ? [[{}, this.view.checkpointer.saveError ? 1 : 0]] : [],
+    );
+    i.gauge(`${p}last_poll_cycle_timestamp_seconds`, 'When the last poll cycle completed (Unix time).', [], () =>
+      this.lastCycleAt === undefined ? [] : [[{}, this.lastCycleAt / 1000]],
+    );
+    i.gauge(`${p}queue_depth_events`, 'Activities in the pipeline not yet durably checkpointed (what a crash now would deliver again); backpressure holds it under pipeline.max_buffered_events.', [], () =>
+      this.view ? [[{}, this.view.pipeline.buffered]] : [],
+    );
+    i.gauge(`${p}sink_queued_events`, 'Activities waiting in a sink\'s batcher.', ['sink'], () =>
+      (this.view?.pipeline.workerStats() ?? []).map((w): Sample<'sink'> => [{ sink: w.sink }, w.queued]),
+    );
+    i.gauge(`${p}sink_batches_in_flight`, 'Batches handed to a sink and not yet settled.', ['sink'], () =>
+      (this.view?.pipeline.workerStats() ?? []).map((w): Sample<'sink'> => [{ sink: w.sink }, w.batchesInFlight]),
+    );
+    i.gauge(`${p}sink_healthy`, '1 when a sink accepts deliveries, 0 while it refuses them or cannot be reached.', ['sink', 'type'], () =>
+      (this.view?.pipeline.health() ?? []).map((h): Sample<'sink' | 'type'> => [{ sink: h.sink, type: h.type }, h.healthy ? 1 : 0]),
+    );
+    i.gauge(`${p}api_credentials_accepted`, '1 while the Compliance API accepts the API key, 0 after it answered 401/403.', [], () =>
+      this.credentialsAccepted === undefined ? [] : [[{}, this.credentialsAccepted]],
+    );
+    i.gauge(`${p}api_rate_limit_remaining`, 'Requests left in the tenant\'s rate-limit window (anthropic-ratelimit-requests-remaining).', [], () => {
+      const s = this.view?.governor.state;
+      return s?.remaining === undefined ? [] : [[{}, s.remaining]];
+    });
+    i.gauge(`${p}api_rate_limit_limit`, 'The tenant\'s request limit per window (anthropic-ratelimit-requests-limit).', [], () => {
+      const s = this.view?.governor.state;
+      return s?.limit === undefined ? [] : [[{}, s.limit]];
+    });
+    i.gauge(`${p}api_paused_seconds`, 'Seconds left before the next request may be sent (Retry-After or a nearly spent window).', [], () => {
+      const s = this.view?.governor.state;
+      return s ? [[{}, Math.max(0, s.pausedUntil - this.now()) / 1000]] : [];
+    });
+    i.observedCounter(`${p}checkpoint_delivered_total`, 'Activities every sink accepted and the checkpoint moved past, since the checkpoint was created (carried across restarts).', [], () =>
+      this.view ? [[{}, this.view.checkpointer.current.totals.delivered]] : [],
+    );
+    i.observedCounter(`${p}sink_requests_total`, 'Requests a sink made to its destination (HEC posts, Kafka produce batches), where the sink counts them.', ['sink'], () =>
+      this.sinkStat((s) => statNumber(s, 'requests') ?? statNumber(s, 'batches')),
+    );
+    i.observedCounter(`${p}sink_retries_total`, 'Sends a sink retried after a transient failure, where the sink counts them.', ['sink'], () => this.sinkStat((s) => statNumber(s, 'retries')));
+    i.observedCounter(`${p}sink_sent_bytes_total`, 'Bytes a sink sent to its destination, where the sink counts them.', ['sink'], () => this.sinkStat((s) => statNumber(s, 'bytesSent')));
+  }
+
+  /** Starts reading gauges from the running forwarder. */
+  attach(view: ForwarderView): void {
+    this.view = view;
+    const state = view.checkpointer.current;
+    // A checkpoint carried over from a previous run: its age counts from its last write.
+    const updated = Date.parse(state.updated_at);
+    if (state.history.length > 0 && Number.isFinite(updated)) this.lastAdvancedAt = Math.min(this.now(), updated);
+    const last = state.history.at(-1);
+    this.caughtUpToMs = Math.max(Date.parse(state.start), last ? Date.parse(last.to) : Number.NEGATIVE_INFINITY);
+  }
+
+  private lag(): Sample<never>[] {
+    if (!this.view) return [];
+    const w = this.view.checkpointer.watermark;
+    const upTo = Math.max(this.caughtUpToMs, w ? Date.parse(w) : Number.NEGATIVE_INFINITY);
+    return Number.isFinite(upTo) ? [[{}, Math.max(0, this.now() - upTo) / 1000]] : [];
+  }
+
+  private sinkStat(pick: (stats: unknown) => number | undefined): Sample<'sink'>[] {
+    const out: Sample<'sink'>[] = [];
+    for (const sink of (this.view?.pipeline.sinks ?? []) as readonly SinkWithStats[]) {
+      const v = pick(sink.stats ?? sink.metrics);
+      if (v !== undefined) out.push([{ sink: sink.name }, v]);
+    }
+    return out;
+  }
+
+  /** The exposition text, redacted as a last line of defence (labels carry outside text). */
+  async text(): Promise<string> {
+    return redact(await this.instruments.registry.metrics());
+  }
+
+  get contentType(): string {
+    return this.instruments.registry.contentType;
+  }
+
+  // ForwarderObserver ------------------------------------------------------------------
+
+  apiResponse(status: number): void {
+    this.apiRequests.inc({ status: String(status) });
+    if (status === 429) this.rateLimited.inc({});
+    if (status >= 200 && status < 300) this.credentialsAccepted = 1;
+    else if (status === 401 || status === 403) this.credentialsAccepted = 0;
+  }
+
+  apiRetry(reason: RetryReason): void {
+    this.apiRetries.inc({ reason });
+  }
+
+  readonly poll = {
+    onPage: (_page: Page, stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] }): void => {
+      this.fetched.inc({}, stats.fetched);
+      this.duplicates.inc({}, stats.duplicates);
+      this.late.inc({}, stats.late);
+      this.filtered.inc({}, stats.filtered);
+      for (const type of stats.unknownTypes) this.unknownTypes.inc({ type: this.unknownTypeLabel.of(redact(type).slice(0, 200)) });
+    },
+  };
+
+  readonly sinks = {
+    onDelivered: (sink: string, count: number, seconds: number): void => {
+      this.delivered.inc({ sink }, count);
+      this.batchSeconds.observe({ sink }, seconds);
+    },
+    onDeadLettered: (sink: string, reason: string, count: number): void => {
+      let labels = this.reasonLabels.get(sink);
+      if (!labels) this.reasonLabels.set(sink, (labels = new BoundedLabel(20)));
+      this.deadLettered.inc({ sink, reason: labels.of(reasonLabel(reason)) }, count);
+    },
+    onSendError: (sink: string): void => {
+      this.sendErrors.inc({ sink });
+    },
+  };
+
+  checkpointAdvanced(): void {
+    this.lastAdvancedAt = this.now();
+  }
+
+  cycleStarted(): CycleHandle {
+    return {
+      completed: (record: CycleRecord, seconds: number) => {
+        this.cycles.inc({});
+        this.cycleSeconds.observe({}, seconds);
+        this.lastCycleAt = this.now();
+        this.caughtUpToMs = Math.max(this.caughtUpToMs, Date.parse(record.to));
+      },
+      failed: () => this.cycleFailures.inc({}),
+    };
+  }
+}

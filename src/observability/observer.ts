@@ -1,0 +1,80 @@
+import type { PollObserver } from '../source/poller';
+import type { RetryReason } from '../source/client';
+import type { RateLimitSnapshot } from '../source/rate-limit';
+import type { SinkObserver } from '../pipeline/sink-worker';
+import type { SinkHealth } from '../sinks/sink';
+import type { CheckpointState, CycleRecord } from '../checkpoint/state';
+
+/**
+ * What the forwarder tells observability, and what observability reads back from it. The
+ * forwarder calls these hooks; it never knows whether metrics, traces or a progress bar are
+ * listening.
+ */
+export interface ForwarderObserver {
+  /** Every Compliance API response (any status). */
+  apiResponse?(status: number, requestId: string | undefined): void;
+  /** A Compliance API request failed transiently and is retried after `delayMs`. */
+  apiRetry?(reason: RetryReason, delayMs: number): void;
+  readonly poll?: PollObserver;
+  readonly sinks?: SinkObserver;
+  /** The checkpoint durably recorded progress (committed records, or a finished cycle). */
+  checkpointAdvanced?(): void;
+  /** A poll cycle begins; the handle is told how it ended. */
+  cycleStarted?(): CycleHandle;
+}
+
+export interface CycleHandle {
+  /** The cycle's records are all committed and its completeness record is written. */
+  completed(record: CycleRecord, durationSeconds: number): void;
+  failed(error: string): void;
+}
+
+/**
+ * The running forwarder as observability reads it at scrape time. `Forwarder` satisfies
+ * this structurally; tests may hand in anything shaped like it.
+ */
+export interface ForwarderView {
+  readonly governor: { readonly state: RateLimitSnapshot & { readonly pausedUntil: number } };
+  readonly pipeline: {
+    readonly buffered: number;
+    workerStats(): readonly { readonly sink: string; readonly queued: number; readonly batchesInFlight: number }[];
+    health(): readonly ({ readonly sink: string; readonly type: string } & SinkHealth)[];
+    readonly sinks: readonly { readonly name: string; readonly type: string }[];
+  };
+  readonly checkpointer: {
+    readonly watermark: string | null;
+    readonly saveError: string | undefined;
+    readonly current: CheckpointState;
+  };
+  /** Why the last poll cycle failed, while it is failing (401/403 included). */
+  readonly sourceError: string | undefined;
+}
+
+/** Fans every hook out to several observers (metrics, traces, progress). */
+export function combineObservers(parts: readonly ForwarderObserver[]): ForwarderObserver {
+  return {
+    apiResponse: (status, requestId) => parts.forEach((p) => p.apiResponse?.(status, requestId)),
+    apiRetry: (reason, delayMs) => parts.forEach((p) => p.apiRetry?.(reason, delayMs)),
+    checkpointAdvanced: () => parts.forEach((p) => p.checkpointAdvanced?.()),
+    poll: {
+      onCycleStart: (window) => parts.forEach((p) => p.poll?.onCycleStart?.(window)),
+      onPage: (page, stats) => parts.forEach((p) => p.poll?.onPage?.(page, stats)),
+    },
+    sinks: {
+      onDelivered: (sink, count, seconds) => parts.forEach((p) => p.sinks?.onDelivered?.(sink, count, seconds)),
+      onDeadLettered: (sink, reason, count) => parts.forEach((p) => p.sinks?.onDeadLettered?.(sink, reason, count)),
+      onSendError: (sink, error) => parts.forEach((p) => p.sinks?.onSendError?.(sink, error)),
+      onBatchStart: (sink, events) => {
+        const ends = parts.map((p) => p.sinks?.onBatchStart?.(sink, events)).filter((e) => e !== undefined);
+        return (outcome) => ends.forEach((end) => end(outcome));
+      },
+    },
+    cycleStarted: () => {
+      const handles = parts.map((p) => p.cycleStarted?.()).filter((h) => h !== undefined);
+      return {
+        completed: (record, seconds) => handles.forEach((h) => h.completed(record, seconds)),
+        failed: (error) => handles.forEach((h) => h.failed(error)),
+      };
+    },
+  };
+}

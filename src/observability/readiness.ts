@@ -1,0 +1,85 @@
+import type { ForwarderObserver, ForwarderView } from './observer';
+
+/**
+ * Readiness: "is this forwarder doing its job right now?" — the API accepts our key, every
+ * sink accepts deliveries, and the checkpoint can be written. `/readyz` answers 503 with the
+ * failing parts named, so `kubectl describe` and an on-call engineer see which one.
+ */
+export interface CheckResult {
+  readonly ok: boolean;
+  readonly detail?: string;
+}
+
+export interface ReadinessReport {
+  readonly status: 'ready' | 'not_ready';
+  /** Which checks fail: "forwarder", "source", "checkpoint", "sinks.<name>". */
+  readonly failing: readonly string[];
+  readonly checks: {
+    readonly forwarder: CheckResult;
+    readonly source: CheckResult & { readonly last_status?: number };
+    readonly checkpoint: CheckResult;
+    readonly sinks: Readonly<Record<string, CheckResult & { readonly type: string }>>;
+  };
+}
+
+type Credentials = 'unknown' | 'accepted' | 'refused';
+
+export class Readiness implements ForwarderObserver {
+  private view?: ForwarderView;
+  private stoppingSince?: number;
+  private credentials: Credentials = 'unknown';
+  private lastStatus?: number;
+
+  attach(view: ForwarderView): void {
+    this.view = view;
+  }
+
+  /** Shutdown began: take the pod out of rotation at once. */
+  stopping(): void {
+    this.stoppingSince ??= Date.now();
+  }
+
+  apiResponse(status: number): void {
+    this.lastStatus = status;
+    // Any 2xx proves the key; 401/403 refuse it. Other answers (429, 5xx) say nothing about it.
+    if (status >= 200 && status < 300) this.credentials = 'accepted';
+    else if (status === 401 || status === 403) this.credentials = 'refused';
+  }
+
+  report(): ReadinessReport {
+    const view = this.view;
+    const forwarder: CheckResult = this.stoppingSince
+      ? { ok: false, detail: 'shutting down: finishing in-flight batches and writing the checkpoint' }
+      : view
+        ? { ok: true }
+        : { ok: false, detail: 'starting: loading the checkpoint and building the sinks' };
+    const source = this.sourceCheck(view);
+    const saveError = view?.checkpointer.saveError;
+    const checkpoint: CheckResult = saveError ? { ok: false, detail: `cannot write the checkpoint: ${saveError}` } : { ok: true };
+    const sinks: Record<string, CheckResult & { type: string }> = {};
+    for (const h of view?.pipeline.health() ?? []) {
+      sinks[h.sink] = h.healthy ? { ok: true, type: h.type } : { ok: false, type: h.type, detail: h.detail ?? 'unhealthy' };
+    }
+    const failing = [
+      ...(forwarder.ok ? [] : ['forwarder']),
+      ...(source.ok ? [] : ['source']),
+      ...(checkpoint.ok ? [] : ['checkpoint']),
+      ...Object.entries(sinks)
+        .filter(([, c]) => !c.ok)
+        .map(([name]) => `sinks.${name}`),
+    ];
+    return { status: failing.length === 0 ? 'ready' : 'not_ready', failing, checks: { forwarder, source, checkpoint, sinks } };
+  }
+
+  private sourceCheck(view: ForwarderView | undefined): CheckResult & { last_status?: number } {
+    const last = this.lastStatus === undefined ? {} : { last_status: this.lastStatus };
+    switch (this.credentials) {
+      case 'accepted':
+        return { ok: true, ...last };
+      case 'refused':
+        return { ok: false, detail: view?.sourceError ?? `The Compliance API refused the API key (${this.lastStatus})`, ...last };
+      default:
+        return { ok: false, detail: view?.sourceError ?? 'waiting for the first answer of the Compliance API', ...last };
+    }
+  }
+}
