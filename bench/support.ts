@@ -1,22 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** Shared pieces of the benchmarks: processes, free ports, peak RSS, tables. */
 export const REPO = resolve(__dirname, '..');
 const ENTRY = join(REPO, 'src/cli/entry.ts');
 
-export function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
+import { freePort } from '../test/support/ports';
+
+export { freePort };
 
 /** The CLI as a separate process (the simulator must not share the forwarder's CPU or heap). */
 export function cli(args: string[], opts: { quiet?: boolean } = {}): ChildProcess {

@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DaemonProcess, freePort, portBound, waitUntil } from '../../test/support/syslog-receiver';
+import { freePort } from '../../test/support/ports';
+import { DaemonProcess, portBound, waitUntil } from '../../test/support/syslog-receiver';
 import { LineCounter } from './line-counter';
 
 /**

@@ -1,7 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -10,6 +9,7 @@ import { CHECKPOINT_FORMAT, type CheckpointState } from '../../src/checkpoint/st
 import { startOrSkip, skipIfMissing } from '../support/servers';
 import { HOW_TO_INSTALL, REPO_ROOT, dockerfileBases, ensureBaseImages, removeContainer, startDocker, type Docker } from '../support/docker';
 import { readJsonl } from '../support/forwarder';
+import { freePort } from '../support/ports';
 
 /**
  * The production image, built from the repository's Dockerfile on its default base (made
@@ -59,17 +59,6 @@ after(async () => {
   await sim?.close();
   rmSync(work, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Makes a host directory the container's user can own (bind mounts keep host ownership). */
 function ownedByImageUser(path: string, mode: number): void {

@@ -1,11 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel, type ITopicConfig, type KafkaConfig } from 'kafkajs';
 import { makeCertificates, type Certificates } from './certs';
+import { freePorts } from './ports';
 import { ServerUnavailable } from './servers';
 
 /**
@@ -68,18 +69,6 @@ export interface KafkaBroker {
   logTail(lines?: number): string;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 function portAccepts(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = createConnection({ host: '127.0.0.1', port });
@@ -135,12 +124,15 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const heap = options.heap ?? '384m';
   const quickJit = options.quickJit ?? true;
   const user: SaslUser = { username: 'forwarder', password: `pw-${randomBytes(12).toString('hex')}` };
+  const wanted = { ssl: options.tls === true, saslPlaintext: options.sasl === true, saslSsl: options.tls === true && options.sasl === true };
+  const free = await freePorts(Array<'tcp'>(2 + Object.values(wanted).filter(Boolean).length).fill('tcp'));
+  const take = (want: boolean): number | undefined => (want ? free.shift() : undefined);
   const ports = {
-    plaintext: await freePort(),
-    controller: await freePort(),
-    ssl: options.tls ? await freePort() : undefined,
-    saslPlaintext: options.sasl ? await freePort() : undefined,
-    saslSsl: options.tls && options.sasl ? await freePort() : undefined,
+    plaintext: free.shift()!,
+    controller: free.shift()!,
+    ssl: take(wanted.ssl),
+    saslPlaintext: take(wanted.saslPlaintext),
+    saslSsl: take(wanted.saslSsl),
   };
   const listeners: [string, number][] = [['PLAINTEXT', ports.plaintext]];
   if (ports.ssl) listeners.push(['SSL', ports.ssl]);

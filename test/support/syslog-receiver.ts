@@ -1,8 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { freePorts } from './ports';
 
 /**
  * What test/support/rsyslog.ts and test/support/syslog-ng.ts share: free ports, the
@@ -46,41 +45,10 @@ export interface ReceivedSyslogMessage {
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SYSLOG_CI_SCRIPT = 'scripts/ci/syslog.sh';
 
-/** A port nobody is listening on right now (the daemon binds it a moment later). */
-export async function freePort(transport: 'tcp' | 'udp'): Promise<number> {
-  if (transport === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((res, rej) => {
-      s.once('error', rej);
-      s.bind(0, '127.0.0.1', () => res());
-    });
-    const { port } = s.address();
-    await new Promise<void>((res) => s.close(() => res()));
-    return port;
-  }
-  const server = createServer();
-  await new Promise<void>((res, rej) => {
-    server.once('error', rej);
-    server.listen(0, '127.0.0.1', () => res());
-  });
-  const address = server.address();
-  await new Promise<void>((res) => server.close(() => res()));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Ports for every listener; a TCP and a UDP listener never share a number (clearer logs). */
+/** Ports for every listener, all different numbers. */
 export async function allocatePorts(listeners: readonly SyslogListenerSpec[]): Promise<Record<string, number>> {
-  const ports: Record<string, number> = {};
-  const used = new Set<number>();
-  for (const l of listeners) {
-    let port: number;
-    do port = await freePort(l.transport === 'udp' ? 'udp' : 'tcp');
-    while (used.has(port));
-    used.add(port);
-    ports[l.name] = port;
-  }
-  return ports;
+  const numbers = await freePorts(listeners.map((l) => (l.transport === 'udp' ? 'udp' : 'tcp')));
+  return Object.fromEntries(listeners.map((l, i) => [l.name, numbers[i]!]));
 }
 
 /** Is 127.0.0.1:`port` bound (UDP) or listening (TCP)? Linux /proc, no probe traffic. */
