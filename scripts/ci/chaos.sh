@@ -6,6 +6,8 @@
 #     also need root with CAP_SYS_ADMIN; without it those rows say "not run" in the table).
 # Idempotent; runs as root on a fresh Debian machine.
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
@@ -14,7 +16,7 @@ command -v umount >/dev/null 2>&1 || missing+=(mount)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 echo "chaos: openssl and mount are available"

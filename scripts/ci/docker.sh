@@ -9,6 +9,8 @@
 # Idempotent: every step is skipped when its result is already there. Runs as root.
 # Usage: scripts/ci/docker.sh            (from anywhere; paths are relative to the repo)
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 NODE_VERSION="${NODE_VERSION:-24.21.0}"
 NPM_VERSION="${NPM_VERSION:-11.21.2}"
@@ -32,9 +34,9 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
+  apt_get update -qq
   # No recommends: the daemon needs containerd, runc and iptables (Depends), nothing more.
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt_get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # --- Debian rootfs (the runtime base) -------------------------------------------------------

@@ -5,6 +5,8 @@
 # Used by CI (every scripts/ci/*.sh runs before `npm ci && npm test`) and by
 # test/support/kafka-broker.ts when the jars are missing.
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 KAFKA_VERSION="${KAFKA_VERSION:-3.9.2}"
 SCALA_VERSION="2.13"
@@ -26,8 +28,8 @@ if ((${#need_pkgs[@]})); then
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}"
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends "${need_pkgs[@]}"
 fi
 
 java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = \([0-9]*\).*/\1/p')"

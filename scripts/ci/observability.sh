@@ -4,6 +4,8 @@
 # pseudo-terminal for the progress-bar run). The Kafka broker of the secret-redaction run
 # comes from scripts/ci/kafka.sh. Idempotent; runs as root.
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 log() { printf '[ci/observability] %s\n' "$*" >&2; }
 
@@ -18,5 +20,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 log "installing ${need[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -3,6 +3,8 @@
 # uses to make the CA, server and client certificates of the TLS and mutual-TLS tests.
 # Everything else (the strict HEC receiver) is in the repo. Idempotent; runs as root.
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 log() { printf '[ci/splunk-hec] %s\n' "$*" >&2; }
 
@@ -14,5 +16,5 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 log "installing openssl"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends openssl >/dev/null
+apt_get update -qq
+apt_get install -y -qq --no-install-recommends openssl >/dev/null

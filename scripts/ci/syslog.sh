@@ -7,15 +7,23 @@
 #    conflict, are installed normally).
 # Idempotent: does nothing when everything is already there. Runs as root.
 set -euo pipefail
+# shellcheck source=lib/apt.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="$repo/.cache/syslog-ng"
 sng_libs=(libivykis0 libnet1 libjson-c5 libglib2.0-0 libpcre3 libwrap0 libcap2 libsystemd0 libssl3)
 
+# The rsyslog and syslog-ng test files may both run this at once on a fresh machine: one
+# installs and extracts, the other waits and then finds everything in place.
+mkdir -p "$cache"
+exec 8>"$cache/.lock"
+flock 8
+
 apt_updated=0
 apt_update_once() {
   if [ "$apt_updated" = 0 ]; then
-    apt-get update -qq
+    apt_get update -qq
     apt_updated=1
   fi
 }
@@ -30,7 +38,7 @@ if [ "${#missing_pkgs[@]}" -gt 0 ]; then
   apt_update_once
   # policy-rc.d (when present) keeps the system rsyslog service from starting; the tests
   # never need it either way.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}"
+  apt_get install -y -qq --no-install-recommends "${missing_pkgs[@]}"
 fi
 
 if [ ! -x "$cache/root/usr/sbin/syslog-ng" ]; then
