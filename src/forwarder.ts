@@ -94,6 +94,7 @@ export class Forwarder {
       deadLetter: new DeadLetterFile(resolve(baseDir, config.dead_letter.path)),
       logger,
       onCommit: (records) => this.onCommit(records),
+      persistSoon: () => this.checkpointer.saveSoon(),
       observer: {
         ...opts.observer?.sinks,
         onDeadLettered: (sink, reason, count) => {

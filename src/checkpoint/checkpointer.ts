@@ -33,6 +33,8 @@ export class Checkpointer {
   private retryTimer?: NodeJS.Timeout;
   private retryDelayMs = 0;
   private lastErrorLoggedAt = 0;
+  /** A saveSoon() save is waiting for the one in progress. */
+  private saveSoonQueued = false;
   /** Records committed since the last successful save. */
   private unsaved = 0;
   /** Last time the checkpoint was written (ms). */
@@ -154,6 +156,23 @@ export class Checkpointer {
       }, this.saveIntervalMs);
       this.timer.unref?.();
     }
+  }
+
+  /**
+   * The pipeline is full and waits for a save to free room: write now rather than when the
+   * save interval ends (the interval coalesces saves while nobody waits for them; a catch-up
+   * that waited for it idled up to 100 ms per buffer's worth of activities). After a failed
+   * save the retry schedule decides when to try again, so a broken disk is not hammered.
+   */
+  saveSoon(): void {
+    if (this.unsaved === 0 || this.lastSaveError !== undefined || this.saveSoonQueued) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.saveSoonQueued = true;
+    void this.saving.then(() => {
+      this.saveSoonQueued = false;
+      return this.flush().catch(() => undefined);
+    });
   }
 
   /** Writes the checkpoint now if anything changed. */

@@ -16,6 +16,8 @@ export interface PipelineOptions {
   readonly onCommit: (records: PipelineRecord[]) => void;
   readonly firstSeq?: number;
   readonly observer?: SinkObserver;
+  /** Asked to save the checkpoint now: `push` is waiting for committed records to be saved. */
+  readonly persistSoon?: () => void;
 }
 
 /** A sink that failed its start-up check: the CLI refuses to start, naming it. */
@@ -101,6 +103,7 @@ export class Pipeline {
     // can re-send to max_buffered_events (plus one page).
     while (this.buffered > 0 && this.buffered + items.length > this.opts.maxBufferedEvents) {
       if (signal?.aborted) return;
+      if (this.unpersisted > 0) this.opts.persistSoon?.();
       await this.whenRoomMayHaveFreed(signal);
     }
     const records: { record: PipelineRecord; deliver: boolean }[] = items.map((it) => ({
