@@ -71,7 +71,7 @@ export class Forwarder {
     const baseDir = opts.baseDir ?? process.cwd();
     const src = config.source;
     this.checkpointer = checkpointer;
-    this.governor = new RateGovernor(src.max_requests_per_minute, src.backfill_concurrency);
+    this.governor = new RateGovernor(src.max_requests_per_minute);
     const client = createApiClient(src, {
       governor: this.governor,
       logger,

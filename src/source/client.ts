@@ -261,9 +261,12 @@ export class ComplianceApiClient {
     });
   }
 
-  /** One page, retried through transient failures; the signal stops the waiting. */
-  fetchPage(query: PageQuery, signal?: AbortSignal): Promise<Page> {
-    return retry(() => this.opts.governor.schedule(() => this.requestOnce(query, signal), signal), {
+  /**
+   * One page, retried through transient failures; the signal stops the waiting. Lower
+   * `urgency` goes first when requests wait for the rate budget (0-9, see sliced-pages.ts).
+   */
+  fetchPage(query: PageQuery, signal?: AbortSignal, urgency?: number): Promise<Page> {
+    return retry(() => this.opts.governor.schedule(() => this.requestOnce(query, signal), signal, urgency), {
       signal,
       policy: this.opts.backoff ?? { initialMs: 1000, maxMs: 60_000, multiplier: 2 },
       shouldRetry: (err) => err instanceof RetryableError,

@@ -2,7 +2,7 @@ import type { Activity } from './activity';
 import type { ComplianceApiClient, Page, PageQuery } from './client';
 import type { FilterVerdict } from './filters';
 import type { Logger } from '../observability/logger';
-import { cutSlices, slicedPages } from './sliced-pages';
+import { cutSlices, slicedPages, type Urgency } from './sliced-pages';
 
 /** An activity ready for the pipeline, with whether any sink should get it. */
 export interface PolledItem {
@@ -132,11 +132,13 @@ export class Poller {
    * deduplicated by id); otherwise the cursor walk goes on.
    */
   private async *pages(from: string, to: string, signal: AbortSignal): AsyncGenerator<Page> {
-    const fetch = (q: PageQuery) => this.opts.client.fetchPage(q, signal);
+    const fetch = (q: PageQuery, urgency?: Urgency) => this.opts.client.fetchPage(q, signal, urgency);
     const first = await fetch({ createdAtGte: from, createdAtLt: to, limit: this.opts.pageSize, order: 'asc' });
-    yield first;
     const last = first.activities.at(-1);
-    if (!first.hasMore || !first.lastId || !last) return;
+    if (!first.hasMore || !first.lastId || !last) {
+      yield first;
+      return;
+    }
     const backfill = this.opts.backfill;
     const resumeAt = last.created_at;
     if (backfill && backfill.concurrency > 1 && Date.parse(to) - Date.parse(resumeAt) > backfill.sliceAboveMs) {
@@ -148,10 +150,10 @@ export class Poller {
       const wanted = Math.ceil(estimatedRows / this.opts.pageSize);
       const slices = cutSlices(resumeAt, to, Math.max(1, Math.min(256, backfill.concurrency * 4, wanted)));
       this.opts.logger.info('backfill: reading the rest of the window in parallel slices', { from: resumeAt, to, slices: slices.length, concurrency: backfill.concurrency });
-      yield* slicedPages(fetch, slices, { pageSize: this.opts.pageSize, concurrency: backfill.concurrency, signal });
+      yield* firstThenRest(first, slicedPages(fetch, slices, { pageSize: this.opts.pageSize, concurrency: backfill.concurrency, signal }));
       return;
     }
-    yield* slicedPages(fetch, [{ gte: from, lt: to, afterId: first.lastId }], { pageSize: this.opts.pageSize, concurrency: 1, signal });
+    yield* firstThenRest(first, slicedPages(fetch, [{ gte: from, lt: to, afterId: first.lastId }], { pageSize: this.opts.pageSize, concurrency: 1, signal }));
   }
 
   async runCycle(signal: AbortSignal): Promise<CycleSummary> {
@@ -234,5 +236,21 @@ export class Poller {
       lastCreatedAt,
       lastRequestId,
     };
+  }
+}
+
+/**
+ * Yields `first`, then `rest`, whose requests are already under way while the consumer
+ * works on `first`: started only when the consumer came back for more, every catch-up
+ * began with the consumer idle for a whole response time.
+ */
+async function* firstThenRest(first: Page, rest: AsyncGenerator<Page>): AsyncGenerator<Page> {
+  const next = rest.next();
+  next.catch(() => undefined); // its error reaches the consumer below, when it gets there
+  try {
+    yield first;
+    for (let r = await next; !r.done; r = await rest.next()) yield r.value;
+  } finally {
+    await rest.return(undefined);
   }
 }

@@ -14,6 +14,9 @@ export interface RateLimitSnapshot {
   readonly resetAt?: number;
 }
 
+/** Bottleneck's default priority: requests that do not say sit between the extremes. */
+const DEFAULT_URGENCY = 5;
+
 export class RateGovernor {
   private readonly limiter: Bottleneck;
   private pausedUntil = 0;
@@ -25,14 +28,17 @@ export class RateGovernor {
 
   constructor(
     readonly requestsPerMinute: number,
-    maxConcurrent = 1,
     /** Below this fraction of the server's limit remaining, wait for the window to reset. */
     private readonly lowWaterFraction = 0.1,
     private readonly now: () => number = Date.now,
   ) {
     this.spacingMs = Math.floor(60_000 / requestsPerMinute);
+    // Bottleneck admits requests, it does not run them: with one admission at a time, the
+    // requests not yet admitted stay in its queue, where priorities order them. (With more,
+    // it books each one a launch time the moment it arrives, and priorities change nothing.)
+    // How many requests are in flight is the backfill's concurrency, bounded where it reads.
     this.limiter = new Bottleneck({
-      maxConcurrent,
+      maxConcurrent: 1,
       minTime: this.spacingMs,
       reservoir: requestsPerMinute,
       reservoirRefreshAmount: requestsPerMinute,
@@ -40,12 +46,13 @@ export class RateGovernor {
     });
   }
 
-  /** Runs `fn` when our budget and the server's signals allow a request. */
-  async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.limiter.schedule(async () => {
-      await this.takeTurn(signal);
-      return fn();
-    });
+  /**
+   * Runs `fn` when our budget and the server's signals allow a request. Waiting requests go
+   * in `urgency` order (0 first, 9 last; bottleneck's priorities), then in arrival order.
+   */
+  async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, urgency = DEFAULT_URGENCY): Promise<T> {
+    await this.limiter.schedule({ priority: Math.min(9, Math.max(0, Math.round(urgency))) }, () => this.takeTurn(signal));
+    return fn();
   }
 
   /**

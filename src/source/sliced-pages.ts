@@ -94,8 +94,17 @@ function piecesOf(state: SliceState, page: Page, pageSize: number, room: number)
   return cuts;
 }
 
+/**
+ * How soon the consumer needs a page: 0 for the slice it reads, 1 for the next, up to 9.
+ * Requests wait for the rate budget in this order, so the slice being read is never queued
+ * behind the probes of slices it will reach much later (every catch-up began with the
+ * consumer idle while five later slices took their turns first).
+ */
+export type Urgency = number;
+const LEAST_URGENT: Urgency = 9;
+
 export async function* slicedPages(
-  fetchPage: (q: PageQuery) => Promise<Page>,
+  fetchPage: (q: PageQuery, urgency: Urgency) => Promise<Page>,
   slices: readonly Slice[],
   options: {
     readonly pageSize: number;
@@ -151,7 +160,8 @@ export async function* slicedPages(
     state.inFlight = true;
     ahead++;
     try {
-      const page = await fetchPage({ createdAtGte: state.gte, createdAtLt: state.lt, afterId: state.afterId, limit: options.pageSize, order: 'asc' });
+      const urgency = Math.min(LEAST_URGENT, Math.max(0, states.indexOf(state) - consumerAt));
+      const page = await fetchPage({ createdAtGte: state.gte, createdAtLt: state.lt, afterId: state.afterId, limit: options.pageSize, order: 'asc' }, urgency);
       if (stopped) return;
       if (!state.probed) {
         state.probed = true;
