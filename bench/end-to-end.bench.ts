@@ -5,7 +5,7 @@
  *
  *   node --import tsx bench/end-to-end.bench.ts [--activities 200000] [--rounds 3] [--formats raw,ocsf]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,27 +22,69 @@ export interface EndToEndRow {
   /** Medians over the rounds. */
   readonly perSecond: number;
   readonly perForwarderCpuSecond: number;
+  /** From the first line in the file to the last, start-up and shutdown left out (medians). */
+  readonly steadyPerSecond: number;
   /** Seconds the forwarder's main thread was runnable but waiting for a CPU (a busy machine). */
   readonly runQueueSeconds: number;
   readonly simulatorCpuSeconds: number;
   readonly peakRssMb: number;
 }
 
-async function once(sim: SimulatorProcess, n: number, format: OutputFormat): Promise<{ seconds: number; cpu: number; runq: number; simCpu: number; rss: number }> {
+/**
+ * Watches the sink's file: when the first lines landed (and how many), and when it last
+ * grew. The steady rate leaves out what a longer backlog would amortize: node's start-up,
+ * the first page's round trip, the final checkpoint and exit.
+ */
+function watchFile(path: string): { stop: () => { firstAt: number; linesAtFirst: number; lastAt: number } } {
+  let firstAt = 0;
+  let linesAtFirst = 0;
+  let lastAt = 0;
+  let lastSize = 0;
+  const timer = setInterval(() => {
+    let size = 0;
+    try {
+      size = statSync(path).size;
+    } catch {
+      return; // not created yet
+    }
+    if (size === lastSize) return;
+    const now = Date.now();
+    if (firstAt === 0) {
+      firstAt = now;
+      linesAtFirst = readFileSync(path).reduce((n, byte) => (byte === 0x0a ? n + 1 : n), 0);
+    }
+    lastAt = now;
+    lastSize = size;
+  }, 10);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return { firstAt, linesAtFirst, lastAt };
+    },
+  };
+}
+
+async function once(sim: SimulatorProcess, n: number, format: OutputFormat): Promise<{ seconds: number; steadySeconds: number; steadyActivities: number; cpu: number; runq: number; simCpu: number; rss: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'caf-bench-e2e-'));
   const simBefore = cpuSeconds(sim.pid ?? -1) ?? 0;
-  const run = ForwarderRun.launch({ simulatorUrl: sim.url, sinks: `  archive: { type: file, path: ${join(dir, 'events.jsonl')}, format: ${format} }` });
+  const path = join(dir, 'events.jsonl');
+  const watch = watchFile(path);
+  const run = ForwarderRun.launch({ simulatorUrl: sim.url, sinks: `  archive: { type: file, path: ${path}, format: ${format} }` });
   try {
     const code = await run.exit;
+    const file = watch.stop();
     if (code !== 0) throw new Error(`forwarder exited ${code}: ${run.stderr.slice(-1500)}`);
     return {
       seconds: (Date.now() - run.startedAt) / 1000,
+      steadySeconds: (file.lastAt - file.firstAt) / 1000,
+      steadyActivities: n - file.linesAtFirst,
       cpu: run.cpu.seconds,
       runq: run.cpu.runQueueSeconds,
       simCpu: (cpuSeconds(sim.pid ?? -1) ?? 0) - simBefore,
       rss: run.peakRssMb,
     };
   } finally {
+    watch.stop();
     run.dispose();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -59,7 +101,7 @@ export async function runEndToEndBench(
     for (const format of opts.formats) {
       const r = await once(sim, opts.activities, format);
       (runs.get(format) ?? runs.set(format, []).get(format))?.push(r);
-      log(`end-to-end: ${format} round ${round}: ${Math.round(opts.activities / r.seconds).toLocaleString('en-US')}/s (${r.seconds.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s, waited for a CPU ${r.runq.toFixed(2)} s)`);
+      log(`end-to-end: ${format} round ${round}: ${Math.round(opts.activities / r.seconds).toLocaleString('en-US')}/s, steady ${Math.round(r.steadyActivities / r.steadySeconds).toLocaleString('en-US')}/s (${r.seconds.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s, waited for a CPU ${r.runq.toFixed(2)} s)`);
     }
   }
   return opts.formats.map((format) => {
@@ -69,6 +111,7 @@ export async function runEndToEndBench(
       activities: opts.activities,
       perSecond: opts.activities / median(rs.map((r) => r.seconds)),
       perForwarderCpuSecond: opts.activities / median(rs.map((r) => r.cpu)),
+      steadyPerSecond: median(rs.map((r) => r.steadyActivities / r.steadySeconds)),
       runQueueSeconds: median(rs.map((r) => r.runq)),
       simulatorCpuSeconds: median(rs.map((r) => r.simCpu)),
       peakRssMb: median(rs.map((r) => r.rss)),
@@ -83,7 +126,7 @@ if (require.main === module) {
     const sim = await SimulatorProcess.start(peerSimulatorOptions(n));
     try {
       const rows = await runEndToEndBench(sim, { activities: n, rounds: Number(values.rounds), formats: (values.formats ?? 'raw,ocsf').split(',') as OutputFormat[] });
-      for (const r of rows) process.stdout.write(`${r.format}: ${Math.round(r.perSecond)}/s, ${Math.round(r.perForwarderCpuSecond)}/CPU-s, peak RSS ${r.peakRssMb.toFixed(0)} MB\n`);
+      for (const r of rows) process.stdout.write(`${r.format}: ${Math.round(r.perSecond)}/s (steady ${Math.round(r.steadyPerSecond)}/s), ${Math.round(r.perForwarderCpuSecond)}/CPU-s, peak RSS ${r.peakRssMb.toFixed(0)} MB\n`);
     } finally {
       await sim.stop();
     }
