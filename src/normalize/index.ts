@@ -40,6 +40,11 @@ export type SerializeOptions = Omit<NormalizeOptions, 'raw'>;
 /** The event as one JSON text in the chosen format. */
 export function serializeEvent(record: PipelineRecord, format: OutputFormat, options?: SerializeOptions): string {
   if (format === 'raw') return record.raw;
+  const shared = options === undefined ? record.serialized : undefined;
+  const done = shared?.get(format);
+  if (done !== undefined) return done;
   const normalizeOptions: NormalizeOptions | undefined = options?.includeRawData ? { ...options, raw: record.raw } : options;
-  return JSON.stringify(normalize(record.activity, format, normalizeOptions));
+  const text = JSON.stringify(normalize(record.activity, format, normalizeOptions));
+  shared?.set(format, text);
+  return text;
 }

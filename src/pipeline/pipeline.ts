@@ -107,13 +107,16 @@ export class Pipeline {
       await this.whenRoomMayHaveFreed(signal);
     }
     const records: { record: PipelineRecord; deliver: boolean }[] = items.map((it) => ({
-      record: { seq: this.nextSeq++, activity: it.activity, raw: it.raw },
+      record: { seq: this.nextSeq++, activity: it.activity, raw: it.raw, serialized: undefined },
       deliver: it.deliver,
     }));
     for (const { record, deliver } of records) this.tracker.track(record, deliver ? this.workers.length : 0);
+    const sharing = this.workers.length > 1;
     for (const { record, deliver } of records) {
       if (!deliver) continue;
+      if (sharing) record.serialized = new Map();
       for (const w of this.workers) w.enqueue(record);
+      record.serialized = undefined;
     }
     this.tracker.advance();
   }
