@@ -91,6 +91,10 @@ export class ForwarderRun {
   /** Why the run cannot succeed any more, if it cannot (for a waiting loop). */
   failure(): string | undefined {
     const code = this.child.exitCode;
+    // A signal is a death too: V8 aborts (SIGABRT) when the heap limit is reached, and a
+    // bench that only read exit codes projected a crashed run's total from its last rate.
+    const signal = this.child.signalCode;
+    if (signal !== null) return `forwarder killed by ${signal}: ${this.stderr.slice(-1500)}`;
     return code !== null && code !== 0 ? `forwarder exited ${code}: ${this.stderr.slice(-1500)}` : undefined;
   }
 

@@ -123,7 +123,6 @@ function warnIfHeapTooSmall(config: ForwarderConfig, logger: Logger): void {
     maxBufferedEvents: config.pipeline.max_buffered_events,
     sinks: Object.keys(config.sinks).length,
     pageSize: config.source.page_size,
-    backfillConcurrency: config.source.backfill_concurrency,
   });
   const limit = heapLimitMb();
   if (limit >= needed) return;

@@ -4,23 +4,23 @@ export interface HeapNeeds {
   readonly maxBufferedEvents: number;
   readonly sinks: number;
   readonly pageSize: number;
-  readonly backfillConcurrency: number;
 }
 
 /**
  * How much JavaScript heap a full pipeline needs, with room to spare: ~40 MB for the
  * process itself; per buffered activity ~1.5 KB (its parsed form and its share of the page
  * text it was sliced from) and, per sink that has not accepted it yet, ~1.5 KB for its
- * encoded copy; and the pages fetched ahead of a stalled pipeline (one per backfill slice
- * in flight, plus two), held as text at ~0.6 KB per activity. Calibrated against the
- * stalled-sink benchmark (bench/results.md, section 4), where one sink, 10 000 buffered and
- * 5 000-row pages at backfill_concurrency 4 used 60 MB of heap and this gives 87. A heap limit below this is an
- * out-of-memory crash waiting for the day every sink stalls, and every crash re-sends the buffer.
+ * encoded copy; and two pages as text at ~0.6 KB per activity (the one being taken, and
+ * one decoded on arrival to be checked). Pages fetched ahead of the pipeline wait as bytes
+ * outside the heap (source/client.ts, PageText), so the backfill's read-ahead costs resident
+ * memory, not heap. Calibrated against the stalled-sink benchmark (bench/results.md,
+ * section 4). A heap limit below this is an out-of-memory crash waiting for the day every
+ * sink stalls, and every crash re-sends the buffer.
  */
 export function heapNeededMb(needs: HeapNeeds): number {
   const buffered = (needs.maxBufferedEvents * (1.5 + 1.5 * needs.sinks)) / 1024;
-  const pagesAhead = ((needs.backfillConcurrency + 2) * needs.pageSize * 0.6) / 1024;
-  return Math.ceil(40 + buffered + pagesAhead);
+  const pagesInHand = (2 * needs.pageSize * 0.6) / 1024;
+  return Math.ceil(40 + buffered + pagesInHand);
 }
 
 /** This process's heap limit (--max-old-space-size, or V8's default for this machine). */

@@ -19,6 +19,8 @@ export function dataItemTexts(body: string): (string | undefined)[] | undefined 
 export interface ScannedPage {
   /** Each element's text as sent (with its whitespace, if it had any). */
   readonly items: string[];
+  /** Where each element is in the body: start and end offsets, two per element. */
+  readonly bounds: Int32Array;
   /** Elements with whitespace between their tokens: not one line, to serialize again. */
   readonly spaced: ReadonlySet<number>;
   /** The JSON text of each top-level value but `data` (`has_more`, `first_id`, …). */
@@ -36,7 +38,7 @@ export function scanPageBody(body: string): ScannedPage | undefined {
   const scanner = new Scanner(body);
   try {
     const items = scanner.dataItems();
-    return items ? { items, spaced: scanner.spacedItems, fields: scanner.fields } : undefined;
+    return items ? { items, bounds: Int32Array.from(scanner.bounds), spaced: scanner.spacedItems, fields: scanner.fields } : undefined;
   } catch (err) {
     if (err === MALFORMED) return undefined;
     throw err;
@@ -64,6 +66,7 @@ class Scanner {
   private spaced = false;
   readonly fields = new Map<string, string>();
   readonly spacedItems = new Set<number>();
+  readonly bounds: number[] = [];
 
   constructor(private readonly text: string) {}
 
@@ -99,6 +102,9 @@ class Scanner {
   }
 
   private arrayItems(): string[] {
+    // A repeated "data" key: the last one counts, as in JSON.parse.
+    this.bounds.length = 0;
+    this.spacedItems.clear();
     const items: string[] = [];
     this.expect(OPEN_ARRAY);
     this.skipWhitespace();
@@ -113,6 +119,7 @@ class Scanner {
       this.skipValue();
       if (this.spaced) this.spacedItems.add(items.length);
       items.push(this.text.slice(start, this.pos));
+      this.bounds.push(start, this.pos);
       this.skipWhitespace();
       const c = this.next();
       if (c === CLOSE_ARRAY) return items;
