@@ -216,7 +216,8 @@ class LazyPage implements Page {
   private texts?: string[];
 
   constructor(
-    private readonly body: PageText,
+    /** Let go once parsed: the page object may outlive its bytes' use (held through emit). */
+    private body: PageText | undefined,
     private readonly spaced: ReadonlySet<number>,
     top: TopLevel,
     readonly requestId: string | undefined,
@@ -243,7 +244,7 @@ class LazyPage implements Page {
   }
 
   edges(): PageEdges | undefined {
-    if (this.parsed) return edgesOf(this.parsed);
+    if (this.parsed || !this.body) return edgesOf(this.parsed ?? []);
     const count = this.body.count;
     if (count === 0) return undefined;
     const [first, last] = this.body.items([0, count - 1]);
@@ -251,10 +252,11 @@ class LazyPage implements Page {
   }
 
   private parse(): void {
-    const items = this.body.items();
+    const items = this.body?.items() ?? [];
     const activities = items.map(parseItem);
     this.texts = items.map((t, i) => (this.spaced.has(i) ? JSON.stringify(activities[i]) : t));
     this.parsed = activities;
+    this.body = undefined;
   }
 }
 
