@@ -3,37 +3,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Pipeline } from '../../src/pipeline/pipeline';
 import { DeadLetterFile } from '../../src/pipeline/dead-letter';
-import type { PipelineRecord } from '../../src/pipeline/record';
-import type { EncodedRecord, SendResult, Sink } from '../../src/sinks/sink';
-import type { Activity } from '../../src/source/activity';
 import { Checkpointer } from '../../src/checkpoint/checkpointer';
 import { FileCheckpointStore } from '../../src/checkpoint/file-store';
 import { silentLogger } from '../../src/observability/logger';
 import { tempDir } from '../support/forwarder';
-
-class InstantSink implements Sink {
-  readonly type = 'instant';
-  readonly name = 'instant';
-  readonly batch = { maxEvents: 50, maxBytes: 1 << 20, timeoutMs: 1, concurrency: 2 };
-  async start(): Promise<void> {}
-  encode(record: PipelineRecord): EncodedRecord {
-    return { record, size: record.raw.length };
-  }
-  async send(): Promise<SendResult> {
-    return { rejected: [] };
-  }
-  health() {
-    return { healthy: true };
-  }
-  async close(): Promise<void> {}
-}
-
-function page(from: number, size: number) {
-  return Array.from({ length: size }, (_, k) => {
-    const a: Activity = { id: `activity_${from + k}`, created_at: new Date(Date.UTC(2026, 0, 1) + from + k).toISOString(), type: 'org_user_created', actor: { type: 'user_actor' } };
-    return { activity: a, raw: JSON.stringify(a), deliver: true };
-  });
-}
+import { InstantSink, activityItems } from '../support/pipeline';
 
 /**
  * Room in the buffer comes back only when the checkpoint is saved. Saves are coalesced over
@@ -46,7 +20,7 @@ test('a push waiting for room gets a checkpoint save at once, not at the end of 
   const base = 'http://127.0.0.1:1';
   const checkpointer = new Checkpointer(new FileCheckpointStore(join(dir, 'checkpoint.json'), base), Checkpointer.fresh(base, '2026-01-01T00:00:00Z'), 600_000, 10, silentLogger, 60_000);
   const pipeline = new Pipeline({
-    sinks: [new InstantSink()],
+    sinks: [new InstantSink({ maxEvents: 50, concurrency: 2 })],
     maxBufferedEvents: 200,
     deadLetter: new DeadLetterFile(join(dir, 'dead.jsonl')),
     logger: silentLogger,
@@ -59,7 +33,7 @@ test('a push waiting for room gets a checkpoint save at once, not at the end of 
     await pipeline.start(signal);
     const started = Date.now();
     const pushing = (async () => {
-      for (let i = 0; i < 10; i++) await pipeline.push(page(i * 100, 100), signal);
+      for (let i = 0; i < 10; i++) await pipeline.push(activityItems(i * 100, 100), signal);
       await pipeline.whenIdle();
     })();
     const timedOut = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());

@@ -4,36 +4,9 @@ import { join } from 'node:path';
 import { Pipeline } from '../../src/pipeline/pipeline';
 import { AckTracker } from '../../src/pipeline/ack-tracker';
 import { DeadLetterFile } from '../../src/pipeline/dead-letter';
-import type { PipelineRecord } from '../../src/pipeline/record';
-import type { EncodedRecord, SendResult, Sink } from '../../src/sinks/sink';
-import type { Activity } from '../../src/source/activity';
 import { silentLogger } from '../../src/observability/logger';
 import { tempDir } from '../support/forwarder';
-
-/** A sink that accepts every batch at once. */
-class InstantSink implements Sink {
-  readonly type = 'instant';
-  readonly name = 'instant';
-  readonly batch = { maxEvents: 10, maxBytes: 1 << 20, timeoutMs: 1, concurrency: 4 };
-  async start(): Promise<void> {}
-  encode(record: PipelineRecord): EncodedRecord {
-    return { record, size: record.raw.length };
-  }
-  async send(): Promise<SendResult> {
-    return { rejected: [] };
-  }
-  health() {
-    return { healthy: true };
-  }
-  async close(): Promise<void> {}
-}
-
-function items(from: number, to: number) {
-  return Array.from({ length: to - from }, (_, k) => {
-    const a: Activity = { id: `activity_${from + k}`, created_at: new Date(Date.UTC(2026, 0, 1) + from + k).toISOString(), type: 'org_user_created', actor: { type: 'user_actor' } };
-    return { activity: a, raw: JSON.stringify(a), deliver: true };
-  });
-}
+import { InstantSink, activityItems } from '../support/pipeline';
 
 /**
  * When every buffered record is committed but not yet saved by the checkpoint, only a save
@@ -60,13 +33,13 @@ test('a push waiting for room sleeps until the checkpoint is saved, then proceed
   });
   try {
     await pipeline.start(new AbortController().signal);
-    await pipeline.push(items(0, 100));
+    await pipeline.push(activityItems(0, 100));
     await pipeline.whenIdle();
     assert.equal(committed.length, 100, 'the first 100 are delivered and committed');
     assert.equal(pipeline.buffered, 100, 'but not saved: they still count against the buffer');
 
     let resolved = false;
-    const second = pipeline.push(items(100, 150)).then(() => (resolved = true));
+    const second = pipeline.push(activityItems(100, 50)).then(() => (resolved = true));
     // Timers still run while the push waits (a spinning wait would starve this one).
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(resolved, false, 'no room until the checkpoint is saved');
