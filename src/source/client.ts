@@ -95,10 +95,11 @@ function header(res: AxiosResponse, name: string): string | undefined {
  *
  * The body is scanned here (brackets, strings, the top-level fields) and its activities are
  * parsed only when first asked for: pages fetched ahead of a busy or stalled pipeline wait
- * as their bytes (PageText), not as a tree of objects several times their size. A body the scan cannot
- * vouch for is parsed at once, so its error names what is wrong; an element the scan let
- * through that turns out not to be an activity is a malformed page when it is taken (the
- * poll cycle fails and the next one reads the window again: nothing behind it was committed).
+ * as their bytes (PageText), not as a tree of objects several times their size. A body the
+ * scan cannot vouch for is parsed at once, so its error names what is wrong; an element the
+ * scan let through that turns out not to be an activity is a malformed page when it is
+ * taken (the poll cycle fails and the next one reads the window again: nothing behind it
+ * was committed).
  */
 export function parsePage(response: string | Buffer, meta: { requestId?: string } = {}): Page {
   const body = typeof response === 'string' ? response : decodeBody(response);
