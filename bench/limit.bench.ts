@@ -25,25 +25,25 @@ export interface LimitRow {
   readonly perCpuSecond: number;
 }
 
-/** Every page a simulator serves from `from` on, as the bodies the client receives. */
-async function pageBodies(url: string, apiKey: string, from: string): Promise<string[]> {
-  const bodies: string[] = [];
+/** Every page a simulator serves from `from` on, as the bodies the client receives: bytes. */
+async function pageBodies(url: string, apiKey: string, from: string): Promise<Buffer[]> {
+  const bodies: Buffer[] = [];
   let after: string | undefined;
   for (;;) {
     const q = new URLSearchParams({ 'created_at.gte': from, limit: '5000', order: 'asc' });
     if (after) q.set('after_id', after);
     const res = await fetch(`${url}/v1/compliance/activities?${q}`, { headers: { 'x-api-key': apiKey } });
-    const body = await res.text();
-    if (res.status !== 200) throw new Error(`simulator answered ${res.status}: ${body.slice(0, 200)}`);
+    const body = Buffer.from(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`simulator answered ${res.status}: ${body.toString('utf8', 0, 200)}`);
     bodies.push(body);
-    const page = JSON.parse(body) as { has_more: boolean; last_id: string | null };
+    const page = JSON.parse(body.toString('utf8')) as { has_more: boolean; last_id: string | null };
     if (!page.has_more || !page.last_id) return bodies;
     after = page.last_id;
   }
 }
 
 /** The pages of a simulator already running (bench/run.ts), or of one started here. */
-async function bodiesFor(options: LimitOptions): Promise<string[]> {
+async function bodiesFor(options: LimitOptions): Promise<Buffer[]> {
   const from = new Date(Date.now() - 7 * 3_600_000).toISOString();
   if (options.url) return pageBodies(options.url, options.apiKey ?? 'sk-ant-api01-simulator-key', from);
   const sim = await startSimulator({ seed: 7, backlog: options.activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true });
@@ -65,7 +65,7 @@ export interface LimitOptions {
 /** Keeps outputs alive so the optimizer cannot drop the work. */
 let checksum = 0;
 
-function measure(name: string, bodies: readonly string[], seconds: number, perActivity: (r: PipelineRecord) => string | Buffer): LimitRow {
+function measure(name: string, bodies: readonly Buffer[], seconds: number, perActivity: (r: PipelineRecord) => string | Buffer): LimitRow {
   let seq = 0;
   const pass = (): number => {
     let n = 0;

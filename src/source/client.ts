@@ -1,9 +1,10 @@
+import { isAscii } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Activity } from './activity';
 import { ApiError, explainApiError } from './api-errors';
-import { scanPageBody } from './raw-items';
+import { itemText, scanPageBody } from './raw-items';
 import type { RateGovernor } from './rate-limit';
 import type { Logger } from '../observability/logger';
 import { RetryableError, errorMessage } from '../util/errors';
@@ -102,11 +103,12 @@ function header(res: AxiosResponse, name: string): string | undefined {
  * was committed).
  */
 export function parsePage(response: string | Buffer, meta: { requestId?: string } = {}): Page {
-  const body = typeof response === 'string' ? response : decodeBody(response);
-  const bodyBytes = response.length;
-  const scanned = scanPageBody(body);
+  const bytes = typeof response === 'string' ? Buffer.from(response) : response;
+  const bodyBytes = bytes.length;
+  const scanned = scanPageBody(bytes);
   const top = scanned && topLevel(scanned.fields);
-  if (scanned && top) return new LazyPage(new PageText(response, scanned.bounds), scanned.spaced, top, meta.requestId, bodyBytes);
+  if (scanned && top) return new LazyPage(new PageText(bytes, scanned.bounds), scanned.spaced, top, meta.requestId, bodyBytes);
+  const body = decodeBody(bytes);
   let doc: unknown;
   try {
     doc = JSON.parse(body);
@@ -187,15 +189,14 @@ export function decodeBody(bytes: Buffer): string {
 }
 
 /**
- * A scanned page's element texts. From a response, the page keeps its bytes, outside the
- * JavaScript heap, and decodes them again when it is taken: pages fetched ahead of the
- * pipeline (up to 2 × backfill_concurrency of them, 2.7 MB each at page_size 5000) held as
- * strings filled the heap the command bounds at 96 MB, and the forwarder died of it in the
- * backfill benchmark.
+ * A scanned page's element texts. The page keeps its bytes, outside the JavaScript heap, and
+ * decodes them when it is taken: pages fetched ahead of the pipeline (up to 2 ×
+ * backfill_concurrency of them, 2.7 MB each at page_size 5000) held as strings filled the
+ * heap the command bounds at 96 MB, and the forwarder died of it in the backfill benchmark.
  */
 class PageText {
   constructor(
-    private readonly source: string | Buffer,
+    private readonly bytes: Buffer,
     private readonly bounds: Int32Array,
   ) {}
 
@@ -203,11 +204,17 @@ class PageText {
     return this.bounds.length / 2;
   }
 
-  /** The texts of the elements at `indexes` (all of them when omitted), from one decoding. */
+  /** The texts of the elements at `indexes` (all of them when omitted). */
   items(indexes?: readonly number[]): string[] {
-    const text = typeof this.source === 'string' ? this.source : decodeBody(this.source);
-    const b = this.bounds;
-    const at = (i: number): string => text.slice(b[2 * i], b[2 * i + 1]);
+    const { bytes, bounds } = this;
+    let at: (i: number) => string;
+    if (indexes === undefined && isAscii(bytes)) {
+      // Byte offsets are character offsets: one decoding, and each element a slice of it.
+      // Slices keep the page's text alive while their records wait, but outside the young
+      // generation; an element decoded on its own is copied by every scavenge it survives.
+      const text = bytes.toString('latin1');
+      at = (i) => text.slice(bounds[2 * i], bounds[2 * i + 1]);
+    } else at = (i) => itemText(bytes, bounds, i);
     return indexes ? indexes.map(at) : Array.from({ length: this.count }, (_, i) => at(i));
   }
 }

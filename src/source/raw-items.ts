@@ -1,8 +1,8 @@
 /**
  * The text of each element of a page's top-level `"data"` array, sliced out of the body as
  * the API sent it. The pipeline carries every activity's JSON text (`format: raw`, the
- * content hash, dead letters); taking it from the body costs one character scan, where
- * serializing every parsed activity again cost more than parsing the page.
+ * content hash, dead letters); taking it from the body costs one scan, where serializing
+ * every parsed activity again cost more than parsing the page.
  *
  * Only compact elements are kept as sent. An element with whitespace between its tokens
  * (a pretty-printing server) comes back undefined: the caller serializes that one, so the
@@ -10,16 +10,20 @@
  * the documented shape makes the whole answer undefined and the caller falls back to
  * serializing every element.
  */
-export function dataItemTexts(body: string): (string | undefined)[] | undefined {
-  const scanned = scanPageBody(body);
-  return scanned?.items.map((text, i) => (scanned.spaced.has(i) ? undefined : text));
+export function dataItemTexts(body: string | Buffer): (string | undefined)[] | undefined {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const scanned = scanPageBody(bytes);
+  return scanned && Array.from({ length: scanned.bounds.length / 2 }, (_, i) => (scanned.spaced.has(i) ? undefined : itemText(bytes, scanned.bounds, i)));
 }
 
-/** A page body's structure: the `data` elements' texts and every other top-level value's text. */
+/** Element `i`'s text, decoded from its bytes (one element of `scanPageBody`'s bounds). */
+export function itemText(body: Buffer, bounds: Int32Array, i: number): string {
+  return body.toString('utf8', bounds[2 * i], bounds[2 * i + 1]);
+}
+
+/** A page body's structure: where each `data` element is, and every other top-level value's text. */
 export interface ScannedPage {
-  /** Each element's text as sent (with its whitespace, if it had any). */
-  readonly items: string[];
-  /** Where each element is in the body: start and end offsets, two per element. */
+  /** Where each element is in the body: start and end byte offsets, two per element. */
   readonly bounds: Int32Array;
   /** Elements with whitespace between their tokens: not one line, to serialize again. */
   readonly spaced: ReadonlySet<number>;
@@ -28,17 +32,19 @@ export interface ScannedPage {
 }
 
 /**
- * One scan of the body: what `dataItemTexts` gives, plus the other top-level values, so a
- * page can be held as text and its activities parsed only when they are taken (a page
- * waiting for a busy pipeline then costs its body, not its body and a tree of objects).
- * Undefined when the body is not an object with a `data` array whose brackets and strings
- * balance.
+ * One scan of the body's bytes, as they came off the wire: a page can then be held as bytes
+ * and its activities decoded and parsed only when they are taken (a page waiting for a busy
+ * pipeline costs its body, not its body and a tree of objects). The scan reads UTF-8
+ * directly: every byte JSON's structure depends on is ASCII, and no byte of a multi-byte
+ * character is. Decoding each page whole first, once here and again when it was taken,
+ * allocated two strings the size of the page per page. A UTF-8 byte order mark is skipped,
+ * as decoding the body as text did. Undefined when the body is not an object with a `data`
+ * array whose brackets and strings balance.
  */
-export function scanPageBody(body: string): ScannedPage | undefined {
+export function scanPageBody(body: Buffer): ScannedPage | undefined {
   const scanner = new Scanner(body);
   try {
-    const items = scanner.dataItems();
-    return items ? { items, bounds: Int32Array.from(scanner.bounds), spaced: scanner.spacedItems, fields: scanner.fields } : undefined;
+    return scanner.scan() ? { bounds: Int32Array.from(scanner.bounds), spaced: scanner.spacedItems, fields: scanner.fields } : undefined;
   } catch (err) {
     if (err === MALFORMED) return undefined;
     throw err;
@@ -60,69 +66,72 @@ function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+const hasByteOrderMark = (b: Buffer): boolean => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+
 class Scanner {
-  private pos = 0;
+  private pos: number;
   /** Whether the last value scanned had whitespace between its tokens. */
   private spaced = false;
   readonly fields = new Map<string, string>();
   readonly spacedItems = new Set<number>();
   readonly bounds: number[] = [];
 
-  constructor(private readonly text: string) {}
+  constructor(private readonly text: Buffer) {
+    this.pos = hasByteOrderMark(text) ? 3 : 0;
+  }
 
-  dataItems(): string[] | undefined {
+  /** True when the body is an object holding a `data` array (the bounds are then its elements'). */
+  scan(): boolean {
     this.skipWhitespace();
     this.expect(OPEN_OBJECT);
-    let items: string[] | undefined;
+    let found = false;
     this.skipWhitespace();
-    if (this.peek() === CLOSE_OBJECT) return undefined;
+    if (this.peek() === CLOSE_OBJECT) return false;
     for (;;) {
       this.skipWhitespace();
       const keyStart = this.pos;
       this.skipString();
-      const key = this.text.slice(keyStart + 1, this.pos - 1);
+      const key = this.text.toString('utf8', keyStart + 1, this.pos - 1);
       this.skipWhitespace();
       this.expect(COLON);
       this.skipWhitespace();
-      if (key === 'data' && this.peek() === OPEN_ARRAY) items = this.arrayItems();
+      if (key === 'data' && this.peek() === OPEN_ARRAY) found = this.arrayItems();
       else {
         const start = this.pos;
         this.skipValue();
-        this.fields.set(key, this.text.slice(start, this.pos));
+        this.fields.set(key, this.text.toString('utf8', start, this.pos));
       }
       this.skipWhitespace();
       const c = this.next();
       if (c === CLOSE_OBJECT) {
         this.skipWhitespace();
         if (this.pos !== this.text.length) throw MALFORMED;
-        return items;
+        return found;
       }
       if (c !== COMMA) throw MALFORMED;
     }
   }
 
-  private arrayItems(): string[] {
+  private arrayItems(): true {
     // A repeated "data" key: the last one counts, as in JSON.parse.
     this.bounds.length = 0;
     this.spacedItems.clear();
-    const items: string[] = [];
     this.expect(OPEN_ARRAY);
     this.skipWhitespace();
     if (this.peek() === CLOSE_ARRAY) {
       this.pos++;
-      return items;
+      return true;
     }
-    for (;;) {
+    for (let count = 0; ; count++) {
       this.skipWhitespace();
       const start = this.pos;
       this.spaced = false;
       this.skipValue();
-      if (this.spaced) this.spacedItems.add(items.length);
-      items.push(this.text.slice(start, this.pos));
+      if (this.spaced) this.spacedItems.add(count);
       this.bounds.push(start, this.pos);
       this.skipWhitespace();
       const c = this.next();
-      if (c === CLOSE_ARRAY) return items;
+      if (c === CLOSE_ARRAY) return true;
       if (c !== COMMA) throw MALFORMED;
     }
   }
@@ -136,7 +145,7 @@ class Scanner {
     const start = this.pos;
     const text = this.text;
     while (this.pos < text.length) {
-      const d = text.charCodeAt(this.pos);
+      const d = text[this.pos];
       if (d === COMMA || d === CLOSE_ARRAY || d === CLOSE_OBJECT || isWhitespace(d)) break;
       this.pos++;
     }
@@ -147,7 +156,7 @@ class Scanner {
     const text = this.text;
     let depth = 0;
     while (this.pos < text.length) {
-      const c = text.charCodeAt(this.pos);
+      const c = text[this.pos];
       if (c === QUOTE) {
         this.skipString();
         continue;
@@ -164,14 +173,14 @@ class Scanner {
   /** From an opening quote to just past its closing quote. */
   private skipString(): void {
     const text = this.text;
-    if (text.charCodeAt(this.pos) !== QUOTE) throw MALFORMED;
+    if (text[this.pos] !== QUOTE) throw MALFORMED;
     let i = this.pos + 1;
     for (;;) {
-      const q = text.indexOf('"', i);
+      const q = text.indexOf(QUOTE, i);
       if (q < 0) throw MALFORMED;
       // Escaped when preceded by an odd number of backslashes.
       let backslashes = 0;
-      for (let b = q - 1; b > this.pos && text.charCodeAt(b) === BACKSLASH; b--) backslashes++;
+      for (let b = q - 1; b > this.pos && text[b] === BACKSLASH; b--) backslashes++;
       if (backslashes % 2 === 0) {
         this.pos = q + 1;
         return;
@@ -182,15 +191,16 @@ class Scanner {
 
   private skipWhitespace(): void {
     const text = this.text;
-    while (this.pos < text.length && isWhitespace(text.charCodeAt(this.pos))) this.pos++;
+    while (this.pos < text.length && isWhitespace(text[this.pos])) this.pos++;
   }
 
+  /** The byte at the scan position; NaN past the end, as charCodeAt gave (it matches nothing). */
   private peek(): number {
-    return this.text.charCodeAt(this.pos);
+    return this.pos < this.text.length ? this.text[this.pos] : Number.NaN;
   }
 
   private next(): number {
-    return this.text.charCodeAt(this.pos++);
+    return this.pos < this.text.length ? this.text[this.pos++] : (this.pos++, Number.NaN);
   }
 
   private expect(c: number): void {

@@ -81,3 +81,25 @@ test('bodies that are not one JSON object with a data array are refused as malfo
     );
   }
 });
+
+test('the scan reads bytes: a BOM, multi-byte characters and invalid UTF-8 come out as decoding the whole body gives them', () => {
+  const item = (i: number, s: string) => `{"id":"activity_${i}","created_at":"2026-05-01T00:00:0${i}Z","type":"t","s":"${s}"}`;
+  const parts = [
+    Buffer.from([0xef, 0xbb, 0xbf]), // a byte order mark
+    Buffer.from(`{"has_more":false,"first_id":"activity_1","data":[${item(1, 'é 中 🙂 ]} \\"')},`),
+    Buffer.from(`{"id":"activity_2","created_at":"2026-05-01T00:00:02Z","type":"t","s":"bad `),
+    Buffer.from([0xc3, 0x28, 0xff, 0xe2, 0x82]), // an invalid pair, a byte UTF-8 never uses, a truncated sequence
+    Buffer.from(` bytes \\" ] }"},${item(3, '\\u2028 \\\\')}],"last_id":"activity_3"}`),
+  ];
+  const bytes = Buffer.concat(parts);
+  const whole = JSON.parse(bytes.toString('utf8').slice(1)) as { data: unknown[] };
+  const texts = dataItemTexts(bytes);
+  assert.ok(texts, 'the scan vouches for the body (no fallback to parsing it whole)');
+  assert.deepEqual(texts.map((t) => JSON.parse(t ?? 'null') as unknown), whole.data);
+  const page = parsePage(bytes);
+  assert.deepEqual(page.activities, whole.data);
+  assert.deepEqual(page.raw?.map((t) => JSON.parse(t) as unknown), whole.data);
+  assert.equal(page.lastId, 'activity_3');
+  assert.equal(page.bodyBytes, bytes.length);
+  assert.match(page.raw?.[1] ?? '', /bad \uFFFD\(\uFFFD\uFFFD bytes/, 'invalid bytes become U+FFFD, as in any UTF-8 decoding');
+});
