@@ -236,6 +236,9 @@ export class Forwarder {
           continue;
         }
         // The next window starts at the committed watermark: wait for this cycle to commit.
+        // Nothing more comes before the next cycle, so the last partial batches go now: left
+        // to their batch timeout, they held every cycle's end (and every --once exit) back.
+        this.pipeline.sendQueued();
         await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
         if (signal.aborted && this.pipeline.buffered > 0) {
           cycle?.failed('stopped before the cycle was committed');

@@ -18,6 +18,8 @@ export class Batcher<T extends { readonly size: number }> {
   private timer?: NodeJS.Timeout;
   private timerFired = false;
   private flushing = false;
+  /** Queue position up to which items leave without waiting for a full batch or the timeout. */
+  private sendThrough = 0;
 
   constructor(
     private readonly limits: BatchingLimits,
@@ -45,6 +47,12 @@ export class Batcher<T extends { readonly size: number }> {
     this.pump();
   }
 
+  /** What is queued now leaves without waiting to fill a batch or for the timeout; what comes later is batched as usual. */
+  sendQueued(): void {
+    this.sendThrough = this.queue.length;
+    this.pump();
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -55,7 +63,7 @@ export class Batcher<T extends { readonly size: number }> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.limits.concurrency && this.queued > 0 && (this.full() || this.timerFired || this.flushing)) {
+    while (this.inFlight < this.limits.concurrency && this.queued > 0 && (this.full() || this.timerFired || this.flushing || this.head < this.sendThrough)) {
       this.timerFired = false;
       const batch = this.take();
       this.inFlight++;
@@ -91,6 +99,7 @@ export class Batcher<T extends { readonly size: number }> {
     this.queuedBytes -= bytes;
     if (this.head > 4096 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
+      this.sendThrough = Math.max(0, this.sendThrough - this.head);
       this.head = 0;
     }
     return batch;

@@ -121,6 +121,11 @@ export class Pipeline {
     this.tracker.advance();
   }
 
+  /** Sends what is queued now, partial batches too, without waiting for the batch timeout. */
+  sendQueued(): void {
+    for (const w of this.workers) w.sendQueued();
+  }
+
   /** Sends partial batches now and waits until everything pushed is committed. */
   async drain(timeoutMs: number): Promise<boolean> {
     for (const w of this.workers) w.flush();

@@ -65,6 +65,10 @@ export class SinkWorker {
     this.batcher.flush();
   }
 
+  sendQueued(): void {
+    this.batcher.sendQueued();
+  }
+
   stop(): void {
     this.batcher.stop();
   }
