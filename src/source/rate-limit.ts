@@ -63,25 +63,27 @@ export class RateGovernor {
    * said it would listen again — and one that went to sleep before a newer 429 would not see
    * it. So the waiting is done one job at a time, re-reading the pause after every sleep.
    *
-   * Requests start on slots the spacing apart. A timer fires late when the event loop is
-   * busy (parsing a page takes tens of milliseconds), and counting the spacing from the late
-   * start, as this did, lost the lateness every time: 43 requests at 100 ms took 4.5 s, 5 %
-   * of the budget. A late start keeps its slot, so the next slot is not moved; a start more
-   * than a spacing late (nothing was waiting) gets a fresh one, so idle time is never
-   * banked for a burst. Any stretch of time therefore holds at most one request more than
-   * the budget's share of it.
+   * A request that waits starts on its slot, the spacing after the previous one. Its timer
+   * fires late when the event loop is busy (parsing a page takes tens of milliseconds), and
+   * counting the next spacing from the late start, as this did, lost the lateness every
+   * time: 43 requests at 100 ms took 4.5 s, 5 % of the budget. So a request that waited
+   * keeps its slot as its start. One that came after its slot had passed (nobody was
+   * waiting) starts the spacing afresh, and so does one more than a spacing late: time
+   * nobody waited for is never saved up for a burst.
    */
   private takeTurn(signal?: AbortSignal): Promise<void> {
     const turn = this.turns.then(async () => {
       let slot: number;
+      let waited = false;
       for (;;) {
         slot = Math.max(this.pausedUntil, this.lastStartAt + this.spacingMs);
         const wait = slot - this.now();
         if (wait <= 0) break;
+        waited = true;
         await sleep(wait, signal);
       }
       const now = this.now();
-      this.lastStartAt = now - slot < this.spacingMs ? slot : now;
+      this.lastStartAt = waited && now - slot < this.spacingMs ? slot : now;
     });
     this.turns = turn.catch(() => undefined);
     return turn;
