@@ -76,8 +76,8 @@ class Scanner {
   readonly spacedItems = new Set<number>();
   readonly bounds: number[] = [];
 
-  constructor(private readonly text: Buffer) {
-    this.pos = hasByteOrderMark(text) ? 3 : 0;
+  constructor(private readonly bytes: Buffer) {
+    this.pos = hasByteOrderMark(bytes) ? 3 : 0;
   }
 
   /** True when the body is an object holding a `data` array (the bounds are then its elements'). */
@@ -91,7 +91,7 @@ class Scanner {
       this.skipWhitespace();
       const keyStart = this.pos;
       this.skipString();
-      const key = this.text.toString('utf8', keyStart + 1, this.pos - 1);
+      const key = this.bytes.toString('utf8', keyStart + 1, this.pos - 1);
       this.skipWhitespace();
       this.expect(COLON);
       this.skipWhitespace();
@@ -99,13 +99,13 @@ class Scanner {
       else {
         const start = this.pos;
         this.skipValue();
-        this.fields.set(key, this.text.toString('utf8', start, this.pos));
+        this.fields.set(key, this.bytes.toString('utf8', start, this.pos));
       }
       this.skipWhitespace();
       const c = this.next();
       if (c === CLOSE_OBJECT) {
         this.skipWhitespace();
-        if (this.pos !== this.text.length) throw MALFORMED;
+        if (this.pos !== this.bytes.length) throw MALFORMED;
         return found;
       }
       if (c !== COMMA) throw MALFORMED;
@@ -143,9 +143,9 @@ class Scanner {
     if (c === OPEN_OBJECT || c === OPEN_ARRAY) return this.skipContainer();
     // A number, true, false or null: up to the next delimiter.
     const start = this.pos;
-    const text = this.text;
-    while (this.pos < text.length) {
-      const d = text[this.pos];
+    const bytes = this.bytes;
+    while (this.pos < bytes.length) {
+      const d = bytes[this.pos];
       if (d === COMMA || d === CLOSE_ARRAY || d === CLOSE_OBJECT || isWhitespace(d)) break;
       this.pos++;
     }
@@ -153,10 +153,10 @@ class Scanner {
   }
 
   private skipContainer(): void {
-    const text = this.text;
+    const bytes = this.bytes;
     let depth = 0;
-    while (this.pos < text.length) {
-      const c = text[this.pos];
+    while (this.pos < bytes.length) {
+      const c = bytes[this.pos];
       if (c === QUOTE) {
         this.skipString();
         continue;
@@ -172,15 +172,15 @@ class Scanner {
 
   /** From an opening quote to just past its closing quote. */
   private skipString(): void {
-    const text = this.text;
-    if (text[this.pos] !== QUOTE) throw MALFORMED;
+    const bytes = this.bytes;
+    if (bytes[this.pos] !== QUOTE) throw MALFORMED;
     let i = this.pos + 1;
     for (;;) {
-      const q = text.indexOf(QUOTE, i);
+      const q = bytes.indexOf(QUOTE, i);
       if (q < 0) throw MALFORMED;
       // Escaped when preceded by an odd number of backslashes.
       let backslashes = 0;
-      for (let b = q - 1; b > this.pos && text[b] === BACKSLASH; b--) backslashes++;
+      for (let b = q - 1; b > this.pos && bytes[b] === BACKSLASH; b--) backslashes++;
       if (backslashes % 2 === 0) {
         this.pos = q + 1;
         return;
@@ -190,17 +190,17 @@ class Scanner {
   }
 
   private skipWhitespace(): void {
-    const text = this.text;
-    while (this.pos < text.length && isWhitespace(text[this.pos])) this.pos++;
+    const bytes = this.bytes;
+    while (this.pos < bytes.length && isWhitespace(bytes[this.pos])) this.pos++;
   }
 
   /** The byte at the scan position; NaN past the end, as charCodeAt gave (it matches nothing). */
   private peek(): number {
-    return this.pos < this.text.length ? this.text[this.pos] : Number.NaN;
+    return this.pos < this.bytes.length ? this.bytes[this.pos] : Number.NaN;
   }
 
   private next(): number {
-    return this.pos < this.text.length ? this.text[this.pos++] : (this.pos++, Number.NaN);
+    return this.pos < this.bytes.length ? this.bytes[this.pos++] : (this.pos++, Number.NaN);
   }
 
   private expect(c: number): void {
