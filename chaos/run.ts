@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   }
   const started = Date.now();
   const log = (message: string): void => void process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
+  // Described now, as built: the tree may change while a 25-minute run goes on.
+  const built = gitDescribe();
   log(`building the forwarder from the working tree: ${forwarderEntry()}`);
   const servers = await startServers({ syslog: selected.some((s) => s.needs.syslog), kafka: selected.some((s) => s.needs.kafka) });
   const ctx: ChaosContext = { full, servers, random: seededRandom(seed), log };
@@ -75,7 +77,7 @@ async function main(): Promise<void> {
     `# Chaos results`,
     '',
     `${full ? 'Full' : 'Reduced (--quick)'} run of \`npm run chaos\`, ${new Date().toISOString()}: ${rows.length} scenario rows, ${failed} failed, ${minutes} min.`,
-    `Commit ${gitDescribe()}; Node ${process.version}; ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB; CHAOS_SEED=${seed}.`,
+    `Commit ${built}; Node ${process.version}; ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB; CHAOS_SEED=${seed}.`,
     '',
     'Columns: activities the API offered; per sink, how many of them it holds (unique); lost = offered but missing from a sink (summed over sinks);',
     'duplicates = extra copies (summed over sinks); peak RSS = the forwarder process\'s VmHWM.',
