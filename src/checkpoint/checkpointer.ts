@@ -4,6 +4,7 @@ import type { CheckpointStore } from './file-store';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, EMPTY_SHA256, type CheckpointState, type CycleRecord } from './state';
 import type { Logger } from '../observability/logger';
 import { errorMessage } from '../util/errors';
+import { OneAtATime } from '../util/one-at-a-time';
 
 /**
  * One link of the content-hash chain. It runs once per committed activity, so it takes the
@@ -26,7 +27,7 @@ export class Checkpointer {
   private readonly ownRequestIdSet: Set<string>;
   private watermarkMs: number;
   private dirty = false;
-  private saving: Promise<void> = Promise.resolve();
+  private readonly saves = new OneAtATime();
   private timer?: NodeJS.Timeout;
   private lastSaveError?: string;
   /** After a failed save: when the next attempt runs, and when the failure was last logged. */
@@ -169,7 +170,7 @@ export class Checkpointer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.saveSoonQueued = true;
-    void this.saving.then(() => {
+    void this.saves.settled().then(() => {
       this.saveSoonQueued = false;
       return this.flush().catch(() => undefined);
     });
@@ -177,7 +178,7 @@ export class Checkpointer {
 
   /** Writes the checkpoint now if anything changed. */
   flush(): Promise<void> {
-    const run = this.saving.then(async () => {
+    return this.saves.run(async () => {
       if (!this.dirty) return;
       this.dirty = false;
       const covered = this.unsaved;
@@ -212,8 +213,6 @@ export class Checkpointer {
         throw err;
       }
     });
-    this.saving = run.catch(() => undefined);
-    return run;
   }
 
   /**

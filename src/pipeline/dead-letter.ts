@@ -2,6 +2,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { PipelineRecord } from './record';
 import { redact } from '../observability/redact';
+import { OneAtATime } from '../util/one-at-a-time';
 
 /**
  * The dead-letter file: one JSON line per activity a sink permanently refused, with the
@@ -10,7 +11,7 @@ import { redact } from '../observability/redact';
  */
 export class DeadLetterFile {
   private handle?: FileHandle;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly appends = new OneAtATime();
   count = 0;
 
   constructor(readonly path: string) {}
@@ -32,18 +33,16 @@ export class DeadLetterFile {
       })
       .join('');
     // Serialize appends so lines from concurrent batches never interleave.
-    const next = this.chain.then(async () => {
+    return this.appends.run(async () => {
       if (!this.handle) await this.open();
       await this.handle!.appendFile(text);
       await this.handle!.datasync();
       this.count += entries.length;
     });
-    this.chain = next.catch(() => undefined);
-    return next;
   }
 
   async close(): Promise<void> {
-    await this.chain;
+    await this.appends.settled();
     await this.handle?.close();
     this.handle = undefined;
   }

@@ -1,5 +1,6 @@
 import Bottleneck from 'bottleneck';
 import { sleep } from '../util/retry';
+import { OneAtATime } from '../util/one-at-a-time';
 
 /**
  * Our share of the tenant's rate limit. The API allows 600 requests/min per parent
@@ -22,7 +23,7 @@ export class RateGovernor {
   private pausedUntil = 0;
   private snapshot: RateLimitSnapshot = {};
   /** Requests take turns here: see `takeTurn`. */
-  private turns: Promise<void> = Promise.resolve();
+  private readonly turns = new OneAtATime();
   private lastStartAt = Number.NEGATIVE_INFINITY;
   private readonly spacingMs: number;
 
@@ -72,7 +73,7 @@ export class RateGovernor {
    * nobody waited for is never saved up for a burst.
    */
   private takeTurn(signal?: AbortSignal): Promise<void> {
-    const turn = this.turns.then(async () => {
+    return this.turns.run(async () => {
       let slot: number;
       let waited = false;
       for (;;) {
@@ -85,8 +86,6 @@ export class RateGovernor {
       const now = this.now();
       this.lastStartAt = waited && now - slot < this.spacingMs ? slot : now;
     });
-    this.turns = turn.catch(() => undefined);
-    return turn;
   }
 
   /** Reads `anthropic-ratelimit-requests-*` headers from any authenticated response. */

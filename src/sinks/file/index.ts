@@ -7,6 +7,7 @@ import { serializeEvent } from '../../normalize';
 import { batchLimits } from '../../config/fields';
 import { RetryableError, errorMessage } from '../../util/errors';
 import { retry } from '../../util/retry';
+import { OneAtATime } from '../../util/one-at-a-time';
 import { fileSinkConfig, type FileSinkConfig } from './config';
 
 /** The batch buffer kept between batches: the default max_bytes (4 MiB) and some room. */
@@ -27,8 +28,7 @@ export class FileSink implements Sink<FileLine> {
   private handle?: FileHandle;
   private size = 0;
   private lastError?: string;
-  /** The append in progress (or the last one); the next waits for it. */
-  private appending: Promise<void> = Promise.resolve();
+  private readonly appends = new OneAtATime();
   private scratch = Buffer.alloc(0);
   private readonly path: string;
 
@@ -87,9 +87,7 @@ export class FileSink implements Sink<FileLine> {
    * would be acknowledged.
    */
   async send(batch: readonly FileLine[], signal: AbortSignal): Promise<SendResult<FileLine>> {
-    const turn = this.appending.then(() => this.appendBatch(batch, signal));
-    this.appending = turn.catch(() => undefined);
-    await turn;
+    await this.appends.run(() => this.appendBatch(batch, signal));
     return { rejected: [] };
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/logger';
 import { AuthError, RetryableError, errorMessage } from '../../util/errors';
 import { retry, type BackoffPolicy } from '../../util/retry';
+import { OneAtATime } from '../../util/one-at-a-time';
 import type { Rejection, SendResult } from '../sink';
 import { ProducerStateError, RecordsRefusedError, type KafkaClient } from './client';
 import type { KafkaRecord } from './encode';
@@ -41,8 +42,8 @@ export interface KafkaServiceOptions {
  */
 export class KafkaService {
   readonly stats: KafkaSinkStats = { batches: 0, messages: 0, retries: 0, rejected: 0, splits: 0, producerResets: 0 };
-  /** The batch before this one, when batches go one at a time. */
-  private previousSend: Promise<unknown> = Promise.resolve();
+  /** Batches go one at a time when the producer is idempotent. */
+  private readonly sends = new OneAtATime();
   /** Why the next attempt must start a new producer session, if it must. */
   private resetBecause?: string;
 
@@ -56,12 +57,7 @@ export class KafkaService {
     if (!this.opts.idempotent) return this.deliverBatch(batch, signal);
     // A retried batch must not be overtaken: kafkajs rewinds sequence numbers on failure, and
     // a different batch sent under them could be taken by the broker for a duplicate.
-    const run = this.previousSend.then(
-      () => this.deliverBatch(batch, signal),
-      () => this.deliverBatch(batch, signal),
-    );
-    this.previousSend = run.catch(() => undefined);
-    return run;
+    return this.sends.run(() => this.deliverBatch(batch, signal));
   }
 
   private async deliverBatch(batch: readonly KafkaRecord[], signal: AbortSignal): Promise<SendResult<KafkaRecord>> {
