@@ -1,7 +1,7 @@
 /**
  * The one batching helper. Items queue up and leave in batches bounded by count and bytes,
- * or when the oldest waiting item has waited `timeoutMs`; at most `concurrency` batches are
- * in flight. Memory is bounded upstream (the pipeline's buffer), so `push` never blocks.
+ * or when the oldest waiting item has waited `timeoutMs`, or when told to (`sendQueued` at a
+ * poll cycle's end, `flush` at shutdown); at most `concurrency` batches are in flight. Memory is bounded upstream (the pipeline's buffer), so `push` never blocks.
  */
 export interface BatchingLimits {
   readonly maxEvents: number;
