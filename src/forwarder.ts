@@ -21,6 +21,8 @@ import { AbortedError, ConfigError, errorMessage } from './util/errors';
 import { sleep } from './util/retry';
 import { VERSION } from './version';
 import { ACTIVITY_TYPES } from './catalogue';
+import { LateLane } from './source/access-transparency/late-lane';
+import { ACCESS_TRANSPARENCY_TYPES } from './source/access-transparency/activity';
 
 export interface RunOptions {
   /** Catch up once, deliver, checkpoint, and return. */
@@ -55,7 +57,10 @@ export class Forwarder {
   readonly checkpointer: Checkpointer;
   readonly governor: RateGovernor;
   readonly poller: Poller;
+  /** Absent when source.access_transparency.sweep_interval is 0, or the type filters exclude both types. */
+  readonly lateLane?: LateLane;
   private readonly filteredActivities = new WeakSet<Activity>();
+  private readonly foundLate = new WeakSet<Activity>();
   private lastCycle?: CycleSummary;
   private apiError?: string;
   /** The API has accepted our key at least once in this process. */
@@ -124,9 +129,35 @@ export class Forwarder {
         observer: opts.observer?.poll,
         // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
         backfill: { concurrency: src.backfill_concurrency, sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)) },
+        accessTransparency: checkpointer.accessTransparency,
       },
-      ACTIVITY_TYPES.map((t) => t.type),
+      [...ACTIVITY_TYPES.map((t) => t.type), ...ACCESS_TRANSPARENCY_TYPES],
     );
+    const lane = new LateLane({
+      client,
+      ledger: checkpointer.accessTransparency,
+      windowMs: src.access_transparency.sweep_window,
+      lookbackMs: src.lookback,
+      pageSize: src.page_size,
+      configured: { include: src.activity_types, exclude: src.exclude_activity_types },
+      filter,
+      watermark: () => this.checkpointer.watermark,
+      start: checkpointer.current.start,
+      filterMode: () => this.checkpointer.lateLane.filter,
+      rememberFilterMode: (mode) => this.checkpointer.setLateLaneFilter(mode),
+      emit: async (items) => {
+        for (const it of items) this.foundLate.add(it.activity);
+        await this.pipeline.push(items, opts.signal);
+      },
+      logger: logger.child({ component: 'access_transparency' }),
+      observer: opts.observer?.lateLane,
+    });
+    if (src.access_transparency.sweep_interval === 0) {
+      logger.warn(
+        'source.access_transparency.sweep_interval is 0: Access Transparency records (Anthropic staff access) that appear later than source.lookback after their created_at are never delivered',
+        { lookback_ms: src.lookback },
+      );
+    } else if (lane.types.length > 0) this.lateLane = lane;
   }
 
   /** Loads the checkpoint (refusing a corrupt or foreign one) and builds everything. */
@@ -140,7 +171,15 @@ export class Forwarder {
     if (!loaded) opts.logger.info('no checkpoint yet: first run', { start: state.start, path: store.location });
     else opts.logger.info('resuming from checkpoint', { watermark: state.watermark, path: store.location, delivered_total: state.totals.delivered });
     await store.checkWritable();
-    const checkpointer = new Checkpointer(store, state, config.source.lookback, config.checkpoint.history, opts.logger.child({ component: 'checkpoint' }));
+    const checkpointer = new Checkpointer(
+      store,
+      state,
+      config.source.lookback,
+      config.checkpoint.history,
+      opts.logger.child({ component: 'checkpoint' }),
+      undefined,
+      config.source.access_transparency.sweep_window,
+    );
     const forwarder = new Forwarder(config, opts, sinks, checkpointer);
     if (loaded) await forwarder.refuseForeignCheckpoint(store.location);
     return forwarder;
@@ -171,8 +210,12 @@ export class Forwarder {
 
   private onCommit(records: PipelineRecord[]): void {
     let delivered = 0;
-    for (const r of records) if (!this.filteredActivities.has(r.activity)) delivered++;
-    this.checkpointer.commit(records, delivered);
+    let foundLate = 0;
+    for (const r of records) {
+      if (!this.filteredActivities.has(r.activity)) delivered++;
+      if (this.foundLate.has(r.activity)) foundLate++;
+    }
+    this.checkpointer.commit(records, delivered, foundLate);
   }
 
   get lastCycleSummary(): CycleSummary | undefined {
@@ -197,6 +240,10 @@ export class Forwarder {
       throw err;
     }
     let outcome: RunOutcome = { ok: true };
+    // The late lane stops with the poll loop, whatever ended it.
+    const laneStop = new AbortController();
+    const laneSignal = AbortSignal.any([signal, laneStop.signal]);
+    let lane: Promise<void> | undefined;
     try {
       while (!signal.aborted) {
         let summary: CycleSummary;
@@ -268,15 +315,69 @@ export class Forwarder {
         );
         cycle?.completed(record, Number(process.hrtime.bigint() - cycleStarted) / 1e9);
         logger.info('poll cycle complete', { ...record });
-        if (this.opts.once) break;
+        if (this.opts.once) {
+          // Under cron, each run is the only chance to sweep: do it when it is due.
+          if (this.lateLane && Date.now() >= this.nextSweepAt()) await this.sweepAndCommit(signal);
+          break;
+        }
+        // Started after the first cycle: its window then starts behind what that cycle read.
+        lane ??= this.runLateLane(laneSignal);
         await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
       }
     } finally {
+      laneStop.abort();
+      await lane;
       const saved = await this.shutdown();
       // `--once` under cron must not report success when its progress was not recorded.
       if (!saved && outcome.ok) outcome = { ok: false, reason: `the checkpoint could not be written: ${this.checkpointer.saveError ?? 'unknown error'}` };
     }
     return outcome;
+  }
+
+  /** When the late lane sweeps next: a sweep_interval after the last one began (now, if never). */
+  private nextSweepAt(): number {
+    const last = this.checkpointer.lateLane.last_sweep;
+    return last ? Date.parse(last.started_at) + this.config.source.access_transparency.sweep_interval : 0;
+  }
+
+  /**
+   * The late lane's loop, beside the poll cycles: it shares the rate budget at the lowest
+   * urgency, so the cycles' requests always go first. A failed or empty sweep is tried again
+   * after the poll interval; every sweep re-reads its whole window, so nothing is skipped.
+   */
+  private async runLateLane(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const wait = this.nextSweepAt() - Date.now();
+      if (wait > 0) await sleep(wait, signal).catch(() => undefined);
+      if (signal.aborted) return;
+      if (!(await this.sweep(signal))) await sleep(this.config.source.poll_interval, signal).catch(() => undefined);
+    }
+  }
+
+  /** One sweep, recorded in the checkpoint; false if it failed or had no window yet. */
+  private async sweep(signal: AbortSignal): Promise<boolean> {
+    const lane = this.lateLane;
+    if (!lane) return false;
+    try {
+      const record = await lane.sweep(signal);
+      if (!record) return false;
+      this.checkpointer.recordSweep(record);
+      this.opts.logger.info('access transparency sweep complete', { ...record });
+      return true;
+    } catch (err) {
+      if (err instanceof AbortedError || signal.aborted) return false;
+      this.opts.logger.warn('access transparency sweep failed; trying again after the poll interval', { error: errorMessage(err) });
+      this.opts.observer?.lateLane?.onSweepFailed?.(errorMessage(err));
+      return false;
+    }
+  }
+
+  /** A sweep in --once: its rows are committed and saved before the run ends. */
+  private async sweepAndCommit(signal: AbortSignal): Promise<void> {
+    if (!(await this.sweep(signal))) return;
+    this.pipeline.sendQueued();
+    await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+    await this.checkpointer.flush().catch(() => undefined);
   }
 
   /** False when the final checkpoint could not be written (the run did not end cleanly). */

@@ -1,7 +1,19 @@
 import { createHash, hash } from 'node:crypto';
 import type { PipelineRecord } from '../pipeline/record';
 import type { CheckpointStore } from './file-store';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, EMPTY_SHA256, type CheckpointState, type CycleRecord } from './state';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  EMPTY_SHA256,
+  INITIAL_ACCESS_TRANSPARENCY,
+  type AccessTransparencyState,
+  type CheckpointState,
+  type CycleRecord,
+  type SweepRecord,
+} from './state';
+import { INITIAL_RECORDING, applyActivity, isRecording, type RecordingState } from './recording';
+import { AccessTransparencyLedger } from '../source/access-transparency/ledger';
+import { isAccessTransparency } from '../source/access-transparency/activity';
 import type { Logger } from '../observability/logger';
 import { errorMessage } from '../util/errors';
 import { OneAtATime } from '../util/one-at-a-time';
@@ -42,6 +54,8 @@ export class Checkpointer {
   lastSavedAt = 0;
   /** Told how many committed records each successful save made durable. */
   onPersisted?: (records: number) => void;
+  /** Access Transparency rows delivered inside the sweep window. */
+  readonly accessTransparency: AccessTransparencyLedger;
 
   constructor(
     private readonly store: CheckpointStore,
@@ -50,8 +64,11 @@ export class Checkpointer {
     private readonly historyLimit: number,
     private readonly logger: Logger,
     private readonly saveIntervalMs = 100,
+    /** How long Access Transparency rows are remembered: the late lane's sweep_window. */
+    private readonly accessTransparencyWindowMs = 7 * 86_400_000,
   ) {
     this.state = initial;
+    this.accessTransparency = new AccessTransparencyLedger(initial.access_transparency?.delivered);
     for (const [id, ms] of initial.seen) this.committed.set(id, ms);
     this.ownRequestIds = [...initial.own_request_ids];
     this.ownRequestIdSet = new Set(this.ownRequestIds);
@@ -93,6 +110,14 @@ export class Checkpointer {
     return this.committed;
   }
 
+  get recording(): RecordingState {
+    return this.state.recording ?? INITIAL_RECORDING;
+  }
+
+  get lateLane(): AccessTransparencyState {
+    return this.state.access_transparency ?? INITIAL_ACCESS_TRANSPARENCY;
+  }
+
   /** Whether `requestId` was one of our own recent API calls (its self event is ours). */
   isOwnRequest(requestId: string): boolean {
     return this.ownRequestIdSet.has(requestId);
@@ -111,10 +136,14 @@ export class Checkpointer {
     this.markDirty();
   }
 
-  /** The pipeline's commit callback: these records are done with by every sink. */
-  commit(records: readonly PipelineRecord[], deliveredCount: number): void {
+  /**
+   * The pipeline's commit callback: these records are done with by every sink.
+   * `foundLate` of them were delivered by the Access Transparency late lane.
+   */
+  commit(records: readonly PipelineRecord[], deliveredCount: number, foundLate = 0): void {
     let sha = this.state.sha256;
     let watermark = this.state.watermark;
+    let recording = this.state.recording;
     for (const r of records) {
       const ms = Date.parse(r.activity.created_at);
       this.committed.set(r.activity.id, ms);
@@ -123,14 +152,51 @@ export class Checkpointer {
         watermark = r.activity.created_at;
       }
       sha = sha256Hex(sha + r.activity.id + '\n' + r.raw);
+      if (isAccessTransparency(r.activity.type)) this.accessTransparency.commit(r.activity);
+      else recording = this.applyRecordingSwitch(recording, r.activity);
     }
     this.unsaved += records.length;
+    const lane = this.lateLane;
     this.state = {
       ...this.state,
       watermark,
       sha256: sha,
       totals: { ...this.state.totals, delivered: this.state.totals.delivered + deliveredCount },
+      ...(recording ? { recording } : {}),
+      ...(foundLate > 0 ? { access_transparency: { ...lane, found_late: lane.found_late + foundLate } } : {}),
     };
+    this.markDirty();
+  }
+
+  /** A committed settings row that switched recording off or on: say so loudly, keep the gap. */
+  private applyRecordingSwitch(current: RecordingState | undefined, activity: PipelineRecord['activity']): RecordingState | undefined {
+    const change = applyActivity(current ?? INITIAL_RECORDING, activity);
+    if (change.state === (current ?? INITIAL_RECORDING)) return current;
+    if (change.switched === 'off') {
+      this.logger.error(
+        'the Compliance API was switched off for this organization: nothing that happens from now until it is switched on again is recorded, and that gap can never be filled',
+        { at: activity.created_at, switched_off_by: change.gap?.switched_off_by, activity_id: activity.id, compliance_api_enabled: change.state.api_enabled, compliance_api_logging_enabled: change.state.logging_enabled },
+      );
+    } else if (change.switched === 'on') {
+      this.logger.warn('the Compliance API records again; the gap stays in the completeness record', { from: change.gap?.from, to: activity.created_at, activity_id: activity.id });
+    }
+    return change.state;
+  }
+
+  /** Whether the tenant's Compliance API is recording, as far as the committed feed says. */
+  get recordingOn(): boolean {
+    return isRecording(this.recording);
+  }
+
+  /** Remembers which type filter the API accepts for the late lane. */
+  setLateLaneFilter(filter: 'server' | 'client'): void {
+    this.state = { ...this.state, access_transparency: { ...this.lateLane, filter } };
+    this.markDirty();
+  }
+
+  recordSweep(record: SweepRecord): void {
+    const lane = this.lateLane;
+    this.state = { ...this.state, access_transparency: { ...lane, filter: record.filter, sweeps: lane.sweeps + 1, last_sweep: record } };
     this.markDirty();
   }
 
@@ -185,11 +251,13 @@ export class Checkpointer {
       this.unsaved = 0;
       const floor = this.watermarkMs - this.lookbackMs - 60_000;
       for (const [id, ms] of this.committed) if (ms < floor) this.committed.delete(id);
+      this.accessTransparency.prune(this.watermarkMs - Math.max(this.accessTransparencyWindowMs, this.lookbackMs) - 60_000);
       this.state = {
         ...this.state,
         updated_at: new Date().toISOString(),
         seen: [...this.committed.entries()],
         own_request_ids: this.ownRequestIds.slice(-2000),
+        access_transparency: { ...this.lateLane, delivered: this.accessTransparency.entries() },
       };
       try {
         await this.store.save(this.state);

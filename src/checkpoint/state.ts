@@ -1,3 +1,6 @@
+import type { LedgerEntry } from '../source/access-transparency/ledger';
+import type { RecordingState } from './recording';
+
 /**
  * What the checkpoint holds. The position only ever covers activities every sink has
  * durably accepted (the pipeline's low watermark); `seen` lets the next run skip what it
@@ -31,6 +34,37 @@ export interface CycleRecord {
   readonly sha256: string;
 }
 
+/** One sweep of the Access Transparency late lane (see source/access-transparency/late-lane.ts). */
+export interface SweepRecord {
+  readonly started_at: string;
+  readonly finished_at: string;
+  /** The created_at window swept: [from, to). */
+  readonly from: string;
+  readonly to: string;
+  /** server: the API filtered on the two types; client: the window was read whole and filtered here. */
+  readonly filter: 'server' | 'client';
+  readonly requests: number;
+  readonly fetched: number;
+  /** Rows no earlier read had delivered, handed to the pipeline by this sweep. */
+  readonly found: number;
+  /** How long after its created_at the latest-found row was found, in seconds; null if none. */
+  readonly max_lateness_seconds: number | null;
+  readonly last_request_id: string | null;
+}
+
+export interface AccessTransparencyState {
+  /** Which type filter works for the lane, once tried; null before. */
+  readonly filter: 'server' | 'client' | null;
+  /** Access Transparency rows delivered inside the sweep window (see AccessTransparencyLedger). */
+  readonly delivered: ReadonlyArray<LedgerEntry>;
+  readonly sweeps: number;
+  /** Rows delivered by the late lane: the poll cycles had already passed their created_at. */
+  readonly found_late: number;
+  readonly last_sweep: SweepRecord | null;
+}
+
+export const INITIAL_ACCESS_TRANSPARENCY: AccessTransparencyState = { filter: null, delivered: [], sweeps: 0, found_late: 0, last_sweep: null };
+
 export interface CheckpointState {
   readonly format: typeof CHECKPOINT_FORMAT;
   readonly version: number;
@@ -49,6 +83,10 @@ export interface CheckpointState {
   /** Running SHA-256 chain value (hex). */
   readonly sha256: string;
   readonly history: readonly CycleRecord[];
+  /** Absent in checkpoints written before the late lane existed. */
+  readonly access_transparency?: AccessTransparencyState;
+  /** Whether the tenant records anything, and the gaps when it did not (absent: never switched). */
+  readonly recording?: RecordingState;
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

@@ -68,8 +68,39 @@ function summary(state: CheckpointState, path: string, last: number) {
     totals: state.totals,
     sha256: state.sha256,
     seen_ids_in_lookback: state.seen.length,
+    access_transparency: lateLaneSummary(state),
+    recording: state.recording ?? { api_enabled: true, logging_enabled: true, as_of: null, gaps: [] },
     history: state.history.slice(-last),
   };
+}
+
+function lateLaneSummary(state: CheckpointState) {
+  const lane = state.access_transparency;
+  return {
+    filter: lane?.filter ?? null,
+    sweeps: lane?.sweeps ?? 0,
+    found_late: lane?.found_late ?? 0,
+    delivered_in_window: lane?.delivered.length ?? 0,
+    last_sweep: lane?.last_sweep ?? null,
+  };
+}
+
+/** The recording gaps, said plainly: they are holes in the trail no forwarder can fill. */
+function recordingLines(state: CheckpointState): string[] {
+  const gaps = state.recording?.gaps ?? [];
+  if (gaps.length === 0) return [];
+  return [
+    'RECORDING GAPS: the Compliance API was switched off; nothing in these spans was recorded and it can never be recovered',
+    ...gaps.map((g) => `  from ${g.from} to ${g.to ?? 'now (still off)'}   switched off by ${g.switched_off_by} (${g.off_activity_id})`),
+    '',
+  ];
+}
+
+function lateLaneLine(state: CheckpointState): string {
+  const l = lateLaneSummary(state);
+  if (!l.last_sweep) return 'Access Transparency: no sweep yet';
+  const s = l.last_sweep;
+  return `Access Transparency: ${l.sweeps} sweeps, ${l.found_late} found late; last ${s.finished_at} over [${s.from}, ${s.to}) filter ${s.filter}, ${s.requests} requests, ${s.found} found`;
 }
 
 function renderTable(state: CheckpointState, path: string, last: number): string {
@@ -80,7 +111,9 @@ function renderTable(state: CheckpointState, path: string, last: number): string
     `watermark    ${state.watermark ?? '(nothing committed yet)'}`,
     `totals       ${state.totals.delivered} delivered, ${state.totals.dead_lettered} dead-lettered, ${state.totals.cycles} poll cycles`,
     `sha256       ${state.sha256}`,
+    `late lane    ${lateLaneLine(state)}`,
     '',
+    ...recordingLines(state),
   ];
   const rows = state.history.slice(-last);
   if (rows.length === 0) return lines.concat('(no completed poll cycles yet)', '').join('\n');

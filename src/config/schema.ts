@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration, SECRET_FIELDS } from './fields';
+import { duration, durationString, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
 
@@ -15,6 +15,27 @@ const idList = z.array(z.string().min(1)).default([]);
 const startAt = z.string().refine((v) => v === 'now' || /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(v) || !Number.isNaN(Date.parse(v)), {
   message: 'expected "now", a duration back such as "24h", or an RFC 3339 time such as "2026-05-01T00:00:00Z"',
 });
+
+/** A duration, or 0 (a bare number or "0") to turn the thing off. */
+const durationOrOff = z.union([z.literal(0), z.literal('0'), durationString]).transform((v) => (v === '0' ? 0 : v));
+
+/**
+ * The late lane for Access Transparency rows (anthropic_access, cmek_preserve), which can
+ * become visible up to two business days after their created_at (spec: access-transparency.md §2.5).
+ */
+export const accessTransparencySchema = z
+  .strictObject({
+    /** How often the lane re-reads the window; 0 turns it off (a warning at start-up). */
+    sweep_interval: durationOrOff.prefault('15m'),
+    /** How far back from the newest created_at seen; two business days across weekends and holidays. */
+    sweep_window: duration('168h'),
+  })
+  .prefault({})
+  .superRefine((a, ctx) => {
+    if (a.sweep_window < 48 * 3_600_000) {
+      ctx.addIssue({ code: 'custom', path: ['sweep_window'], message: 'must be at least 48h: Access Transparency rows can appear up to two business days late (168h covers weekends and holidays)' });
+    }
+  });
 
 export const sourceSchema = z
   .strictObject({
@@ -48,6 +69,7 @@ export const sourceSchema = z
     }),
     api_key_ids: idList,
     self_events: z.enum(['keep', 'drop'], { error: 'expected keep or drop' }).default('keep'),
+    access_transparency: accessTransparencySchema,
     tls: tlsSchema.optional(),
   })
   .superRefine((s, ctx) => {

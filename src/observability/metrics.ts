@@ -1,5 +1,6 @@
 import type { Page, RetryReason } from '../source/client';
-import type { CycleRecord } from '../checkpoint/state';
+import type { CycleRecord, SweepRecord } from '../checkpoint/state';
+import { INITIAL_RECORDING, isRecording } from '../checkpoint/recording';
 import { redact } from './redact';
 import { BoundedLabel, Instruments, type Sample } from './instruments';
 import type { CycleHandle, ForwarderObserver, ForwarderView } from './observer';
@@ -15,6 +16,8 @@ export const METRIC_PREFIX = 'claude_audit_forwarder_';
 
 const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
+/** Access Transparency rows may be up to two business days late: minutes to a week. */
+const LATENESS_BUCKETS = [600, 3600, 6 * 3600, 12 * 3600, 24 * 3600, 36 * 3600, 48 * 3600, 72 * 3600, 96 * 3600, 168 * 3600];
 
 /** A sink's own counters, when it keeps them (`stats`: Splunk HEC, Kafka; `metrics`: syslog). */
 interface SinkWithStats {
@@ -77,6 +80,11 @@ export class ForwarderMetrics implements ForwarderObserver {
   private readonly cycles;
   private readonly cycleSeconds;
   private readonly cycleFailures;
+  private readonly sweeps;
+  private readonly sweepFailures;
+  private readonly sweepRequests;
+  private readonly foundLate;
+  private readonly lateness;
 
   constructor(private readonly options: ForwarderMetricsOptions) {
     this.now = options.now ?? Date.now;
@@ -100,6 +108,14 @@ export class ForwarderMetrics implements ForwarderObserver {
     this.cycleFailures = i.counter(`${p}poll_cycle_failures_total`, 'Poll cycles that failed (API refused the request, or an unexpected error).');
     this.cycleSeconds = i.histogram(`${p}poll_cycle_duration_seconds`, 'Duration of completed poll cycles, from the first request to the last commit.', [], CYCLE_BUCKETS);
 
+    this.sweeps = i.counter(`${p}access_transparency_sweeps_total`, 'Sweeps of the Access Transparency late lane, by the type filter used (server: the API filtered; client: the window was read whole).', ['filter']);
+    this.sweepFailures = i.counter(`${p}access_transparency_sweep_failures_total`, 'Sweeps of the Access Transparency late lane that failed (tried again after the poll interval).');
+    this.sweepRequests = i.counter(`${p}access_transparency_requests_total`, 'Compliance API requests made by the Access Transparency late lane (part of api_requests_total).');
+    this.foundLate = i.counter(`${p}access_transparency_found_late_total`, 'Access Transparency records the late lane found behind the poll window and delivered.');
+    this.lateness = i.histogram(`${p}access_transparency_lateness_seconds`, 'How long after its created_at the late lane found an Access Transparency record.', [], LATENESS_BUCKETS);
+    i.gauge(`${p}compliance_api_recording`, '1 while the tenant\'s Compliance API records activity; 0 from a settings row that switched it (or its logging) off until one that switches it on. Nothing is recorded meanwhile, and that gap can never be filled.', [], () =>
+      this.view ? [[{}, isRecording(this.view.checkpointer.current.recording ?? INITIAL_RECORDING) ? 1 : 0]] : [],
+    );
     i.gauge(`${p}build_info`, 'Always 1; the labels say which build is running.', ['version', 'node_version'], () => [
       [{ version: options.version, node_version: process.version }, 1],
     ]);
@@ -210,6 +226,16 @@ export class ForwarderMetrics implements ForwarderObserver {
       this.filtered.inc({}, stats.filtered);
       for (const type of stats.unknownTypes) this.unknownTypes.inc({ type: this.unknownTypeLabel.of(redact(type).slice(0, 200)) });
     },
+  };
+
+  readonly lateLane = {
+    onSweep: (record: SweepRecord, lateSeconds: readonly number[]): void => {
+      this.sweeps.inc({ filter: record.filter });
+      this.foundLate.inc({}, lateSeconds.length);
+      for (const s of lateSeconds) this.lateness.observe({}, s);
+    },
+    onSweepFailed: (): void => this.sweepFailures.inc({}),
+    onRequest: (): void => this.sweepRequests.inc({}),
   };
 
   readonly sinks = {

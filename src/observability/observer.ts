@@ -1,4 +1,5 @@
 import type { PollObserver } from '../source/poller';
+import type { LateLaneObserver } from '../source/access-transparency/late-lane';
 import type { RetryReason } from '../source/client';
 import type { RateLimitSnapshot } from '../source/rate-limit';
 import type { SinkObserver } from '../pipeline/sink-worker';
@@ -16,6 +17,7 @@ export interface ForwarderObserver {
   /** A Compliance API request failed transiently and is retried after `delayMs`. */
   apiRetry?(reason: RetryReason, delayMs: number): void;
   readonly poll?: PollObserver;
+  readonly lateLane?: LateLaneObserver;
   readonly sinks?: SinkObserver;
   /** The checkpoint durably recorded progress (committed records, or a finished cycle). */
   checkpointAdvanced?(): void;
@@ -59,6 +61,11 @@ export function combineObservers(parts: readonly ForwarderObserver[]): Forwarder
     poll: {
       onCycleStart: (window) => parts.forEach((p) => p.poll?.onCycleStart?.(window)),
       onPage: (page, stats) => parts.forEach((p) => p.poll?.onPage?.(page, stats)),
+    },
+    lateLane: {
+      onSweep: (record, lateSeconds) => parts.forEach((p) => p.lateLane?.onSweep?.(record, lateSeconds)),
+      onSweepFailed: (error) => parts.forEach((p) => p.lateLane?.onSweepFailed?.(error)),
+      onRequest: () => parts.forEach((p) => p.lateLane?.onRequest?.()),
     },
     sinks: {
       onDelivered: (sink, count, seconds) => parts.forEach((p) => p.sinks?.onDelivered?.(sink, count, seconds)),

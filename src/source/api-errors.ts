@@ -25,9 +25,10 @@ export function explainApiError(status: number, errorType: string | undefined, s
     case 401:
       return `The Compliance API refused the API key (401 ${errorType ?? 'authentication_error'}): it is invalid, revoked or expired.${said} Create a Compliance Access Key (sk-ant-api01-…, scope read:compliance_activities) and set source.api_key or source.api_key_file.`;
     case 403: {
+      const oneOf = /Needed one of:\s*\[([^\]]*)\]/.exec(serverMessage)?.[1];
       const scopes = /Needed:\s*\[([^\]]*)\]/.exec(serverMessage)?.[1];
-      const need = scopes ? `The key lacks the scope(s) ${scopes}.` : 'The key lacks permission for this request.';
-      return `The Compliance API refused access (403 ${errorType ?? 'permission_error'}). ${need}${said} Use a key with scope read:compliance_activities, and organization_ids inside its tenant.`;
+      const need = oneOf ? `The key lacks one of the scopes ${oneOf}.` : scopes ? `The key lacks the scope(s) ${scopes}.` : 'The key lacks permission for this request.';
+      return `The Compliance API refused access (403 ${errorType ?? 'permission_error'}). ${need}${said} Use a key with scope read:compliance_activities (or read:org_audit), and organization_ids inside its tenant.`;
     }
     case 404:
       return `The Compliance API endpoint was not found (404).${said} Check source.base_url (e.g. https://api.anthropic.com) and that a key is set (a missing key also gives 404).`;

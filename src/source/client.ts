@@ -19,6 +19,8 @@ export interface PageQuery {
   readonly beforeId?: string;
   readonly limit: number;
   readonly order: 'asc' | 'desc';
+  /** Type filters for this request in place of the configured ones (the late lane's). */
+  readonly types?: { readonly include: readonly string[]; readonly exclude: readonly string[] };
 }
 
 export interface SourceFilters {
@@ -73,8 +75,8 @@ const API_VERSION = '2023-06-01';
 /** Serializes a query with bracketed repeated keys (`activity_types[]=a&activity_types[]=b`). */
 export function buildQueryString(q: PageQuery, f: SourceFilters): string {
   const p = new URLSearchParams();
-  for (const t of f.activityTypes) p.append('activity_types[]', t);
-  for (const t of f.excludeActivityTypes) p.append('exclude_activity_types[]', t);
+  for (const t of q.types?.include ?? f.activityTypes) p.append('activity_types[]', t);
+  for (const t of q.types?.exclude ?? f.excludeActivityTypes) p.append('exclude_activity_types[]', t);
   for (const o of f.organizationIds) p.append('organization_ids[]', o);
   for (const a of f.actorIds) p.append('actor_ids[]', a);
   if (q.createdAtGte) p.append('created_at.gte', q.createdAtGte);

@@ -3,6 +3,8 @@ import type { ComplianceApiClient, Page, PageQuery } from './client';
 import type { FilterVerdict } from './filters';
 import type { Logger } from '../observability/logger';
 import { cutSlices, slicedPages, type Urgency } from './sliced-pages';
+import { isAccessTransparency } from './access-transparency/activity';
+import type { AccessTransparencyLedger } from './access-transparency/ledger';
 
 /** An activity ready for the pipeline, with whether any sink should get it. */
 export interface PolledItem {
@@ -32,6 +34,11 @@ export interface PollerOptions {
    * `concurrency` at a time (pages still come out in order). 1 = always one cursor walk.
    */
   readonly backfill?: { readonly concurrency: number; readonly sliceAboveMs: number };
+  /**
+   * Access Transparency rows delivered so far, shared with the late lane: neither delivers
+   * one twice, and a copy re-served with a transparency-log index it lacked is delivered again.
+   */
+  readonly accessTransparency?: AccessTransparencyLedger;
 }
 
 export interface PollObserver {
@@ -189,18 +196,20 @@ export class Poller {
       for (let i = 0; i < page.activities.length; i++) {
         const activity = page.activities[i];
         fetched++;
-        if (this.alreadyHave(activity.id)) {
+        const ledger = isAccessTransparency(activity.type) ? this.opts.accessTransparency : undefined;
+        if (ledger ? !ledger.isNew(activity) : this.alreadyHave(activity.id)) {
           duplicates++;
           pageDup++;
           continue;
         }
+        ledger?.emitted(activity);
         const ms = Date.parse(activity.created_at);
         if (ms < newestBefore) {
           late++;
           pageLate++;
         }
         if (ms > this.newestSeenMs) this.newestSeenMs = ms;
-        this.emitted.set(activity.id, ms);
+        if (!ledger) this.emitted.set(activity.id, ms);
         if (this.knownTypes.size > 0 && !this.knownTypes.has(activity.type)) unknownTypes.push(activity.type);
         const verdict = this.opts.filter(activity);
         const deliver = verdict === 'deliver';

@@ -1,0 +1,165 @@
+import type { Activity } from '../activity';
+import type { ComplianceApiClient, Page, PageQuery } from '../client';
+import { ApiError } from '../api-errors';
+import type { FilterVerdict } from '../filters';
+import type { PolledItem } from '../poller';
+import type { Logger } from '../../observability/logger';
+import type { SweepRecord } from '../../checkpoint/state';
+import { ACCESS_TRANSPARENCY_TYPES, isAccessTransparency } from './activity';
+import type { AccessTransparencyLedger } from './ledger';
+
+export type LaneFilter = SweepRecord['filter'];
+
+/** The API's largest page: reading a window unfiltered costs the fewest requests at it. */
+export const UNFILTERED_PAGE_SIZE = 5000;
+
+/** Below the poll cycle's requests (0-9, lower first): the lane never holds the main cycle up. */
+const LANE_URGENCY = 9;
+
+export interface LateLaneObserver {
+  /** A sweep finished; `lateSeconds` says how long after its created_at each found row was found. */
+  onSweep?(record: SweepRecord, lateSeconds: readonly number[]): void;
+  onSweepFailed?(error: string): void;
+  /** One request of a sweep was answered (retries not counted). */
+  onRequest?(): void;
+}
+
+export interface LateLaneOptions {
+  readonly client: ComplianceApiClient;
+  readonly ledger: AccessTransparencyLedger;
+  /** sweep_window: how far back from the newest created_at seen. */
+  readonly windowMs: number;
+  /** The poll cycle's lookback: rows inside it are the poll cycle's to read. */
+  readonly lookbackMs: number;
+  /** page_size, for reads filtered by the API. */
+  readonly pageSize: number;
+  /** source.activity_types / exclude_activity_types: the lane reads only the types they let through. */
+  readonly configured: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+  readonly filter: (a: Activity) => FilterVerdict;
+  /** Newest committed created_at, or null before the first commit. */
+  readonly watermark: () => string | null;
+  /** Where the first run started: nothing before it is read. */
+  readonly start: string;
+  /** Which type filter worked before (persisted), and where to remember a change. */
+  readonly filterMode: () => LaneFilter | null;
+  readonly rememberFilterMode: (mode: LaneFilter) => void;
+  readonly emit: (items: PolledItem[]) => Promise<void>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly observer?: LateLaneObserver;
+}
+
+/**
+ * The late lane. Access Transparency rows are dated when Anthropic recorded them and can
+ * appear in the feed up to two business days later (spec: access-transparency.md §2.5), far
+ * behind the poll cycle's lookback. Each sweep re-reads `[newest created_at seen −
+ * sweep_window, newest − lookback)` for those two types alone and hands every row not
+ * delivered before (see AccessTransparencyLedger) to the same pipeline as everything else.
+ *
+ * The window ends where the poll cycle's re-read begins, so the lane never moves the
+ * checkpoint's watermark and never races the cycle for a row it will read anyway. The
+ * window is measured from the newest row seen rather than from now, so a forwarder that
+ * was down for a week still sweeps the days before it stopped.
+ *
+ * The `activity_types[]` enum lacks both types (§2.7). The lane asks the API to filter on
+ * them; if the API refuses that (400), it reads the window whole at the largest page size
+ * and filters here, and remembers which works.
+ */
+export class LateLane {
+  readonly types: readonly string[];
+
+  constructor(private readonly opts: LateLaneOptions) {
+    const { include, exclude } = opts.configured;
+    this.types = ACCESS_TRANSPARENCY_TYPES.filter((t) => (include.length > 0 ? include.includes(t) : !exclude.includes(t)));
+  }
+
+  /** The window the next sweep reads, or undefined when there is none yet. */
+  window(): { from: string; to: string } | undefined {
+    const w = this.opts.watermark();
+    if (!w || this.types.length === 0) return undefined;
+    const newest = Date.parse(w);
+    const fromMs = Math.max(Date.parse(this.opts.start), newest - this.opts.windowMs);
+    const toMs = newest - this.opts.lookbackMs;
+    if (!(fromMs < toMs)) return undefined;
+    return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+  }
+
+  /** One sweep; undefined when there is nothing to sweep yet (no watermark, or the window is empty). */
+  async sweep(signal: AbortSignal): Promise<SweepRecord | undefined> {
+    const window = this.window();
+    if (!window) return undefined;
+    const now = this.opts.now ?? Date.now;
+    const startedAt = new Date(now()).toISOString();
+    let mode: LaneFilter = this.opts.filterMode() ?? 'server';
+    let stats: SweepStats;
+    try {
+      stats = await this.read(window, mode, signal);
+    } catch (err) {
+      if (!(mode === 'server' && err instanceof ApiError && err.status === 400)) throw err;
+      this.opts.logger.warn(
+        `the Compliance API refused a filter on ${this.types.join(', ')} (they are missing from its activity_types[] enum); the late lane now reads its window unfiltered at ${UNFILTERED_PAGE_SIZE} rows a page and keeps those types itself`,
+        { status: err.status, request_id: err.requestId },
+      );
+      mode = 'client';
+      stats = await this.read(window, mode, signal);
+    }
+    if (this.opts.filterMode() !== mode) this.opts.rememberFilterMode(mode);
+    const record: SweepRecord = {
+      started_at: startedAt,
+      finished_at: new Date(now()).toISOString(),
+      from: window.from,
+      to: window.to,
+      filter: mode,
+      requests: stats.requests,
+      fetched: stats.fetched,
+      found: stats.lateSeconds.length,
+      max_lateness_seconds: stats.lateSeconds.length > 0 ? Math.max(...stats.lateSeconds) : null,
+      last_request_id: stats.lastRequestId,
+    };
+    if (record.found > 0) {
+      this.opts.logger.warn('Access Transparency records appeared late, behind the poll window; delivering them', {
+        found: record.found,
+        max_lateness_seconds: record.max_lateness_seconds,
+        window_from: window.from,
+        window_to: window.to,
+      });
+    }
+    this.opts.observer?.onSweep?.(record, stats.lateSeconds);
+    return record;
+  }
+
+  private async read(window: { from: string; to: string }, mode: LaneFilter, signal: AbortSignal): Promise<SweepStats> {
+    const now = this.opts.now ?? Date.now;
+    const types: PageQuery['types'] = mode === 'server' ? { include: this.types, exclude: [] } : { include: [], exclude: this.opts.configured.exclude };
+    const limit = mode === 'server' ? this.opts.pageSize : UNFILTERED_PAGE_SIZE;
+    const stats: SweepStats = { requests: 0, fetched: 0, lateSeconds: [], lastRequestId: null };
+    let afterId: string | undefined;
+    for (;;) {
+      const page: Page = await this.opts.client.fetchPage({ createdAtGte: window.from, createdAtLt: window.to, afterId, limit, order: 'asc', types }, signal, LANE_URGENCY);
+      stats.requests++;
+      stats.lastRequestId = page.requestId ?? stats.lastRequestId;
+      this.opts.observer?.onRequest?.();
+      const items: PolledItem[] = [];
+      const activities = page.activities;
+      for (let i = 0; i < activities.length; i++) {
+        const activity = activities[i];
+        if (!isAccessTransparency(activity.type) || !this.types.includes(activity.type)) continue;
+        stats.fetched++;
+        if (!this.opts.ledger.isNew(activity) || this.opts.filter(activity) !== 'deliver') continue;
+        this.opts.ledger.emitted(activity);
+        stats.lateSeconds.push(Math.max(0, (now() - Date.parse(activity.created_at)) / 1000));
+        items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver: true });
+      }
+      if (items.length > 0) await this.opts.emit(items);
+      if (signal.aborted || !page.hasMore || !page.lastId || page.lastId === afterId) return stats;
+      afterId = page.lastId;
+    }
+  }
+}
+
+interface SweepStats {
+  requests: number;
+  fetched: number;
+  lateSeconds: number[];
+  lastRequestId: string | null;
+}
