@@ -148,6 +148,8 @@ export class Forwarder {
       emit: async (items) => {
         for (const it of items) this.foundLate.add(it.activity);
         await this.pipeline.push(items, opts.signal);
+        // Already days late, and few: they leave now rather than at the batch timeout.
+        this.pipeline.sendQueued();
       },
       logger: logger.child({ component: 'access_transparency' }),
       observer: opts.observer?.lateLane,
