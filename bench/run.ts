@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runBackfillBench, BACKFILL_PAGE_SIZE, BACKFILL_REQUESTS_PER_MINUTE, backfillBoundSeconds, type BackfillRow } from './backfill.bench';
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
+import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
 import { peerSimulatorOptions, runPeerBench, type PeerSummary } from './peers.bench';
@@ -27,8 +28,8 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill';
-const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill'];
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane';
+const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane'];
 
 interface Plan {
   readonly quick: boolean;
@@ -75,6 +76,7 @@ interface Results {
   endToEnd?: EndToEndRow[];
   memory?: MemoryRow[];
   backfill?: BackfillRow[];
+  lane?: LateLaneRow[];
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -125,6 +127,8 @@ async function measure(p: Plan): Promise<Results> {
       await sim.stop();
     }
   }
+  // A tenant of 50 000 activities a day; its size does not change between quick and full.
+  if (p.parts.has('lane')) results.lane = await runLateLaneBench({ perDay: 50_000, log });
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -271,6 +275,28 @@ function backfillSection(r: Results): string[] {
   ];
 }
 
+function laneSection(r: Results): string[] {
+  if (!r.lane) return [];
+  return [
+    `## 6. Access Transparency late lane: its cost in the tenant's rate budget`,
+    '',
+    `A tenant of 50 000 activities a day, so ${int(r.lane[0]?.activitiesInWindow ?? 0)} in the 168 h sweep window; one sweep each way, sweep_interval 15 min, against max_requests_per_minute 120 (the default share).`,
+    '',
+    table(
+      ['type filter', 'requests per sweep', 'sweep (s, at 600/min)', 'requests per day', 'of the 120/min share', 'target ≤ 5 % (unfiltered)'],
+      r.lane.map((l) => [
+        l.filter === 'client' ? 'refused by the API: read whole at 5000 a page' : 'accepted by the API',
+        l.requestsPerSweep,
+        l.sweepSeconds.toFixed(1),
+        int(l.requestsPerDay),
+        `${(l.shareOfBudget * 100).toFixed(2)} %`,
+        l.filter === 'client' ? pass(l.shareOfBudget <= 0.05) : '–',
+      ]),
+    ),
+    '',
+  ];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -283,6 +309,7 @@ function report(p: Plan, r: Results): string {
     ...limitSection(r),
     ...memorySection(r),
     ...backfillSection(r),
+    ...laneSection(r),
     notes.trim(),
     '',
   ].join('\n');
