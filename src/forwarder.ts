@@ -145,9 +145,9 @@ export class Forwarder {
       start: checkpointer.current.start,
       filterMode: () => this.checkpointer.lateLane.filter,
       rememberFilterMode: (mode) => this.checkpointer.setLateLaneFilter(mode),
-      emit: async (items) => {
+      emit: async (items, signal) => {
         for (const it of items) this.foundLate.add(it.activity);
-        await this.pipeline.push(items, opts.signal);
+        await this.pipeline.push(items, signal);
         // Already days late, and few: they leave now rather than at the batch timeout.
         this.pipeline.sendQueued();
       },

@@ -43,7 +43,8 @@ export interface LateLaneOptions {
   /** Which type filter worked before (persisted), and where to remember a change. */
   readonly filterMode: () => LaneFilter | null;
   readonly rememberFilterMode: (mode: LaneFilter) => void;
-  readonly emit: (items: PolledItem[]) => Promise<void>;
+  /** Hands rows to the pipeline; resolves when it has room for more (or `signal` aborts). */
+  readonly emit: (items: PolledItem[], signal: AbortSignal) => Promise<void>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly observer?: LateLaneObserver;
@@ -150,7 +151,7 @@ export class LateLane {
         stats.lateSeconds.push(Math.max(0, (now() - Date.parse(activity.created_at)) / 1000));
         items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver: true });
       }
-      if (items.length > 0) await this.opts.emit(items);
+      if (items.length > 0) await this.opts.emit(items, signal);
       if (signal.aborted || !page.hasMore || !page.lastId || page.lastId === afterId) return stats;
       afterId = page.lastId;
     }
