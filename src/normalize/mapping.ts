@@ -91,6 +91,12 @@ export interface Rule {
   readonly mfa?: boolean;
   readonly ecsCategory?: readonly EcsCategory[];
   readonly ecsType?: readonly EcsType[];
+  /** Field holding when the recorded act happened, when that precedes `created_at` (OCSF `start_time`, ECS `event.start`). */
+  readonly occurredAt?: string;
+  /** Field holding `{ type, id }` of the content acted upon (OCSF `resources`). */
+  readonly resourceObject?: string;
+  /** Field holding the source's reason code for the act (ECS `event.reason`). */
+  readonly reasonField?: string;
 }
 
 // ---- 1. verbs ------------------------------------------------------------------------------
@@ -208,6 +214,15 @@ const WEB_PAGE: Rule = { class: 'web_resources_activity', ecsCategory: ['web'] }
 const GROUP: Rule = { class: 'group_management' };
 const ACCESS: Rule = { class: 'user_access' };
 const API_READ: Rule = { class: 'api_activity', action: 'read' };
+/** Access Transparency: recorded (`created_at`) up to days after the access (`accessed_at`). */
+const STAFF_ACCESS: Rule = {
+  ...API_READ,
+  subject: 'customer_data',
+  severity: 'medium',
+  occurredAt: 'accessed_at',
+  resourceObject: 'resource_details',
+  reasonField: 'reason_code',
+};
 /** An outside person invited to one artifact: the invitee, the role, the artifact. */
 const ARTIFACT_INVITE: Rule = {
   ...ACCESS,
@@ -578,8 +593,8 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   rbac_role_grant_updated: { ...ENTITY, action: 'update', subject: 'rbac_role', ecsCategory: ['iam'] },
 
   // Anthropic staff access records (documented feed types, absent from the type enum).
-  anthropic_access: { ...API_READ, subject: 'customer_data', severity: 'medium' },
-  cmek_preserve: { ...API_READ, subject: 'customer_data', severity: 'medium' },
+  anthropic_access: STAFF_ACCESS,
+  cmek_preserve: STAFF_ACCESS,
 };
 
 // ---- per-class activity ids ----------------------------------------------------------------

@@ -53,6 +53,9 @@ export interface Mapping {
   readonly mfa?: boolean;
   readonly ecsCategory: readonly EcsCategory[];
   readonly ecsType: readonly EcsType[];
+  readonly occurredAt?: string;
+  readonly resourceObject?: string;
+  readonly reasonField?: string;
   /** Human-readable, e.g. "Platform API key created" (CEF/LEEF name, OCSF and ECS message). */
   readonly title: string;
   /** Where the rule came from, for the generated documentation. */
@@ -220,6 +223,9 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
     mfa: rule.mfa,
     ecsCategory: Object.freeze([...ecsCategory(rule, cls, action, outcome)]),
     ecsType: Object.freeze([...ecsType(rule, cls, action)]),
+    occurredAt: rule.occurredAt,
+    resourceObject: rule.resourceObject,
+    reasonField: rule.reasonField,
     title: humanize(type),
     family,
     verb,
