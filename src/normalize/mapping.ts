@@ -371,7 +371,8 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   step_up_authentication_failed: { severity: 'low' },
   platform_federated_authentication: { ...AUTH, action: 'auth_ticket', service: 'Claude Platform API' },
   platform_app_attest_authentication: { ...AUTH, action: 'auth_ticket', service: 'Claude Platform API' },
-  mcp_server_managed_auth_token_exchanged: { ...AUTH, action: 'service_ticket', authProtocol: 'oauth2' },
+  // No subject: its mcp_server_id would turn the exchange into an Update of the server.
+  mcp_server_managed_auth_token_exchanged: { ...AUTH, action: 'service_ticket', subjectId: null, authProtocol: 'oauth2' },
 
   // Account Change
   account_deleted: { action: 'delete' },
