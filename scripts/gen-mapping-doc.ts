@@ -128,6 +128,20 @@ export function renderMappingDoc(): string {
   out.push(`| (none) | ${unknown.cls.name} (${unknown.cls.uid}), activity ${unknown.activityId} ${unknown.activityName} |`);
   out.push('');
 
+  out.push('## Copies of type-specific fields');
+  out.push('');
+  out.push('Besides the subject, target user and privileges above, a few types have fields OCSF and ECS model; they get a copy');
+  out.push('(the original stays in `unmapped` / `anthropic.audit`).');
+  out.push('');
+  out.push('| activity type | field | OCSF | ECS |');
+  out.push('|---|---|---|---|');
+  for (const m of mappings) {
+    if (m.occurredAt !== undefined) out.push(`| \`${m.type}\` | \`${m.occurredAt}\` | \`start_time\` (epoch ms) | \`event.start\` |`);
+    if (m.resourceObject !== undefined) out.push(`| \`${m.type}\` | \`${m.resourceObject}\` (\`type\`, \`id\`) | \`resources[0]\` (\`type\`, \`uid\`) | — |`);
+    if (m.reasonField !== undefined) out.push(`| \`${m.type}\` | \`${m.reasonField}\` | — | \`event.reason\` |`);
+  }
+  out.push('');
+
   out.push(`## Types (${mappings.length})`);
   out.push('');
   out.push('| activity type | OCSF class | activity | subject | ECS category | ECS type | outcome | severity | rule |');

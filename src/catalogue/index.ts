@@ -19,6 +19,11 @@ export interface CatalogueType {
   /** Actor variants the reference allows for this type. */
   readonly actors: readonly string[];
   readonly fields: readonly CatalogueField[];
+  /**
+   * The type exists but its field list is incomplete (`fields` may even be empty): events carry
+   * fields the catalogue does not name, and they pass through like any unknown field.
+   */
+  readonly fields_unknown?: boolean;
 }
 
 export const ACTIVITY_TYPES: readonly CatalogueType[] = catalogue.activity_types as CatalogueType[];

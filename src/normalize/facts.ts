@@ -38,6 +38,10 @@ export interface Subject {
 
 /** What the activity is about: its id and name fields per the mapping (detected per event for unknown types). */
 export function subjectOf(mapping: Mapping, src: JsonObject): Subject {
+  const resource = mapping.resourceObject === undefined ? undefined : src[mapping.resourceObject];
+  if (isObject(resource) && isNonEmptyString(resource.id)) {
+    return { uid: resource.id, type: isNonEmptyString(resource.type) ? resource.type : mapping.subject };
+  }
   let idField = mapping.subjectId;
   let nameField = mapping.subjectName;
   let type = mapping.subject;

@@ -91,6 +91,12 @@ export interface Rule {
   readonly mfa?: boolean;
   readonly ecsCategory?: readonly EcsCategory[];
   readonly ecsType?: readonly EcsType[];
+  /** Field holding when the recorded act happened, when that precedes `created_at` (OCSF `start_time`, ECS `event.start`). */
+  readonly occurredAt?: string;
+  /** Field holding `{ type, id }` of the content acted upon (OCSF `resources`). */
+  readonly resourceObject?: string;
+  /** Field holding the source's reason code for the act (ECS `event.reason`). */
+  readonly reasonField?: string;
 }
 
 // ---- 1. verbs ------------------------------------------------------------------------------
@@ -208,6 +214,25 @@ const WEB_PAGE: Rule = { class: 'web_resources_activity', ecsCategory: ['web'] }
 const GROUP: Rule = { class: 'group_management' };
 const ACCESS: Rule = { class: 'user_access' };
 const API_READ: Rule = { class: 'api_activity', action: 'read' };
+/** Access Transparency: recorded (`created_at`) up to days after the access (`accessed_at`). */
+const STAFF_ACCESS: Rule = {
+  ...API_READ,
+  subject: 'customer_data',
+  severity: 'medium',
+  occurredAt: 'accessed_at',
+  resourceObject: 'resource_details',
+  reasonField: 'reason_code',
+};
+/** An outside person invited to one artifact: the invitee, the role, the artifact. */
+const ARTIFACT_INVITE: Rule = {
+  ...ACCESS,
+  ecsCategory: ['iam'],
+  subject: 'artifact',
+  subjectId: 'claude_artifact_id',
+  targetUserId: ['invitee_user_id'],
+  targetUserEmail: ['invitee_email'],
+  privilegeFields: ['role'],
+};
 
 /** Type-name prefixes → rule. The longest matching prefix wins. */
 export const FAMILIES: Readonly<Record<string, Rule>> = {
@@ -296,6 +321,7 @@ export const FAMILIES: Readonly<Record<string, Rule>> = {
   verification_: ENTITY,
   admin_connector_request_: ENTITY,
   admin_request_: ENTITY,
+  admin_setup_checklist_: ENTITY,
   platform_: ENTITY,
   platform_workspace_: ENTITY,
   workspace_: ENTITY,
@@ -316,6 +342,7 @@ export const FAMILIES: Readonly<Record<string, Rule>> = {
   desktop_extension_: ENTITY,
   inference_hooks_: ENTITY,
   ghe_: ENTITY,
+  gitlab_: ENTITY,
   github_: ENTITY,
   claude_github_: ENTITY,
   claude_gdrive_: ENTITY,
@@ -344,7 +371,8 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   step_up_authentication_failed: { severity: 'low' },
   platform_federated_authentication: { ...AUTH, action: 'auth_ticket', service: 'Claude Platform API' },
   platform_app_attest_authentication: { ...AUTH, action: 'auth_ticket', service: 'Claude Platform API' },
-  mcp_server_managed_auth_token_exchanged: { ...AUTH, action: 'service_ticket', authProtocol: 'oauth2' },
+  // No subject: its mcp_server_id would turn the exchange into an Update of the server.
+  mcp_server_managed_auth_token_exchanged: { ...AUTH, action: 'service_ticket', subjectId: null, authProtocol: 'oauth2' },
 
   // Account Change
   account_deleted: { action: 'delete' },
@@ -482,9 +510,92 @@ export const TYPES: Readonly<Record<string, Rule>> = {
     severity: 'medium',
   },
   ghe_webhook_signature_invalid: { class: 'api_activity', action: 'other', subject: 'webhook', severity: 'medium' },
+  // ---- Added by the docs of 2026-08-23 … 2026-10-09 (467 → 519 types), each reviewed against its
+  // description. `fields_unknown` types name only the fields the docs showed; the rest pass through.
+
+  // Authentication: the agent proxy obtaining credentials, like the MCP token exchange above.
+  ccr_agent_proxy_anthropic_oidc_token_minted: { ...AUTH, action: 'auth_ticket', subjectId: null, service: 'Claude Code agent proxy', authProtocol: 'openid' },
+  ccr_agent_proxy_anthropic_oidc_token_exchanged: { ...AUTH, action: 'service_ticket', subjectId: null, service: 'Claude Code agent proxy', authProtocol: 'openid' },
+
+  // Account Change
+  platform_service_account_created: { ...ACCOUNT, action: 'create', targetUserId: ['service_account_id'] },
+  // The member who left is the user; the actor removed them (or they left), the shares stay.
+  org_user_shares_retained: { ...ACCOUNT, action: 'other', targetIsActor: false },
+
+  // User Access Management: a named person gains or loses access to one resource.
+  ccr_channel_manager_added: { ...ACCESS, action: 'grant', subject: 'slack_channel', subjectId: 'slack_channel_id', targetUserId: ['user_id'], privileges: ['slack_channel_manager'] },
+  ccr_channel_manager_removed: { ...ACCESS, action: 'revoke', subject: 'slack_channel', subjectId: 'slack_channel_id', targetUserId: ['user_id'], privileges: ['slack_channel_manager'] },
+  claude_code_security_scan_project_member_updated: { ...ACCESS, action: 'grant', subject: 'code_security_scan_project' },
+  // Invitations of people outside the organization to one artifact: access leaving the organization.
+  claude_artifact_invite_created: { ...ARTIFACT_INVITE, action: 'grant', severity: 'low' },
+  claude_artifact_invite_accepted: { ...ARTIFACT_INVITE, action: 'grant', severity: 'low' },
+  claude_artifact_invite_role_updated: { ...ARTIFACT_INVITE, action: 'grant', severity: 'low' },
+  claude_artifact_invite_revoked: { ...ARTIFACT_INVITE, action: 'revoke', severity: 'informational' },
+
+  // Group Management
+  group_skill_shares_revoked: { ...GROUP, action: 'revoke' },
+
+  // Web Resources Activity: artifacts, and content downloaded to a device (as platform_file_content_downloaded)
+  claude_artifact_commented: { ...WEB_FILE, action: 'update', subject: 'artifact', subjectId: 'claude_artifact_id' },
+  claude_artifact_comments_viewed: { ...WEB_FILE, action: 'read', subject: 'artifact', subjectId: 'claude_artifact_id' },
+  claude_artifact_duplicated: { ...WEB_FILE, action: 'create', subject: 'artifact', subjectId: 'claude_artifact_id' },
+  // An admin's exception to the organization's external-sharing switch, for one artifact.
+  claude_artifact_external_sharing_permission_updated: { ...WEB_FILE, action: 'share', subject: 'artifact', severity: 'low' },
+  claude_plugin_archive_accessed: { ...WEB_FILE, action: 'read', subject: 'plugin' },
+  claude_plugin_downloaded: { ...WEB_FILE, action: 'read', subject: 'plugin' },
+  claude_skill_downloaded: { ...WEB_FILE, action: 'read', subject: 'skill' },
+  platform_skill_version_content_downloaded: { ...WEB_FILE, action: 'read', subject: 'skill', subjectId: 'skill_id' },
+
+  // Entity Management
+  admin_setup_checklist_step_delegated: {
+    ...ENTITY,
+    action: 'update',
+    subject: 'admin_setup_checklist_step',
+    subjectId: null,
+    subjectName: 'step',
+    targetUserId: ['delegate_user_id'],
+    targetUserEmail: ['delegate_email'],
+  },
+  admin_setup_checklist_step_delegation_cancelled: { ...ENTITY, action: 'update', subject: 'admin_setup_checklist_step', subjectId: null, subjectName: 'step' },
+  ccr_agent_proxy_rule_created: { ...ENTITY, action: 'create', subjectId: 'rule_id' },
+  ccr_agent_proxy_rule_updated: { ...ENTITY, action: 'update', subjectId: 'rule_id' },
+  ccr_session_created: { ...ENTITY, action: 'create', subjectId: 'session_id' },
+  ccr_session_updated: { ...ENTITY, action: 'update', subjectId: 'session_id' },
+  ccr_session_deleted: { ...ENTITY, action: 'delete', subjectId: 'session_id' },
+  // Claude's Slack app now reads the channel: the channel's configuration changed.
+  ccr_slack_channel_joined: { ...ENTITY, action: 'update', subject: 'slack_channel', subjectId: 'slack_channel_id' },
+  // A security finding erased for good, like deleting an external key or IP restriction.
+  claude_code_security_vulnerability_deleted: { ...ENTITY, action: 'delete', subject: 'code_security_vulnerability', severity: 'medium' },
+  claude_enterprise_upgrade_credit_updated: { ...ENTITY, action: 'update', subject: 'enterprise_upgrade_credit' },
+  // A verdict recorded on the plugin or skill scanned.
+  claude_plugin_security_scan_completed: { ...ENTITY, action: 'update', subject: 'plugin' },
+  claude_skill_security_scan_completed: { ...ENTITY, action: 'update', subject: 'skill' },
+  // As the GitHub integration: Claude Code may now act on that account's repositories.
+  github_app_installation_linked: { ...ENTITY, action: 'create', subject: 'github_app_installation' },
+  github_app_installation_unlinked: { ...ENTITY, action: 'delete', subject: 'github_app_installation' },
+  gitlab_configuration_created: { ...ENTITY, action: 'create', subjectId: 'gitlab_configuration_id', subjectName: 'display_name' },
+  gitlab_configuration_updated: { ...ENTITY, action: 'update', subjectId: 'gitlab_configuration_id', subjectName: 'display_name' },
+  gitlab_configuration_deleted: { ...ENTITY, action: 'delete', subjectId: 'gitlab_configuration_id', subjectName: 'display_name' },
+  // Inspection suspended and per-request records stop, as with a request let through unchecked.
+  inference_hooks_circuit_breaker_tripped: { ...ENTITY, action: 'suspend', subject: 'inference_hooks', severity: 'medium' },
+  org_chat_cowork_unified_enabled: { ...ENTITY, action: 'enable' },
+  org_chat_cowork_unified_disabled: { ...ENTITY, action: 'disable' },
+  org_cowork_browser_pane_enabled: { ...ENTITY, action: 'enable' },
+  org_cowork_browser_pane_disabled: { ...ENTITY, action: 'disable' },
+  org_cowork_remote_enabled: { ...ENTITY, action: 'enable' },
+  org_cowork_remote_disabled: { ...ENTITY, action: 'disable' },
+  org_sso_scim_welcome_email_toggled: { ...ENTITY, action: 'update', ecsCategory: ['iam', 'configuration'] },
+  platform_dream_created: { ...ENTITY, action: 'create', subjectId: 'dream_id' },
+  platform_dream_cancelled: { ...ENTITY, action: 'update', subjectId: 'dream_id' },
+  platform_dream_archived: { ...ENTITY, action: 'deactivate', subjectId: 'dream_id' },
+  platform_federation_issuer_created: { ...CREDENTIAL, ecsCategory: ['iam', 'configuration'], action: 'create', subjectId: 'federation_issuer_id' },
+  platform_federation_rule_created: { ...CREDENTIAL, ecsCategory: ['iam', 'configuration'], action: 'create', subjectId: 'federation_rule_id' },
+  platform_organization_created: { ...ENTITY, action: 'create', subject: 'organization' },
+  rbac_role_grant_updated: { ...ENTITY, action: 'update', subject: 'rbac_role', ecsCategory: ['iam'] },
+
   // Anthropic staff access records (documented feed types, absent from the type enum).
-  anthropic_access: { ...API_READ, subject: 'customer_data', severity: 'medium' },
-  cmek_preserve: { ...API_READ, subject: 'customer_data', severity: 'medium' },
+  anthropic_access: STAFF_ACCESS,
+  cmek_preserve: STAFF_ACCESS,
 };
 
 // ---- per-class activity ids ----------------------------------------------------------------

@@ -41,7 +41,7 @@ export interface Mapping {
   /** Fields of the subject's id / name; undefined: none. */
   readonly subjectId?: string;
   readonly subjectName?: string;
-  /** True for types the catalogue does not know: their subject fields are found per event. */
+  /** Subject fields found per event: types the catalogue does not know, or whose incomplete field list names no subject id. */
   readonly detectSubject: boolean;
   readonly targetUserId: readonly string[];
   readonly targetUserEmail: readonly string[];
@@ -53,6 +53,9 @@ export interface Mapping {
   readonly mfa?: boolean;
   readonly ecsCategory: readonly EcsCategory[];
   readonly ecsType: readonly EcsType[];
+  readonly occurredAt?: string;
+  readonly resourceObject?: string;
+  readonly reasonField?: string;
   /** Human-readable, e.g. "Platform API key created" (CEF/LEEF name, OCSF and ECS message). */
   readonly title: string;
   /** Where the rule came from, for the generated documentation. */
@@ -163,7 +166,12 @@ function humanize(type: string): string {
   return text[0].toUpperCase() + text.slice(1);
 }
 
-function buildMapping(type: string, catalogueFields: readonly CatalogueField[] | undefined): Mapping {
+/**
+ * `fieldsKnown`: the catalogue's field list is complete. When it is not (`fields_unknown`),
+ * fields it does not name still count: target users and privileges are looked up among all
+ * candidates, and a subject id the list does not name is found per event.
+ */
+function buildMapping(type: string, catalogueFields: readonly CatalogueField[] | undefined, fieldsKnown = true): Mapping {
   const verb = matchVerb(type);
   const family = matchFamily(type);
   const explicit = TYPES[type];
@@ -204,9 +212,9 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
     subject,
     subjectId,
     subjectName,
-    detectSubject: catalogueFields === undefined && rule.subjectId === undefined,
-    targetUserId: ownFields(rule.targetUserId ?? DEFAULT_TARGET_USER_ID, catalogueFields),
-    targetUserEmail: ownFields(rule.targetUserEmail ?? DEFAULT_TARGET_USER_EMAIL, catalogueFields),
+    detectSubject: rule.subjectId === undefined && (catalogueFields === undefined || (!fieldsKnown && detected?.id === undefined)),
+    targetUserId: ownFields(rule.targetUserId ?? DEFAULT_TARGET_USER_ID, fieldsKnown ? catalogueFields : undefined),
+    targetUserEmail: ownFields(rule.targetUserEmail ?? DEFAULT_TARGET_USER_EMAIL, fieldsKnown ? catalogueFields : undefined),
     targetIsActor: rule.targetIsActor ?? (cls.key === 'authentication' || cls.key === 'account_change'),
     privilegeFields: rule.privilegeFields ?? DEFAULT_PRIVILEGE_FIELDS,
     privileges: rule.privileges,
@@ -215,6 +223,9 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
     mfa: rule.mfa,
     ecsCategory: Object.freeze([...ecsCategory(rule, cls, action, outcome)]),
     ecsType: Object.freeze([...ecsType(rule, cls, action)]),
+    occurredAt: rule.occurredAt,
+    resourceObject: rule.resourceObject,
+    reasonField: rule.reasonField,
     title: humanize(type),
     family,
     verb,
@@ -242,7 +253,7 @@ function ecsType(rule: Rule, cls: OcsfClassInfo, action: Action): readonly EcsTy
 // ---- lookup --------------------------------------------------------------------------------
 
 const CATALOGUE_MAPPINGS = new Map<string, Mapping>();
-for (const entry of ACTIVITY_TYPES) CATALOGUE_MAPPINGS.set(entry.type, buildMapping(entry.type, entry.fields));
+for (const entry of ACTIVITY_TYPES) CATALOGUE_MAPPINGS.set(entry.type, buildMapping(entry.type, entry.fields, entry.fields_unknown !== true));
 // Feed types the reference documents outside its enum get a table entry, not the catalogue's.
 for (const type of Object.keys(TYPES)) if (!CATALOGUE_MAPPINGS.has(type)) CATALOGUE_MAPPINGS.set(type, buildMapping(type, undefined));
 

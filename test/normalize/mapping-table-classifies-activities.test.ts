@@ -57,6 +57,8 @@ describe('the mapping table', () => {
       ['trusted_device_revoked', 11, 'MFA Factor Disable'],
       ['scim_user_updated', 99, 'Update'],
       ['compliance_api_accessed', 2, 'Read'],
+      ['mcp_server_managed_auth_token_exchanged', 4, 'Service Ticket Request'],
+      ['ccr_agent_proxy_anthropic_oidc_token_minted', 3, 'Authentication Ticket'],
     ];
     for (const [type, activityId, name] of cases) {
       const m = resolveMapping(type);

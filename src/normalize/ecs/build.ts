@@ -12,7 +12,7 @@ import { copyWithout, isNonEmptyString, isObject, isStrictIsoTime, parseTimeMs, 
  * organization_id → organization.id, actor fields → source.ip, user_agent.original,
  * user.id / user.email (see actor.ts). `created_at` stays in `anthropic.audit` (microseconds
  * intact) beside the `@timestamp` derived from it. Other ECS fields (user.target, group,
- * http, url, related) are copies.
+ * http, url, related, event.start, event.reason) are copies.
  */
 
 export const ECS_VERSION = '9.3.0';
@@ -40,11 +40,11 @@ export function toEcs(activity: Activity, options: NormalizeOptions = {}): EcsDo
   event.created = isoTime(createdMs);
   event.severity = eventSeverityId(mapping, outcome);
 
-  const createdAt = src.created_at;
-  const timestamp =
-    typeof createdAt === 'string' && isStrictIsoTime(createdAt) && parseTimeMs(createdAt) !== undefined
-      ? createdAt
-      : new Date(parseTimeMs(createdAt) ?? createdMs).toISOString();
+  const timestamp = ecsDate(src.created_at) ?? new Date(createdMs).toISOString();
+  const occurred = mapping.occurredAt === undefined ? undefined : ecsDate(src[mapping.occurredAt]);
+  if (occurred !== undefined) event.start = occurred;
+  const reason = mapping.reasonField === undefined ? undefined : src[mapping.reasonField];
+  if (isNonEmptyString(reason)) event.reason = reason;
 
   const doc: EcsDocument = { '@timestamp': timestamp, ecs: { version: ECS_VERSION }, event, message: mapping.title };
   if (isNonEmptyString(src.organization_id)) {
@@ -86,6 +86,13 @@ export function toEcs(activity: Activity, options: NormalizeOptions = {}): EcsDo
   doc.anthropic = { audit };
   if (options.includeRawData) event.original = options.raw ?? JSON.stringify(activity);
   return doc;
+}
+
+/** An API time as ECS takes it: verbatim when strict ISO 8601 (microseconds kept), else re-rendered; undefined if no time. */
+function ecsDate(value: unknown): string | undefined {
+  const ms = parseTimeMs(value);
+  if (ms === undefined) return undefined;
+  return typeof value === 'string' && isStrictIsoTime(value) ? value : new Date(ms).toISOString();
 }
 
 /** Events normalized in the same millisecond share one `event.created` text. */

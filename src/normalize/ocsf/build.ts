@@ -16,7 +16,8 @@ import { HTTP_METHODS, OCSF_VERSION, SEVERITY_NAMES, STATUS, USER_TYPE } from '.
  *   type → metadata.event_code (and api.operation), organization_id → metadata.tenant_uid,
  *   actor fields → actor / src_endpoint / http_request (see actor.ts).
  * Type-specific fields always stay in `unmapped`, verbatim: the same field is then found at
- * the same place whatever the class, and entity / user / privileges are copies of them.
+ * the same place whatever the class, and entity / resources / user / privileges / start_time
+ * are copies of them.
  */
 
 export type OcsfEvent = Record<string, unknown>;
@@ -77,6 +78,8 @@ export function toOcsf(activity: Activity, options: NormalizeOptions = {}): Ocsf
     actor,
   };
   if (outcome === 'failure' && isNonEmptyString(src.reason)) event.status_detail = src.reason;
+  const occurredMs = mapping.occurredAt === undefined ? undefined : parseTimeMs(src[mapping.occurredAt]);
+  if (occurredMs !== undefined) event.start_time = occurredMs;
 
   const subject = subjectOf(mapping, src);
   CLASS_BUILDERS[cls.key](event, { mapping, src, subject, actor });

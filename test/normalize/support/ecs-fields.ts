@@ -27,6 +27,8 @@ const FIELDS: Readonly<Record<string, Check>> = {
   'event.outcome': (v) => v === 'success' || v === 'failure' || v === 'unknown',
   'event.id': keyword,
   'event.created': date,
+  'event.start': date,
+  'event.reason': keyword,
   'event.severity': long,
   'event.original': keyword,
   message: keyword,
