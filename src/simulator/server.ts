@@ -4,7 +4,7 @@ import type { Actor } from '../source/activity';
 import { sleep } from '../util/retry';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { FaultController } from './faults';
-import { type KeyRing, type KnownKey, REQUIRED_SCOPE } from './keys';
+import { FEED_SCOPES, type KeyRing, type KnownKey, opensActivityFeed } from './keys';
 import type { LiveFeed } from './live';
 import { Rng, mixSeed } from './prng';
 import { RateLimiter, type RateDecision } from './rate-limit';
@@ -122,14 +122,15 @@ export class ComplianceApiServer {
 
     // Authentication. Failures do not count against the rate limit.
     const header = req.headers['x-api-key'];
-    const check = keys.check(Array.isArray(header) ? header[0] : header);
+    const check = keys.check(Array.isArray(header) ? header[0] : header, arrived);
     if (check.outcome === 'missing') {
       return this.behaviour.missingKeyStatus === 404
         ? fail({ status: 404, type: 'not_found_error', message: 'Not found' }, undefined)
         : fail({ status: 401, type: 'authentication_error', message: 'x-api-key header is required' }, undefined);
     }
-    if (check.outcome === 'unknown') {
+    if (check.outcome === 'unknown' || check.outcome === 'expired') {
       // Live, some 401s carry `request_id: null` and no request-id header: unknown keys do here.
+      // An expired key is refused like any invalid one (spec: "Endpoint and auth").
       return fail({ status: 401, type: 'authentication_error', message: 'invalid x-api-key' }, undefined, {}, null);
     }
     if (check.outcome === 'revoked') {
@@ -157,9 +158,10 @@ export class ComplianceApiServer {
       return fail(e, key, { ...headers, 'x-should-retry': fault.respond === 'fatal_500' ? 'false' : 'true' });
     }
 
-    if (!key.scopes.includes(REQUIRED_SCOPE)) {
+    if (!opensActivityFeed(key)) {
+      const needed = FEED_SCOPES.map((scope) => `'${scope}'`).join(', ');
       return fail(
-        { status: 403, type: 'permission_error', message: `Missing required scopes. Got: [${key.scopes.join(', ')}] Needed: [${REQUIRED_SCOPE}]` },
+        { status: 403, type: 'permission_error', message: `Missing required scopes. Got: [${key.scopes.join(', ')}] Needed one of: [${needed}]` },
         key,
         headers,
       );
