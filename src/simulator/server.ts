@@ -8,10 +8,10 @@ import { FEED_SCOPES, type KeyRing, type KnownKey, opensActivityFeed } from './k
 import type { LiveFeed } from './live';
 import { Rng, mixSeed } from './prng';
 import { RateLimiter, type RateDecision } from './rate-limit';
+import { RequestIds } from './request-ids';
 import { isApiError, parseActivitiesQuery, type ApiErrorSpec } from './request-query';
 import { INJECTED_ERRORS, type Headers, malformedBody, send, sendError } from './responses';
 import type { ActivityStore, StoreQuery } from './store';
-import { tagged } from './tenant';
 
 /**
  * The HTTP behaviour of `GET /v1/compliance/activities` (plus `/healthz`): auth, the shared
@@ -62,6 +62,7 @@ export interface ServerParts {
 export class ComplianceApiServer {
   readonly requestLog: RequestLogEntry[] = [];
   private requestCounter = 0;
+  private readonly requestIds = new RequestIds();
   private readonly statusCounts = new Map<number, number>();
   private selfEventCount = 0;
   private readonly closing = new AbortController();
@@ -102,7 +103,7 @@ export class ComplianceApiServer {
     }
 
     this.requestCounter++;
-    const requestId = tagged(new Rng(mixSeed(this.parts.seed, 0x4e9, this.requestCounter)), 'req');
+    const requestId = this.requestIds.next();
     const path = req.url ?? '/';
     const record = (status: number, key: KnownKey | undefined, rid: string | null, rows?: number): void => {
       this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
@@ -178,12 +179,12 @@ export class ComplianceApiServer {
     if (parsed.cursor) {
       const { kind, text } = parsed.cursor;
       const decoded = decodeCursor(text);
+      // A well-formed cursor is no use without its activity: the API looks the id up.
+      const row = decoded === undefined ? undefined : store.rowOfId(decoded.id);
+      const known = row !== undefined && store.visibleAtOf(row) <= arrived;
       let position: { micros: number; id: string } | undefined;
-      if (decoded?.kind === 'key') position = decoded;
-      else if (decoded?.kind === 'id') {
-        const row = store.rowOfId(decoded.id);
-        if (row !== undefined) position = { micros: store.createdAtMicrosOf(row), id: decoded.id };
-      }
+      if (known && decoded?.kind === 'key') position = decoded;
+      else if (known && decoded?.kind === 'id') position = { micros: store.createdAtMicrosOf(row), id: decoded.id };
       if (!position) {
         const param = `${kind}_id`;
         return fail({ status: 400, type: 'invalid_request_error', message: `Invalid \`${param}\`. No activity found for \`${param}\` "${text}"` }, key, headers);
