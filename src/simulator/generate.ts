@@ -223,6 +223,11 @@ const COMMON_TYPES = [
 
 const ALL_TYPES = ACTIVITY_TYPES.map((t) => t.type);
 
+/** Recorded when the Compliance API is switched off or on: only the switch makes one (recording.ts). */
+export const SETTINGS_UPDATED_TYPE = 'org_compliance_api_settings_updated';
+/** What the generator draws from: a random switch-off row would announce a gap that is not there. */
+const DRAWN_TYPES = ALL_TYPES.filter((t) => t !== SETTINGS_UPDATED_TYPE);
+
 const ACTOR_WEIGHT: Readonly<Record<string, number>> = { user_actor: 12, api_actor: 3, admin_api_key_actor: 3 };
 /** Share of rows whose actor is any of the 11 variants rather than a usual one. */
 const UNUSUAL_ACTOR_RATE = 0.03;
@@ -255,7 +260,7 @@ export function pickKind(seed: number, mix: KindMix = {}): ActivityKind {
   if (r < staff + (mix.futureTypeRate ?? 0)) {
     return { type: rng.pick(FUTURE_TYPES), actorType: rng.chance(1 / 3) ? FUTURE_ACTOR_TYPE : 'user_actor' };
   }
-  const type = rng.chance(0.5) ? rng.pick(COMMON_TYPES) : rng.pick(ALL_TYPES);
+  const type = rng.chance(0.5) ? rng.pick(COMMON_TYPES) : rng.pick(DRAWN_TYPES);
   const actors = usualActors(type);
   const usual = rng.weighted(
     actors,

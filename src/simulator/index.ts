@@ -8,6 +8,7 @@ import { usualActors } from './generate';
 import { type ApiKeyConfig, DEFAULT_API_KEY, KeyRing } from './keys';
 import { type DelayRange, LiveFeed } from './live';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { type RecordingSetting, RecordingSwitch, settingsUpdatedActivity } from './recording';
 import { ComplianceApiServer, type RequestLogEntry } from './server';
 import { ActivityStore, Stream } from './store';
 import { type Tenant, makeTenant } from './tenant';
@@ -121,6 +122,13 @@ export interface SimulatorHandle {
   setRate(perSecond: number): void;
   setLatency(latency: number | DelayRange): void;
   setRateLimit(perMinute: number): void;
+  /**
+   * Switches the tenant's Compliance API recording off (false) or back on (true) now, as an
+   * admin would in the Console: the switch leaves an `org_compliance_api_settings_updated`
+   * row carrying `setting` (default `compliance_api_enabled`) with the new value, and nothing
+   * else is recorded while it is off. `append()` still adds what a test asks for.
+   */
+  setRecording(on: boolean, setting?: RecordingSetting): void;
   revokeKey(key: string): void;
   restoreKey(key: string): void;
   addKey(key: string | ApiKeyConfig): void;
@@ -168,9 +176,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultController(seed, startedAt, options.faults);
   const rl = options.rateLimit ?? 600;
   const limiter = rl === false ? undefined : new RateLimiter(typeof rl === 'number' ? { limit: rl } : rl);
-  const live = new LiveFeed(store, seed, options.rate ?? 0, startedAt, range(options.ingestionDelayMs, { minMs: 0, maxMs: 1000 }), faults);
+  // The switch row is queryable about a second after the switch, like other new rows.
+  const recording = new RecordingSwitch(startedAt, (atMs, setting, on) => store.appendExplicit(settingsUpdatedActivity(seed, tenant, atMs, setting, on), atMs + 1000));
+  recording.schedule(options.faults?.recordingOff ?? []);
+  const live = new LiveFeed(store, seed, options.rate ?? 0, startedAt, range(options.ingestionDelayMs, { minMs: 0, maxMs: 1000 }), faults, recording);
   const api = new ComplianceApiServer(
-    { store, keys, limiter, faults, live, clock, seed, logger: options.logger },
+    { store, keys, limiter, faults, live, recording, clock, seed, logger: options.logger },
     {
       missingKeyStatus: options.missingKeyStatus ?? 401,
       strictTimestamps: options.strictTimestamps ?? false,
@@ -231,9 +242,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     setFaults(f) {
       live.materialize(clock());
       faults.set(f);
+      if (f.recordingOff) recording.schedule(f.recordingOff);
     },
     clearFaults() {
+      const now = clock();
+      live.materialize(now);
       faults.clear();
+      recording.clear(now);
+    },
+    setRecording(on, setting) {
+      const now = clock();
+      live.materialize(now);
+      recording.set(on, now, setting);
+      live.materialize(now);
     },
     setRate(perSecond) {
       live.setRate(perSecond, clock());
@@ -282,6 +303,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 export { DEFAULT_API_KEY } from './keys';
 export type { ApiKeyConfig } from './keys';
 export type { FaultKind, FaultOptions, FaultRates, FaultWindow } from './faults';
+export type { RecordingOffWindow, RecordingSetting } from './recording';
 export type { RequestLogEntry } from './server';
 export { makeActivity, makeHostileActivity, makeRandomActivity, allKinds, allowedActors, usualActors } from './generate';
 export type { AccessTransparencyOptions, VisibilityDelay } from './access-transparency';

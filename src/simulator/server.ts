@@ -6,6 +6,7 @@ import { decodeCursor, encodeCursor } from './cursor';
 import type { FaultController } from './faults';
 import { FEED_SCOPES, type KeyRing, type KnownKey, opensActivityFeed } from './keys';
 import type { LiveFeed } from './live';
+import type { RecordingSwitch } from './recording';
 import { Rng, mixSeed } from './prng';
 import { RateLimiter, type RateDecision } from './rate-limit';
 import { RequestIds } from './request-ids';
@@ -54,6 +55,7 @@ export interface ServerParts {
   readonly limiter: RateLimiter | undefined;
   readonly faults: FaultController;
   readonly live: LiveFeed;
+  readonly recording: RecordingSwitch;
   readonly clock: () => number;
   readonly seed: number;
   readonly logger?: Logger;
@@ -257,7 +259,7 @@ export class ComplianceApiServer {
 
   /** The `compliance_api_accessed` row this request leaves, appearing about a second later. */
   private appendSelfEvent(req: IncomingMessage, key: KnownKey, status: number, requestId: string | null): void {
-    if (!this.behaviour.selfEvents) return;
+    if (!this.behaviour.selfEvents || !this.parts.recording.isRecording(this.parts.clock())) return;
     const userAgent = req.headers['user-agent'] ?? null;
     const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null;
     const actor: Actor = key.admin
