@@ -41,6 +41,19 @@ describe('transparency log leaf indexes', () => {
     }
   });
 
+  it('are served by a prerendered simulator too (its Access Transparency rows are built when served)', async () => {
+    let now = Date.parse('2026-10-05T09:00:00Z');
+    const sim = await startSimulator({ seed: 47, backlog: 3000, backlogWindowMs: 48 * HOUR, staffAccessRate: 0.03, prerender: true, rateLimit: false, selfEvents: false, clock: () => now });
+    try {
+      now += 6 * 24 * HOUR;
+      const rows = await accessTransparencyRows(sim);
+      assert.ok(rows.length > 50);
+      assert.deepEqual(rows.map((a) => a.transparency_log_leaf_index).sort((x, y) => Number(x) - Number(y)), rows.map((_, i) => i));
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('gives rows recorded before the log was created no index key (or null when asked)', async () => {
     for (const missingLeafIndex of ['absent', 'null'] as const) {
       const now = Date.parse('2026-10-05T09:00:00Z');
