@@ -44,8 +44,12 @@ export class RecordingSwitch {
   /** Adds switch-off windows (relative to the start); set them before they begin. */
   schedule(windows: readonly RecordingOffWindow[]): void {
     for (const w of windows) {
+      const offAt = this.startedAtMs + w.fromMs;
       const onAt = w.untilMs === undefined ? Infinity : this.startedAtMs + w.untilMs;
-      this.periods.push({ offAt: this.startedAtMs + w.fromMs, onAt, setting: w.setting ?? 'compliance_api_enabled', offRecorded: false, onRecorded: false });
+      const setting = w.setting ?? 'compliance_api_enabled';
+      // setFaults may pass the same windows again: one switch each.
+      if (this.periods.some((p) => p.offAt === offAt && p.onAt === onAt && p.setting === setting)) continue;
+      this.periods.push({ offAt, onAt, setting, offRecorded: false, onRecorded: false });
     }
   }
 

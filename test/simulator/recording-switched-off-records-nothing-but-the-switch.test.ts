@@ -58,7 +58,7 @@ describe('recording switched off', () => {
     }
   });
 
-  it('follows the recordingOff fault windows, with the setting they name', async () => {
+  it('follows the recordingOff fault windows, with the setting they name, once each', async () => {
     let now = START;
     const sim = await startSimulator({
       seed: 92,
@@ -69,7 +69,9 @@ describe('recording switched off', () => {
       clock: () => now,
     });
     try {
-      now += 200_000;
+      now += 30_000;
+      sim.setFaults({ errorRate: 0, recordingOff: [{ fromMs: 60_000, untilMs: 120_000, setting: 'compliance_api_logging_enabled' }] });
+      now += 170_000;
       const rows = sim.allActivities();
       const settings = rows.filter((a) => a.type === SETTINGS);
       assert.deepEqual(
