@@ -3,6 +3,7 @@ import { createLogger } from '../observability/logger';
 import { startSimulator, type SimulatorOptions } from '../simulator';
 import type { FaultOptions } from '../simulator/faults';
 import type { DelayRange } from '../simulator/live';
+import type { RecordingOffWindow } from '../simulator/recording';
 import { ConfigError } from '../util/errors';
 import { parseDuration } from '../util/units';
 import { EXIT_OK, reportError } from './exit';
@@ -31,6 +32,7 @@ interface SimulateFlags {
   lateRate: string;
   lateDelay: string;
   duplicateRate: string;
+  recordingOff: string[];
   hostileRate: string;
   futureTypeRate: string;
   selfEvents: boolean;
@@ -75,6 +77,17 @@ function delayRange(flag: string, text: string): DelayRange {
   return { minMs: single, maxMs: single };
 }
 
+/** "5m-10m" (off from 5 to 10 minutes after the start), "30s-" (off for good). */
+function recordingOffWindow(text: string): RecordingOffWindow {
+  const m = /^([^-]+)-([^-]*)$/.exec(text.trim());
+  if (!m) fail('recording-off', `expected FROM-UNTIL after the start, such as 5m-10m or 30s- (never back on), got "${text}"`);
+  const fromMs = durationMs('recording-off', m[1]);
+  if (m[2] === '') return { fromMs };
+  const untilMs = durationMs('recording-off', m[2]);
+  if (untilMs <= fromMs) fail('recording-off', `the switch-on must come after the switch-off in "${text}"`);
+  return { fromMs, untilMs };
+}
+
 /** "5", "5/s", "300/m". */
 function ratePerSecond(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(?:\/(s|m|h))?$/.exec(text.trim());
@@ -94,6 +107,7 @@ export function simulatorOptionsFromFlags(flags: SimulateFlags): SimulatorOption
     lateRate: probability('late-rate', flags.lateRate),
     lateDelayMs: durationMs('late-delay', flags.lateDelay),
     duplicateRate: probability('duplicate-rate', flags.duplicateRate),
+    recordingOff: flags.recordingOff.map(recordingOffWindow),
   };
   const rateLimit = integer('rate-limit', flags.rateLimit, 0);
   return {
@@ -139,6 +153,12 @@ export function simulateCommand(): Command {
     .option('--late-rate <p>', 'fraction of new activities indexed late (behind served cursors)', '0')
     .option('--late-delay <duration>', 'how late those activities become visible', '90s')
     .option('--duplicate-rate <p>', 'probability a page repeats the row at its cursor', '0')
+    .option(
+      '--recording-off <from-until>',
+      'switch the Compliance API off from..until after the start (5m-10m; 5m- for good): nothing is recorded but the settings rows (repeatable)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--hostile-rate <p>', 'share of activities carrying hostile strings (CR/LF, NUL, |, =, RTL, 3 KB)', '0')
     .option('--future-type-rate <p>', 'share of activity types newer than the catalogue', '0')
     .option('--no-self-events', 'do not record a compliance_api_accessed activity per request')

@@ -1,4 +1,5 @@
 import { Rng, mixSeed } from './prng';
+import type { RecordingOffWindow } from './recording';
 
 /**
  * Fault injection: what can go wrong between a poller and the Compliance API, each as a
@@ -61,6 +62,12 @@ export interface FaultWindow {
 }
 
 export interface FaultOptions extends FaultRates {
+  /**
+   * Periods in which the tenant's Compliance API is switched off: nothing is recorded (no
+   * generated rows, no `compliance_api_accessed`), and each switch leaves an
+   * `org_compliance_api_settings_updated` row.
+   */
+  readonly recordingOff?: readonly RecordingOffWindow[];
   /** Faults for the next authenticated requests, in order (null = none); then rates apply. */
   readonly script?: readonly (FaultKind | null)[];
   readonly schedule?: readonly FaultWindow[];

@@ -1,6 +1,7 @@
 import { ACTIVITY_TYPES, type CatalogueType } from '../catalogue';
 import type { Activity, Actor } from '../source/activity';
 import { SELF_EVENT_TYPE } from '../source/activity';
+import { ACCESS_TRANSPARENCY_TYPES, isAccessTransparencyType } from './access-transparency';
 import { ACTOR_TYPES, makeActor } from './actors';
 import { hostileStrings } from './hostile';
 import { idFromSeed } from './ids';
@@ -32,24 +33,36 @@ const CATALOGUE = new Map<string, CatalogueType>(ACTIVITY_TYPES.map((t) => [t.ty
 
 /**
  * Feed types the docs describe but the `activity_types[]` enum (and so the catalogue) lacks:
- * Anthropic staff access records, visible up to two business days after the access.
+ * the Access Transparency records, visible up to two business days after `created_at`.
  */
-export const UNLISTED_FEED_TYPES = ['anthropic_access', 'cmek_preserve'] as const;
+export const UNLISTED_FEED_TYPES = ACCESS_TRANSPARENCY_TYPES;
 
 /**
- * The reference lists no actor variants for about a hundred types. These are the variants
- * seen on comparable admin actions; the generator needs a finite set to choose from.
+ * For types whose listing says nothing (none, or all 11), the variants seen on comparable
+ * admin actions: most rows should look like what a real tenant sees.
  */
 const DEFAULT_ACTORS = ['user_actor', 'admin_api_key_actor', 'api_actor', 'anthropic_actor', 'system_actor'] as const;
 const SIGN_IN_TYPES = /login|logged_out|phone_code|age_verified|second_factor|session_revoked/;
 const SIGN_IN_ACTORS = ['user_actor', 'unauthenticated_user_actor'] as const;
 
-export function allowedActors(type: string): readonly string[] {
+/**
+ * The variants a type usually carries: what the generator mostly picks. A listing of all 11
+ * (what the reference now gives every type) says nothing about which are usual.
+ */
+export function usualActors(type: string): readonly string[] {
   if (type === SELF_EVENT_TYPE) return ['api_actor', 'admin_api_key_actor'];
-  if ((UNLISTED_FEED_TYPES as readonly string[]).includes(type)) return ['anthropic_actor'];
+  if (isAccessTransparencyType(type)) return ['anthropic_actor'];
   const listed = CATALOGUE.get(type)?.actors ?? [];
-  if (listed.length > 0) return listed;
+  if (listed.length > 0 && listed.length < ACTOR_TYPES.length) return listed;
   return SIGN_IN_TYPES.test(type) ? SIGN_IN_ACTORS : DEFAULT_ACTORS;
+}
+
+/**
+ * Since Sep 2026 every type's actor is documented as the full 11-variant union; Access
+ * Transparency rows alone always carry `anthropic_actor`.
+ */
+export function allowedActors(type: string): readonly string[] {
+  return isAccessTransparencyType(type) ? ['anthropic_actor'] : ACTOR_TYPES;
 }
 
 /** Types whose records may carry no organization (account-level and pre-login activity). */
@@ -115,7 +128,7 @@ export function makeActivity(spec: MakeActivitySpec): Activity {
 
 function typeFields(type: string, ctx: ValueContext): Record<string, unknown> {
   if (type === SELF_EVENT_TYPE) return selfEventFields(ctx);
-  if ((UNLISTED_FEED_TYPES as readonly string[]).includes(type)) return staffAccessFields(ctx);
+  if (isAccessTransparencyType(type)) return accessTransparencyFields(type, ctx);
   const entry = CATALOGUE.get(type);
   if (!entry) return futureTypeFields(ctx);
   const out: Record<string, unknown> = {};
@@ -150,15 +163,43 @@ function futureTypeFields(ctx: ValueContext): Record<string, unknown> {
   };
 }
 
-/** `created_at` is when the record became visible; `accessed_at` when staff accessed data. */
-function staffAccessFields(ctx: ValueContext): Record<string, unknown> {
-  const { rng } = ctx;
-  const lagMicros = rng.int(2 * 86_400 * 1_000_000);
-  return {
-    accessed_at: formatMicros(ctx.createdAtMicros - lagMicros),
-    reason: rng.pick(['customer_support_request', 'trust_and_safety_review', 'incident_response']),
-    ticket_id: `SUP-${rng.digits(6)}`,
-  };
+const REASON_CODES = ['safety_review', 'incident_response', 'policy_violation_investigation', 'csae_report'] as const;
+const DEPARTMENTS = ['Safeguards', 'Trust & Safety'] as const;
+
+/**
+ * Fields of `anthropic_access` / `cmek_preserve` (spec/access-transparency.md §2.2): `created_at`
+ * is when Anthropic recorded the event, `accessed_at` when it happened (0, 3, 6 or 9 fraction
+ * digits). `transparency_log_leaf_index` is the store's to add: it exists only once the row
+ * is eligible.
+ */
+function accessTransparencyFields(type: string, ctx: ValueContext): Record<string, unknown> {
+  const { rng, tenant } = ctx;
+  const lagMicros = 1000 + (rng.chance(0.9) ? rng.int(10_000_000) : rng.int(6 * 3_600_000_000));
+  const out: Record<string, unknown> = { accessed_at: formatWithDigits(ctx.createdAtMicros - lagMicros, rng.pick([0, 3, 6, 9]), rng) };
+  const workspace = rng.next();
+  if (workspace < 0.6) {
+    const id = rng.pick(tenant.workspaceIds);
+    out.workspace_id = id;
+    out.workspace_uuid = new Rng(hashString(id)).uuid();
+  } else if (workspace < 0.8) out.workspace_id = null;
+  out.accessor_department = rng.pick(DEPARTMENTS);
+  // Views mostly cite the view reasons, preservations the preservation ones; any pairing is valid.
+  const [first, second] = type === 'anthropic_access' ? [0, 1] : [2, 3];
+  out.reason_code = rng.chance(0.85) ? REASON_CODES[rng.pick([first, second])] : rng.pick(REASON_CODES);
+  // "Many access events carry no resource_details."
+  const details = rng.next();
+  if (details < 0.65) out.resource_details = { type: 'message', id: `msg_01${rng.base58(22)}` };
+  else if (details < 0.75) out.resource_details = { type: 'message', id: `msg_01${rng.base58(22)}`, parent: null };
+  else if (details < 0.8) out.resource_details = null;
+  return out;
+}
+
+/** RFC 3339 with 0, 3, 6 or 9 fraction digits (nanoseconds drawn: the store keeps microseconds). */
+function formatWithDigits(micros: number, digits: number, rng: Rng): string {
+  const six = formatMicros(micros);
+  if (digits === 6) return six;
+  if (digits === 9) return six.replace(/Z$/, `${rng.chars('0123456789', 3)}Z`);
+  return six.replace(/\.(\d{6})Z$/, (_, f: string) => (digits === 0 ? 'Z' : `.${f.slice(0, 3)}Z`));
 }
 
 // ---- picking what to generate -------------------------------------------------------------
@@ -185,7 +226,14 @@ const COMMON_TYPES = [
 
 const ALL_TYPES = ACTIVITY_TYPES.map((t) => t.type);
 
+/** Recorded when the Compliance API is switched off or on: only the switch makes one (recording.ts). */
+export const SETTINGS_UPDATED_TYPE = 'org_compliance_api_settings_updated';
+/** What the generator draws from: a random switch-off row would announce a gap that is not there. */
+const DRAWN_TYPES = ALL_TYPES.filter((t) => t !== SETTINGS_UPDATED_TYPE);
+
 const ACTOR_WEIGHT: Readonly<Record<string, number>> = { user_actor: 12, api_actor: 3, admin_api_key_actor: 3 };
+/** Share of rows whose actor is any of the 11 variants rather than a usual one. */
+const UNUSUAL_ACTOR_RATE = 0.05;
 
 export interface ActivityKind {
   readonly type: string;
@@ -215,13 +263,16 @@ export function pickKind(seed: number, mix: KindMix = {}): ActivityKind {
   if (r < staff + (mix.futureTypeRate ?? 0)) {
     return { type: rng.pick(FUTURE_TYPES), actorType: rng.chance(1 / 3) ? FUTURE_ACTOR_TYPE : 'user_actor' };
   }
-  const type = rng.chance(0.5) ? rng.pick(COMMON_TYPES) : rng.pick(ALL_TYPES);
-  const actors = allowedActors(type);
-  const actorType = rng.weighted(
+  const type = rng.chance(0.5) ? rng.pick(COMMON_TYPES) : rng.pick(DRAWN_TYPES);
+  const actors = usualActors(type);
+  const usual = rng.weighted(
     actors,
     actors.map((a) => ACTOR_WEIGHT[a] ?? 1),
   );
-  return { type, actorType };
+  // Any type may carry any variant: now and then one beyond the usual (its own stream, so
+  // the other rows keep their kind).
+  const unusual = new Rng(mixSeed(seed, 0xac7));
+  return { type, actorType: unusual.chance(UNUSUAL_ACTOR_RATE) ? unusual.pick(allowedActors(type)) : usual };
 }
 
 /** A realistic activity chosen by seed alone. */
@@ -255,7 +306,7 @@ export interface HostileSpec {
  * rotated into the actor and the type-specific string fields), so one record exercises all.
  */
 export function makeHostileActivity(seed: number, spec: HostileSpec = {}): Activity {
-  const kind = spec.type !== undefined ? { type: spec.type, actorType: spec.actorType ?? allowedActors(spec.type)[0] } : pickKind(seed);
+  const kind = spec.type !== undefined ? { type: spec.type, actorType: spec.actorType ?? usualActors(spec.type)[0] } : pickKind(seed);
   const actorType = spec.actorType ?? (kind.actorType === 'anthropic_actor' || kind.actorType === 'system_actor' ? 'user_actor' : kind.actorType);
   const base = makeActivity({ type: kind.type, actorType, seed, createdAt: spec.createdAt, id: spec.id, tenant: spec.tenant });
   const samples = hostileStrings();

@@ -2,10 +2,13 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../observability/logger';
 import type { Activity } from '../source/activity';
+import type { AccessTransparencyOptions } from './access-transparency';
 import { FaultController, type FaultOptions } from './faults';
+import { usualActors } from './generate';
 import { type ApiKeyConfig, DEFAULT_API_KEY, KeyRing } from './keys';
 import { type DelayRange, LiveFeed } from './live';
 import { RateLimiter, type RateLimitOptions } from './rate-limit';
+import { type RecordingSetting, RecordingSwitch, settingsUpdatedActivity } from './recording';
 import { ComplianceApiServer, type RequestLogEntry } from './server';
 import { ActivityStore, Stream } from './store';
 import { type Tenant, makeTenant } from './tenant';
@@ -43,6 +46,12 @@ export interface SimulatorOptions {
   readonly futureTypeRate?: number;
   /** Share of `anthropic_access` / `cmek_preserve` staff-access records. Default 0.002. */
   readonly staffAccessRate?: number;
+  /**
+   * Those records' timing and leaf indexes: visible up to two business days after their
+   * `created_at` (`visibilityDelay`; `{ lateRate: 0 }` switches the late tail off, `{ lateRate: 1 }`
+   * forces it), no leaf before `logCreatedAt`, the index stamped in order of visibility.
+   */
+  readonly accessTransparency?: AccessTransparencyOptions;
   /** New activities per second, created ≈ now. Default 0. */
   readonly rate?: number;
   /** Delay before a new activity is queryable. Default 0–1000 ms. */
@@ -60,7 +69,11 @@ export interface SimulatorOptions {
   readonly missingKeyStatus?: 401 | 404;
   /** Reject created_at bounds without an offset (the docs' rule; live accepts them). */
   readonly strictTimestamps?: boolean;
-  /** Accept `anthropic_access` / `cmek_preserve` in type filters (live rejects them). */
+  /**
+   * Accept `anthropic_access` / `cmek_preserve` in `activity_types[]` and
+   * `exclude_activity_types[]` (default true, as the docs' examples do). False answers them
+   * with 400 "Invalid activity type", as the reference enum (which lacks them) implies.
+   */
   readonly acceptUnlistedTypes?: boolean;
   /** Entries kept in the request log. Default 100 000. */
   readonly requestLogSize?: number;
@@ -72,8 +85,15 @@ export interface SimulatorOptions {
 export interface AppendOptions {
   /** RFC 3339 or a Date; default now. */
   readonly createdAt?: string | Date;
-  /** Visible this long after now (a late-indexed row when createdAt is old). Default 0. */
+  /**
+   * Visible this long after now (a late-indexed row when createdAt is old). Default 0. An
+   * Access Transparency row gets its leaf index when it becomes visible.
+   */
   readonly visibleAfterMs?: number;
+  /** Type of the generated activities (e.g. `anthropic_access`); default: drawn from the seed. */
+  readonly type?: string;
+  /** Their actor variant; default: the type's usual one. */
+  readonly actorType?: string;
 }
 
 export interface SimulatorStats {
@@ -102,6 +122,13 @@ export interface SimulatorHandle {
   setRate(perSecond: number): void;
   setLatency(latency: number | DelayRange): void;
   setRateLimit(perMinute: number): void;
+  /**
+   * Switches the tenant's Compliance API recording off (false) or back on (true) now, as an
+   * admin would in the Console: the switch leaves an `org_compliance_api_settings_updated`
+   * row carrying `setting` (default `compliance_api_enabled`) with the new value, and nothing
+   * else is recorded while it is off. `append()` still adds what a test asks for.
+   */
+  setRecording(on: boolean, setting?: RecordingSetting): void;
   revokeKey(key: string): void;
   restoreKey(key: string): void;
   addKey(key: string | ApiKeyConfig): void;
@@ -136,6 +163,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     capacity: backlog + 4096,
     hostileRate: options.hostileRate,
     mix: { futureTypeRate: options.futureTypeRate, staffAccessRate: options.staffAccessRate },
+    accessTransparency: options.accessTransparency,
   });
   if (backlog > 0) {
     const windowMs = options.backlogWindowMs ?? 86_400_000;
@@ -148,13 +176,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultController(seed, startedAt, options.faults);
   const rl = options.rateLimit ?? 600;
   const limiter = rl === false ? undefined : new RateLimiter(typeof rl === 'number' ? { limit: rl } : rl);
-  const live = new LiveFeed(store, seed, options.rate ?? 0, startedAt, range(options.ingestionDelayMs, { minMs: 0, maxMs: 1000 }), faults);
+  // The switch row is queryable about a second after the switch, like other new rows.
+  const recording = new RecordingSwitch(startedAt, (atMs, setting, on) => store.appendExplicit(settingsUpdatedActivity(seed, tenant, atMs, setting, on), atMs + 1000));
+  recording.schedule(options.faults?.recordingOff ?? []);
+  const live = new LiveFeed(store, seed, options.rate ?? 0, startedAt, range(options.ingestionDelayMs, { minMs: 0, maxMs: 1000 }), faults, recording);
   const api = new ComplianceApiServer(
-    { store, keys, limiter, faults, live, clock, seed, logger: options.logger },
+    { store, keys, limiter, faults, live, recording, clock, seed, logger: options.logger },
     {
       missingKeyStatus: options.missingKeyStatus ?? 401,
       strictTimestamps: options.strictTimestamps ?? false,
-      acceptUnlistedTypes: options.acceptUnlistedTypes ?? false,
+      acceptUnlistedTypes: options.acceptUnlistedTypes ?? true,
       selfEvents: options.selfEvents ?? true,
       selfEventDelayMs: options.selfEventDelayMs ?? 1000,
       latency: range(options.latencyMs, { minMs: 0, maxMs: 0 }),
@@ -177,6 +208,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const visibleRows = (o: { includeSelf?: boolean; includeInvisible?: boolean } = {}): number[] => {
     const now = clock();
     live.materialize(now);
+    store.advanceTo(now);
     const rows: number[] = [];
     for (const row of store.rowsInOrder(o.includeInvisible ? undefined : now)) {
       if (!o.includeSelf && store.isSelfEvent(row)) continue;
@@ -194,23 +226,35 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     append(what, appendOptions = {}) {
       const now = clock();
       live.materialize(now);
-      const visibleAt = now + (appendOptions.visibleAfterMs ?? 0);
+      const visibleAt = now + Math.max(0, appendOptions.visibleAfterMs ?? 0);
       if (typeof what !== 'number') return what.map((a) => store.idOf(store.appendExplicit(a, visibleAt)));
       const created = appendOptions.createdAt;
       const micros = created === undefined ? now * 1000 : created instanceof Date ? created.getTime() * 1000 : parseMicros(created);
       if (micros === undefined) throw new Error(`append: createdAt is not RFC 3339: ${String(created)}`);
+      const type = appendOptions.type;
+      const kind = type === undefined ? undefined : { type, actorType: appendOptions.actorType ?? usualActors(type)[0] };
       const ids: string[] = [];
       for (let i = 0; i < what; i++) {
-        ids.push(store.idOf(store.appendGenerated(Stream.Appended, micros, visibleAt)));
+        ids.push(store.idOf(store.appendGenerated(Stream.Appended, micros, visibleAt, kind)));
       }
       return ids;
     },
     setFaults(f) {
       live.materialize(clock());
       faults.set(f);
+      if (f.recordingOff) recording.schedule(f.recordingOff);
     },
     clearFaults() {
+      const now = clock();
+      live.materialize(now);
       faults.clear();
+      recording.clear(now);
+    },
+    setRecording(on, setting) {
+      const now = clock();
+      live.materialize(now);
+      recording.set(on, now, setting);
+      live.materialize(now);
     },
     setRate(perSecond) {
       live.setRate(perSecond, clock());
@@ -259,7 +303,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 export { DEFAULT_API_KEY } from './keys';
 export type { ApiKeyConfig } from './keys';
 export type { FaultKind, FaultOptions, FaultRates, FaultWindow } from './faults';
+export type { RecordingOffWindow, RecordingSetting } from './recording';
 export type { RequestLogEntry } from './server';
-export { makeActivity, makeHostileActivity, makeRandomActivity, allKinds, allowedActors } from './generate';
+export { makeActivity, makeHostileActivity, makeRandomActivity, allKinds, allowedActors, usualActors } from './generate';
+export type { AccessTransparencyOptions, VisibilityDelay } from './access-transparency';
 export { makeTenant, DEFAULT_TENANT } from './tenant';
 export type { Tenant } from './tenant';

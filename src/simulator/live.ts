@@ -1,12 +1,14 @@
 import type { FaultController } from './faults';
 import { Rng, mixSeed } from './prng';
+import type { RecordingSwitch } from './recording';
 import { type ActivityStore, Stream } from './store';
 
 /**
  * Live activity: `rate` rows per second with `created_at` ≈ now, each visible after an
  * ingestion delay (and some much later, the late-indexing fault). Rows are materialized
  * lazily up to "now" whenever anyone looks, which gives the same feed as a timer would,
- * without one; row k's time and delay depend only on (seed, k).
+ * without one; row k's time and delay depend only on (seed, k). While the Compliance API is
+ * switched off, rows falling due are not recorded at all; the switches themselves are.
  */
 export interface DelayRange {
   readonly minMs: number;
@@ -19,6 +21,7 @@ export class LiveFeed {
   /** Rows generated before the last rate change. */
   private base = 0;
   private generated = 0;
+  private recorded = 0;
 
   constructor(
     private readonly store: ActivityStore,
@@ -27,13 +30,15 @@ export class LiveFeed {
     startMs: number,
     private ingestionDelay: DelayRange,
     private readonly faults: FaultController,
+    private readonly recording: RecordingSwitch,
   ) {
     this.rate = rate;
     this.epochMs = startMs;
   }
 
+  /** Live rows recorded so far. */
   get count(): number {
-    return this.generated;
+    return this.recorded;
   }
 
   get ratePerSecond(): number {
@@ -54,6 +59,11 @@ export class LiveFeed {
 
   /** Appends every row whose time has come by `nowMs`. */
   materialize(nowMs: number): void {
+    this.generate(nowMs);
+    this.recording.recordDue(nowMs);
+  }
+
+  private generate(nowMs: number): void {
     if (this.rate <= 0) return;
     const intervalMs = 1000 / this.rate;
     for (;;) {
@@ -66,8 +76,10 @@ export class LiveFeed {
       const { minMs, maxMs } = this.ingestionDelay;
       const delay = minMs + rng.next() * Math.max(0, maxMs - minMs);
       const late = this.faults.lateDelay(nowMs, rng);
-      this.store.appendGenerated(Stream.Live, micros, atMs + Math.max(delay, late));
       this.generated++;
+      if (!this.recording.isRecording(atMs)) continue;
+      this.store.appendGenerated(Stream.Live, micros, atMs + Math.max(delay, late));
+      this.recorded++;
     }
   }
 }

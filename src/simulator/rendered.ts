@@ -13,10 +13,10 @@ export class RenderedRows {
   private readonly start: Uint32Array;
   private readonly end: Uint32Array;
 
-  /** Renders rows 0 … count-1 with `render` (which must give the exact JSON served). */
+  /** Renders rows 0 … count-1 with `render` (the exact JSON served, or undefined to leave a row to be built on demand). */
   constructor(
     readonly count: number,
-    render: (row: number) => string,
+    render: (row: number) => string | undefined,
   ) {
     this.chunkOf = new Uint16Array(count);
     this.start = new Uint32Array(count);
@@ -25,6 +25,7 @@ export class RenderedRows {
     let used = 0;
     for (let row = 0; row < count; row++) {
       const text = render(row);
+      if (text === undefined) continue;
       const bytes = Buffer.byteLength(text);
       if (used + bytes > chunk.length) {
         if (this.chunks.length > 0) this.chunks[this.chunks.length - 1] = chunk.subarray(0, used);
@@ -43,7 +44,8 @@ export class RenderedRows {
   }
 
   has(row: number): boolean {
-    return row < this.count;
+    // Every rendered row holds at least `{}`: an empty range means not rendered.
+    return row < this.count && this.end[row] > this.start[row];
   }
 
   /** The row's JSON as UTF-8 bytes (a view, not a copy). */

@@ -1,5 +1,6 @@
 import { ACTIVITY_TYPES } from '../catalogue';
-import { UNLISTED_FEED_TYPES } from './generate';
+import { ACCESS_TRANSPARENCY_TYPES } from './access-transparency';
+import { FUTURE_TYPES } from './generate';
 import type { StoreQuery } from './store';
 import type { Tenant } from './tenant';
 import { parseMicros } from './time';
@@ -24,7 +25,7 @@ export interface QueryContext {
   readonly tenant: Tenant;
   /** Reject timestamps without an offset, as the docs (not the live API) say. */
   readonly strictTimestamps: boolean;
-  /** Accept `anthropic_access` / `cmek_preserve` in type filters (the live enum lacks them). */
+  /** Accept `anthropic_access` / `cmek_preserve` in type filters (the reference enum lacks them; the docs use them). */
   readonly acceptUnlistedTypes: boolean;
 }
 
@@ -32,7 +33,8 @@ const LIST_PARAMS = ['activity_types[]', 'exclude_activity_types[]', 'actor_ids[
 const SCALAR_PARAMS = ['created_at.gte', 'created_at.gt', 'created_at.lte', 'created_at.lt', 'after_id', 'before_id', 'limit', 'order'] as const;
 const KNOWN = new Set<string>([...LIST_PARAMS, ...SCALAR_PARAMS]);
 
-const ENUM_TYPES = new Set(ACTIVITY_TYPES.map((t) => t.type));
+/** The live enum: every documented type, and the newer ones this simulator emits (the API knows them). */
+const ENUM_TYPES = new Set<string>([...ACTIVITY_TYPES.map((t) => t.type), ...FUTURE_TYPES]);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const MAX_LIMIT = 5000;
@@ -52,7 +54,7 @@ export function parseActivitiesQuery(params: URLSearchParams, ctx: QueryContext)
   const exclude = params.getAll('exclude_activity_types[]');
   if (include.length > 0 && exclude.length > 0) return invalid('`activity_types` and `exclude_activity_types` cannot be combined');
   for (const type of [...include, ...exclude]) {
-    const listed = ENUM_TYPES.has(type) || (ctx.acceptUnlistedTypes && (UNLISTED_FEED_TYPES as readonly string[]).includes(type));
+    const listed = ENUM_TYPES.has(type) || (ctx.acceptUnlistedTypes && (ACCESS_TRANSPARENCY_TYPES as readonly string[]).includes(type));
     if (!listed) return invalid(`Invalid activity type: \`${type}\``);
   }
 

@@ -4,14 +4,15 @@ import type { Actor } from '../source/activity';
 import { sleep } from '../util/retry';
 import { decodeCursor, encodeCursor } from './cursor';
 import type { FaultController } from './faults';
-import { type KeyRing, type KnownKey, REQUIRED_SCOPE } from './keys';
+import { FEED_SCOPES, type KeyRing, type KnownKey, opensActivityFeed } from './keys';
 import type { LiveFeed } from './live';
+import type { RecordingSwitch } from './recording';
 import { Rng, mixSeed } from './prng';
 import { RateLimiter, type RateDecision } from './rate-limit';
+import { RequestIds } from './request-ids';
 import { isApiError, parseActivitiesQuery, type ApiErrorSpec } from './request-query';
 import { INJECTED_ERRORS, type Headers, malformedBody, send, sendError } from './responses';
 import type { ActivityStore, StoreQuery } from './store';
-import { tagged } from './tenant';
 
 /**
  * The HTTP behaviour of `GET /v1/compliance/activities` (plus `/healthz`): auth, the shared
@@ -54,6 +55,7 @@ export interface ServerParts {
   readonly limiter: RateLimiter | undefined;
   readonly faults: FaultController;
   readonly live: LiveFeed;
+  readonly recording: RecordingSwitch;
   readonly clock: () => number;
   readonly seed: number;
   readonly logger?: Logger;
@@ -62,6 +64,7 @@ export interface ServerParts {
 export class ComplianceApiServer {
   readonly requestLog: RequestLogEntry[] = [];
   private requestCounter = 0;
+  private readonly requestIds = new RequestIds();
   private readonly statusCounts = new Map<number, number>();
   private selfEventCount = 0;
   private readonly closing = new AbortController();
@@ -102,7 +105,7 @@ export class ComplianceApiServer {
     }
 
     this.requestCounter++;
-    const requestId = tagged(new Rng(mixSeed(this.parts.seed, 0x4e9, this.requestCounter)), 'req');
+    const requestId = this.requestIds.next();
     const path = req.url ?? '/';
     const record = (status: number, key: KnownKey | undefined, rid: string | null, rows?: number): void => {
       this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
@@ -122,14 +125,15 @@ export class ComplianceApiServer {
 
     // Authentication. Failures do not count against the rate limit.
     const header = req.headers['x-api-key'];
-    const check = keys.check(Array.isArray(header) ? header[0] : header);
+    const check = keys.check(Array.isArray(header) ? header[0] : header, arrived);
     if (check.outcome === 'missing') {
       return this.behaviour.missingKeyStatus === 404
         ? fail({ status: 404, type: 'not_found_error', message: 'Not found' }, undefined)
         : fail({ status: 401, type: 'authentication_error', message: 'x-api-key header is required' }, undefined);
     }
-    if (check.outcome === 'unknown') {
+    if (check.outcome === 'unknown' || check.outcome === 'expired') {
       // Live, some 401s carry `request_id: null` and no request-id header: unknown keys do here.
+      // An expired key is refused like any invalid one (spec: "Endpoint and auth").
       return fail({ status: 401, type: 'authentication_error', message: 'invalid x-api-key' }, undefined, {}, null);
     }
     if (check.outcome === 'revoked') {
@@ -157,9 +161,10 @@ export class ComplianceApiServer {
       return fail(e, key, { ...headers, 'x-should-retry': fault.respond === 'fatal_500' ? 'false' : 'true' });
     }
 
-    if (!key.scopes.includes(REQUIRED_SCOPE)) {
+    if (!opensActivityFeed(key)) {
+      const needed = FEED_SCOPES.map((scope) => `'${scope}'`).join(', ');
       return fail(
-        { status: 403, type: 'permission_error', message: `Missing required scopes. Got: [${key.scopes.join(', ')}] Needed: [${REQUIRED_SCOPE}]` },
+        { status: 403, type: 'permission_error', message: `Missing required scopes. Got: [${key.scopes.join(', ')}] Needed one of: [${needed}]` },
         key,
         headers,
       );
@@ -176,12 +181,12 @@ export class ComplianceApiServer {
     if (parsed.cursor) {
       const { kind, text } = parsed.cursor;
       const decoded = decodeCursor(text);
+      // A well-formed cursor is no use without its activity: the API looks the id up.
+      const row = decoded === undefined ? undefined : store.rowOfId(decoded.id);
+      const known = row !== undefined && store.visibleAtOf(row) <= arrived;
       let position: { micros: number; id: string } | undefined;
-      if (decoded?.kind === 'key') position = decoded;
-      else if (decoded?.kind === 'id') {
-        const row = store.rowOfId(decoded.id);
-        if (row !== undefined) position = { micros: store.createdAtMicrosOf(row), id: decoded.id };
-      }
+      if (known && decoded?.kind === 'key') position = decoded;
+      else if (known && decoded?.kind === 'id') position = { micros: store.createdAtMicrosOf(row), id: decoded.id };
       if (!position) {
         const param = `${kind}_id`;
         return fail({ status: 400, type: 'invalid_request_error', message: `Invalid \`${param}\`. No activity found for \`${param}\` "${text}"` }, key, headers);
@@ -254,7 +259,7 @@ export class ComplianceApiServer {
 
   /** The `compliance_api_accessed` row this request leaves, appearing about a second later. */
   private appendSelfEvent(req: IncomingMessage, key: KnownKey, status: number, requestId: string | null): void {
-    if (!this.behaviour.selfEvents) return;
+    if (!this.behaviour.selfEvents || !this.parts.recording.isRecording(this.parts.clock())) return;
     const userAgent = req.headers['user-agent'] ?? null;
     const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null;
     const actor: Actor = key.admin

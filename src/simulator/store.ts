@@ -2,12 +2,14 @@ import { ACTIVITY_TYPES } from '../catalogue';
 import type { Activity, Actor } from '../source/activity';
 import { SELF_EVENT_TYPE } from '../source/activity';
 import { ACTOR_TYPES } from './actors';
-import { FUTURE_TYPES, type KindMix, UNLISTED_FEED_TYPES, activityTraits, makeActivity, makeHostileActivity, pickKind } from './generate';
+import { type AccessTransparencyOptions, isAccessTransparencyType, visibleAtFor } from './access-transparency';
+import { type ActivityKind, FUTURE_TYPES, type KindMix, UNLISTED_FEED_TYPES, activityTraits, makeActivity, makeHostileActivity, pickKind } from './generate';
 import { IdCodec, MAX_STREAM_INDEX } from './ids';
 import { Rng, mixSeed } from './prng';
 import type { Tenant } from './tenant';
 import { formatMicros, parseMicros } from './time';
 import { RenderedRows } from './rendered';
+import { TransparencyLogs } from './transparency-log';
 
 /**
  * The tenant's activities, ordered by (created_at, id), each with a visible-from time
@@ -51,6 +53,8 @@ export interface StoreOptions {
   readonly mix?: KindMix;
   /** Share of generated rows whose strings are hostile (see makeHostileActivity). Default 0. */
   readonly hostileRate?: number;
+  /** Visibility and leaf indexes of `anthropic_access` / `cmek_preserve` rows. */
+  readonly accessTransparency?: AccessTransparencyOptions;
 }
 
 /** A query already validated by the HTTP layer; bounds and cursors in microseconds. */
@@ -122,11 +126,19 @@ export class ActivityStore {
   private rendered?: RenderedRows;
   private readonly mix: KindMix;
   private readonly hostileRate: number;
+  private readonly accessTransparency: AccessTransparencyOptions;
+  /** The organizations' transparency logs: which row holds which leaf. */
+  readonly transparencyLogs: TransparencyLogs;
 
   constructor(options: StoreOptions) {
     this.seed = options.seed;
     this.mix = options.mix ?? {};
     this.hostileRate = options.hostileRate ?? 0;
+    this.accessTransparency = options.accessTransparency ?? {};
+    const logCreatedAt = this.accessTransparency.logCreatedAt;
+    const logCreatedAtMicros = logCreatedAt === undefined ? undefined : logCreatedAt instanceof Date ? logCreatedAt.getTime() * 1000 : parseMicros(logCreatedAt);
+    if (logCreatedAt !== undefined && logCreatedAtMicros === undefined) throw new Error(`accessTransparency.logCreatedAt is not RFC 3339: ${String(logCreatedAt)}`);
+    this.transparencyLogs = new TransparencyLogs(logCreatedAtMicros, this.accessTransparency.unindexedCopyMs ?? 0);
     this.tenant = options.tenant;
     this.codec = new IdCodec(options.seed);
     this.capacity = Math.max(1024, options.capacity ?? 4096);
@@ -174,14 +186,17 @@ export class ActivityStore {
     this.sortTies();
   }
 
-  /** Appends a generated row of `stream`; returns its row number. */
-  appendGenerated(stream: Stream.Live | Stream.Appended, createdAtMicros: number, visibleAtMs: number): number {
+  /**
+   * Appends a generated row of `stream` (of the given kind, else one drawn from the seed);
+   * returns its row number. Live Access Transparency rows get their own visibility delay.
+   */
+  appendGenerated(stream: Stream.Live | Stream.Appended, createdAtMicros: number, visibleAtMs: number, kind?: ActivityKind): number {
     const index = this.streamRows[stream].length;
     if (index > MAX_STREAM_INDEX) throw new Error('stream full');
     this.ensureCapacity(this.count + 1);
     const row = this.count++;
     this.streamRows[stream].push(row);
-    this.fillGenerated(row, stream, index, createdAtMicros, visibleAtMs);
+    this.fillGenerated(row, stream, index, createdAtMicros, visibleAtMs, kind);
     this.place(row);
     return row;
   }
@@ -207,15 +222,26 @@ export class ActivityStore {
     this.explicitRows.set(activity.id, rows);
     this.fillRow(row, Stream.Explicit, index, micros, visibleAtMs, this.codeOfType(activity.type), this.codeOfActor(activity.actor.type), -1, ORG_FROM_OBJECT);
     this.place(row);
+    // A row that brings its own index (or an explicit absence: the key set to undefined) keeps it.
+    if (isAccessTransparencyType(activity.type) && !('transparency_log_leaf_index' in activity)) {
+      const org = typeof activity.organization_id === 'string' ? activity.organization_id : undefined;
+      this.transparencyLogs.enqueue(row, org, micros, visibleAtMs);
+    }
     return row;
   }
 
-  private fillGenerated(row: number, stream: Stream, index: number, micros: number, visibleAtMs: number): void {
+  private fillGenerated(row: number, stream: Stream, index: number, micros: number, visibleAtMs: number, given?: ActivityKind): void {
     const contentSeed = mixSeed(this.seed, stream, index);
-    const kind = pickKind(contentSeed, this.mix);
+    const kind = given ?? pickKind(contentSeed, this.mix);
     const traits = activityTraits({ type: kind.type, actorType: kind.actorType, seed: contentSeed, tenant: this.tenant });
     const org = traits.org === 'present' ? ORG_PRESENT : traits.org === 'null' ? ORG_NULL : ORG_ABSENT;
-    this.fillRow(row, stream, index, micros, visibleAtMs, this.codeOfType(kind.type), this.codeOfActor(kind.actorType), traits.userIndex, org);
+    let visibleAt = visibleAtMs;
+    const accessTransparency = isAccessTransparencyType(kind.type);
+    // Recorded at created_at, visible up to two business days later; appended rows keep the
+    // visibility their caller chose.
+    if (accessTransparency && stream !== Stream.Appended) visibleAt = visibleAtFor(micros / 1000, contentSeed, this.accessTransparency.visibilityDelay);
+    this.fillRow(row, stream, index, micros, visibleAt, this.codeOfType(kind.type), this.codeOfActor(kind.actorType), traits.userIndex, org);
+    if (accessTransparency && org === ORG_PRESENT) this.transparencyLogs.enqueue(row, this.tenant.organizationId, micros, visibleAt);
   }
 
   private fillRow(row: number, stream: Stream, index: number, micros: number, visibleAtMs: number, type: number, actor: number, user: number, org: number): void {
@@ -342,7 +368,8 @@ export class ActivityStore {
    * (see rendered.ts). Rows added later are built on demand as before.
    */
   prerender(): void {
-    this.rendered = new RenderedRows(this.count, (row) => JSON.stringify(this.activityOf(row)));
+    // Access Transparency rows change when stamped with their leaf index: built on demand.
+    this.rendered = new RenderedRows(this.count, (row) => (isAccessTransparencyType(this.typeOf(row)) ? undefined : JSON.stringify(this.activityOf(row))));
   }
 
   /** The row's JSON text as served, when prerendered; undefined otherwise. */
@@ -359,7 +386,11 @@ export class ActivityStore {
   activityOf(row: number): Activity {
     const stream = this.stream[row] as Stream;
     const index = this.streamIndex[row];
-    if (stream === Stream.Explicit) return this.explicit[index];
+    if (stream === Stream.Explicit) {
+      const given = this.explicit[index];
+      const leaf = this.transparencyLogs.leafIndexOf(row);
+      return leaf === undefined ? given : { ...given, transparency_log_leaf_index: leaf };
+    }
     const id = this.codec.encode(stream, index);
     const createdAt = formatMicros(this.createdAt[row]);
     const contentSeed = mixSeed(this.seed, stream, index);
@@ -377,9 +408,21 @@ export class ActivityStore {
       });
     }
     const spec = { type: this.typeNames[this.typeCode[row]], actorType: this.actorNames[this.actorCode[row]], id, createdAt, tenant: this.tenant };
+    if (isAccessTransparencyType(spec.type)) return makeActivity({ ...spec, seed: contentSeed, fields: this.leafFields(row) });
     // Hostile rows keep type, actor variant, user and organization: filters still agree.
     if (this.hostileRate > 0 && new Rng(mixSeed(contentSeed, 0x405)).chance(this.hostileRate)) return makeHostileActivity(contentSeed, spec);
     return makeActivity({ ...spec, seed: contentSeed });
+  }
+
+  private leafFields(row: number): Record<string, unknown> {
+    const leaf = this.transparencyLogs.leafIndexOf(row);
+    if (leaf !== undefined) return { transparency_log_leaf_index: leaf };
+    return this.accessTransparency.missingLeafIndex === 'null' ? { transparency_log_leaf_index: null } : {};
+  }
+
+  /** Stamps the leaf index of every Access Transparency row eligible by `nowMs`. */
+  advanceTo(nowMs: number): void {
+    this.transparencyLogs.stampUpTo(nowMs);
   }
 
   /** Row numbers in (created_at, id) order, optionally only those visible at `nowMs`. */
@@ -404,6 +447,7 @@ export class ActivityStore {
   // ---- querying --------------------------------------------------------------------------
 
   query(q: StoreQuery, nowMs: number): StoreResult {
+    this.advanceTo(nowMs);
     // [lo, hi): positions inside the created_at bounds.
     let lo = 0;
     let hi = this.count;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACTIVITY_TYPES, ACTOR_VARIANTS } from '../../src/catalogue';
 import { SELF_EVENT_TYPE } from '../../src/source/activity';
-import { allKinds, allowedActors, makeActivity, makeHostileActivity, makeRandomActivity } from '../../src/simulator/generate';
+import { allKinds, makeActivity, makeHostileActivity, makeRandomActivity, usualActors } from '../../src/simulator/generate';
 import { hostileStrings } from '../../src/simulator/hostile';
 import { DEFAULT_TENANT, makeTenant } from '../../src/simulator/tenant';
 import { enumValues, parseTypeText } from '../../src/simulator/values';
@@ -88,7 +88,7 @@ describe('generator', () => {
     assert.equal(typeof self.status_code, 'number');
     assert.match(String(self.url), /\/v1\/compliance\/activities\?.+/);
     assert.equal(self.request_body, null);
-    assert.deepEqual(allowedActors(SELF_EVENT_TYPE), ['api_actor', 'admin_api_key_actor']);
+    assert.deepEqual(usualActors(SELF_EVENT_TYPE), ['api_actor', 'admin_api_key_actor']);
   });
 
   it('produces every actor variant with realistic values, IPv6 included', () => {

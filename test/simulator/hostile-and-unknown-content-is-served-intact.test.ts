@@ -40,12 +40,12 @@ describe('content a forwarder must pass through untouched', () => {
       const staff = all.filter((a) => (UNLISTED_FEED_TYPES as readonly string[]).includes(a.type));
       const future = all.filter((a) => (FUTURE_TYPES as readonly string[]).includes(a.type));
       assert.ok(staff.length > 20, `staff access: ${staff.length}`);
-      assert.ok(staff.every((a) => a.actor.type === 'anthropic_actor' && typeof a.accessed_at === 'string' && a.accessed_at <= a.created_at));
+      assert.ok(staff.every((a) => a.actor.type === 'anthropic_actor' && typeof a.accessed_at === 'string' && Date.parse(a.accessed_at) <= Date.parse(a.created_at)));
       assert.ok(future.length > 150, `future types: ${future.length}`);
       assert.ok(future.some((a) => a.actor.type === FUTURE_ACTOR_TYPE));
       assert.ok(future.every((a) => typeof a.details === 'object'));
-      // The type filter's enum lags the feed: new types cannot be asked for by name.
-      assert.equal((await activities(sim, { 'activity_types[]': [FUTURE_TYPES[0]] })).status, 400);
+      // The live enum knows the types this catalogue lags behind: they can be asked for by name.
+      assert.equal((await activities(sim, { 'activity_types[]': [FUTURE_TYPES[0]] })).status, 200);
     } finally {
       await sim.close();
     }

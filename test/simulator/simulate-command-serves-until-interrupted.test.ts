@@ -44,6 +44,7 @@ const DEFAULT_FLAGS = {
   lateRate: '0',
   lateDelay: '90s',
   duplicateRate: '0',
+  recordingOff: [] as string[],
   hostileRate: '0',
   futureTypeRate: '0',
   selfEvents: true,
@@ -98,6 +99,14 @@ describe('simulate command', () => {
       ['hostileRate', '2'],
     ] as const) {
       assert.throws(() => simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, [flag]: value }), ConfigError, `${flag}=${value}`);
+    }
+  });
+
+  it('turns --recording-off into windows in which the Compliance API is switched off', () => {
+    const o = simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, recordingOff: ['5m-10m', '1h-'] });
+    assert.deepEqual(o.faults?.recordingOff, [{ fromMs: 300_000, untilMs: 600_000 }, { fromMs: 3_600_000 }]);
+    for (const value of ['10m-5m', 'soon', '5m-later', '-5m']) {
+      assert.throws(() => simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, recordingOff: [value] }), /--recording-off/, value);
     }
   });
 });
