@@ -7,6 +7,7 @@ import { installCrashHandlers, redactProcessOutput } from '../observability/guar
 import { Observability } from '../observability/observability';
 import { ProgressReporter } from '../observability/progress';
 import { Forwarder } from '../forwarder';
+import { warnPlaintextPaths } from '../sinks/plaintext-warnings';
 import { heapLimitMb, heapNeededMb } from '../pipeline/heap-budget';
 import { EXIT_FAILURE, EXIT_OK, reportError } from './exit';
 import { DEFAULT_CONFIG_PATH } from './paths';
@@ -112,6 +113,7 @@ async function runForwarder(config: ForwarderConfig, flags: RunFlags, logger: Lo
     ...(observability.url ? { metrics: `${observability.url}/metrics` } : {}),
   });
   warnIfHeapTooSmall(config, logger);
+  warnPlaintextPaths(config, logger);
   const outcome = await forwarder.run();
   observability.stopping();
   return outcome.ok ? EXIT_OK : EXIT_FAILURE;

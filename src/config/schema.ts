@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
+import { isLoopbackHost } from '../util/loopback';
 
 /**
  * The whole configuration, in one place. Field names are the contract in DESIGN.md.
@@ -66,8 +67,7 @@ export const sourceSchema = z
       });
     }
     const url = new URL(s.base_url);
-    const loopback = ['localhost', '127.0.0.1', '[::1]', '::1'].includes(url.hostname);
-    if (url.protocol === 'http:' && !loopback && !s.allow_insecure_http) {
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !s.allow_insecure_http) {
       ctx.addIssue({
         code: 'custom',
         path: ['base_url'],
