@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, duration, outputFormat } from '../../config/fields';
+import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
 import { tlsEnabled, tlsSchema } from '../../util/tls';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 import { FAMILY_PLACEHOLDER, OTHER_FAMILY, TopicRouter, checkTopicTemplate, isLegalTopic } from './topics';
@@ -12,6 +12,10 @@ import { FAMILY_PLACEHOLDER, OTHER_FAMILY, TopicRouter, checkTopicTemplate, isLe
 
 /** `host:port`. kafkajs splits on the first colon, so IPv6 literals cannot be expressed. */
 const brokerAddress = z.string().superRefine((value, ctx) => {
+  if (value.includes('@')) {
+    ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
+    return;
+  }
   const m = /^([^:\s[\]]+):(\d{1,5})$/.exec(value);
   if (!m) {
     const hint = value.includes('[') || (value.match(/:/g) ?? []).length > 1

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, duration, outputFormat } from '../../config/fields';
+import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
@@ -27,7 +27,7 @@ const endpoint = z
       return z.NEVER;
     }
     if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: 'do not put credentials in the URL; set token (or token_file) instead' });
+      ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
       return z.NEVER;
     }
     if (url.search || url.hash) {
