@@ -7,6 +7,7 @@ import { SECRET_FIELDS } from './fields';
 import { ConfigError, errorMessage } from '../util/errors';
 import { registerSecret } from '../observability/redact';
 import { SINK_FACTORIES } from '../sinks/registry';
+import { checkConfigFiles } from './check';
 
 /**
  * Config loading, in the order a reader would expect: YAML → ${ENV} interpolation →
@@ -261,5 +262,7 @@ export function loadConfig(file: string, options: { env?: NodeJS.ProcessEnv } = 
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path} (${errorMessage(err)}); pass the right path with -c`);
   }
-  return { config: parseConfig(text, { env: options.env, file: path }), path };
+  const config = parseConfig(text, { env: options.env, file: path });
+  checkConfigFiles(config, process.cwd());
+  return { config, path };
 }
