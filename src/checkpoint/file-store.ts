@@ -5,6 +5,11 @@ import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointState } from './s
 import { errorMessage } from '../util/errors';
 import { createTempBeside, openNoFollow, SymlinkRefusedError } from '../util/no-follow';
 
+/** A checkpoint written before credentials in URLs were refused may still hold some: never print them. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+
 /** The checkpoint cannot be used as it is: the operator must look before anything runs. */
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
@@ -65,7 +70,7 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     if (state.source?.base_url !== this.expectedBaseUrl) {
       throw new CheckpointError(
-        `checkpoint ${this.path} belongs to another source (${String(state.source?.base_url)}, configured: ${this.expectedBaseUrl}); its position means nothing here. ${fix}`,
+        `checkpoint ${this.path} belongs to another source (${withoutUserinfo(String(state.source?.base_url))}, configured: ${this.expectedBaseUrl}); its position means nothing here. ${fix}`,
       );
     }
     return state;
