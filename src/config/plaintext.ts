@@ -11,14 +11,18 @@ export interface PlaintextPath {
   readonly field: string;
   /** The hosts reached in clear. */
   readonly hosts: readonly string[];
-  /** A credential that crosses with the events, e.g. "the SASL password (scram-sha-512)". */
+  /** A credential that crosses with the events, e.g. "the HEC token". */
   readonly credential?: string;
   /** How to turn encryption on, in the words of this sink's config. */
   readonly fix: string;
 }
 
-export function remoteHosts(path: PlaintextPath): string[] {
+function remoteHosts(path: PlaintextPath): string[] {
   return path.hosts.filter((h) => !isLoopbackHost(h));
+}
+
+function carried(path: PlaintextPath): string {
+  return path.credential ? `events and ${path.credential}` : 'events';
 }
 
 /** Adds the config issue when `path` leaves this machine without the opt-in. */
@@ -26,11 +30,10 @@ export function refuseAccidentalPlaintext(path: PlaintextPath | undefined, allow
   if (!path || allowPlaintext) return;
   const remote = remoteHosts(path);
   if (remote.length === 0) return;
-  const carries = path.credential ? `events and ${path.credential}` : 'events';
   ctx.addIssue({
     code: 'custom',
     path: [path.field],
-    message: `${remote.join(', ')} would be reached without TLS: ${carries} would cross the network in clear; ${path.fix}, or set allow_plaintext: true on this sink for a network you trust`,
+    message: `${remote.join(', ')} would be reached without TLS: ${carried(path)} would cross the network in clear; ${path.fix}, or set allow_plaintext: true on this sink for a network you trust`,
   });
 }
 
@@ -38,9 +41,8 @@ export function refuseAccidentalPlaintext(path: PlaintextPath | undefined, allow
 export function plaintextWarning(sinkName: string, path: PlaintextPath): { message: string; meta: Record<string, unknown> } | undefined {
   const remote = remoteHosts(path);
   if (remote.length === 0) return undefined;
-  const carries = path.credential ? `events and ${path.credential}` : 'events';
   return {
-    message: `sink ${sinkName} sends ${carries} in clear (allow_plaintext: true): anyone on the network path can read them`,
+    message: `sink ${sinkName} sends ${carried(path)} in clear (allow_plaintext: true): anyone on the network path can read them`,
     meta: { sink: sinkName, field: `sinks.${sinkName}.${path.field}`, hosts: remote, fix: path.fix },
   };
 }
