@@ -1,8 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointState } from './state';
 import { errorMessage } from '../util/errors';
+import { createTempBeside, openNoFollow, SymlinkRefusedError } from '../util/no-follow';
+
+/** A checkpoint written before credentials in URLs were refused may still hold some: never print them. */
+function withoutUserinfo(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
 
 /** The checkpoint cannot be used as it is: the operator must look before anything runs. */
 export class CheckpointError extends Error {
@@ -35,9 +41,15 @@ export class FileCheckpointStore implements CheckpointStore {
   async load(): Promise<CheckpointState | null> {
     let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
+      const handle = await openNoFollow(this.path, 'read', 'the checkpoint (checkpoint.path)');
+      try {
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if (err instanceof SymlinkRefusedError) throw new CheckpointError(err.message);
       throw new CheckpointError(`cannot read checkpoint ${this.path}: ${errorMessage(err)}`);
     }
     const fix = `Inspect it; to deliberately start over run "claude-audit-forwarder checkpoint reset -c <config>" (this re-reads from source.start_at), or point checkpoint.path elsewhere.`;
@@ -58,7 +70,7 @@ export class FileCheckpointStore implements CheckpointStore {
     }
     if (state.source?.base_url !== this.expectedBaseUrl) {
       throw new CheckpointError(
-        `checkpoint ${this.path} belongs to another source (${String(state.source?.base_url)}, configured: ${this.expectedBaseUrl}); its position means nothing here. ${fix}`,
+        `checkpoint ${this.path} belongs to another source (${withoutUserinfo(String(state.source?.base_url))}, configured: ${this.expectedBaseUrl}); its position means nothing here. ${fix}`,
       );
     }
     return state;
@@ -67,15 +79,21 @@ export class FileCheckpointStore implements CheckpointStore {
   async save(state: CheckpointState): Promise<void> {
     const dir = dirname(this.path);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
-    const handle = await open(tmp, 'w', 0o600);
+    // An unpredictable name, created exclusively: a link planted in the directory cannot
+    // catch the write. rename() then replaces the checkpoint's name, never a link's target.
+    const tmp = await createTempBeside(this.path, 'tmp', 'the checkpoint temp file');
     try {
-      await handle.writeFile(JSON.stringify(state));
-      await handle.sync();
-    } finally {
-      await handle.close();
+      try {
+        await tmp.handle.writeFile(JSON.stringify(state));
+        await tmp.handle.sync();
+      } finally {
+        await tmp.handle.close();
+      }
+      await rename(tmp.path, this.path);
+    } catch (err) {
+      await unlink(tmp.path).catch(() => undefined);
+      throw err;
     }
-    await rename(tmp, this.path);
     const dirHandle = await open(dir, 'r');
     try {
       await dirHandle.sync();
@@ -91,17 +109,16 @@ export class FileCheckpointStore implements CheckpointStore {
    */
   async checkWritable(): Promise<void> {
     const dir = dirname(this.path);
-    const probe = join(dir, `.${basename(this.path)}.${process.pid}.probe`);
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const handle = await open(probe, 'w', 0o600);
+      const probe = await createTempBeside(this.path, 'probe', 'the checkpoint probe file');
       try {
-        await handle.writeFile('{}');
-        await handle.sync();
+        await probe.handle.writeFile('{}');
+        await probe.handle.sync();
       } finally {
-        await handle.close();
+        await probe.handle.close();
+        await unlink(probe.path);
       }
-      await unlink(probe);
     } catch (err) {
       throw new CheckpointError(
         `cannot write the checkpoint ${this.path} (${errorMessage(err)}); without it every restart would deliver the same activities again. Make ${dir} writable (in a container: mount a volume there) or point checkpoint.path at a writable directory.`,

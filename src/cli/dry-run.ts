@@ -11,6 +11,7 @@ import { resolveStartAt } from '../source/start-position';
 import { serializeEvent, toCef, toLeef } from '../normalize';
 import type { PipelineRecord } from '../pipeline/record';
 import type { Logger } from '../observability/logger';
+import { writeEvents } from '../observability/guard';
 import { ACTIVITY_TYPES } from '../catalogue';
 import { AbortedError } from '../util/errors';
 
@@ -73,7 +74,7 @@ export function renderings(config: ForwarderConfig, format?: OutputFormat): Rend
 
 function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise((resolveWrite, reject) => {
-    out.write(text, (err) => (err ? reject(err) : resolveWrite()));
+    writeEvents(out, text, (err) => (err ? reject(err) : resolveWrite()));
   });
 }
 

@@ -7,6 +7,8 @@ import { installCrashHandlers, redactProcessOutput } from '../observability/guar
 import { Observability } from '../observability/observability';
 import { ProgressReporter } from '../observability/progress';
 import { Forwarder } from '../forwarder';
+import { warnPlaintextPaths } from '../sinks/plaintext-warnings';
+import { isLoopbackHost } from '../util/loopback';
 import { heapLimitMb, heapNeededMb } from '../pipeline/heap-budget';
 import { EXIT_FAILURE, EXIT_OK, reportError } from './exit';
 import { DEFAULT_CONFIG_PATH } from './paths';
@@ -112,6 +114,7 @@ async function runForwarder(config: ForwarderConfig, flags: RunFlags, logger: Lo
     ...(observability.url ? { metrics: `${observability.url}/metrics` } : {}),
   });
   warnIfHeapTooSmall(config, logger);
+  warnPlaintextPaths(config, logger);
   const outcome = await forwarder.run();
   observability.stopping();
   return outcome.ok ? EXIT_OK : EXIT_FAILURE;
@@ -135,7 +138,7 @@ function warnIfHeapTooSmall(config: ForwarderConfig, logger: Logger): void {
 
 async function startDemoSimulator(baseUrl: string, apiKey: string, logger: Logger): Promise<() => Promise<void>> {
   const url = new URL(baseUrl);
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+  if (!isLoopbackHost(url.hostname)) {
     throw new Error(`--simulator only serves on loopback; source.base_url is ${baseUrl}`);
   }
   const sim = await startSimulator({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), keys: [apiKey], backlog: 200, rate: 2, seed: 42 });

@@ -6,6 +6,21 @@ import { parseDuration, parseSize } from '../util/units';
  * a batch means the same thing in every section.
  */
 
+/**
+ * `user:password@` in a URL or address would be printed wherever the URL is (logs, `validate`,
+ * the checkpoint). Refused, and never echoed: the message names the field only.
+ */
+export const CREDENTIALS_IN_URL = 'remove the user:password@ part: credentials never go in a URL or address (they would be printed wherever it is); give them in the secret fields (api_key, token, sasl.password, each with a *_file form)';
+
+export function hasUserinfo(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== '' || u.password !== '';
+  } catch {
+    return false;
+  }
+}
+
 /** A duration string ("30s", "10m", "24h"), parsed to milliseconds. */
 export const durationString = z
     .string({ error: 'expected a duration string such as "30s", "10m" or "24h"' })

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import YAML from 'yaml';
+import YAML, { LineCounter, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ForwarderConfig } from './schema';
 import { SECRET_FIELDS } from './fields';
 import { ConfigError, errorMessage } from '../util/errors';
 import { registerSecret } from '../observability/redact';
 import { SINK_FACTORIES } from '../sinks/registry';
+import { checkConfigFiles } from './check';
 
 /**
  * Config loading, in the order a reader would expect: YAML → ${ENV} interpolation →
@@ -47,6 +48,21 @@ function walk(value: unknown, path: Path, visit: (v: unknown, path: Path) => unk
   return v;
 }
 
+/**
+ * Redaction masks a secret wherever its text occurs; a short one ("user", "test") occurs in
+ * ordinary log text too, so masking would garble the logs and a leak could not be told apart.
+ */
+export const MIN_SECRET_LENGTH = 8;
+
+function refuseShortSecret(secret: string, where: string): void {
+  const length = secret.trim().length;
+  if (length === 0 || length >= MIN_SECRET_LENGTH) return;
+  throw new ConfigError(
+    `shorter than ${MIN_SECRET_LENGTH} characters: too short to be a real credential or to be kept out of logs reliably; use the full secret the service issued`,
+    where,
+  );
+}
+
 /** Resolves `<secret>_file` keys into `<secret>` and registers every secret for redaction. */
 function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
   return walk(value, path, (v, p) => {
@@ -71,7 +87,12 @@ function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
       obj[field] = secret;
       delete obj[fileKey];
     }
-    for (const field of SECRET_FIELDS) if (typeof obj[field] === 'string') registerSecret(obj[field] as string);
+    for (const field of SECRET_FIELDS) {
+      const secret = obj[field];
+      if (typeof secret !== 'string') continue;
+      refuseShortSecret(secret, formatPath([...p, field]));
+      registerSecret(secret);
+    }
     return obj;
   });
 }
@@ -153,6 +174,66 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError {
   return new ConfigError(issue.message, where || undefined);
 }
 
+/**
+ * What each YAML error means, in words that never quote the document: the parser's own
+ * messages can carry the value they tripped on, and that value is often a secret (`*` starts
+ * an alias, `!` a tag, `&` an anchor).
+ */
+const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
+  BAD_ALIAS: 'a value starting with * is read as a YAML alias; put the value in quotes',
+  ALIAS_PROPS: 'a value starting with * is read as a YAML alias; put the value in quotes',
+  BAD_PROP_ORDER: 'a value starting with & or ! is read as a YAML anchor or tag; put the value in quotes',
+  MULTIPLE_ANCHORS: 'a value starting with & is read as a YAML anchor; put the value in quotes',
+  MULTIPLE_TAGS: 'a value starting with ! is read as a YAML tag; put the value in quotes',
+  TAG_RESOLVE_FAILED: 'a value starting with ! is read as a YAML tag; put the value in quotes',
+  BAD_SCALAR_START: 'a value cannot start with @, ` or another reserved character unquoted; put the value in quotes',
+  BAD_DQ_ESCAPE: 'a double-quoted value has an invalid \\ escape; use single quotes, or write \\\\ for a backslash',
+  TAB_AS_INDENT: 'tabs cannot indent YAML; indent with spaces',
+  BAD_INDENT: 'the indentation is wrong, or a [ or { is not closed',
+  MISSING_CHAR: 'a quote, bracket, comma or colon is missing',
+  BLOCK_AS_IMPLICIT_KEY: 'a value contains ": " (read as a nested mapping); put the value in quotes',
+  MULTILINE_IMPLICIT_KEY: 'a key spans lines, or a value contains ": " or " #"; put the value in quotes',
+  DUPLICATE_KEY: 'a key appears twice in the same mapping; keep one',
+  MULTIPLE_DOCS: 'the file holds more than one YAML document (---); keep one',
+  KEY_OVER_1024_CHARS: 'a key is longer than 1024 characters',
+  UNEXPECTED_TOKEN: 'unexpected character; put values with special characters in quotes',
+  RESOURCE_EXHAUSTION: 'too many alias expansions; remove the aliases',
+};
+
+function yamlProblem(code: YAMLError['code'] | undefined): string {
+  return (code && YAML_PROBLEMS[code]) ?? `the document does not parse${code ? ` (${code})` : ''}; put values with special characters in quotes`;
+}
+
+/** The YAML document as plain data; a ConfigError that names the place, never a value. */
+function parseYaml(text: string, file: string): unknown {
+  const lines = new LineCounter();
+  const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  const where = (offset: number | undefined): string => {
+    if (offset === undefined) return '';
+    const pos = lines.linePos(offset);
+    return `:${pos.line}:${pos.col}`;
+  };
+  // Warnings too: an unknown tag (a value starting with !) would silently become another value.
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length > 0) {
+    const e = problems[0];
+    throw new ConfigError(`${file}${where(e.pos[0])}: invalid YAML: ${yamlProblem(e.code)}`);
+  }
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch {
+    // An alias that names no anchor (an unquoted value starting with *), or an alias bomb.
+    let offset: number | undefined;
+    YAML.visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0];
+        return YAML.visit.BREAK;
+      },
+    });
+    throw new ConfigError(`${file}${where(offset)}: invalid YAML: ${yamlProblem('BAD_ALIAS')}`);
+  }
+}
+
 export interface LoadedConfig {
   readonly config: ForwarderConfig;
   readonly path: string;
@@ -162,13 +243,7 @@ export interface LoadedConfig {
 export function parseConfig(text: string, options: { env?: NodeJS.ProcessEnv; baseDir?: string; file?: string } = {}): ForwarderConfig {
   const env = options.env ?? process.env;
   const baseDir = options.baseDir ?? process.cwd();
-  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const line = e.linePos?.[0];
-    throw new ConfigError(`${options.file ?? 'config'}${line ? `:${line.line}:${line.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
-  }
-  const raw: unknown = doc.toJS();
+  const raw = parseYaml(text, options.file ?? 'config');
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new ConfigError('the config file must be a YAML mapping with at least `source` and `sinks`');
   }
@@ -187,5 +262,7 @@ export function loadConfig(file: string, options: { env?: NodeJS.ProcessEnv } = 
   } catch (err) {
     throw new ConfigError(`cannot read config file ${path} (${errorMessage(err)}); pass the right path with -c`);
   }
-  return { config: parseConfig(text, { env: options.env, file: path }), path };
+  const config = parseConfig(text, { env: options.env, file: path });
+  checkConfigFiles(config, process.cwd());
+  return { config, path };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { duration, durationString, SECRET_FIELDS } from './fields';
+import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
+import { isLoopbackHost } from '../util/loopback';
 
 /**
  * The whole configuration, in one place. Field names are the contract in DESIGN.md.
@@ -40,7 +41,10 @@ export const accessTransparencySchema = z
 export const sourceSchema = z
   .strictObject({
     type: z.literal('compliance_api', { error: 'the only source type is "compliance_api"' }).default('compliance_api'),
-    base_url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.anthropic.com' }).default('https://api.anthropic.com'),
+    base_url: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.anthropic.com' })
+      .refine((u) => !hasUserinfo(u), { error: CREDENTIALS_IN_URL })
+      .default('https://api.anthropic.com'),
     /** Plain http is refused for anything but loopback unless this is set. */
     allow_insecure_http: z.boolean().default(false),
     api_key: z.string().min(1, 'the API key is empty').optional(),
@@ -88,8 +92,7 @@ export const sourceSchema = z
       });
     }
     const url = new URL(s.base_url);
-    const loopback = ['localhost', '127.0.0.1', '[::1]', '::1'].includes(url.hostname);
-    if (url.protocol === 'http:' && !loopback && !s.allow_insecure_http) {
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname) && !s.allow_insecure_http) {
       ctx.addIssue({
         code: 'custom',
         path: ['base_url'],
@@ -163,6 +166,7 @@ export const telemetrySchema = z
     /** OTLP/HTTP base URL, e.g. http://otel-collector:4318 (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318). */
     endpoint: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as http://otel-collector:4318' })
+      .refine((u) => !hasUserinfo(u), { error: CREDENTIALS_IN_URL })
       .optional()
       .describe('OTLP/HTTP base URL, e.g. http://otel-collector:4318'),
   })

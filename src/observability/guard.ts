@@ -11,11 +11,14 @@ import { redact } from './redact';
  */
 
 const PATCHED = Symbol.for('claude-audit-forwarder.redacting-stream');
+const UNREDACTED = Symbol.for('claude-audit-forwarder.unredacted-write');
 
 type WriteFn = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
 
+type Marked = { [PATCHED]?: boolean; [UNREDACTED]?: WriteFn };
+
 function patch(stream: NodeJS.WriteStream): () => void {
-  const marked = stream as NodeJS.WriteStream & { [PATCHED]?: boolean };
+  const marked = stream as NodeJS.WriteStream & Marked;
   if (marked[PATCHED]) return () => undefined;
   const original = stream.write as unknown as WriteFn;
   const redacting: WriteFn = function (this: unknown, chunk, encoding, callback) {
@@ -32,10 +35,23 @@ function patch(stream: NodeJS.WriteStream): () => void {
   };
   stream.write = redacting as unknown as typeof stream.write;
   marked[PATCHED] = true;
+  marked[UNREDACTED] = original;
   return () => {
     stream.write = original as unknown as typeof stream.write;
     marked[PATCHED] = false;
+    delete marked[UNREDACTED];
   };
+}
+
+/**
+ * Writes event output (the stdout sink, a dry run) past the redaction layer. Redaction is
+ * for log and error text: an activity is evidence and must reach its destination exactly as
+ * the API served it, even when a word in it happens to equal a configured secret.
+ */
+export function writeEvents(stream: NodeJS.WritableStream, text: string, callback: (err?: Error | null) => void): void {
+  const original = (stream as NodeJS.WritableStream & Marked)[UNREDACTED];
+  if (original) original.call(stream, text, 'utf8', callback);
+  else stream.write(text, callback);
 }
 
 /** Redacts everything written to process.stdout and process.stderr; returns an undo. */

@@ -40,12 +40,34 @@ export interface LoggerOptions {
   readonly stream?: NodeJS.WritableStream;
 }
 
+/**
+ * Terminal escape sequences (CSI and OSC, by ESC or by their C1 form; other ESC sequences),
+ * then any other C0 or C1 control character or DEL. Values in a log line come from the API
+ * and from receivers: raw, they could recolour, rewrite or forge lines on a terminal.
+ */
+const ESCAPE_SEQUENCE = /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+
+/** Text-format only: escape sequences removed, line breaks and tabs become spaces, other controls go. */
+export function stripControls(text: string): string {
+  return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, (c) => (c === '\n' || c === '\r' || c === '\t' ? ' ' : ''));
+}
+
+function textValue(v: unknown): string {
+  if (typeof v === 'string') {
+    const clean = stripControls(v);
+    return clean !== '' && !/\s/.test(clean) ? clean : JSON.stringify(clean);
+  }
+  // JSON escapes C0 already; C1 characters it leaves as they are.
+  return stripControls(JSON.stringify(v) ?? String(v));
+}
+
 function textLine(info: winston.Logform.TransformableInfo): string {
   const { level, message, timestamp, ...rest } = info;
   const fields = Object.entries(rest)
-    .map(([k, v]) => `${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${stripControls(k)}=${textValue(v)}`)
     .join(' ');
-  return `${String(timestamp)} ${level.padEnd(5)} ${String(message)}${fields ? ' ' + fields : ''}`;
+  return `${String(timestamp)} ${level.padEnd(5)} ${stripControls(String(message))}${fields ? ' ' + fields : ''}`;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {

@@ -1,8 +1,9 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { PipelineRecord } from './record';
 import { redact } from '../observability/redact';
 import { OneAtATime } from '../util/one-at-a-time';
+import { openNoFollow } from '../util/no-follow';
 
 /**
  * The dead-letter file: one JSON line per activity a sink permanently refused, with the
@@ -18,7 +19,7 @@ export class DeadLetterFile {
 
   async open(): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
-    this.handle = await open(this.path, 'a', 0o600);
+    this.handle = await openNoFollow(this.path, 'append', 'the dead-letter file (dead_letter.path)');
   }
 
   write(sink: string, sinkType: string, entries: readonly { record: PipelineRecord; reason: string }[]): Promise<void> {

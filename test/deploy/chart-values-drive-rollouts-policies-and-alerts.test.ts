@@ -83,7 +83,9 @@ test('the NetworkPolicy allows DNS plus exactly the ports of the API and the con
     { ipBlock: { cidr: '160.79.104.0/23' } },
     { ipBlock: { cidr: '2607:6bc0::/48' } },
   ]);
-  assert.deepEqual(at(np, 'spec.ingress'), [{ ports: [{ port: 'metrics', protocol: 'TCP' }] }]);
+  assert.deepEqual(at(np, 'spec.ingress'), [
+    { ports: [{ port: 'metrics', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }] },
+  ]);
 
   const extra = { to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kafka' } } }], ports: [{ port: 9092, protocol: 'TCP' }] };
   const withExtra = findOne(render({ set: { 'networkPolicy.extraEgress': [extra] } }), 'NetworkPolicy');

@@ -84,6 +84,27 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
 {{/*
+The config's secret fields (SECRET_FIELDS in src/config/fields.ts), refused at any depth
+unless given as ${ENV_VAR}: values land in a ConfigMap. Walks maps and lists.
+*/}}
+{{- define "caf.refuseSecretsInValues" -}}
+{{- $root := .root -}}
+{{- if kindIs "map" .node -}}
+{{- range $key, $value := .node -}}
+{{- $path := printf "%s.%s" $.path $key -}}
+{{- if and (has $key (list "api_key" "token" "password" "key_password")) (not (kindIs "invalid" $value)) (not (contains "${" (toString $value))) -}}
+{{- fail (printf "%s: do not put secrets in values (they would land in a ConfigMap); store it in the Secret %q and set %s_file: %s/<key>, or use ${ENV_VAR}" $path (include "caf.secretName" $root) $key $root.Values.secret.mountPath) -}}
+{{- end -}}
+{{- include "caf.refuseSecretsInValues" (dict "node" $value "path" $path "root" $root) -}}
+{{- end -}}
+{{- else if kindIs "slice" .node -}}
+{{- range $i, $value := .node -}}
+{{- include "caf.refuseSecretsInValues" (dict "node" $value "path" (printf "%s[%d]" $.path $i) "root" $root) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
 Fails the render on configurations that cannot work in a pod, with the field and the fix.
 */}}
 {{- define "caf.validate" -}}
@@ -98,21 +119,7 @@ Fails the render on configurations that cannot work in a pod, with the field and
 {{- if or (hasPrefix "127." $listen) (hasPrefix "localhost:" $listen) (hasPrefix "[::1]" $listen) -}}
 {{- fail (printf "config.metrics.listen: %q is loopback, which the kubelet's probes and Prometheus cannot reach; use \"0.0.0.0:%s\"" $listen (include "caf.metricsPort" .)) -}}
 {{- end -}}
-{{- range $field := list "api_key" -}}
-{{- if hasKey ($.Values.config.source | default dict) $field -}}
-{{- fail (printf "config.source.%s: do not put the API key in values (it would land in a ConfigMap); store it in the Secret %q and set config.source.%s_file: %s/%s" $field (include "caf.secretName" $) $field $.Values.secret.mountPath $field) -}}
-{{- end -}}
-{{- end -}}
-{{- range $name, $sink := (.Values.config.sinks | default dict) -}}
-{{- range $field := list "token" "password" -}}
-{{- if and (kindIs "map" $sink) (hasKey $sink $field) (not (contains "${" (toString (get $sink $field)))) -}}
-{{- fail (printf "config.sinks.%s.%s: do not put secrets in values (they would land in a ConfigMap); store it in the Secret and set %s_file, or use ${ENV_VAR}" $name $field $field) -}}
-{{- end -}}
-{{- end -}}
-{{- if and (kindIs "map" $sink) (kindIs "map" (get $sink "sasl")) (hasKey (get $sink "sasl") "password") (not (contains "${" (toString (get (get $sink "sasl") "password")))) -}}
-{{- fail (printf "config.sinks.%s.sasl.password: do not put secrets in values (they would land in a ConfigMap); store it in the Secret and set password_file, or use ${ENV_VAR}" $name) -}}
-{{- end -}}
-{{- end -}}
+{{- include "caf.refuseSecretsInValues" (dict "node" .Values.config "path" "config" "root" .) -}}
 {{- if and (eq .Values.mode "cronjob") (not .Values.persistence.enabled) -}}
 {{- fail "persistence.enabled: cronjob mode keeps the checkpoint between runs on a PVC; without one every run would re-read start_at worth of activity. Set persistence.enabled: true" -}}
 {{- end -}}

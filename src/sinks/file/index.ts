@@ -1,4 +1,4 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { defineSink } from '../factory';
 import type { EncodedRecord, SendResult, Sink, SinkContext, SinkHealth } from '../sink';
@@ -9,6 +9,7 @@ import { RetryableError, errorMessage } from '../../util/errors';
 import { retry } from '../../util/retry';
 import { OneAtATime } from '../../util/one-at-a-time';
 import { fileSinkConfig, type FileSinkConfig } from './config';
+import { openNoFollow } from '../../util/no-follow';
 
 /** The batch buffer kept between batches: the default max_bytes (4 MiB) and some room. */
 const MAX_KEPT_SCRATCH_BYTES = 8 * 1024 * 1024;
@@ -44,8 +45,9 @@ export class FileSink implements Sink<FileLine> {
   async start(): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     // 'r+' (not 'a') so a torn tail can be cut; create the file first if needed.
-    await (await open(this.path, 'a', 0o600)).close();
-    this.handle = await open(this.path, 'r+');
+    const what = `the file of sink ${this.name} (sinks.${this.name}.path)`;
+    await (await openNoFollow(this.path, 'append', what)).close();
+    this.handle = await openNoFollow(this.path, 'update', what);
     this.size = await this.cutTornTail(this.handle, (await this.handle.stat()).size);
   }
 

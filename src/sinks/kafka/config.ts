@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { batchSchema, duration, outputFormat } from '../../config/fields';
-import { tlsSchema } from '../../util/tls';
+import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
+import { tlsEnabled, tlsSchema } from '../../util/tls';
+import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 import { FAMILY_PLACEHOLDER, OTHER_FAMILY, TopicRouter, checkTopicTemplate, isLegalTopic } from './topics';
 
 /**
@@ -11,6 +12,10 @@ import { FAMILY_PLACEHOLDER, OTHER_FAMILY, TopicRouter, checkTopicTemplate, isLe
 
 /** `host:port`. kafkajs splits on the first colon, so IPv6 literals cannot be expressed. */
 const brokerAddress = z.string().superRefine((value, ctx) => {
+  if (value.includes('@')) {
+    ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
+    return;
+  }
   const m = /^([^:\s[\]]+):(\d{1,5})$/.exec(value);
   if (!m) {
     const hint = value.includes('[') || (value.match(/:/g) ?? []).length > 1
@@ -61,6 +66,8 @@ export const kafkaSinkConfig = z
     /** The `source` header every message carries. */
     source: z.string().min(1).default('anthropic:compliance_api'),
     tls: tlsSchema.optional(),
+    /** Without tls, brokers other than loopback are refused unless this is set. */
+    allow_plaintext: z.boolean().default(false),
     sasl: saslSchema.optional(),
     /** TCP + TLS connect timeout per broker. */
     connection_timeout: duration('10s'),
@@ -71,6 +78,7 @@ export const kafkaSinkConfig = z
     batch: batchSchema({ max_events: 500, max_bytes: '900KB', timeout: '200ms' }),
   })
   .superRefine((cfg, ctx) => {
+    refuseAccidentalPlaintext(kafkaPlaintextPath(cfg), cfg.allow_plaintext, ctx);
     if (cfg.acks === 0) {
       ctx.addIssue({
         code: 'custom',
@@ -113,3 +121,14 @@ export const kafkaSinkConfig = z
   });
 
 export type KafkaSinkConfig = z.output<typeof kafkaSinkConfig>;
+
+/** Without TLS, every broker is reached in clear, with the SASL exchange when there is one. */
+export function kafkaPlaintextPath(cfg: Pick<KafkaSinkConfig, 'tls' | 'brokers' | 'sasl'>): PlaintextPath | undefined {
+  if (tlsEnabled(cfg.tls)) return undefined;
+  return {
+    field: 'tls',
+    hosts: cfg.brokers.map((b) => b.slice(0, b.lastIndexOf(':'))),
+    credential: cfg.sasl ? `the SASL ${cfg.sasl.mechanism} login` : undefined,
+    fix: 'add tls: { enabled: true } (with ca_file if the brokers use a private CA)',
+  };
+}

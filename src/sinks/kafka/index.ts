@@ -5,7 +5,7 @@ import { batchLimits } from '../../config/fields';
 import { buildTlsOptions, tlsEnabled } from '../../util/tls';
 import { errorMessage } from '../../util/errors';
 import type { KafkaClient, TopicCheck } from './client';
-import { kafkaSinkConfig, type KafkaSinkConfig } from './config';
+import { kafkaPlaintextPath, kafkaSinkConfig, type KafkaSinkConfig } from './config';
 import { KafkaEncoder, type KafkaRecord } from './encode';
 import { HealthTracker } from './health';
 import { KafkaService, type KafkaSinkStats } from './service';
@@ -82,9 +82,6 @@ export class KafkaSink implements Sink<KafkaRecord> {
     if (config.acks === 1) {
       logger.warn(`${this.field}.acks is 1: a write only the leader confirmed is lost if the leader fails before its followers copy it, and the checkpoint may already be past it; use acks: all`);
     }
-    if (config.sasl?.mechanism === 'plain' && !tlsEnabled(config.tls)) {
-      logger.warn(`${this.field}.sasl uses PLAIN without TLS: the password crosses the network in clear; enable tls`);
-    }
   }
 
   /** Counters for metrics. */
@@ -152,4 +149,5 @@ export const kafkaSinkFactory = defineSink({
   type: 'kafka',
   configSchema: kafkaSinkConfig,
   create: (name, config, ctx: SinkContext) => new KafkaSink(name, config, ctx),
+  plaintext: kafkaPlaintextPath,
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { batchSchema, duration, outputFormat } from '../../config/fields';
+import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
+import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
 /** Paths users paste together with the host; the sink adds the endpoint paths itself. */
 const COLLECTOR_PATH = /\/services\/collector(?:\/event(?:\/1\.0)?|\/raw(?:\/1\.0)?)?\/?$/;
@@ -26,7 +27,7 @@ const endpoint = z
       return z.NEVER;
     }
     if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: 'do not put credentials in the URL; set token (or token_file) instead' });
+      ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
       return z.NEVER;
     }
     if (url.search || url.hash) {
@@ -84,8 +85,11 @@ export const splunkHecSinkConfig = z
     request_timeout: duration('30s'),
     retry: retrySchema,
     tls: tlsSchema.optional(),
+    /** An http:// endpoint other than loopback is refused unless this is set. */
+    allow_plaintext: z.boolean().default(false),
   })
   .superRefine((c, ctx) => {
+    refuseAccidentalPlaintext(hecPlaintextPath(c), c.allow_plaintext, ctx);
     if (c.ack.timeout <= c.ack.poll_interval) {
       ctx.addIssue({
         code: 'custom',
@@ -102,3 +106,10 @@ export const splunkHecSinkConfig = z
   });
 
 export type SplunkHecSinkConfig = z.output<typeof splunkHecSinkConfig>;
+
+/** An http:// endpoint carries the token and every event in clear. */
+export function hecPlaintextPath(cfg: Pick<SplunkHecSinkConfig, 'endpoint'>): PlaintextPath | undefined {
+  const url = new URL(cfg.endpoint);
+  if (url.protocol !== 'http:') return undefined;
+  return { field: 'endpoint', hosts: [url.hostname], credential: 'the HEC token', fix: 'use an https:// endpoint' };
+}

@@ -12,7 +12,7 @@ import { IndexerAcknowledgements } from './acknowledgements';
 import { HecSender, emptySendStats, type RefusalTracker } from './send';
 import { checkHec } from './healthcheck';
 import { classifyAckReply, type AdviceContext, type HecRefusedError } from './protocol';
-import { splunkHecSinkConfig, type SplunkHecSinkConfig } from './config';
+import { hecPlaintextPath, splunkHecSinkConfig, type SplunkHecSinkConfig } from './config';
 
 export type { HecEvent } from './encode';
 export { splunkHecSinkConfig, type SplunkHecSinkConfig } from './config';
@@ -89,11 +89,6 @@ export class SplunkHecSink implements Sink<HecEvent> {
       index: config.index,
     };
     const secure = config.endpoint.startsWith('https:');
-    if (!secure && !/^http:\/\/(localhost|127\.0\.0\.1|\[::1\])(:|\/|$)/.test(config.endpoint)) {
-      this.logger.warn('the HEC endpoint is plain http: the token and events cross the network unencrypted; use https://', {
-        field: `${fieldPath}.endpoint`,
-      });
-    }
     this.client = new HecClient({
       endpoint: config.endpoint,
       token: config.token,
@@ -176,4 +171,5 @@ export const splunkHecSinkFactory = defineSink({
   type: 'splunk_hec',
   configSchema: splunkHecSinkConfig,
   create: (name, config, ctx: SinkContext) => new SplunkHecSink(name, config, ctx),
+  plaintext: hecPlaintextPath,
 });

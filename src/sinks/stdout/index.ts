@@ -4,6 +4,7 @@ import type { EncodedRecord, SendResult, Sink, SinkContext } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
 import { serializeEvent } from '../../normalize';
 import { batchLimits, batchSchema, outputFormat } from '../../config/fields';
+import { writeEvents } from '../../observability/guard';
 
 export const stdoutSinkConfig = z.strictObject({
   type: z.literal('stdout'),
@@ -41,7 +42,7 @@ export class StdoutSink implements Sink<StdoutLine> {
 
   send(batch: readonly StdoutLine[]): Promise<SendResult<StdoutLine>> {
     return new Promise((resolve, reject) => {
-      this.stream.write(batch.map((b) => b.text).join(''), (err) => (err ? reject(err) : resolve({ rejected: [] })));
+      writeEvents(this.stream, batch.map((b) => b.text).join(''), (err) => (err ? reject(err) : resolve({ rejected: [] })));
     });
   }
 

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { CREDENTIALS_IN_URL } from '../../config/fields';
 
 export interface SyslogAddress {
   readonly host: string;
@@ -17,6 +18,8 @@ export function defaultPort(transport: 'udp' | 'tcp' | 'tls'): number {
  */
 export function parseAddress(text: string, transport: 'udp' | 'tcp' | 'tls'): SyslogAddress | string {
   const value = text.trim();
+  // Before any message quotes the text: it may hold a password.
+  if (value.includes('@')) return CREDENTIALS_IN_URL;
   let host: string;
   let portText: string | undefined;
   const bracketed = /^\[([^\]]+)\](?::(.*))?$/.exec(value);

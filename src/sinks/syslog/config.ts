@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { batchSchema, duration, outputFormat, sizeString } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { parseAddress } from './address';
+import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 import { FACILITY_NAMES } from './header';
 import { leefDelimiterProblem } from '../../normalize';
 
@@ -74,6 +75,8 @@ export const syslogSinkConfig = z
       })
       .prefault({}),
     tls: tlsSchema.optional(),
+    /** transport udp or tcp to a host other than loopback is refused unless this is set. */
+    allow_plaintext: z.boolean().default(false),
     // Batches in flight share the connection and overlap their ack_delay windows:
     // 8 × 500 events per second at the default ack_delay.
     batch: batchSchema({ max_events: 500, max_bytes: '1MiB', timeout: '200ms', concurrency: 8 }),
@@ -81,6 +84,7 @@ export const syslogSinkConfig = z
   .superRefine((cfg, ctx) => {
     const address = parseAddress(cfg.address, cfg.transport);
     if (typeof address === 'string') ctx.addIssue({ code: 'custom', path: ['address'], message: address });
+    else refuseAccidentalPlaintext(syslogPlaintextPath(cfg), cfg.allow_plaintext, ctx);
     if (cfg.framing === 'lf' && cfg.transport !== 'tcp') {
       ctx.addIssue({
         code: 'custom',
@@ -117,6 +121,17 @@ export type SyslogSinkConfig = z.output<typeof syslogSinkConfig>;
 export type SyslogFormat = SyslogSinkConfig['format'];
 export type SyslogTransport = SyslogSinkConfig['transport'];
 export type SyslogFraming = 'octet_counting' | 'lf' | 'datagram';
+
+/** UDP and TCP carry every message in clear. */
+export function syslogPlaintextPath(cfg: Pick<SyslogSinkConfig, 'transport' | 'address'>): PlaintextPath | undefined {
+  if (cfg.transport === 'tls') return undefined;
+  const address = parseAddress(cfg.address, cfg.transport);
+  return {
+    field: 'transport',
+    hosts: typeof address === 'string' ? [] : [address.host],
+    fix: 'set transport: tls (RFC 5425, port 6514) if the receiver offers it',
+  };
+}
 
 /** The framing actually used on the wire for a transport. */
 export function effectiveFraming(cfg: Pick<SyslogSinkConfig, 'transport' | 'framing'>): SyslogFraming {

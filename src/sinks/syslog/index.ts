@@ -9,7 +9,7 @@ import { retry, sleep } from '../../util/retry';
 import { buildTlsOptions } from '../../util/tls';
 import type { Logger } from '../../observability/logger';
 import { formatAddress, parseAddress, type SyslogAddress } from './address';
-import { effectiveFraming, effectiveMaxMessageBytes, syslogSinkConfig, type SyslogSinkConfig } from './config';
+import { effectiveFraming, effectiveMaxMessageBytes, syslogPlaintextPath, syslogSinkConfig, type SyslogSinkConfig } from './config';
 import { SyslogEncoder, type SyslogFrame } from './encode';
 import { StreamConnection } from './stream-connection';
 import { DatagramConnection } from './datagram-connection';
@@ -215,4 +215,5 @@ export const syslogSinkFactory = defineSink({
   type: 'syslog',
   configSchema: syslogSinkConfig,
   create: (name, config, ctx: SinkContext) => new SyslogSink(name, config, ctx),
+  plaintext: syslogPlaintextPath,
 });

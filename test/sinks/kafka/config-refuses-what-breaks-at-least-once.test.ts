@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { kafkaSinkConfig } from '../../../src/sinks/kafka/config';
 import { sinkFactory } from '../../../src/sinks/registry';
 
-const base = { type: 'kafka', brokers: ['kafka-1:9092'], topic: 'claude-audit' };
+const base = { type: 'kafka', brokers: ['kafka-1:9092'], topic: 'claude-audit', allow_plaintext: true };
 
 /** The issues zod reports, as "path: message" lines. */
 function problems(input: Record<string, unknown>): string[] {

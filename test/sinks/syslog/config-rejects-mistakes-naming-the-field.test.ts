@@ -22,14 +22,14 @@ test('defaults: TLS, RFC 5424, octet counting, OCSF body, authpriv, BOM, documen
   assert.equal(cfg.ack_delay, 1000);
   assert.equal(cfg.batch.concurrency, 8);
   assert.deepEqual(parseAddress(cfg.address, cfg.transport), { host: 'siem.example.com', port: 6514 });
-  const udp = syslogSinkConfig.parse({ type: 'syslog', address: '[2001:db8::5]', transport: 'udp' });
+  const udp = syslogSinkConfig.parse({ type: 'syslog', address: '[2001:db8::5]', transport: 'udp', allow_plaintext: true });
   assert.equal(effectiveMaxMessageBytes(udp), 2048);
   assert.equal(effectiveFraming(udp), 'datagram');
   assert.deepEqual(parseAddress(udp.address, udp.transport), { host: '2001:db8::5', port: 514 });
 });
 
 test('facility by name or number; sizes and durations as strings', () => {
-  const cfg = syslogSinkConfig.parse({ type: 'syslog', address: 'h:1', transport: 'udp', facility: 'local4', max_message_bytes: '8KiB', reconnect: { max_backoff: '1m' } });
+  const cfg = syslogSinkConfig.parse({ type: 'syslog', address: 'h:1', transport: 'udp', allow_plaintext: true, facility: 'local4', max_message_bytes: '8KiB', reconnect: { max_backoff: '1m' } });
   assert.equal(cfg.facility, 20);
   assert.equal(cfg.max_message_bytes, 8192);
   assert.equal(cfg.reconnect.max_backoff, 60_000);
