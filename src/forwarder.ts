@@ -82,16 +82,19 @@ export class Forwarder {
         opts.observer?.apiResponse?.(status, requestId);
       },
       onRetry: (_reason, delayMs, kind) => opts.observer?.apiRetry?.(kind, delayMs),
+      onWaitCapped: (wait) => opts.observer?.apiWaitCapped?.(wait.header),
+      onPageRead: () => opts.observer?.apiPageRead?.(),
     });
     const filter = makeClientFilter({
       apiKeyIds: src.api_key_ids,
       dropSelfEvents: src.self_events === 'drop',
       isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
     });
+    const deadLetter = new DeadLetterFile(resolve(baseDir, config.dead_letter.path));
     this.pipeline = new Pipeline({
       sinks,
       maxBufferedEvents: config.pipeline.max_buffered_events,
-      deadLetter: new DeadLetterFile(resolve(baseDir, config.dead_letter.path)),
+      deadLetter,
       logger,
       onCommit: (records) => this.onCommit(records),
       persistSoon: () => this.checkpointer.saveSoon(),
@@ -119,6 +122,10 @@ export class Forwarder {
         emit: async (items) => {
           for (const it of items) if (!it.deliver) this.filteredActivities.add(it.activity);
           await this.pipeline.push(items, opts.signal);
+        },
+        reject: async (rows) => {
+          await deadLetter.writeRejectedBySource(rows);
+          this.checkpointer.addDeadLettered(rows.length);
         },
         logger: logger.child({ component: 'poller' }),
         observer: opts.observer?.poll,
