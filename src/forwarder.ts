@@ -22,6 +22,7 @@ import { sleep } from './util/retry';
 import { VERSION } from './version';
 import { ACTIVITY_TYPES } from './catalogue';
 import { LateLane } from './source/access-transparency/late-lane';
+import type { RejectedRow } from './source/window-check';
 import { ACCESS_TRANSPARENCY_TYPES } from './source/access-transparency/activity';
 
 export interface RunOptions {
@@ -87,16 +88,23 @@ export class Forwarder {
         opts.observer?.apiResponse?.(status, requestId);
       },
       onRetry: (_reason, delayMs, kind) => opts.observer?.apiRetry?.(kind, delayMs),
+      onWaitCapped: (wait) => opts.observer?.apiWaitCapped?.(wait.header),
+      onPageRead: () => opts.observer?.apiPageRead?.(),
     });
     const filter = makeClientFilter({
       apiKeyIds: src.api_key_ids,
       dropSelfEvents: src.self_events === 'drop',
       isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
     });
+    const deadLetter = new DeadLetterFile(resolve(baseDir, config.dead_letter.path));
+    const rejectBySource = async (rows: RejectedRow[]): Promise<void> => {
+      await deadLetter.writeRejectedBySource(rows);
+      this.checkpointer.addDeadLettered(rows.length);
+    };
     this.pipeline = new Pipeline({
       sinks,
       maxBufferedEvents: config.pipeline.max_buffered_events,
-      deadLetter: new DeadLetterFile(resolve(baseDir, config.dead_letter.path)),
+      deadLetter,
       logger,
       onCommit: (records) => this.onCommit(records),
       persistSoon: () => this.checkpointer.saveSoon(),
@@ -125,6 +133,7 @@ export class Forwarder {
           for (const it of items) if (!it.deliver) this.filteredActivities.add(it.activity);
           await this.pipeline.push(items, opts.signal);
         },
+        reject: rejectBySource,
         logger: logger.child({ component: 'poller' }),
         observer: opts.observer?.poll,
         // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
@@ -150,6 +159,10 @@ export class Forwarder {
         await this.pipeline.push(items, signal);
         // Already days late, and few: they leave now rather than at the batch timeout.
         this.pipeline.sendQueued();
+      },
+      reject: async (rows) => {
+        await rejectBySource(rows);
+        for (const r of rows) opts.observer?.poll?.onRejected?.(r.reason, 1);
       },
       logger: logger.child({ component: 'access_transparency' }),
       observer: opts.observer?.lateLane,

@@ -8,6 +8,7 @@ import { hostileInput } from './hostile-input';
 import { security } from './security';
 import { lateAccessTransparency } from './late-access-transparency';
 import { unsafeConfigs } from './unsafe-configs';
+import { hostileApi } from './hostile-api';
 
 /** Every scenario, in the order of the issues that asked for them (#7, #14, #15). */
-export const SCENARIOS: readonly Scenario[] = [kill9, sinkOutages, apiFaultScenario, backpressure, checkpointFaults, hostileInput, security, lateAccessTransparency, unsafeConfigs];
+export const SCENARIOS: readonly Scenario[] = [kill9, sinkOutages, apiFaultScenario, backpressure, checkpointFaults, hostileInput, security, lateAccessTransparency, hostileApi, unsafeConfigs];

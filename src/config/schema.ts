@@ -58,7 +58,10 @@ export const sourceSchema = z
       .min(1)
       .max(600, 'the API allows 600 requests/min per parent organization, shared with every other tool; stay below it')
       .default(120),
+    /** One deadline for each request, body included. */
     request_timeout: duration('60s'),
+    /** Longest wait a Retry-After or rate-limit reset is obeyed; a longer one is capped, logged and counted. */
+    max_wait: duration('15m'),
     /**
      * Catching up a long window (first run, or after downtime): cut it into created_at
      * slices and fetch this many at once, still delivered in order and within
@@ -89,6 +92,13 @@ export const sourceSchema = z
         code: 'custom',
         path: ['exclude_activity_types'],
         message: 'cannot be combined with activity_types (the API refuses both); keep one of them',
+      });
+    }
+    if (s.max_wait < 1000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_wait'],
+        message: 'must be at least 1s: shorter, every 429 is retried at once and the tenant\'s shared rate limit is hammered; the default is 15m',
       });
     }
     const url = new URL(s.base_url);

@@ -1,6 +1,8 @@
 import type { Page, RetryReason } from '../source/client';
 import type { CycleRecord, SweepRecord } from '../checkpoint/state';
 import { INITIAL_RECORDING, isRecording } from '../checkpoint/recording';
+import type { WaitHeader } from '../source/wait-cap';
+import type { RejectReason } from '../source/window-check';
 import { redact } from './redact';
 import { BoundedLabel, Instruments, type Sample } from './instruments';
 import type { CycleHandle, ForwarderObserver, ForwarderView } from './observer';
@@ -73,6 +75,8 @@ export class ForwarderMetrics implements ForwarderObserver {
   private readonly apiRequests;
   private readonly apiRetries;
   private readonly rateLimited;
+  private readonly waitsCapped;
+  private readonly rejected;
   private readonly delivered;
   private readonly deadLettered;
   private readonly sendErrors;
@@ -100,6 +104,8 @@ export class ForwarderMetrics implements ForwarderObserver {
     this.apiRequests = i.counter(`${p}api_requests_total`, 'Compliance API responses by HTTP status.', ['status']);
     this.apiRetries = i.counter(`${p}api_retries_total`, 'Compliance API requests retried, by reason.', ['reason']);
     this.rateLimited = i.counter(`${p}api_rate_limited_total`, 'Compliance API 429 responses (rate limited; retried after Retry-After).');
+    this.waitsCapped = i.counter(`${p}api_waits_capped_total`, 'Waits the Compliance API asked for (Retry-After, rate-limit reset) longer than source.max_wait, waited only max_wait, by header.', ['header']);
+    this.rejected = i.counter(`${p}source_rejected_total`, 'Activities the source refused and dead-letter-filed: created_at outside the requested window or not a time, or over the size cap; by reason.', ['reason']);
     this.delivered = i.counter(`${p}delivered_total`, 'Activities durably accepted by a sink.', ['sink']);
     this.deadLettered = i.counter(`${p}dead_lettered_total`, 'Activities a sink permanently rejected (written to the dead-letter file), by sink and reason.', ['sink', 'reason']);
     this.sendErrors = i.counter(`${p}sink_send_errors_total`, 'Batches whose send failed unexpectedly and was retried by the pipeline.', ['sink']);
@@ -180,11 +186,18 @@ export class ForwarderMetrics implements ForwarderObserver {
     this.caughtUpToMs = Math.max(Date.parse(state.start), last ? Date.parse(last.to) : Number.NEGATIVE_INFINITY);
   }
 
+  /**
+   * Wall clock minus how far delivery has reached. A watermark in the future proves nothing
+   * (a future-dated row once put it there and lag read 0 while nothing was read): only
+   * points already in the past count.
+   */
   private lag(): Sample<never>[] {
     if (!this.view) return [];
+    const now = this.now();
     const w = this.view.checkpointer.watermark;
-    const upTo = Math.max(this.caughtUpToMs, w ? Date.parse(w) : Number.NEGATIVE_INFINITY);
-    return Number.isFinite(upTo) ? [[{}, Math.max(0, this.now() - upTo) / 1000]] : [];
+    const watermarkMs = w ? Date.parse(w) : Number.NaN;
+    const upTo = Math.max(this.caughtUpToMs, watermarkMs <= now ? watermarkMs : Number.NEGATIVE_INFINITY);
+    return Number.isFinite(upTo) ? [[{}, Math.max(0, now - upTo) / 1000]] : [];
   }
 
   private sinkStat(pick: (stats: unknown) => number | undefined): Sample<'sink'>[] {
@@ -218,6 +231,10 @@ export class ForwarderMetrics implements ForwarderObserver {
     this.apiRetries.inc({ reason });
   }
 
+  apiWaitCapped(header: WaitHeader): void {
+    this.waitsCapped.inc({ header });
+  }
+
   readonly poll = {
     onPage: (_page: Page, stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] }): void => {
       this.fetched.inc({}, stats.fetched);
@@ -225,6 +242,9 @@ export class ForwarderMetrics implements ForwarderObserver {
       this.late.inc({}, stats.late);
       this.filtered.inc({}, stats.filtered);
       for (const type of stats.unknownTypes) this.unknownTypes.inc({ type: this.unknownTypeLabel.of(redact(type).slice(0, 200)) });
+    },
+    onRejected: (reason: RejectReason, count: number): void => {
+      this.rejected.inc({ reason }, count);
     },
   };
 

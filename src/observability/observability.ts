@@ -46,7 +46,7 @@ export class Observability {
     const { logger } = opts;
     const telemetry = await Telemetry.start(config.telemetry, { logger: logger.child({ component: 'telemetry' }), version: opts.version, env: opts.env });
     const metrics = new ForwarderMetrics({ otel: telemetry !== undefined, version: opts.version });
-    const readiness = new Readiness();
+    const readiness = new Readiness({ sourceStaleAfterMs: 2 * (config.source.poll_interval + config.source.request_timeout) });
     let server: HealthServer | undefined;
     if (config.metrics.enabled) {
       const listen = config.metrics.listen ?? DEFAULT_METRICS_LISTEN;

@@ -2,6 +2,7 @@ import type { PollObserver } from '../source/poller';
 import type { LateLaneObserver } from '../source/access-transparency/late-lane';
 import type { RetryReason } from '../source/client';
 import type { RateLimitSnapshot } from '../source/rate-limit';
+import type { WaitHeader } from '../source/wait-cap';
 import type { SinkObserver } from '../pipeline/sink-worker';
 import type { SinkHealth } from '../sinks/sink';
 import type { CheckpointState, CycleRecord } from '../checkpoint/state';
@@ -16,6 +17,10 @@ export interface ForwarderObserver {
   apiResponse?(status: number, requestId: string | undefined): void;
   /** A Compliance API request failed transiently and is retried after `delayMs`. */
   apiRetry?(reason: RetryReason, delayMs: number): void;
+  /** A Compliance API request succeeded: its whole page was read and parsed. */
+  apiPageRead?(): void;
+  /** The API asked for a longer wait than source.max_wait; max_wait is waited instead. */
+  apiWaitCapped?(header: WaitHeader): void;
   readonly poll?: PollObserver;
   readonly lateLane?: LateLaneObserver;
   readonly sinks?: SinkObserver;
@@ -57,10 +62,13 @@ export function combineObservers(parts: readonly ForwarderObserver[]): Forwarder
   return {
     apiResponse: (status, requestId) => parts.forEach((p) => p.apiResponse?.(status, requestId)),
     apiRetry: (reason, delayMs) => parts.forEach((p) => p.apiRetry?.(reason, delayMs)),
+    apiPageRead: () => parts.forEach((p) => p.apiPageRead?.()),
+    apiWaitCapped: (header) => parts.forEach((p) => p.apiWaitCapped?.(header)),
     checkpointAdvanced: () => parts.forEach((p) => p.checkpointAdvanced?.()),
     poll: {
       onCycleStart: (window) => parts.forEach((p) => p.poll?.onCycleStart?.(window)),
       onPage: (page, stats) => parts.forEach((p) => p.poll?.onPage?.(page, stats)),
+      onRejected: (reason, count) => parts.forEach((p) => p.poll?.onRejected?.(reason, count)),
     },
     lateLane: {
       onSweep: (record, lateSeconds) => parts.forEach((p) => p.lateLane?.onSweep?.(record, lateSeconds)),

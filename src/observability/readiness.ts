@@ -24,14 +24,35 @@ export interface ReadinessReport {
 
 type Credentials = 'unknown' | 'accepted' | 'refused';
 
+export interface ReadinessOptions {
+  /**
+   * The source turns red when no request has succeeded for this long: 2 × (poll_interval +
+   * request_timeout), two whole cycles that could each have read a page.
+   */
+  readonly sourceStaleAfterMs?: number;
+  readonly now?: () => number;
+}
+
 export class Readiness implements ForwarderObserver {
   private view?: ForwarderView;
   private stoppingSince?: number;
   private credentials: Credentials = 'unknown';
   private lastStatus?: number;
+  private readonly now: () => number;
+  /** When a page was last read whole; the count starts when the forwarder is attached. */
+  private lastSuccessAt?: number;
+
+  constructor(private readonly options: ReadinessOptions = {}) {
+    this.now = options.now ?? Date.now;
+  }
 
   attach(view: ForwarderView): void {
     this.view = view;
+    this.lastSuccessAt ??= this.now();
+  }
+
+  apiPageRead(): void {
+    this.lastSuccessAt = this.now();
   }
 
   /** Shutdown began: take the pod out of rotation at once. */
@@ -71,11 +92,28 @@ export class Readiness implements ForwarderObserver {
     return { status: failing.length === 0 ? 'ready' : 'not_ready', failing, checks: { forwarder, source, checkpoint, sinks } };
   }
 
+  /** How long no request has succeeded, when that is longer than allowed. */
+  private staleFor(): number | undefined {
+    const limit = this.options.sourceStaleAfterMs;
+    if (limit === undefined || this.lastSuccessAt === undefined) return undefined;
+    // Records waiting for the sinks hold the poller back (backpressure): then the sinks, not
+    // the source, are what stalls, and their own checks say so.
+    if ((this.view?.pipeline.buffered ?? 0) > 0) return undefined;
+    const since = this.now() - this.lastSuccessAt;
+    return since > limit ? since : undefined;
+  }
+
   private sourceCheck(view: ForwarderView | undefined): CheckResult & { last_status?: number } {
     const last = this.lastStatus === undefined ? {} : { last_status: this.lastStatus };
     switch (this.credentials) {
-      case 'accepted':
+      case 'accepted': {
+        const stale = this.staleFor();
+        if (stale !== undefined) {
+          const why = view?.sourceError ? ` The last poll cycle failed: ${view.sourceError}` : '';
+          return { ok: false, detail: `no Compliance API request has succeeded for ${Math.round(stale / 1000)}s (more than 2 × (poll_interval + request_timeout)).${why}`, ...last };
+        }
         return { ok: true, ...last };
+      }
       case 'refused':
         return { ok: false, detail: view?.sourceError ?? `The Compliance API refused the API key (${this.lastStatus})`, ...last };
       default:

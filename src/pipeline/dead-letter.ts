@@ -1,6 +1,8 @@
 import { mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { PipelineRecord } from './record';
+import type { Activity } from '../source/activity';
+import type { RejectedRow } from '../source/window-check';
 import { redact } from '../observability/redact';
 import { OneAtATime } from '../util/one-at-a-time';
 import { openNoFollow } from '../util/no-follow';
@@ -40,6 +42,15 @@ export class DeadLetterFile {
       await this.handle!.datasync();
       this.count += entries.length;
     });
+  }
+
+  /** Rows the source refused (outside their window, oversized), under the sink name "source". */
+  writeRejectedBySource(rows: readonly RejectedRow[]): Promise<void> {
+    return this.write(
+      'source',
+      'compliance_api',
+      rows.map((r) => ({ record: { seq: -1, activity: { id: r.id, type: r.type, created_at: r.created_at } as Activity, raw: r.raw }, reason: r.detail })),
+    );
   }
 
   async close(): Promise<void> {

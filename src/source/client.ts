@@ -1,12 +1,15 @@
 import { isAscii } from 'node:buffer';
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Activity } from './activity';
 import { ApiError, explainApiError } from './api-errors';
-import { itemText, scanPageBody } from './raw-items';
+import { itemText, scanPageBody, shortFields } from './raw-items';
 import type { RateGovernor } from './rate-limit';
+import { capWait, type CappedWait, type WaitHeader } from './wait-cap';
 import type { Logger } from '../observability/logger';
+import { OversizedResponseError, readBoundedBody, requestDeadline } from '../util/bounded-body';
 import { RetryableError, errorMessage } from '../util/errors';
 import { retry, type BackoffPolicy } from '../util/retry';
 import type { ConnectionOptions } from 'node:tls';
@@ -30,8 +33,26 @@ export interface SourceFilters {
   readonly actorIds: readonly string[];
 }
 
+/** The created_at bounds a page was requested for: every row must fall inside them. */
+export interface RequestedWindow {
+  readonly gte?: string;
+  readonly lt?: string;
+}
+
+/** An element of `data` over the size cap: kept out of the page, named by id for the dead-letter file. */
+export interface OversizedActivity {
+  readonly id?: string;
+  readonly type?: string;
+  readonly created_at?: string;
+  readonly bytes: number;
+}
+
 export interface Page {
   readonly activities: readonly Activity[];
+  /** Elements refused for their size (not in `activities`). */
+  readonly oversized?: readonly OversizedActivity[];
+  /** The bounds of the request this page answered (absent on pages built by hand). */
+  readonly window?: RequestedWindow;
   /** Each activity's JSON text, one line (see raw-items.ts); absent on pages built by hand. */
   readonly raw?: readonly string[];
   readonly hasMore: boolean;
@@ -55,10 +76,42 @@ export interface ClientOptions {
   readonly onResponse?: (status: number, requestId: string | undefined) => void;
   /** `reason` is the error in words (for tests and logs); `kind` a fixed set (a metrics label). */
   readonly onRetry?: (reason: string, delayMs: number, kind: RetryReason) => void;
+  /** Longest a Retry-After or rate-limit reset is obeyed (source.max_wait); default 15 min. */
+  readonly maxWaitMs?: number;
+  /** Told when the server asked for a longer wait than maxWaitMs (a metric; the client logs it). */
+  readonly onWaitCapped?: (wait: CappedWait) => void;
+  /** Told when a page was read whole and parsed: the request succeeded. */
+  readonly onPageRead?: () => void;
+  /** Size bounds of answers; the defaults are far above what a real tenant sends. */
+  readonly bounds?: Partial<ResponseBounds>;
 }
 
+/**
+ * What one answer of the API may hold. A page of 5000 rows is about 3 MB; a row about
+ * 600 bytes. Neither bound is a config field: a tenant with rows large enough to reach them
+ * lowers page_size.
+ */
+export interface ResponseBounds {
+  /** Most bytes of a body, after decompression. */
+  readonly maxBodyBytes: number;
+  /** Most decompressed bytes per received byte (gzip of real pages: about 10). */
+  readonly maxCompressionRatio: number;
+  /** Most bytes of one activity: a larger one is dead-lettered by id, the rest of the page goes on. */
+  readonly maxActivityBytes: number;
+}
+
+export const DEFAULT_RESPONSE_BOUNDS: ResponseBounds = { maxBodyBytes: 16 * 1024 * 1024, maxCompressionRatio: 100, maxActivityBytes: 1024 * 1024 };
+
+/** A 15-minute wait is already longer than any rate-limit window the API documents. */
+export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
+
+/** Error bodies are read for their `error.type` only: past this, they are not parsed. */
+const MAX_ERROR_BODY_PARSE = 64 * 1024;
+/** A body the scanner could not vouch for is parsed for its error message only up to this size. */
+const MAX_FALLBACK_PARSE = 1024 * 1024;
+
 /** Why a request is retried, as a small fixed set (a metrics label). */
-export type RetryReason = 'rate_limited' | 'server_error' | 'malformed_page' | 'network';
+export type RetryReason = 'rate_limited' | 'server_error' | 'malformed_page' | 'oversized_response' | 'network';
 
 /** Classifies the RetryableErrors `requestOnce` throws (by the messages it writes). */
 function retryReason(err: unknown): RetryReason {
@@ -66,6 +119,7 @@ function retryReason(err: unknown): RetryReason {
   if (message.startsWith('rate limited')) return 'rate_limited';
   if (message.startsWith('server error')) return 'server_error';
   if (message.startsWith('malformed page')) return 'malformed_page';
+  if (err instanceof OversizedResponseError) return 'oversized_response';
   return 'network';
 }
 
@@ -104,12 +158,22 @@ function header(res: AxiosResponse, name: string): string | undefined {
  * taken (the poll cycle fails and the next one reads the window again: nothing behind it
  * was committed).
  */
-export function parsePage(response: string | Buffer, meta: { requestId?: string } = {}): Page {
+export function parsePage(
+  response: string | Buffer,
+  meta: { readonly requestId?: string; readonly window?: RequestedWindow; readonly maxActivityBytes?: number } = {},
+): Page {
   const bytes = typeof response === 'string' ? Buffer.from(response) : response;
   const bodyBytes = bytes.length;
   const scanned = scanPageBody(bytes);
-  const top = scanned && topLevel(scanned.fields);
-  if (scanned && top) return new LazyPage(new PageText(bytes, scanned.bounds), scanned.spaced, top, meta.requestId, bodyBytes);
+  if (scanned) {
+    const top = topLevel(scanned.fields);
+    // The structure is sound but the fields are not the documented types: parsing the whole
+    // body for a better message could cost more heap than the page is worth.
+    if (!top) throw new RetryableError('malformed page: has_more, first_id or last_id is not of the documented type');
+    const text = new PageText(bytes, scanned.bounds, meta.maxActivityBytes ?? DEFAULT_RESPONSE_BOUNDS.maxActivityBytes);
+    return new LazyPage(text, scanned.spaced, top, meta.requestId, bodyBytes, meta.window);
+  }
+  if (bodyBytes > MAX_FALLBACK_PARSE) throw new RetryableError(`malformed page: not an object with a "data" array (${bodyBytes} bytes)`);
   const body = decodeBody(bytes);
   let doc: unknown;
   try {
@@ -131,7 +195,14 @@ export function parsePage(response: string | Buffer, meta: { requestId?: string 
     lastId: cursor(d.last_id),
     requestId: meta.requestId,
     bodyBytes,
+    window: meta.window,
   };
+}
+
+/** How many rows a page holds, without parsing them when it can. */
+export function pageRowCount(page: Page): number {
+  if (page instanceof LazyPage) return page.rowCount;
+  return page.activities.length + (page.oversized?.length ?? 0);
 }
 
 export interface PageEdges {
@@ -154,7 +225,9 @@ function edgesOf(activities: readonly Activity[]): PageEdges | undefined {
 
 function checkedActivity(item: unknown): Activity {
   const a = item as Partial<Activity> | null;
-  if (!a || typeof a !== 'object' || typeof a.id !== 'string' || typeof a.created_at !== 'string' || typeof a.type !== 'string' || Number.isNaN(Date.parse(a.created_at))) {
+  // Whether created_at is a time is the poller's window check: a bad one costs that row
+  // (dead-lettered), not the page, which retried forever.
+  if (!a || typeof a !== 'object' || typeof a.id !== 'string' || typeof a.created_at !== 'string' || typeof a.type !== 'string') {
     throw new RetryableError('malformed page: an activity lacks a string id, created_at or type');
   }
   return a as Activity;
@@ -197,13 +270,30 @@ export function decodeBody(bytes: Buffer): string {
  * heap the command bounds at 96 MB, and the forwarder died of it in the backfill benchmark.
  */
 class PageText {
+  /** Elements over the size cap, by index: never decoded whole. */
+  readonly oversized = new Map<number, OversizedActivity>();
+
   constructor(
     private readonly bytes: Buffer,
     private readonly bounds: Int32Array,
-  ) {}
+    maxActivityBytes: number,
+  ) {
+    for (let i = 0; i < bounds.length / 2; i++) {
+      const size = bounds[2 * i + 1] - bounds[2 * i];
+      if (size > maxActivityBytes) this.oversized.set(i, describeOversized(bytes.subarray(bounds[2 * i], bounds[2 * i + 1])));
+    }
+  }
 
+  /** Every element, oversized ones included. */
   get count(): number {
     return this.bounds.length / 2;
+  }
+
+  /** The indexes of the elements within the size cap. */
+  kept(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.count; i++) if (!this.oversized.has(i)) out.push(i);
+    return out;
   }
 
   /** The texts of the elements at `indexes` (all of them when omitted). */
@@ -217,6 +307,7 @@ class PageText {
       const text = bytes.toString('latin1');
       at = (i) => text.slice(bounds[2 * i], bounds[2 * i + 1]);
     } else at = (i) => itemText(bytes, bounds, i);
+    if (indexes === undefined && this.oversized.size > 0) indexes = this.kept();
     return indexes ? indexes.map(at) : Array.from({ length: this.count }, (_, i) => at(i));
   }
 }
@@ -232,12 +323,17 @@ class LazyPage implements Page {
     top: TopLevel,
     readonly requestId: string | undefined,
     readonly bodyBytes: number,
+    readonly window: RequestedWindow | undefined,
   ) {
     this.hasMore = top.hasMore;
     this.firstId = top.firstId;
     this.lastId = top.lastId;
+    this.rowCount = body?.count ?? 0;
+    this.oversized = [...(body?.oversized.values() ?? [])];
   }
 
+  readonly rowCount: number;
+  readonly oversized: readonly OversizedActivity[];
   readonly hasMore: boolean;
   readonly firstId: string | null;
   readonly lastId: string | null;
@@ -255,19 +351,39 @@ class LazyPage implements Page {
 
   edges(): PageEdges | undefined {
     if (this.parsed || !this.body) return edgesOf(this.parsed ?? []);
-    const count = this.body.count;
-    if (count === 0) return undefined;
-    const [first, last] = this.body.items([0, count - 1]);
-    return { first: parseItem(first!, 0), last: parseItem(last!, count - 1), count };
+    const kept = this.body.kept();
+    const firstAt = kept[0];
+    const lastAt = kept.at(-1);
+    if (firstAt === undefined || lastAt === undefined) return undefined;
+    const [first, last] = this.body.items([firstAt, lastAt]);
+    return { first: parseItem(first!, firstAt), last: parseItem(last!, lastAt), count: kept.length };
   }
 
   private parse(): void {
-    const items = this.body?.items() ?? [];
-    const activities = items.map(parseItem);
-    this.texts = items.map((t, i) => (this.spaced.has(i) ? JSON.stringify(activities[i]) : t));
+    const body = this.body;
+    const indexes = body ? body.kept() : [];
+    const items = body?.items() ?? [];
+    const activities = items.map((t, k) => parseItem(t, indexes[k]));
+    this.texts = items.map((t, k) => (this.spaced.has(indexes[k]) ? JSON.stringify(activities[k]) : t));
     this.parsed = activities;
     this.body = undefined;
   }
+}
+
+/** What can be read of an oversized element without decoding it whole: its short top-level fields. */
+function describeOversized(element: Buffer): OversizedActivity {
+  const fields = shortFields(element);
+  const text = (key: string): string | undefined => {
+    const v = fields?.get(key);
+    if (v === undefined) return undefined;
+    try {
+      const parsed: unknown = JSON.parse(v);
+      return typeof parsed === 'string' ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { id: text('id'), type: text('type'), created_at: text('created_at'), bytes: element.length };
 }
 
 function parseItem(text: string, i: number): Activity {
@@ -288,17 +404,24 @@ function parseItem(text: string, i: number): Activity {
  */
 export class ComplianceApiClient {
   private readonly http: AxiosInstance;
+  private readonly bounds: ResponseBounds;
 
   constructor(private readonly opts: ClientOptions) {
     const agentOptions = { keepAlive: true, maxSockets: 8 };
+    this.bounds = { ...DEFAULT_RESPONSE_BOUNDS, ...opts.bounds };
     this.http = axios.create({
       baseURL: opts.baseUrl.replace(/\/+$/, ''),
-      timeout: opts.timeoutMs,
-      // Bytes, not text: a page waiting for the pipeline keeps them off the JavaScript heap.
-      responseType: 'arraybuffer',
+      // The body is read here, bounded and under one deadline (requestOnce); axios's own
+      // timeout stops counting once the headers arrive.
+      responseType: 'stream',
+      decompress: false,
       transformResponse: [(data: unknown) => data],
       validateStatus: () => true,
       maxRedirects: 0,
+      // Proxy policy: plain http (loopback, or allow_insecure_http) is never proxied, since a
+      // proxy would read the key in clear; https follows HTTPS_PROXY/NO_PROXY through a
+      // CONNECT tunnel (axios), so the proxy sees only the host name.
+      ...(opts.baseUrl.startsWith('http:') ? { proxy: false as const } : {}),
       httpAgent: new http.Agent(agentOptions),
       httpsAgent: new https.Agent({ ...agentOptions, ...opts.tls }),
       headers: {
@@ -342,24 +465,48 @@ export class ComplianceApiClient {
   }
 
   private async requestOnce(query: PageQuery, signal?: AbortSignal): Promise<Page> {
-    const url = `${ACTIVITIES_PATH}?${buildQueryString(query, this.opts.filters)}`;
-    let res: AxiosResponse<Buffer>;
+    const deadline = requestDeadline(this.opts.timeoutMs, signal);
     try {
-      res = await this.http.get<Buffer>(url, { signal });
+      return await this.exchange(query, deadline.signal);
     } catch (err) {
       if (signal?.aborted) throw err;
+      if (deadline.expired()) throw new RetryableError(`request failed: timeout: ${errorMessage(deadline.signal.reason)}`);
+      throw err;
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  /** One request and its whole body, bounded; `signal` carries the deadline. */
+  private async exchange(query: PageQuery, signal: AbortSignal): Promise<Page> {
+    const url = `${ACTIVITIES_PATH}?${buildQueryString(query, this.opts.filters)}`;
+    let res: AxiosResponse<Readable>;
+    try {
+      res = await this.http.get<Readable>(url, { signal });
+    } catch (err) {
+      if (signal.aborted) throw err;
       // Timeouts, resets, refused connections, DNS: all transient from here.
       const code = (err as { code?: string }).code;
       throw new RetryableError(`request failed: ${code ?? ''} ${errorMessage(err)}`.trim(), undefined, { cause: err });
     }
     const requestId = header(res, 'request-id');
     this.opts.onResponse?.(res.status, requestId);
-    if (res.status !== 401) this.opts.governor.observe(res.headers as Record<string, unknown>);
-    const bytes = Buffer.isBuffer(res.data) ? res.data : Buffer.alloc(0);
-    if (res.status === 200) return parsePage(bytes, { requestId });
+    if (res.status !== 401) this.opts.governor.observe(res.headers as Record<string, unknown>, (askedMs) => this.capped('anthropic-ratelimit-requests-reset', askedMs));
+    const bodyBounds = { maxBytes: this.bounds.maxBodyBytes, maxRatio: this.bounds.maxCompressionRatio };
+    const bytes = await readBoundedBody(res.data, header(res, 'content-encoding'), bodyBounds, signal);
+    if (res.status === 200) {
+      const window = { gte: query.createdAtGte, lt: query.createdAtLt };
+      const page = parsePage(bytes, { requestId, window, maxActivityBytes: this.bounds.maxActivityBytes });
+      const rows = pageRowCount(page);
+      // More rows than asked for: a server out of its contract. Nothing of it is kept.
+      if (rows > query.limit) throw new RetryableError(`malformed page: ${rows} rows where limit=${query.limit} was asked`);
+      this.opts.onPageRead?.();
+      return page;
+    }
     let errorType: string | undefined;
     let serverMessage = '';
     try {
+      if (bytes.length > MAX_ERROR_BODY_PARSE) throw new Error('too long to read');
       const e = JSON.parse(decodeBody(bytes)) as { error?: { type?: string; message?: string } };
       errorType = e.error?.type;
       serverMessage = e.error?.message ?? '';
@@ -369,9 +516,11 @@ export class ComplianceApiClient {
     const noRetry = header(res, 'x-should-retry') === 'false';
     if (res.status === 429) {
       const seconds = Number(header(res, 'retry-after'));
-      const waitMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
+      const askedMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
+      const waitMs = this.capped('retry-after', askedMs);
       this.opts.governor.pauseUntil(Date.now() + waitMs);
-      throw new RetryableError(`rate limited (429 ${errorType ?? 'rate_limit_error'}); waiting ${waitMs / 1000}s as Retry-After asks`, waitMs);
+      const how = waitMs < askedMs ? `source.max_wait caps the ${askedMs / 1000}s Retry-After asks` : 'as Retry-After asks';
+      throw new RetryableError(`rate limited (429 ${errorType ?? 'rate_limit_error'}); waiting ${waitMs / 1000}s ${how}`, waitMs);
     }
     if (res.status >= 500 && !noRetry) {
       throw new RetryableError(`server error ${res.status} ${errorType ?? ''}`.trim() + (requestId ? ` (request-id ${requestId})` : ''));
@@ -386,5 +535,19 @@ export class ComplianceApiClient {
       );
     }
     throw new ApiError(explainApiError(res.status, errorType, serverMessage), res.status, errorType, requestId, false);
+  }
+
+  /** A server-requested wait, capped at source.max_wait; a capped one is logged and counted. */
+  private capped(header: WaitHeader, askedMs: number): number {
+    const wait = capWait(header, askedMs, this.opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
+    if (wait.cappedMs < askedMs) {
+      this.opts.logger.warn('the Compliance API asked for a longer wait than source.max_wait allows; waiting max_wait instead', {
+        header,
+        asked_seconds: Math.round(askedMs / 1000),
+        waiting_seconds: Math.round(wait.cappedMs / 1000),
+      });
+      this.opts.onWaitCapped?.(wait);
+    }
+    return wait.cappedMs;
   }
 }

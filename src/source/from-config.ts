@@ -14,6 +14,8 @@ export function createApiClient(
     readonly baseDir: string;
     readonly onResponse?: ClientOptions['onResponse'];
     readonly onRetry?: ClientOptions['onRetry'];
+    readonly onWaitCapped?: ClientOptions['onWaitCapped'];
+    readonly onPageRead?: ClientOptions['onPageRead'];
   },
 ): ComplianceApiClient {
   const { logger, baseDir } = deps;
@@ -22,6 +24,7 @@ export function createApiClient(
     apiKey: src.api_key as string,
     version: VERSION,
     timeoutMs: src.request_timeout,
+    maxWaitMs: src.max_wait,
     filters: {
       activityTypes: src.activity_types,
       excludeActivityTypes: src.exclude_activity_types,
@@ -33,5 +36,7 @@ export function createApiClient(
     tls: src.base_url.startsWith('https:') ? buildTlsOptions(src.tls, { fieldPath: 'source.tls', component: 'source', logger, baseDir }) : undefined,
     onResponse: deps.onResponse,
     onRetry: deps.onRetry,
+    onWaitCapped: deps.onWaitCapped,
+    onPageRead: deps.onPageRead,
   });
 }

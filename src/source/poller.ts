@@ -5,6 +5,8 @@ import type { Logger } from '../observability/logger';
 import { cutSlices, slicedPages, type Urgency } from './sliced-pages';
 import { isAccessTransparency } from './access-transparency/activity';
 import type { AccessTransparencyLedger } from './access-transparency/ledger';
+import { checkCreatedAt, InvertedWindowError, type RejectedRow, type RejectReason } from './window-check';
+import { rejectedRows } from './rejected-rows';
 
 /** An activity ready for the pipeline, with whether any sink should get it. */
 export interface PolledItem {
@@ -26,6 +28,8 @@ export interface PollerOptions {
   readonly start: string;
   /** Hands a page to the pipeline; resolves when the pipeline has room for more. */
   readonly emit: (items: PolledItem[], page: Page) => Promise<void>;
+  /** Rows kept out of the pipeline (outside their window, oversized): written down before the page goes on. */
+  readonly reject?: (rows: RejectedRow[]) => Promise<void>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly observer?: PollObserver;
@@ -45,6 +49,8 @@ export interface PollObserver {
   /** A cycle starts reading the created_at window [from, to). */
   onCycleStart?(window: { readonly from: string; readonly to: string }): void;
   onPage?(page: Page, stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] }): void;
+  /** Rows dead-lettered by the source, by reason. */
+  onRejected?(reason: RejectReason, count: number): void;
 }
 
 export interface CycleSummary {
@@ -108,7 +114,14 @@ export class Poller {
   nextWindow(now: number): { from: string; to: string } {
     const w = this.opts.watermark();
     const from = w ? new Date(Date.parse(w) - this.opts.lookbackMs).toISOString() : this.opts.start;
-    return { from, to: new Date(now).toISOString() };
+    const to = new Date(now).toISOString();
+    if (!(Date.parse(from) < now)) {
+      throw new InvertedWindowError(
+        `the window to read is inverted (created_at.gte ${from} is not before created_at.lt ${to}): the checkpoint's watermark ${w ?? this.opts.start} is in the future. ` +
+          'Check the clock; if the watermark came from a future-dated activity, run "claude-audit-forwarder checkpoint reset" (or set it back) to read on.',
+      );
+    }
+    return { from, to };
   }
 
   private alreadyHave(id: string): boolean {
@@ -148,7 +161,9 @@ export class Poller {
     }
     const backfill = this.opts.backfill;
     const resumeAt = last.created_at;
-    if (backfill && backfill.concurrency > 1 && Date.parse(to) - Date.parse(resumeAt) > backfill.sliceAboveMs) {
+    // Slices start at the last row read: only a row inside the window may say where.
+    const resumable = checkCreatedAt(resumeAt, { gte: from, lt: to }).ok;
+    if (backfill && backfill.concurrency > 1 && resumable && Date.parse(to) - Date.parse(resumeAt) > backfill.sliceAboveMs) {
       // As many slices as the first page's density says the rest needs pages (a quiet day
       // is one slice, not 32 requests), up to four per concurrent request; a slice denser
       // than estimated is cut again when its own first page comes back (sliced-pages.ts).
@@ -161,6 +176,20 @@ export class Poller {
       return;
     }
     yield* firstThenRest(first, slicedPages(fetch, [{ gte: from, lt: to, afterId: first.lastId }], { pageSize: this.opts.pageSize, concurrency: 1, signal }));
+  }
+
+  /** Dead-letters rows the window check or the size cap refused, before anything after them is emitted. */
+  private async rejectRows(rows: RejectedRow[], page: Page): Promise<void> {
+    const counts = new Map<RejectReason, number>();
+    for (const r of rows) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
+    this.opts.logger.warn('activities refused by the source checks: written to the dead-letter file, not delivered', {
+      count: rows.length,
+      reasons: Object.fromEntries(counts),
+      first: rows[0].detail,
+      request_id: page.requestId,
+    });
+    await this.opts.reject?.(rows);
+    for (const [reason, count] of counts) this.opts.observer?.onRejected?.(reason, count);
   }
 
   async runCycle(signal: AbortSignal): Promise<CycleSummary> {
@@ -193,9 +222,16 @@ export class Poller {
       let pageLate = 0;
       let pageFiltered = 0;
       const unknownTypes: string[] = [];
+      const rejected = rejectedRows(page.oversized ?? []);
+      fetched += rejected.length;
       for (let i = 0; i < page.activities.length; i++) {
         const activity = page.activities[i];
         fetched++;
+        const inWindow = checkCreatedAt(activity.created_at, page.window ?? { gte: from, lt: to });
+        if (!inWindow.ok) {
+          rejected.push({ id: activity.id, type: activity.type, created_at: activity.created_at, reason: inWindow.reason, detail: inWindow.detail, raw: page.raw?.[i] ?? JSON.stringify(activity) });
+          continue;
+        }
         const ledger = isAccessTransparency(activity.type) ? this.opts.accessTransparency : undefined;
         if (ledger ? !ledger.isNew(activity) : this.alreadyHave(activity.id)) {
           duplicates++;
@@ -225,6 +261,7 @@ export class Poller {
       }
       this.opts.observer?.onPage?.(page, { fetched: page.activities.length, duplicates: pageDup, late: pageLate, filtered: pageFiltered, unknownTypes });
       if (pageLate > 0) this.opts.logger.info('late-indexed activities caught behind the cursor', { count: pageLate, request_id: page.requestId });
+      if (rejected.length > 0) await this.rejectRows(rejected, page);
       if (items.length > 0) await this.opts.emit(items, page);
       this.pruneBehindWatermark();
     }

@@ -88,8 +88,11 @@ export class RateGovernor {
     });
   }
 
-  /** Reads `anthropic-ratelimit-requests-*` headers from any authenticated response. */
-  observe(headers: Record<string, unknown>): void {
+  /**
+   * Reads `anthropic-ratelimit-requests-*` headers from any authenticated response. `cap`
+   * bounds the wait a reset asks for (source.max_wait).
+   */
+  observe(headers: Record<string, unknown>, cap: (askedMs: number) => number = (ms) => ms): void {
     const limit = Number(headers['anthropic-ratelimit-requests-limit']);
     const remaining = Number(headers['anthropic-ratelimit-requests-remaining']);
     const reset = Date.parse(String(headers['anthropic-ratelimit-requests-reset'] ?? ''));
@@ -97,7 +100,8 @@ export class RateGovernor {
     this.snapshot = { limit, remaining, resetAt: Number.isFinite(reset) ? reset : undefined };
     // Other tools share this budget: leave them the last tenth rather than race them to zero.
     if (remaining <= Math.max(1, Math.floor(limit * this.lowWaterFraction)) && Number.isFinite(reset)) {
-      this.pauseUntil(reset);
+      const now = this.now();
+      if (reset > now) this.pauseUntil(now + cap(reset - now));
     }
   }
 

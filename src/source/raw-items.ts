@@ -51,6 +51,22 @@ export function scanPageBody(body: Buffer): ScannedPage | undefined {
   }
 }
 
+/**
+ * The top-level fields of one JSON object whose values are at most `maxValueBytes` long
+ * (ids, type, created_at), as JSON texts; longer values are skipped, never decoded.
+ * Undefined when `body` is not an object that balances.
+ */
+export function shortFields(body: Buffer, maxValueBytes = 1024): ReadonlyMap<string, string> | undefined {
+  const scanner = new Scanner(body, maxValueBytes);
+  try {
+    scanner.scan();
+    return scanner.fields;
+  } catch (err) {
+    if (err === MALFORMED) return undefined;
+    throw err;
+  }
+}
+
 const MALFORMED = Symbol('malformed');
 
 const QUOTE = 0x22;
@@ -76,7 +92,11 @@ class Scanner {
   readonly spacedItems = new Set<number>();
   readonly bounds: number[] = [];
 
-  constructor(private readonly bytes: Buffer) {
+  constructor(
+    private readonly bytes: Buffer,
+    /** Top-level values longer than this are skipped, not kept in `fields`. */
+    private readonly maxFieldBytes = Number.POSITIVE_INFINITY,
+  ) {
     this.pos = hasByteOrderMark(bytes) ? 3 : 0;
   }
 
@@ -99,7 +119,7 @@ class Scanner {
       else {
         const start = this.pos;
         this.skipValue();
-        this.fields.set(key, this.bytes.toString('utf8', start, this.pos));
+        if (this.pos - start <= this.maxFieldBytes) this.fields.set(key, this.bytes.toString('utf8', start, this.pos));
       }
       this.skipWhitespace();
       const c = this.next();

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { ConnectionOptions } from 'node:tls';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance } from 'axios';
+import { readBoundedBody, requestDeadline, type BodyBounds } from '../../util/bounded-body';
 import { AbortedError, RetryableError } from '../../util/errors';
 import { HecRefusedError, parseReply, type HecReply } from './protocol';
 
@@ -56,6 +58,9 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** HEC replies are a few hundred bytes of JSON: anything near this is not HEC. */
+const REPLY_BOUNDS: BodyBounds = { maxBytes: 1024 * 1024, maxRatio: 100 };
+
 export class HecClient {
   private readonly http: AxiosInstance;
   private readonly agent: http.Agent;
@@ -74,12 +79,12 @@ export class HecClient {
       proxy: false,
       // A redirect would carry the token to another address: refuse, and say so.
       maxRedirects: 0,
-      timeout: opts.requestTimeoutMs,
+      // The reply is read in `request`, bounded and under one deadline with the headers.
       validateStatus: () => true,
-      responseType: 'text',
+      responseType: 'stream',
+      decompress: false,
       transformResponse: [(data: unknown) => data],
       maxBodyLength: Number.POSITIVE_INFINITY,
-      maxContentLength: 1024 * 1024,
       headers: {
         Authorization: `Splunk ${opts.token}`,
         'User-Agent': opts.userAgent,
@@ -113,20 +118,23 @@ export class HecClient {
     signal: AbortSignal,
   ): Promise<HecResponse> {
     if (signal.aborted) throw new AbortedError();
+    const deadline = requestDeadline(this.opts.requestTimeoutMs, signal);
     try {
-      const res = await this.http.request<string>({ method, url: path, data: body, headers, signal });
+      const res = await this.http.request<Readable>({ method, url: path, data: body, headers, signal: deadline.signal });
       const header = (name: string): string | undefined => {
         const v: unknown = res.headers[name];
         return typeof v === 'string' ? v : undefined;
       };
-      return {
-        status: res.status,
-        reply: parseReply(typeof res.data === 'string' ? res.data : ''),
-        retryAfter: header('retry-after'),
-        location: header('location'),
-      };
+      const text = (await readBoundedBody(res.data, header('content-encoding'), REPLY_BOUNDS, deadline.signal)).toString('utf8');
+      return { status: res.status, reply: parseReply(text), retryAfter: header('retry-after'), location: header('location') };
     } catch (err) {
+      if (signal.aborted) throw new AbortedError();
+      const where = `Splunk HEC at ${this.opts.endpoint} (${this.opts.fieldPath}.endpoint)`;
+      if (deadline.expired()) throw new RetryableError(`${where}: ${(deadline.signal.reason as Error).message}`);
+      if (err instanceof RetryableError) throw new RetryableError(`${where}: ${err.message}`);
       throw this.transportError(err, signal);
+    } finally {
+      deadline.clear();
     }
   }
 

@@ -5,6 +5,8 @@ import type { FilterVerdict } from '../filters';
 import type { PolledItem } from '../poller';
 import type { Logger } from '../../observability/logger';
 import type { SweepRecord } from '../../checkpoint/state';
+import { checkCreatedAt, type RejectedRow } from '../window-check';
+import { rejectedRows } from '../rejected-rows';
 import { ACCESS_TRANSPARENCY_TYPES, isAccessTransparency } from './activity';
 import type { AccessTransparencyLedger } from './ledger';
 
@@ -45,6 +47,12 @@ export interface LateLaneOptions {
   readonly rememberFilterMode: (mode: LaneFilter) => void;
   /** Hands rows to the pipeline; resolves when it has room for more (or `signal` aborts). */
   readonly emit: (items: PolledItem[], signal: AbortSignal) => Promise<void>;
+  /**
+   * Rows of the two types the source checks refused (outside the window asked for, an
+   * unreadable created_at, over the size cap): the dead-letter file. Delivered, a row dated
+   * in the future would carry the checkpoint's watermark past everything not yet read.
+   */
+  readonly reject: (rows: RejectedRow[]) => Promise<void>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly observer?: LateLaneObserver;
@@ -141,15 +149,26 @@ export class LateLane {
       stats.lastRequestId = page.requestId ?? stats.lastRequestId;
       this.opts.observer?.onRequest?.();
       const items: PolledItem[] = [];
+      const mine = (type: string): boolean => isAccessTransparency(type) && this.types.includes(type);
+      const rejected = rejectedRows(page.oversized ?? []).filter((r) => mine(r.type));
       const activities = page.activities;
       for (let i = 0; i < activities.length; i++) {
         const activity = activities[i];
-        if (!isAccessTransparency(activity.type) || !this.types.includes(activity.type)) continue;
+        if (!mine(activity.type)) continue;
         stats.fetched++;
+        const inWindow = checkCreatedAt(activity.created_at, { gte: window.from, lt: window.to });
+        if (!inWindow.ok) {
+          rejected.push({ id: activity.id, type: activity.type, created_at: activity.created_at, reason: inWindow.reason, detail: inWindow.detail, raw: page.raw?.[i] ?? JSON.stringify(activity) });
+          continue;
+        }
         if (!this.opts.ledger.isNew(activity) || this.opts.filter(activity) !== 'deliver') continue;
         this.opts.ledger.emitted(activity);
         stats.lateSeconds.push(Math.max(0, (now() - Date.parse(activity.created_at)) / 1000));
         items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver: true });
+      }
+      if (rejected.length > 0) {
+        this.opts.logger.warn('Access Transparency rows refused by the source checks: written to the dead-letter file, not delivered', { count: rejected.length, first: rejected[0].detail, request_id: page.requestId });
+        await this.opts.reject(rejected);
       }
       if (items.length > 0) await this.opts.emit(items, signal);
       if (signal.aborted || !page.hasMore || !page.lastId || page.lastId === afterId) return stats;
