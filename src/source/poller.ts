@@ -239,7 +239,7 @@ export class Poller {
           continue;
         }
         ledger?.emitted(activity);
-        const ms = Date.parse(activity.created_at);
+        const ms = inWindow.ms;
         if (ms < newestBefore) {
           late++;
           pageLate++;
