@@ -136,7 +136,8 @@ export const hostileInput: Scenario = {
         const dead = deadLetters(deadPath);
         const out = new Map<SinkKind, Handled>();
         for (const s of set.sinks) {
-          const deadLettered = new Map(dead.filter((d) => d.sink === s.name).map((d) => [d.activity_id, d.reason]));
+          // A row the source refused (over the per-activity size cap) reaches no sink: it is dead-lettered once, for all.
+          const deadLettered = new Map(dead.filter((d) => d.sink === s.name || d.sink === 'source').map((d) => [d.activity_id, d.reason]));
           out.set(s.kind, { delivered: new Set(await s.ids().catch(() => [] as string[])), deadLettered });
         }
         return out;

@@ -95,8 +95,15 @@ function inventedRow(createdAt: string, extra: Record<string, unknown> = {}): Re
   };
 }
 
-/** The page with `row` appended, or undefined when the page has no room under `limit`. */
-function withRow(body: Buffer, limit: number, row: Record<string, unknown>): Buffer | undefined {
+/**
+ * The page with `row` appended, or undefined when the page has no room under `limit`, or the
+ * request's type filter leaves the row's type out: this API lies about time, not about type,
+ * so a row trick lands on a page that could hold its row (a poll cycle's, not the late lane's).
+ */
+function withRow(body: Buffer, query: URLSearchParams, row: Record<string, unknown>): Buffer | undefined {
+  const limit = Number(query.get('limit') ?? 100);
+  const only = query.getAll('activity_types[]');
+  if ((only.length > 0 && !only.includes(String(row.type))) || query.getAll('exclude_activity_types[]').includes(String(row.type))) return undefined;
   const page = JSON.parse(body.toString('utf8')) as { data: Record<string, unknown>[] };
   if (page.data.length >= limit) return undefined;
   page.data.push(row);
@@ -112,7 +119,7 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const trick = script.shift() ?? null;
-    const limit = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('limit') ?? 100);
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
     if (trick === 'endless_body') {
       played.push(trick);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -159,7 +166,7 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
           : trick === 'bad_created_at'
             ? inventedRow('not a time')
             : inventedRow(new Date(Date.now() - 5000).toISOString(), { note: 'x'.repeat(4 * 1024 * 1024) });
-      const spoiled = withRow(body, limit, row);
+      const spoiled = withRow(body, query, row);
       if (spoiled) {
         played.push(trick);
         body = spoiled;
