@@ -157,7 +157,7 @@ test('a receiver that is down: start() says so; send() waits for it, reports unh
   const port = probe.port;
   await probe.close();
   const sink = makeSink({ address: `127.0.0.1:${port}`, transport: 'tcp', ack_delay: '50ms', retry: { initial_backoff: '50ms', max_backoff: '200ms' } });
-  await assert.rejects(sink.start(AbortSignal.timeout(5000)), /sinks\.syslog_test: cannot use the syslog receiver at tcp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*nothing listens there/);
+  await assert.rejects(sink.start(AbortSignal.timeout(5000)), /^Error: cannot use the syslog receiver at tcp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*nothing listens there/);
 
   const batch = records(3);
   const sending = sink.send(batch.map((r) => sink.encode(r)), AbortSignal.timeout(20_000));
