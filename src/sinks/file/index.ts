@@ -6,11 +6,11 @@ import type { PipelineRecord } from '../../pipeline/record';
 import { serializeEvent } from '../../normalize';
 import { backoffPolicy, batchLimits } from '../../config/fields';
 import { RetryableError, errorMessage } from '../../util/errors';
-import { retry } from '../../util/retry';
 import { OneAtATime } from '../../util/one-at-a-time';
 import { fileSinkConfig, type FileSinkConfig } from './config';
 import { openNoFollow } from '../../util/no-follow';
 import { HealthTracker } from '../runtime/health';
+import { retryRequest } from '../runtime/retry-request';
 import { SinkStats } from '../runtime/stats';
 
 /** The batch buffer kept between batches: the default max_bytes (4 MiB) and some room. */
@@ -99,14 +99,13 @@ export class FileSink implements Sink<FileLine> {
 
   private async appendBatch(batch: readonly FileLine[], signal: AbortSignal): Promise<void> {
     const bytes = this.linesAsBytes(batch);
-    await retry(() => this.append(bytes), {
+    await retryRequest(() => this.append(bytes), {
       signal,
       policy: backoffPolicy(this.config.retry),
-      onRetry: (err, attempt, delayMs) => {
-        this.stats.retried();
-        this.healthTracker.failing(errorMessage(err));
-        this.ctx.logger.debug('file sink write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) });
-      },
+      stats: this.stats,
+      health: this.healthTracker,
+      onRetry: (err, attempt, delayMs) =>
+        this.ctx.logger.debug('file sink write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
     });
   }
 

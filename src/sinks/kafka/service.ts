@@ -1,6 +1,7 @@
 import type { Logger } from '../../observability/logger';
 import { AuthError, RetryableError, errorMessage } from '../../util/errors';
-import { retry, type BackoffPolicy } from '../../util/retry';
+import type { BackoffPolicy } from '../../util/retry';
+import { retryRequest } from '../runtime/retry-request';
 import { OneAtATime } from '../../util/one-at-a-time';
 import type { Rejection, SendResult } from '../sink';
 import { ProducerStateError, RecordsRefusedError, type KafkaClient } from './client';
@@ -73,14 +74,14 @@ export class KafkaService {
   private async deliver(items: readonly KafkaRecord[], signal: AbortSignal, rejected: Rejection<KafkaRecord>[]): Promise<void> {
     if (items.length === 0) return;
     try {
-      await retry(() => this.attempt(items, signal), {
+      await retryRequest(() => this.attempt(items, signal), {
         signal,
         policy: this.opts.policy,
+        stats: this.opts.stats,
+        health: this.health,
         shouldRetry: (err) => err instanceof RetryableError || err instanceof AuthError,
         onRetry: (err, attempt, delayMs) => {
-          this.opts.stats.retried();
           if (err instanceof ProducerStateError) this.resetBecause = 'the broker reported the producer out of step';
-          this.health.failing(errorMessage(err), { auth: err instanceof AuthError });
           this.opts.logger.debug('kafka produce failed; retrying', {
             sink: this.opts.sinkName,
             attempt,

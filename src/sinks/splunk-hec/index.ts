@@ -5,7 +5,6 @@ import type { PipelineRecord } from '../../pipeline/record';
 import type { Logger } from '../../observability/logger';
 import { backoffPolicy, batchLimits } from '../../config/fields';
 import { buildTlsOptions } from '../../util/tls';
-import { errorMessage } from '../../util/errors';
 import { HecClient } from './client';
 import { encodeEnvelope, type EnvelopeOptions, type HecEvent } from './encode';
 import { IndexerAcknowledgements } from './acknowledgements';

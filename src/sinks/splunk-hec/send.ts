@@ -3,14 +3,15 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from '../../observability/logger';
 import type { Rejection } from '../sink';
 import { errorMessage } from '../../util/errors';
-import { retry, type BackoffPolicy } from '../../util/retry';
+import type { BackoffPolicy } from '../../util/retry';
+import { retryRequest } from '../runtime/retry-request';
 import type { HecClient } from './client';
 import type { HecEvent } from './encode';
 import type { AckResult, IndexerAcknowledgements, PostTicket } from './acknowledgements';
 import { HecRefusedError, classifyEventReply, type AdviceContext, type EventOutcome } from './protocol';
 import type { HealthTracker } from '../runtime/health';
 import { halveRefused } from '../runtime/halve';
-import type { SinkStats } from '../runtime/stats';
+import type { RequestOutcome, SinkStats } from '../runtime/stats';
 
 const gzip = promisify(gzipCallback);
 
@@ -57,6 +58,21 @@ interface Attempt {
   readonly outcome: EventOutcome;
   /** Settles when the batch's ack does (acks on and an ackId was given). */
   readonly ack?: Promise<AckResult>;
+}
+
+/** How a request HEC answered counts in sink_requests_total (runtime/stats.ts). */
+function requestOutcome(outcome: EventOutcome): RequestOutcome {
+  switch (outcome.kind) {
+    case 'accepted':
+      return 'ok';
+    // The events before the refusal are indexed; the rest is sent again.
+    case 'prefix_indexed':
+      return 'retried';
+    case 'invalid_event':
+    case 'too_large':
+    case 'bad_data':
+      return 'rejected';
+  }
 }
 
 /**
@@ -162,13 +178,14 @@ export class HecSender {
   }
 
   private postWithRetry(events: readonly HecEvent[], body: Buffer, signal: AbortSignal): Promise<Attempt> {
-    return retry(() => this.postOnce(events, body, signal), {
+    return retryRequest(() => this.postOnce(events, body, signal), {
       signal,
       policy: this.opts.policy,
       random: this.opts.random,
+      stats: this.opts.stats,
+      health: this.opts.health,
+      isAuth: (err) => err instanceof HecRefusedError,
       onRetry: (err, attempt, delayMs) => {
-        this.opts.stats.retried();
-        this.opts.health.failing(errorMessage(err), { auth: err instanceof HecRefusedError });
         if (err instanceof HecRefusedError) {
           this.opts.logger.debug('Splunk HEC refuses us; retrying slowly', { attempt, delay_ms: delayMs });
           return;
@@ -205,7 +222,7 @@ export class HecSender {
         this.opts.stats.request('retried');
         throw err;
       }
-      this.opts.stats.request(outcome.kind === 'too_large' || outcome.kind === 'bad_data' ? 'rejected' : 'ok');
+      this.opts.stats.request(requestOutcome(outcome));
       this.opts.health.ok();
       if (outcome.kind !== 'accepted') return { outcome };
       if (outcome.nearCapacity) this.opts.details.nearCapacity++;

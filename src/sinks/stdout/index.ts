@@ -6,9 +6,9 @@ import { serializeEvent } from '../../normalize';
 import { backoffPolicy, batchLimits, batchSchema, outputFormat, retrySchema } from '../../config/fields';
 import { writeEvents } from '../../observability/guard';
 import { RetryableError, errorMessage } from '../../util/errors';
-import { retry } from '../../util/retry';
 import type { Logger } from '../../observability/logger';
 import { HealthTracker } from '../runtime/health';
+import { retryRequest } from '../runtime/retry-request';
 import { SinkStats } from '../runtime/stats';
 
 export const stdoutSinkConfig = z.strictObject({
@@ -53,14 +53,13 @@ export class StdoutSink implements Sink<StdoutLine> {
 
   async send(batch: readonly StdoutLine[], signal: AbortSignal): Promise<SendResult<StdoutLine>> {
     const text = batch.map((b) => b.text).join('');
-    await retry(() => this.write(text), {
+    await retryRequest(() => this.write(text), {
       signal,
       policy: backoffPolicy(this.config.retry),
-      onRetry: (err, attempt, delayMs) => {
-        this.stats.retried();
-        this.healthTracker.failing(errorMessage(err));
-        this.logger.debug('stdout write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) });
-      },
+      stats: this.stats,
+      health: this.healthTracker,
+      onRetry: (err, attempt, delayMs) =>
+        this.logger.debug('stdout write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
     });
     return { rejected: [] };
   }

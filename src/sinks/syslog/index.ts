@@ -4,10 +4,11 @@ import { defineSink } from '../factory';
 import type { BatchLimits, SendResult, Sink, SinkContext, SinkHealth } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
 import { backoffPolicy, batchLimits } from '../../config/fields';
-import { AbortedError, AuthError, ConfigError, errorMessage } from '../../util/errors';
+import { AbortedError, ConfigError, errorMessage } from '../../util/errors';
 import { HealthTracker } from '../runtime/health';
+import { retryRequest } from '../runtime/retry-request';
 import { SinkStats } from '../runtime/stats';
-import { retry, sleep } from '../../util/retry';
+import { sleep } from '../../util/retry';
 import { buildTlsOptions } from '../../util/tls';
 import type { Logger } from '../../observability/logger';
 import { formatAddress, parseAddress, type SyslogAddress } from './address';
@@ -109,7 +110,7 @@ export class SyslogSink implements Sink<SyslogFrame> {
     if (getMaxListeners(signal) < listeners) setMaxListeners(listeners, signal);
     const frames = batch.map((f) => f.frame);
     const bytes = this.config.transport === 'udp' ? undefined : Buffer.concat(frames);
-    await retry(
+    await retryRequest(
       async () => {
         const connection = await this.connect(signal);
         try {
@@ -124,9 +125,9 @@ export class SyslogSink implements Sink<SyslogFrame> {
       {
         signal,
         policy: backoffPolicy(this.config.retry),
+        stats: this.stats,
+        health: this.healthTracker,
         onRetry: (err, attempt, delayMs) => {
-          this.stats.retried();
-          this.healthTracker.failing(errorMessage(err), { auth: err instanceof AuthError });
           this.logger.warn('syslog send failed; will retry the batch', { address: this.where, attempt, delay_ms: delayMs, events: batch.length, error: errorMessage(err) });
         },
       },
