@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { SINK_FACTORIES } from '../../src/sinks/registry';
 import type { SinkFactory } from '../../src/sinks/factory';
@@ -12,6 +11,9 @@ import type { PipelineRecord } from '../../src/pipeline/record';
 import type { Activity } from '../../src/source/activity';
 import { makeRandomActivity } from '../../src/simulator/generate';
 import { captureLogger } from './splunk-hec/helpers';
+import { readJsonl, tempDir, waitFor } from '../support/forwarder';
+import { ForwarderMetrics } from '../../src/observability/metrics';
+import { Checkpointer } from '../../src/checkpoint/checkpointer';
 import { HARNESSES } from './conformance/index';
 import { isNever, type Destination } from './conformance/harness';
 
@@ -35,14 +37,6 @@ function activities(type: string, count: number): Activity[] {
     seq++;
     return { ...makeRandomActivity(seq), id: `activity_conf_${type}_${String(seq).padStart(6, '0')}` };
   });
-}
-
-async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface Run {
@@ -76,26 +70,29 @@ async function deliver(run: Run, batch: readonly Activity[]): Promise<void> {
 
 async function holds(dest: Destination, ids: readonly string[]): Promise<void> {
   let missing: string[] = [];
-  await eventually('the destination to hold every acknowledged activity', async () => {
-    const got = new Set(await dest.received());
-    missing = ids.filter((id) => !got.has(id));
-    return missing.length === 0;
-  }).catch((err: unknown) => {
+  await waitFor(
+    async () => {
+      const got = new Set(await dest.received());
+      missing = ids.filter((id) => !got.has(id));
+      return missing.length === 0;
+    },
+    WAIT_MS,
+    'the destination to hold every acknowledged activity',
+  ).catch((err: unknown) => {
     throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 3).join(', ')}`);
   });
 }
 
-function deadLetters(path: string): { activity_id: string; reason: string; sink: string }[] {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => JSON.parse(l) as { activity_id: string; reason: string; sink: string });
+/** The sink's lines of /metrics, read through the Sink contract as the forwarder reads them. */
+async function metricsOf(run: Run): Promise<string> {
+  const metrics = new ForwarderMetrics({ version: '0.0.0-test', processMetrics: false });
+  metrics.attach({
+    governor: { state: { pausedUntil: 0 } },
+    pipeline: { buffered: 0, workerStats: () => [], health: () => run.pipeline.health(), sinks: [run.sink] },
+    checkpointer: { watermark: null, saveError: undefined, current: Checkpointer.fresh('http://x', new Date().toISOString()) },
+    sourceError: undefined,
+  });
+  return metrics.text();
 }
 
 const registered = SINK_FACTORIES as readonly SinkFactory[];
@@ -104,7 +101,7 @@ for (const factory of registered) {
   const harness = HARNESSES.find((h) => h.type === factory.type);
 
   describe(`sink type ${factory.type} conforms to the sink runtime`, () => {
-    const dir = mkdtempSync(join(tmpdir(), `caf-conformance-${factory.type}-`));
+    const dir = tempDir(`caf-conformance-${factory.type}-`);
     let dest: Destination | undefined;
     let run: Run | undefined;
 
@@ -142,6 +139,10 @@ for (const factory of registered) {
       assert.ok(run.sink.stats.requests.ok >= 1, `requests ok: ${JSON.stringify(run.sink.stats.requests)}`);
       assert.equal(run.sink.stats.requests.retried, 0);
       assert.ok(run.sink.stats.sentBytes > 0, 'bytes sent are counted');
+      const text = await metricsOf(run);
+      const series = (name: string, labels: string): number => Number(new RegExp(`^claude_audit_forwarder_${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+      assert.equal(series('sink_requests_total', `sink="${NAME}",outcome="ok"`), run.sink.stats.requests.ok, '/metrics shows the requests');
+      assert.equal(series('sink_sent_bytes_total', `sink="${NAME}"`), run.sink.stats.sentBytes, '/metrics shows the bytes');
     });
 
     it('sends a record refused for good to the dead-letter file with the reason, and delivers the rest', async (t) => {
@@ -153,7 +154,7 @@ for (const factory of registered) {
       const refusedId = batch[4].id;
       const rejectedBefore = run.sink.stats.requests.rejected;
       await deliver(run, batch);
-      const letters = deadLetters(run.deadLetterPath);
+      const letters = readJsonl<{ activity_id: string; reason: string; sink: string }>(run.deadLetterPath);
       assert.deepEqual(letters.map((l) => l.activity_id), [refusedId], 'the refused record alone is dead-lettered');
       assert.match(letters[0].reason, d.refusal.reason);
       assert.equal(letters[0].sink, NAME);
@@ -174,7 +175,7 @@ for (const factory of registered) {
       const pushed = r.pipeline.push(batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })));
       r.pipeline.sendQueued();
       try {
-        await eventually('health to turn false', () => !r.sink.health().healthy);
+        await waitFor(() => !r.sink.health().healthy, WAIT_MS, 'health to turn false');
         const health = r.sink.health();
         assert.equal(typeof health.detail, 'string');
         assert.ok((health.detail ?? '').length > 0, 'an operator is told why');
@@ -187,7 +188,7 @@ for (const factory of registered) {
       await holds(d, batch.map((a) => a.id));
       assert.deepEqual(r.sink.health(), { healthy: true });
       assert.ok(r.sink.stats.retries > retriesBefore, 'retries are counted');
-      assert.ok(r.sink.stats.requests.retried + r.sink.stats.retries > 0);
+      assert.ok((await metricsOf(r)).includes(`claude_audit_forwarder_sink_retries_total{sink="${NAME}"} ${r.sink.stats.retries}`), '/metrics shows the retries');
     });
 
     it('close leaves everything acknowledged at the destination', async (t) => {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readJsonl } from '../../support/forwarder';
 import { FAST_RETRY, type Harness } from './harness';
 
 /**
@@ -21,16 +22,7 @@ export const fileHarness: Harness = {
     return {
       config: { type: 'file', path, format: 'raw', retry: FAST_RETRY, batch: { max_events: 20, timeout: '20ms' } },
       async received() {
-        let text = '';
-        try {
-          text = readFileSync(path, 'utf8');
-        } catch {
-          return [];
-        }
-        return text
-          .split('\n')
-          .filter((l) => l !== '')
-          .map((l) => (JSON.parse(l) as { id: string }).id);
+        return readJsonl<{ id: string }>(path).map((a) => a.id);
       },
       async breakTransiently() {
         setFileSizeLimit(String(statSync(path).size));
