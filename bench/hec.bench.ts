@@ -71,7 +71,7 @@ async function measure(acks: boolean, compression: 'gzip' | 'none', opts: HecBen
     const sink = new SplunkHecSink('bench', config, { logger: silentLogger, hostname: 'bench-host', version: 'bench', baseDir: process.cwd() });
     await sink.start(new AbortController().signal);
     await pump(sink, records(Math.min(2000, opts.events), 0)); // warm-up: JIT, connections
-    const before = { requests: sink.stats.requests, bytes: sink.stats.bytesSent, polls: sink.ackStats?.polls ?? 0 };
+    const before = { requests: sink.stats.requests.ok, bytes: sink.stats.sentBytes, polls: sink.ackStats?.polls ?? 0 };
     const batch = records(opts.events, 1_000_000);
     const started = process.hrtime.bigint();
     await pump(sink, batch);
@@ -86,8 +86,8 @@ async function measure(acks: boolean, compression: 'gzip' | 'none', opts: HecBen
       events: opts.events,
       seconds,
       perSecond: opts.events / seconds,
-      requests: sink.stats.requests - before.requests,
-      wireMiB: (sink.stats.bytesSent - before.bytes) / 1024 / 1024,
+      requests: sink.stats.requests.ok - before.requests,
+      wireMiB: (sink.stats.sentBytes - before.bytes) / 1024 / 1024,
       ackPolls: (sink.ackStats?.polls ?? 0) - before.polls,
     };
   } finally {

@@ -33,7 +33,7 @@ async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: 
         transport: 'tcp',
         format: 'rfc5424',
         payload_format: 'ocsf',
-        reconnect: { initial_backoff: '200ms', max_backoff: '5s' },
+        retry: { initial_backoff: '200ms', max_backoff: '5s' },
       },
     };
     // Defaults everywhere else (max_buffered_events 10000, page_size 1000, backfill_concurrency 8).

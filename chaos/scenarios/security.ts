@@ -194,7 +194,7 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
       const hostname = `tls-${Date.now()}.chaos.example`;
       targets.push({
         name: 'syslog',
-        sink: (tls) => ({ type: 'syslog', address: `127.0.0.1:${rsyslog.ports.tls}`, transport: 'tls', hostname, tls, reconnect: { initial_backoff: '100ms', max_backoff: '1s' } }),
+        sink: (tls) => ({ type: 'syslog', address: `127.0.0.1:${rsyslog.ports.tls}`, transport: 'tls', hostname, tls, retry: { initial_backoff: '100ms', max_backoff: '1s' } }),
         count: async () => rsyslog.messages('tls').filter((m) => m.hostname === hostname).length,
         otherCa: certs.otherCaFile,
       });

@@ -151,7 +151,7 @@ export async function makeSinks(opts: SinkSetOptions): Promise<SinkSet> {
           payload_format: 'ocsf',
           hostname,
           max_message_bytes: '1536KiB',
-          reconnect: { initial_backoff: '100ms', max_backoff: '2s' },
+          retry: { initial_backoff: '100ms', max_backoff: '2s' },
           batch: { max_events: 100, timeout: '50ms' },
         },
         extra,

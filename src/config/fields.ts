@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration, parseSize } from '../util/units';
+import type { BackoffPolicy } from '../util/retry';
 
 /**
  * Building blocks shared by every part of the config schema, so that a duration, a size or
@@ -75,6 +76,32 @@ export function batchSchema(defaults: { max_events: number; max_bytes: string; t
 /** Converts a parsed batch section to the limits the pipeline uses. */
 export function batchLimits(b: { max_events: number; max_bytes: number; timeout: number; concurrency: number }) {
   return { maxEvents: b.max_events, maxBytes: b.max_bytes, timeoutMs: b.timeout, concurrency: b.concurrency };
+}
+
+/**
+ * The one `retry:` block, with the same names and defaults in `source:` and in every sink:
+ * how long to wait after a transient failure (network, timeout, 5xx, a restarting broker or
+ * receiver), doubling up to `max_backoff`. Refused credentials are retried at `max_backoff`.
+ * Nothing is ever dropped: the same data is retried until it is accepted or shutdown.
+ */
+export const retrySchema = z
+  .strictObject({
+    /** First wait after a transient failure. */
+    initial_backoff: duration('1s'),
+    /** Ceiling of the exponential backoff; also the wait while credentials are refused. */
+    max_backoff: duration('30s'),
+  })
+  .superRefine((r, ctx) => {
+    if (r.max_backoff < r.initial_backoff) {
+      ctx.addIssue({ code: 'custom', path: ['max_backoff'], message: 'must be at least retry.initial_backoff' });
+    }
+  })
+  .prefault({});
+export type RetryConfig = z.output<typeof retrySchema>;
+
+/** A parsed `retry:` block as the policy util/retry.ts uses. */
+export function backoffPolicy(r: RetryConfig): BackoffPolicy {
+  return { initialMs: r.initial_backoff, maxMs: r.max_backoff };
 }
 
 /**

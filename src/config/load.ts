@@ -147,8 +147,22 @@ function unwrap(node: unknown, data: unknown): unknown {
   return node;
 }
 
+/**
+ * Keys that were renamed. Refused, not aliased: the config fails at once and says the fix,
+ * instead of a deprecation warning that a daemon's log may bury.
+ */
+const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  // syslog's backoff block became the `retry:` block every sink and the source share.
+  reconnect: 'retry',
+};
+
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError {
   const where = formatPath(issue.path as Path);
+  const renamed = issue.code === 'unrecognized_keys' ? issue.keys.find((k) => RENAMED_KEYS[k] !== undefined) : undefined;
+  if (renamed !== undefined) {
+    const to = RENAMED_KEYS[renamed];
+    return new ConfigError(`"${renamed}" was renamed "${to}" (same fields); rename ${renamed}: to ${to}:`, where ? `${where}.${renamed}` : renamed);
+  }
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(configSchema, issue.path as Path, raw);
     const parts = issue.keys.map((k) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, SECRET_FIELDS } from './fields';
+import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, retrySchema, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
 import { isLoopbackHost } from '../util/loopback';
@@ -78,6 +78,8 @@ export const sourceSchema = z
     self_events: z.enum(['keep', 'drop'], { error: 'expected keep or drop' }).default('keep'),
     access_transparency: accessTransparencySchema,
     tls: tlsSchema.optional(),
+    /** After a transient failure (429 without Retry-After, 5xx, timeout, reset); Retry-After is honoured on top. */
+    retry: retrySchema,
   })
   .superRefine((s, ctx) => {
     if (s.api_key === undefined) {

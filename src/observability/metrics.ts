@@ -6,6 +6,7 @@ import type { RejectReason } from '../source/window-check';
 import { redact } from './redact';
 import { BoundedLabel, Instruments, type Sample } from './instruments';
 import type { CycleHandle, ForwarderObserver, ForwarderView } from './observer';
+import { REQUEST_OUTCOMES, type RequestOutcome, type SinkStats } from '../sinks/runtime/stats';
 
 /**
  * The forwarder's Prometheus metrics (names follow the Prometheus conventions:
@@ -20,19 +21,6 @@ const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 /** Access Transparency rows may be up to two business days late: minutes to a week. */
 const LATENESS_BUCKETS = [600, 3600, 6 * 3600, 12 * 3600, 24 * 3600, 36 * 3600, 48 * 3600, 72 * 3600, 96 * 3600, 168 * 3600];
-
-/** A sink's own counters, when it keeps them (`stats`: Splunk HEC, Kafka; `metrics`: syslog). */
-interface SinkWithStats {
-  readonly name: string;
-  readonly stats?: unknown;
-  readonly metrics?: unknown;
-}
-
-function statNumber(stats: unknown, key: string): number | undefined {
-  if (stats === null || typeof stats !== 'object') return undefined;
-  const v = (stats as Record<string, unknown>)[key];
-  return typeof v === 'number' ? v : undefined;
-}
 
 /** Rejection reasons become a short label: numbers and ids vary per event, the cause does not. */
 export function reasonLabel(reason: string): string {
@@ -168,11 +156,18 @@ export class ForwarderMetrics implements ForwarderObserver {
     i.observedCounter(`${p}checkpoint_delivered_total`, 'Activities every sink accepted and the checkpoint moved past, since the checkpoint was created (carried across restarts).', [], () =>
       this.view ? [[{}, this.view.checkpointer.current.totals.delivered]] : [],
     );
-    i.observedCounter(`${p}sink_requests_total`, 'Requests a sink made to its destination (HEC posts, Kafka produce batches), where the sink counts them.', ['sink'], () =>
-      this.sinkStat((s) => statNumber(s, 'requests') ?? statNumber(s, 'batches')),
+    i.observedCounter(
+      `${p}sink_requests_total`,
+      'Requests a sink made to its destination (an HEC post, a Kafka produce, a syslog batch write, a file append, a stdout write), by outcome: ok (taken), retried (failed transiently, sent again), rejected (data refused for good: halved or dead-lettered).',
+      ['sink', 'outcome'],
+      () => this.sinkStats().flatMap(([sink, s]) => REQUEST_OUTCOMES.map((outcome): Sample<'sink' | 'outcome'> => [{ sink, outcome }, s.requests[outcome satisfies RequestOutcome]])),
     );
-    i.observedCounter(`${p}sink_retries_total`, 'Sends a sink retried after a transient failure, where the sink counts them.', ['sink'], () => this.sinkStat((s) => statNumber(s, 'retries')));
-    i.observedCounter(`${p}sink_sent_bytes_total`, 'Bytes a sink sent to its destination, where the sink counts them.', ['sink'], () => this.sinkStat((s) => statNumber(s, 'bytesSent')));
+    i.observedCounter(`${p}sink_retries_total`, 'Waits before a sink tried a failed request (or connection) again.', ['sink'], () =>
+      this.sinkStats().map(([sink, s]): Sample<'sink'> => [{ sink }, s.retries]),
+    );
+    i.observedCounter(`${p}sink_sent_bytes_total`, 'Bytes a sink sent to its destination (compressed where the sink compresses).', ['sink'], () =>
+      this.sinkStats().map(([sink, s]): Sample<'sink'> => [{ sink }, s.sentBytes]),
+    );
   }
 
   /** Starts reading gauges from the running forwarder. */
@@ -200,13 +195,8 @@ export class ForwarderMetrics implements ForwarderObserver {
     return Number.isFinite(upTo) ? [[{}, Math.max(0, now - upTo) / 1000]] : [];
   }
 
-  private sinkStat(pick: (stats: unknown) => number | undefined): Sample<'sink'>[] {
-    const out: Sample<'sink'>[] = [];
-    for (const sink of (this.view?.pipeline.sinks ?? []) as readonly SinkWithStats[]) {
-      const v = pick(sink.stats ?? sink.metrics);
-      if (v !== undefined) out.push([{ sink: sink.name }, v]);
-    }
-    return out;
+  private sinkStats(): [string, SinkStats][] {
+    return (this.view?.pipeline.sinks ?? []).map((sink): [string, SinkStats] => [sink.name, sink.stats]);
   }
 
   /** The exposition text, redacted as a last line of defence (labels carry outside text). */

@@ -4,7 +4,7 @@ import type { RetryReason } from '../source/client';
 import type { RateLimitSnapshot } from '../source/rate-limit';
 import type { WaitHeader } from '../source/wait-cap';
 import type { SinkObserver } from '../pipeline/sink-worker';
-import type { SinkHealth } from '../sinks/sink';
+import type { Sink, SinkHealth } from '../sinks/sink';
 import type { CheckpointState, CycleRecord } from '../checkpoint/state';
 
 /**
@@ -46,7 +46,7 @@ export interface ForwarderView {
     readonly buffered: number;
     workerStats(): readonly { readonly sink: string; readonly queued: number; readonly batchesInFlight: number }[];
     health(): readonly ({ readonly sink: string; readonly type: string } & SinkHealth)[];
-    readonly sinks: readonly { readonly name: string; readonly type: string }[];
+    readonly sinks: readonly Pick<Sink, 'name' | 'type' | 'stats'>[];
   };
   readonly checkpointer: {
     readonly watermark: string | null;

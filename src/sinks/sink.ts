@@ -1,5 +1,6 @@
 import type { PipelineRecord } from '../pipeline/record';
 import type { Logger } from '../observability/logger';
+import type { SinkStats } from './runtime/stats';
 
 /**
  * The one interface every destination implements. The pipeline owns batching, fan-out,
@@ -58,6 +59,8 @@ export interface Sink<E extends EncodedRecord = EncodedRecord> {
    */
   send(batch: readonly E[], signal: AbortSignal): Promise<SendResult<E>>;
   health(): SinkHealth;
+  /** Requests, bytes sent and retries, counted the same way by every sink (runtime/stats.ts). */
+  readonly stats: SinkStats;
   /** Flushes and releases connections. Called once, after the last send settled. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { SourceConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import { buildTlsOptions } from '../util/tls';
 import { VERSION } from '../version';
+import { backoffPolicy } from '../config/fields';
 
 /** The Compliance API client a `source:` section describes (the forwarder's, and `run --dry-run`'s). */
 export function createApiClient(
@@ -25,6 +26,7 @@ export function createApiClient(
     version: VERSION,
     timeoutMs: src.request_timeout,
     maxWaitMs: src.max_wait,
+    backoff: backoffPolicy(src.retry),
     filters: {
       activityTypes: src.activity_types,
       excludeActivityTypes: src.exclude_activity_types,

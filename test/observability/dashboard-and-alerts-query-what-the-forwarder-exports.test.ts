@@ -8,6 +8,7 @@ import type { ForwarderView } from '../../src/observability/observer';
 import { Checkpointer } from '../../src/checkpoint/checkpointer';
 import { REPO_ROOT } from '../support/forwarder';
 import { findOne, render } from '../deploy/support/helm';
+import { SinkStats } from '../../src/sinks/runtime/stats';
 
 /**
  * deploy/prometheus/alerts.yaml and deploy/grafana/claude-audit-forwarder.json only query
@@ -37,7 +38,7 @@ async function exported(): Promise<Map<string, Set<string>>> {
       buffered: 0,
       workerStats: () => [{ sink: 's', queued: 0, batchesInFlight: 0 }],
       health: () => [{ sink: 's', type: 'file', healthy: true }],
-      sinks: [{ name: 's', type: 'file' }],
+      sinks: [{ name: 's', type: 'file', stats: new SinkStats() }],
     },
     checkpointer: { watermark: null, saveError: undefined, current: Checkpointer.fresh('http://x', new Date().toISOString()) },
     sourceError: undefined,

@@ -7,6 +7,7 @@ import type { CheckpointState, CycleRecord } from '../../src/checkpoint/state';
 import type { Page } from '../../src/source/client';
 import { clearSecretsForTests, registerSecret } from '../../src/observability/redact';
 import { Scrape } from './support/scrape';
+import { SinkStats } from '../../src/sinks/runtime/stats';
 
 /**
  * The metrics' meaning, with a controlled clock: lag counts from the newest point up to
@@ -21,7 +22,7 @@ function setup(state: CheckpointState, clock: { now: number }) {
   const checkpointer = { watermark: state.watermark, saveError: undefined as string | undefined, current: state };
   const view: ForwarderView = {
     governor: { state: { pausedUntil: clock.now + 2500, limit: 600, remaining: 42 } },
-    pipeline: { buffered: 7, workerStats: () => [{ sink: 'a', queued: 3, batchesInFlight: 1 }], health: () => [{ sink: 'a', type: 'file', healthy: true }], sinks: [{ name: 'a', type: 'file' }] },
+    pipeline: { buffered: 7, workerStats: () => [{ sink: 'a', queued: 3, batchesInFlight: 1 }], health: () => [{ sink: 'a', type: 'file', healthy: true }], sinks: [{ name: 'a', type: 'file', stats: new SinkStats() }] },
     checkpointer,
     sourceError: undefined,
   };

@@ -5,6 +5,7 @@ import { Pipeline } from '../../src/pipeline/pipeline';
 import { DeadLetterFile } from '../../src/pipeline/dead-letter';
 import type { PipelineRecord } from '../../src/pipeline/record';
 import type { EncodedRecord, SendResult, Sink } from '../../src/sinks/sink';
+import { SinkStats } from '../../src/sinks/runtime/stats';
 import type { Activity } from '../../src/source/activity';
 import { PermanentError } from '../../src/util/errors';
 import { silentLogger } from '../../src/observability/logger';
@@ -40,6 +41,7 @@ class ControlledSink implements Sink {
     });
     p.resolve({ rejected });
   }
+  readonly stats = new SinkStats();
   health() {
     return { healthy: true };
   }

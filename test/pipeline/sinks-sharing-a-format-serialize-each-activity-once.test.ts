@@ -5,6 +5,7 @@ import { Pipeline } from '../../src/pipeline/pipeline';
 import { DeadLetterFile } from '../../src/pipeline/dead-letter';
 import type { PipelineRecord } from '../../src/pipeline/record';
 import type { EncodedRecord, SendResult, Sink } from '../../src/sinks/sink';
+import { SinkStats } from '../../src/sinks/runtime/stats';
 import type { OutputFormat } from '../../src/config/fields';
 import { serializeEvent } from '../../src/normalize';
 import { makeRandomActivity } from '../../src/simulator/generate';
@@ -32,6 +33,7 @@ class FormatSink implements Sink<Text> {
   async send(): Promise<SendResult<Text>> {
     return { rejected: [] };
   }
+  readonly stats = new SinkStats();
   health() {
     return { healthy: true };
   }

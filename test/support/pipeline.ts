@@ -1,6 +1,7 @@
 import type { BatchingLimits } from '../../src/pipeline/batcher';
 import type { PipelineRecord } from '../../src/pipeline/record';
 import type { EncodedRecord, SendResult, Sink } from '../../src/sinks/sink';
+import { SinkStats } from '../../src/sinks/runtime/stats';
 import type { Activity } from '../../src/source/activity';
 
 /** A sink that accepts every batch at once, for tests of the pipeline's own waiting. */
@@ -18,6 +19,7 @@ export class InstantSink implements Sink {
   async send(): Promise<SendResult> {
     return { rejected: [] };
   }
+  readonly stats = new SinkStats();
   health() {
     return { healthy: true };
   }

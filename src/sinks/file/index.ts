@@ -4,12 +4,14 @@ import { defineSink } from '../factory';
 import type { EncodedRecord, SendResult, Sink, SinkContext, SinkHealth } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
 import { serializeEvent } from '../../normalize';
-import { batchLimits } from '../../config/fields';
+import { backoffPolicy, batchLimits } from '../../config/fields';
 import { RetryableError, errorMessage } from '../../util/errors';
-import { retry } from '../../util/retry';
 import { OneAtATime } from '../../util/one-at-a-time';
 import { fileSinkConfig, type FileSinkConfig } from './config';
 import { openNoFollow } from '../../util/no-follow';
+import { HealthTracker } from '../runtime/health';
+import { retryRequest } from '../runtime/retry-request';
+import { SinkStats } from '../runtime/stats';
 
 /** The batch buffer kept between batches: the default max_bytes (4 MiB) and some room. */
 const MAX_KEPT_SCRATCH_BYTES = 8 * 1024 * 1024;
@@ -28,7 +30,8 @@ export class FileSink implements Sink<FileLine> {
   readonly batch;
   private handle?: FileHandle;
   private size = 0;
-  private lastError?: string;
+  readonly stats = new SinkStats();
+  private readonly healthTracker: HealthTracker;
   private readonly appends = new OneAtATime();
   private scratch = Buffer.alloc(0);
   private readonly path: string;
@@ -40,6 +43,7 @@ export class FileSink implements Sink<FileLine> {
   ) {
     this.batch = batchLimits(config.batch);
     this.path = resolve(ctx.baseDir, config.path);
+    this.healthTracker = new HealthTracker(ctx.logger.child({ sink: name }), `file ${this.path}`);
   }
 
   async start(): Promise<void> {
@@ -95,11 +99,13 @@ export class FileSink implements Sink<FileLine> {
 
   private async appendBatch(batch: readonly FileLine[], signal: AbortSignal): Promise<void> {
     const bytes = this.linesAsBytes(batch);
-    await retry(() => this.append(bytes), {
+    await retryRequest(() => this.append(bytes), {
       signal,
-      policy: { initialMs: 500, maxMs: 30_000 },
+      policy: backoffPolicy(this.config.retry),
+      stats: this.stats,
+      health: this.healthTracker,
       onRetry: (err, attempt, delayMs) =>
-        this.ctx.logger.warn('file sink write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
+        this.ctx.logger.debug('file sink write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
     });
   }
 
@@ -135,16 +141,18 @@ export class FileSink implements Sink<FileLine> {
       }
       await handle.datasync();
       this.size = before + bytes.length;
-      this.lastError = undefined;
+      this.stats.request('ok');
+      this.stats.sent(bytes.length);
+      this.healthTracker.ok();
     } catch (err) {
-      this.lastError = errorMessage(err);
+      this.stats.request('retried');
       await handle.truncate(before).catch(() => undefined);
       throw new RetryableError(`cannot write ${this.path}: ${errorMessage(err)}`, undefined, { cause: err });
     }
   }
 
   health(): SinkHealth {
-    return this.lastError ? { healthy: false, detail: this.lastError } : { healthy: true };
+    return this.healthTracker.get();
   }
 
   async close(): Promise<void> {

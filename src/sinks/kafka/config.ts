@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
+import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat, retrySchema } from '../../config/fields';
 import { tlsEnabled, tlsSchema } from '../../util/tls';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 import { FAMILY_PLACEHOLDER, OTHER_FAMILY, TopicRouter, checkTopicTemplate, isLegalTopic } from './topics';
@@ -76,6 +76,8 @@ export const kafkaSinkConfig = z
     /** How long the broker may wait for the in-sync replicas before answering a produce. */
     ack_timeout: duration('30s'),
     batch: batchSchema({ max_events: 500, max_bytes: '900KB', timeout: '200ms' }),
+    /** The sink's own retry loop, after kafkajs's short inner retries; max_backoff also paces refused credentials. */
+    retry: retrySchema,
   })
   .superRefine((cfg, ctx) => {
     refuseAccidentalPlaintext(kafkaPlaintextPath(cfg), cfg.allow_plaintext, ctx);

@@ -1,13 +1,14 @@
 import { defineSink } from '../factory';
 import type { SendResult, Sink, SinkContext, SinkHealth } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
-import { batchLimits } from '../../config/fields';
+import { backoffPolicy, batchLimits } from '../../config/fields';
 import { buildTlsOptions, tlsEnabled } from '../../util/tls';
 import { errorMessage } from '../../util/errors';
 import type { KafkaClient, TopicCheck } from './client';
 import { kafkaPlaintextPath, kafkaSinkConfig, type KafkaSinkConfig } from './config';
 import { KafkaEncoder, type KafkaRecord } from './encode';
-import { HealthTracker } from './health';
+import { HealthTracker } from '../runtime/health';
+import { SinkStats } from '../runtime/stats';
 import { KafkaService, type KafkaSinkStats } from './service';
 import { TopicRouter } from './topics';
 import { untilAborted } from './abort';
@@ -16,11 +17,6 @@ export type { KafkaRecord } from './encode';
 export type { KafkaSinkConfig } from './config';
 
 /**
- * Backoff of the sink's own retry loop (kafkajs's short inner retries come first). Capped at
- * 10 s, like the reconnect pace of Kafka's own clients: a broker back from an outage is used
- * within seconds, and refused credentials are retried no faster than every 10 s.
- */
-/**
  * kafkajs is loaded when a Kafka sink is built, not when the registry is: a forwarder
  * without one does not carry the library (about 10 MB of resident memory).
  */
@@ -28,8 +24,6 @@ function loadKafkajsClient(): typeof import('./kafkajs-client').KafkajsClient {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./kafkajs-client') as typeof import('./kafkajs-client')).KafkajsClient;
 }
-
-const SEND_BACKOFF = { initialMs: 500, maxMs: 10_000 };
 
 /**
  * `type: kafka`. A batch is acknowledged only when the broker acknowledged every message
@@ -40,6 +34,7 @@ const SEND_BACKOFF = { initialMs: 500, maxMs: 10_000 };
 export class KafkaSink implements Sink<KafkaRecord> {
   readonly type = 'kafka';
   readonly batch;
+  readonly stats = new SinkStats();
   private readonly encoder: KafkaEncoder;
   private readonly router: TopicRouter;
   private readonly healthTracker: HealthTracker;
@@ -59,7 +54,7 @@ export class KafkaSink implements Sink<KafkaRecord> {
     this.router = new TopicRouter(config.topic, config.topic_families);
     this.encoder = new KafkaEncoder(config.format, this.router, config.source);
     const logger = ctx.logger.child({ component: 'kafka-sink', sink: name });
-    this.healthTracker = new HealthTracker(logger, name);
+    this.healthTracker = new HealthTracker(logger, 'Kafka');
     this.client =
       client ??
       new (loadKafkajsClient())({
@@ -78,20 +73,21 @@ export class KafkaSink implements Sink<KafkaRecord> {
         compression: config.compression,
         logger,
       });
-    this.service = new KafkaService(this.client, this.healthTracker, { sinkName: name, idempotent: config.idempotent, policy: SEND_BACKOFF, logger });
+    this.service = new KafkaService(this.client, this.healthTracker, { sinkName: name, idempotent: config.idempotent, policy: backoffPolicy(config.retry), logger, stats: this.stats });
     if (config.acks === 1) {
       logger.warn(`${this.field}.acks is 1: a write only the leader confirmed is lost if the leader fails before its followers copy it, and the checkpoint may already be past it; use acks: all`);
     }
   }
 
-  /** Counters for metrics. */
-  get stats(): Readonly<KafkaSinkStats> {
+  /** Kafka's own counters (splits, producer resets), beside the shared `stats`. */
+  get details(): Readonly<KafkaSinkStats> {
     return this.service.stats;
   }
 
   async start(signal: AbortSignal): Promise<void> {
     const topics = this.router.allTopics();
-    const fail = (what: string): Error => new Error(`${this.field}: ${what}`);
+    // The pipeline names the sink (`sinks.<name> (kafka): `); the message says what is wrong.
+    const fail = (what: string): Error => new Error(what);
     // A failed start leaves nothing connected: the CLI exits without calling close().
     await untilAborted(this.connectAndCheck(topics, fail), signal).catch(async (err: unknown) => {
       await this.client.close().catch(() => undefined);

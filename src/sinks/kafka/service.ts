@@ -1,19 +1,20 @@
 import type { Logger } from '../../observability/logger';
 import { AuthError, RetryableError, errorMessage } from '../../util/errors';
-import { retry, type BackoffPolicy } from '../../util/retry';
+import type { BackoffPolicy } from '../../util/retry';
+import { retryRequest } from '../runtime/retry-request';
 import { OneAtATime } from '../../util/one-at-a-time';
 import type { Rejection, SendResult } from '../sink';
 import { ProducerStateError, RecordsRefusedError, type KafkaClient } from './client';
 import type { KafkaRecord } from './encode';
-import type { HealthTracker } from './health';
+import type { HealthTracker } from '../runtime/health';
+import { halveRefused } from '../runtime/halve';
+import type { SinkStats } from '../runtime/stats';
 import { untilAborted } from './abort';
 
-/** Counters worth exporting as metrics later (issue: metrics). */
+/** Kafka's own counters, beside the shared ones (requests, bytes, retries) in SinkStats. */
 export interface KafkaSinkStats {
   batches: number;
   messages: number;
-  /** Produce attempts that failed and were retried. */
-  retries: number;
   /** Records the broker refused for good (dead-lettered by the pipeline). */
   rejected: number;
   /** Times a refused request was halved to find the refused record. */
@@ -28,6 +29,8 @@ export interface KafkaServiceOptions {
   readonly idempotent: boolean;
   readonly policy: BackoffPolicy;
   readonly logger: Logger;
+  /** The counters every sink keeps (runtime/stats.ts). */
+  readonly stats: SinkStats;
 }
 
 /**
@@ -41,7 +44,7 @@ export interface KafkaServiceOptions {
  * (activity id) lets consumers drop them.
  */
 export class KafkaService {
-  readonly stats: KafkaSinkStats = { batches: 0, messages: 0, retries: 0, rejected: 0, splits: 0, producerResets: 0 };
+  readonly stats: KafkaSinkStats = { batches: 0, messages: 0, rejected: 0, splits: 0, producerResets: 0 };
   /** Batches go one at a time when the producer is idempotent. */
   private readonly sends = new OneAtATime();
   /** Why the next attempt must start a new producer session, if it must. */
@@ -71,14 +74,14 @@ export class KafkaService {
   private async deliver(items: readonly KafkaRecord[], signal: AbortSignal, rejected: Rejection<KafkaRecord>[]): Promise<void> {
     if (items.length === 0) return;
     try {
-      await retry(() => this.attempt(items, signal), {
+      await retryRequest(() => this.attempt(items, signal), {
         signal,
         policy: this.opts.policy,
+        stats: this.opts.stats,
+        health: this.health,
         shouldRetry: (err) => err instanceof RetryableError || err instanceof AuthError,
         onRetry: (err, attempt, delayMs) => {
-          this.stats.retries++;
           if (err instanceof ProducerStateError) this.resetBecause = 'the broker reported the producer out of step';
-          this.health.failing(errorMessage(err), { auth: err instanceof AuthError });
           this.opts.logger.debug('kafka produce failed; retrying', {
             sink: this.opts.sinkName,
             attempt,
@@ -92,21 +95,22 @@ export class KafkaService {
       if (!(err instanceof RecordsRefusedError)) throw err;
       // The broker answered, so it is reachable and willing: the problem is the data.
       this.health.ok();
-      if (items.length === 1) {
-        this.stats.rejected++;
-        rejected.push({ item: items[0], reason: `kafka refused the record: ${err.message}` });
-        return;
-      }
-      this.stats.splits++;
-      // The refused request may have been written for its other partitions, after which
-      // kafkajs rewinds the sequence numbers of every partition in it. Sending different
-      // records under those numbers could make the broker take a new batch for a duplicate
-      // of the written one and drop it; a new producer session (new id, fresh sequences)
-      // turns that into, at worst, a duplicate.
-      if (this.opts.idempotent) this.resetBecause = 'a refused request';
-      const half = Math.ceil(items.length / 2);
-      await this.deliver(items.slice(0, half), signal, rejected);
-      await this.deliver(items.slice(half), signal, rejected);
+      await halveRefused(items, {
+        deliver: (half) => this.deliver(half, signal, rejected),
+        alone: (item) => {
+          this.stats.rejected++;
+          rejected.push({ item, reason: `kafka refused the record: ${err.message}` });
+        },
+        onSplit: () => {
+          this.stats.splits++;
+          // The refused request may have been written for its other partitions, after which
+          // kafkajs rewinds the sequence numbers of every partition in it. Sending different
+          // records under those numbers could make the broker take a new batch for a duplicate
+          // of the written one and drop it; a new producer session (new id, fresh sequences)
+          // turns that into, at worst, a duplicate.
+          if (this.opts.idempotent) this.resetBecause = 'a refused request';
+        },
+      });
     }
   }
 
@@ -117,10 +121,18 @@ export class KafkaService {
       this.opts.logger.info('kafka producer session replaced', { sink: this.opts.sinkName, because: this.resetBecause });
       this.resetBecause = undefined;
     }
-    await untilAborted(
-      this.client.produce(items.map((i) => i.message)),
-      signal,
-    );
+    try {
+      await untilAborted(
+        this.client.produce(items.map((i) => i.message)),
+        signal,
+      );
+    } catch (err) {
+      if (err instanceof RecordsRefusedError) this.opts.stats.request('rejected');
+      else if (err instanceof RetryableError || err instanceof AuthError) this.opts.stats.request('retried');
+      throw err;
+    }
+    this.opts.stats.request('ok');
+    this.opts.stats.sent(items.reduce((n, i) => n + i.size, 0));
     this.health.ok();
   }
 }

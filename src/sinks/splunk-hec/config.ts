@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
+import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat, retrySchema } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
@@ -52,15 +52,6 @@ const ackSchema = z
   })
   .prefault({});
 
-const retrySchema = z
-  .strictObject({
-    /** First backoff after a transient failure (503, 429, 5xx, reset, timeout). */
-    initial_backoff: duration('1s'),
-    /** Ceiling of the exponential backoff; also the wait between attempts while the token is refused. */
-    max_backoff: duration('30s'),
-  })
-  .prefault({});
-
 export const splunkHecSinkConfig = z
   .strictObject({
     type: z.literal('splunk_hec'),
@@ -83,6 +74,7 @@ export const splunkHecSinkConfig = z
     batch: batchSchema({ max_events: 500, max_bytes: '1MB', timeout: '1s', concurrency: 8 }),
     /** One HTTP request (send, ack poll, health check); a request that takes longer is retried. */
     request_timeout: duration('30s'),
+    /** After a transient failure (503, 429, 5xx, reset, timeout); max_backoff also paces a refused token. */
     retry: retrySchema,
     tls: tlsSchema.optional(),
     /** An http:// endpoint other than loopback is refused unless this is set. */
@@ -96,9 +88,6 @@ export const splunkHecSinkConfig = z
         path: ['ack', 'timeout'],
         message: 'must be longer than ack.poll_interval (Splunk suggests polling every 10s and resending after 5m)',
       });
-    }
-    if (c.retry.max_backoff < c.retry.initial_backoff) {
-      ctx.addIssue({ code: 'custom', path: ['retry', 'max_backoff'], message: 'must be at least retry.initial_backoff' });
     }
     if (c.tls && c.endpoint.startsWith('http:') && c.tls.enabled !== false) {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but endpoint is http://; use an https:// endpoint' });

@@ -3,48 +3,20 @@ import { defineSink } from '../factory';
 import type { SendResult, Sink, SinkContext, SinkHealth } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
 import type { Logger } from '../../observability/logger';
-import { batchLimits } from '../../config/fields';
+import { backoffPolicy, batchLimits } from '../../config/fields';
 import { buildTlsOptions } from '../../util/tls';
-import { errorMessage } from '../../util/errors';
 import { HecClient } from './client';
 import { encodeEnvelope, type EnvelopeOptions, type HecEvent } from './encode';
 import { IndexerAcknowledgements } from './acknowledgements';
-import { HecSender, emptySendStats, type RefusalTracker } from './send';
+import { HecSender, emptySendStats } from './send';
+import { HealthTracker } from '../runtime/health';
+import { SinkStats } from '../runtime/stats';
 import { checkHec } from './healthcheck';
-import { classifyAckReply, type AdviceContext, type HecRefusedError } from './protocol';
+import { classifyAckReply, type AdviceContext } from './protocol';
 import { hecPlaintextPath, splunkHecSinkConfig, type SplunkHecSinkConfig } from './config';
 
 export type { HecEvent } from './encode';
 export { splunkHecSinkConfig, type SplunkHecSinkConfig } from './config';
-
-/**
- * Splunk refusing the token or configuration: readiness goes red with the reason, one
- * error line per change of state (not per retry), and nothing is dropped meanwhile.
- */
-class Refusals implements RefusalTracker {
-  private current?: HecRefusedError;
-
-  constructor(private readonly logger: Logger) {}
-
-  get detail(): string | undefined {
-    return this.current?.message;
-  }
-
-  refused(err: HecRefusedError): void {
-    if (this.current?.message === err.message) return;
-    this.current = err;
-    this.logger.error('Splunk HEC refuses delivery; holding every event (nothing is dropped or dead-lettered) and retrying slowly', {
-      reason: err.reason,
-      error: err.message,
-    });
-  }
-
-  answered(): void {
-    if (!this.current) return;
-    this.current = undefined;
-    this.logger.info('Splunk HEC accepts delivery again');
-  }
-}
 
 export interface SplunkHecSinkOptions {
   /** Jitter source for backoff (tests make it deterministic). */
@@ -59,13 +31,14 @@ export interface SplunkHecSinkOptions {
 export class SplunkHecSink implements Sink<HecEvent> {
   readonly type = 'splunk_hec';
   readonly batch;
-  /** Counters for metrics (exported by a later issue). */
-  readonly stats = emptySendStats();
+  readonly stats = new SinkStats();
+  /** HEC's own counters (splits, partial batches, ack resends), beside the shared `stats`. */
+  readonly details = emptySendStats();
   private readonly logger: Logger;
   private readonly client: HecClient;
   private readonly acks?: IndexerAcknowledgements;
   private readonly sender: HecSender;
-  private readonly refusals: Refusals;
+  private readonly healthTracker: HealthTracker;
   private readonly envelope: EnvelopeOptions;
   private readonly advice: AdviceContext;
   /** Used when acks are off; with acks the tracker owns the channel (it may renew it). */
@@ -99,7 +72,7 @@ export class SplunkHecSink implements Sink<HecEvent> {
         : undefined,
       fieldPath,
     });
-    this.refusals = new Refusals(this.logger);
+    this.healthTracker = new HealthTracker(this.logger, 'Splunk HEC');
     if (config.indexer_acknowledgements) {
       this.acks = new IndexerAcknowledgements(
         async (channel, ids, signal) => {
@@ -107,7 +80,7 @@ export class SplunkHecSink implements Sink<HecEvent> {
           return classifyAckReply(res.status, res.reply, res, this.advice);
         },
         { pollIntervalMs: config.ack.poll_interval, timeoutMs: config.ack.timeout, maxPending: config.ack.max_pending },
-        { onAnswered: () => this.refusals.answered(), onRefused: (err) => this.refusals.refused(err) },
+        { onAnswered: () => this.healthTracker.ok(), onRefused: (err) => this.healthTracker.failing(err.message, { auth: true }) },
         this.logger,
       );
     }
@@ -116,11 +89,12 @@ export class SplunkHecSink implements Sink<HecEvent> {
       acks: this.acks,
       channel: this.channel,
       compress: config.compression === 'gzip',
-      policy: { initialMs: config.retry.initial_backoff, maxMs: config.retry.max_backoff },
+      policy: backoffPolicy(config.retry),
       advice: this.advice,
-      refusals: this.refusals,
+      health: this.healthTracker,
       logger: this.logger,
       stats: this.stats,
+      details: this.details,
       random: options.random,
     });
   }
@@ -131,16 +105,13 @@ export class SplunkHecSink implements Sink<HecEvent> {
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    try {
-      await checkHec(
-        this.client,
-        this.acks?.channel ?? this.channel,
-        { acks: this.acks !== undefined, advice: this.advice, endpoint: this.config.endpoint, logger: this.logger },
-        signal,
-      );
-    } catch (err) {
-      throw new Error(`Splunk HEC sink "${this.name}": ${errorMessage(err)}`);
-    }
+    // Its errors say what is wrong; the pipeline names the sink (`sinks.<name> (splunk_hec): `).
+    await checkHec(
+      this.client,
+      this.acks?.channel ?? this.channel,
+      { acks: this.acks !== undefined, advice: this.advice, endpoint: this.config.endpoint, logger: this.logger },
+      signal,
+    );
     this.logger.info('Splunk HEC is reachable and accepts the token', {
       endpoint: this.config.endpoint,
       indexer_acknowledgements: this.acks !== undefined,
@@ -157,8 +128,7 @@ export class SplunkHecSink implements Sink<HecEvent> {
   }
 
   health(): SinkHealth {
-    const detail = this.refusals.detail;
-    return detail ? { healthy: false, detail } : { healthy: true };
+    return this.healthTracker.get();
   }
 
   async close(): Promise<void> {

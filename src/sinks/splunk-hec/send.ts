@@ -3,19 +3,20 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { Logger } from '../../observability/logger';
 import type { Rejection } from '../sink';
 import { errorMessage } from '../../util/errors';
-import { retry, type BackoffPolicy } from '../../util/retry';
+import type { BackoffPolicy } from '../../util/retry';
+import { retryRequest } from '../runtime/retry-request';
 import type { HecClient } from './client';
 import type { HecEvent } from './encode';
 import type { AckResult, IndexerAcknowledgements, PostTicket } from './acknowledgements';
 import { HecRefusedError, classifyEventReply, type AdviceContext, type EventOutcome } from './protocol';
+import type { HealthTracker } from '../runtime/health';
+import { halveRefused } from '../runtime/halve';
+import type { RequestOutcome, SinkStats } from '../runtime/stats';
 
 const gzip = promisify(gzipCallback);
 
-/** Counters for metrics (exported by a later issue). */
+/** HEC's own counters, beside the shared ones (requests, bytes, retries) in SinkStats. */
 export interface HecSendStats {
-  requests: number;
-  retries: number;
-  bytesSent: number;
   eventsAccepted: number;
   rejected: number;
   splits: number;
@@ -27,9 +28,6 @@ export interface HecSendStats {
 
 export function emptySendStats(): HecSendStats {
   return {
-    requests: 0,
-    retries: 0,
-    bytesSent: 0,
     eventsAccepted: 0,
     rejected: 0,
     splits: 0,
@@ -38,12 +36,6 @@ export function emptySendStats(): HecSendStats {
     nearCapacity: 0,
     acceptedWithoutAck: 0,
   };
-}
-
-/** Tracks whether Splunk refuses us (token/config) and says so once per change. */
-export interface RefusalTracker {
-  refused(err: HecRefusedError): void;
-  answered(): void;
 }
 
 export interface HecSenderOptions {
@@ -55,9 +47,10 @@ export interface HecSenderOptions {
   readonly compress: boolean;
   readonly policy: BackoffPolicy;
   readonly advice: AdviceContext;
-  readonly refusals: RefusalTracker;
+  readonly health: HealthTracker;
   readonly logger: Logger;
-  readonly stats: HecSendStats;
+  readonly stats: SinkStats;
+  readonly details: HecSendStats;
   readonly random?: () => number;
 }
 
@@ -65,6 +58,21 @@ interface Attempt {
   readonly outcome: EventOutcome;
   /** Settles when the batch's ack does (acks on and an ackId was given). */
   readonly ack?: Promise<AckResult>;
+}
+
+/** How a request HEC answered counts in sink_requests_total (runtime/stats.ts). */
+function requestOutcome(outcome: EventOutcome): RequestOutcome {
+  switch (outcome.kind) {
+    case 'accepted':
+      return 'ok';
+    // The events before the refusal are indexed; the rest is sent again.
+    case 'prefix_indexed':
+      return 'retried';
+    case 'invalid_event':
+    case 'too_large':
+    case 'bad_data':
+      return 'rejected';
+  }
 }
 
 /**
@@ -81,7 +89,7 @@ export class HecSender {
   async deliver(batch: readonly HecEvent[], signal: AbortSignal): Promise<Rejection<HecEvent>[]> {
     const rejected: Rejection<HecEvent>[] = [];
     await this.deliverSlice(batch, rejected, signal);
-    this.opts.stats.rejected += rejected.length;
+    this.opts.details.rejected += rejected.length;
     return rejected;
   }
 
@@ -97,10 +105,10 @@ export class HecSender {
         if (outcome.kind === 'accepted') {
           const result = attempt.ack ? await attempt.ack : 'acked';
           if (result === 'acked') {
-            this.opts.stats.eventsAccepted += rest.length;
+            this.opts.details.eventsAccepted += rest.length;
             return;
           }
-          this.opts.stats.ackResends++;
+          this.opts.details.ackResends++;
           this.opts.logger.warn(
             result === 'expired'
               ? 'Splunk HEC did not acknowledge a batch within ack.timeout; resending it (its events may be indexed twice)'
@@ -126,8 +134,8 @@ export class HecSender {
     switch (outcome.kind) {
       case 'invalid_event': {
         // Events before the bad one are indexed (no ack id covers them: HEC's word is all there is).
-        this.opts.stats.partialBatches++;
-        this.opts.stats.eventsAccepted += outcome.index;
+        this.opts.details.partialBatches++;
+        this.opts.details.eventsAccepted += outcome.index;
         const bad = rest[outcome.index];
         rejected.push({ item: bad, reason: `Splunk HEC refused the event: ${outcome.detail}` });
         this.opts.logger.warn('Splunk HEC refused one event of a batch; dead-lettering it and resending the events after it', {
@@ -139,26 +147,26 @@ export class HecSender {
         return rest.slice(outcome.index + 1);
       }
       case 'prefix_indexed':
-        this.opts.stats.partialBatches++;
-        this.opts.stats.eventsAccepted += outcome.index;
+        this.opts.details.partialBatches++;
+        this.opts.details.eventsAccepted += outcome.index;
         return rest.slice(outcome.index);
       case 'too_large':
       case 'bad_data': {
-        if (rest.length === 1) {
-          const reason =
-            outcome.kind === 'too_large'
-              ? `the event alone is larger than Splunk HEC accepts (${outcome.detail}, ${rest[0].size} bytes); raise max_content_length in Splunk's limits.conf [http_input] to carry it`
-              : `Splunk HEC refused the event: ${outcome.detail}`;
-          rejected.push({ item: rest[0], reason });
-          this.opts.logger.warn('Splunk HEC refused an event; dead-lettering it', { event_id: rest[0].record.activity.id, reason });
-          return [];
-        }
-        // Halves, one after the other: order is kept and a half that still fails splits again.
-        this.opts.stats.splits++;
-        const mid = Math.ceil(rest.length / 2);
-        this.opts.logger.debug('splitting a batch Splunk HEC refused whole', { events: rest.length, reply: outcome.detail });
-        await this.deliverSlice(rest.slice(0, mid), rejected, signal);
-        await this.deliverSlice(rest.slice(mid), rejected, signal);
+        await halveRefused(rest, {
+          deliver: (half) => this.deliverSlice(half, rejected, signal),
+          alone: (item) => {
+            const reason =
+              outcome.kind === 'too_large'
+                ? `the event alone is larger than Splunk HEC accepts (${outcome.detail}, ${item.size} bytes); raise max_content_length in Splunk's limits.conf [http_input] to carry it`
+                : `Splunk HEC refused the event: ${outcome.detail}`;
+            rejected.push({ item, reason });
+            this.opts.logger.warn('Splunk HEC refused an event; dead-lettering it', { event_id: item.record.activity.id, reason });
+          },
+          onSplit: (events) => {
+            this.opts.details.splits++;
+            this.opts.logger.debug('splitting a batch Splunk HEC refused whole', { events, reply: outcome.detail });
+          },
+        });
         return [];
       }
     }
@@ -170,14 +178,15 @@ export class HecSender {
   }
 
   private postWithRetry(events: readonly HecEvent[], body: Buffer, signal: AbortSignal): Promise<Attempt> {
-    return retry(() => this.postOnce(events, body, signal), {
+    return retryRequest(() => this.postOnce(events, body, signal), {
       signal,
       policy: this.opts.policy,
       random: this.opts.random,
+      stats: this.opts.stats,
+      health: this.opts.health,
+      isAuth: (err) => err instanceof HecRefusedError,
       onRetry: (err, attempt, delayMs) => {
-        this.opts.stats.retries++;
         if (err instanceof HecRefusedError) {
-          this.opts.refusals.refused(err);
           this.opts.logger.debug('Splunk HEC refuses us; retrying slowly', { attempt, delay_ms: delayMs });
           return;
         }
@@ -196,20 +205,27 @@ export class HecSender {
   private async postOnce(events: readonly HecEvent[], body: Buffer, signal: AbortSignal): Promise<Attempt> {
     const acks = this.opts.acks;
     const ticket: PostTicket | undefined = acks?.beginPost();
-    this.opts.stats.requests++;
     let response;
     try {
       response = await this.opts.client.postEvents(ticket?.channel ?? this.opts.channel, body, this.opts.compress, signal);
     } catch (err) {
       ticket?.unanswered();
+      this.opts.stats.request('retried');
       throw err;
     }
     try {
-      this.opts.stats.bytesSent += body.length;
-      const outcome = classifyEventReply(response.status, response.reply, response, events.length, this.opts.advice);
-      this.opts.refusals.answered();
+      this.opts.stats.sent(body.length);
+      let outcome: EventOutcome;
+      try {
+        outcome = classifyEventReply(response.status, response.reply, response, events.length, this.opts.advice);
+      } catch (err) {
+        this.opts.stats.request('retried');
+        throw err;
+      }
+      this.opts.stats.request(requestOutcome(outcome));
+      this.opts.health.ok();
       if (outcome.kind !== 'accepted') return { outcome };
-      if (outcome.nearCapacity) this.opts.stats.nearCapacity++;
+      if (outcome.nearCapacity) this.opts.details.nearCapacity++;
       if (!acks || !ticket) return { outcome };
       if (outcome.ackId === undefined) {
         this.noAckId();
@@ -226,7 +242,7 @@ export class HecSender {
    * events are indexed (HTTP 200), so resending would only duplicate them; say it once.
    */
   private noAckId(): void {
-    this.opts.stats.acceptedWithoutAck++;
+    this.opts.details.acceptedWithoutAck++;
     if (this.warnedNoAckId) return;
     this.warnedNoAckId = true;
     this.opts.logger.warn(

@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { defineSink } from '../factory';
-import type { EncodedRecord, SendResult, Sink, SinkContext } from '../sink';
+import type { EncodedRecord, SendResult, Sink, SinkContext, SinkHealth } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
 import { serializeEvent } from '../../normalize';
-import { batchLimits, batchSchema, outputFormat } from '../../config/fields';
+import { backoffPolicy, batchLimits, batchSchema, outputFormat, retrySchema } from '../../config/fields';
 import { writeEvents } from '../../observability/guard';
+import { RetryableError, errorMessage } from '../../util/errors';
+import type { Logger } from '../../observability/logger';
+import { HealthTracker } from '../runtime/health';
+import { retryRequest } from '../runtime/retry-request';
+import { SinkStats } from '../runtime/stats';
 
 export const stdoutSinkConfig = z.strictObject({
   type: z.literal('stdout'),
@@ -12,6 +17,8 @@ export const stdoutSinkConfig = z.strictObject({
   /** Indent JSON for reading (demo); one line per event otherwise. */
   pretty: z.boolean().default(false),
   batch: batchSchema({ max_events: 500, max_bytes: '1MiB', timeout: '100ms' }),
+  /** Waits between attempts after a failed write (a reader that went away: EPIPE). */
+  retry: retrySchema,
 });
 export type StdoutSinkConfig = z.output<typeof stdoutSinkConfig>;
 
@@ -23,13 +30,17 @@ interface StdoutLine extends EncodedRecord {
 export class StdoutSink implements Sink<StdoutLine> {
   readonly type = 'stdout';
   readonly batch;
+  readonly stats = new SinkStats();
+  private readonly healthTracker: HealthTracker;
 
   constructor(
     readonly name: string,
     private readonly config: StdoutSinkConfig,
+    private readonly logger: Logger,
     private readonly stream: NodeJS.WritableStream = process.stdout,
   ) {
     this.batch = batchLimits(config.batch);
+    this.healthTracker = new HealthTracker(logger.child({ sink: name }), 'standard output');
   }
 
   async start(): Promise<void> {}
@@ -40,14 +51,37 @@ export class StdoutSink implements Sink<StdoutLine> {
     return { record, text, size: Buffer.byteLength(text) };
   }
 
-  send(batch: readonly StdoutLine[]): Promise<SendResult<StdoutLine>> {
+  async send(batch: readonly StdoutLine[], signal: AbortSignal): Promise<SendResult<StdoutLine>> {
+    const text = batch.map((b) => b.text).join('');
+    await retryRequest(() => this.write(text), {
+      signal,
+      policy: backoffPolicy(this.config.retry),
+      stats: this.stats,
+      health: this.healthTracker,
+      onRetry: (err, attempt, delayMs) =>
+        this.logger.debug('stdout write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
+    });
+    return { rejected: [] };
+  }
+
+  private write(text: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      writeEvents(this.stream, batch.map((b) => b.text).join(''), (err) => (err ? reject(err) : resolve({ rejected: [] })));
+      writeEvents(this.stream, text, (err) => {
+        if (err) {
+          this.stats.request('retried');
+          reject(new RetryableError(`cannot write to standard output: ${errorMessage(err)}`, undefined, { cause: err }));
+          return;
+        }
+        this.stats.request('ok');
+        this.stats.sent(Buffer.byteLength(text));
+        this.healthTracker.ok();
+        resolve();
+      });
     });
   }
 
-  health() {
-    return { healthy: true };
+  health(): SinkHealth {
+    return this.healthTracker.get();
   }
 
   async close(): Promise<void> {}
@@ -56,5 +90,5 @@ export class StdoutSink implements Sink<StdoutLine> {
 export const stdoutSinkFactory = defineSink({
   type: 'stdout',
   configSchema: stdoutSinkConfig,
-  create: (name, config, _ctx: SinkContext) => new StdoutSink(name, config),
+  create: (name, config, ctx: SinkContext) => new StdoutSink(name, config, ctx.logger),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, duration, outputFormat, sizeString } from '../../config/fields';
+import { batchSchema, duration, outputFormat, retrySchema, sizeString } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { parseAddress } from './address';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
@@ -68,12 +68,8 @@ export const syslogSinkConfig = z
      * on the write callback alone (Vector, Fluent Bit), trading safety for latency.
      */
     ack_delay: duration('1s'),
-    reconnect: z
-      .strictObject({
-        initial_backoff: duration('500ms'),
-        max_backoff: duration('30s'),
-      })
-      .prefault({}),
+    /** Waits between attempts to reconnect and resend a batch. */
+    retry: retrySchema,
     tls: tlsSchema.optional(),
     /** transport udp or tcp to a host other than loopback is refused unless this is set. */
     allow_plaintext: z.boolean().default(false),
@@ -111,9 +107,6 @@ export const syslogSinkConfig = z
       const problem = leefDelimiterProblem(cfg.leef_delimiter);
       if (problem) ctx.addIssue({ code: 'custom', path: ['leef_delimiter'], message: problem });
       else if (cfg.format !== 'leef') ctx.addIssue({ code: 'custom', path: ['leef_delimiter'], message: 'applies to format: leef only; remove it' });
-    }
-    if (cfg.reconnect.initial_backoff > cfg.reconnect.max_backoff) {
-      ctx.addIssue({ code: 'custom', path: ['reconnect', 'initial_backoff'], message: 'must not exceed reconnect.max_backoff' });
     }
   });
 

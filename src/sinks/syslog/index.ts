@@ -3,9 +3,12 @@ import type { ConnectionOptions } from 'node:tls';
 import { defineSink } from '../factory';
 import type { BatchLimits, SendResult, Sink, SinkContext, SinkHealth } from '../sink';
 import type { PipelineRecord } from '../../pipeline/record';
-import { batchLimits } from '../../config/fields';
-import { AbortedError, AuthError, ConfigError, errorMessage } from '../../util/errors';
-import { retry, sleep } from '../../util/retry';
+import { backoffPolicy, batchLimits } from '../../config/fields';
+import { AbortedError, ConfigError, errorMessage } from '../../util/errors';
+import { HealthTracker } from '../runtime/health';
+import { retryRequest } from '../runtime/retry-request';
+import { SinkStats } from '../runtime/stats';
+import { sleep } from '../../util/retry';
 import { buildTlsOptions } from '../../util/tls';
 import type { Logger } from '../../observability/logger';
 import { formatAddress, parseAddress, type SyslogAddress } from './address';
@@ -14,15 +17,12 @@ import { SyslogEncoder, type SyslogFrame } from './encode';
 import { StreamConnection } from './stream-connection';
 import { DatagramConnection } from './datagram-connection';
 
-/** Counters for the metrics issue to export; monotonic. */
+/** Syslog's own counters, beside the shared ones in `stats`; monotonic. */
 export interface SyslogSinkMetrics {
   /** Messages (events) delivered: written, flushed and settled (TCP/TLS) or sent (UDP). */
   messagesSent: number;
-  bytesSent: number;
   /** Delivered messages that were cut to max_message_bytes. */
   truncated: number;
-  /** Attempts that failed and were retried (each resends the whole batch). */
-  retries: number;
   connects: number;
   /** Connections lost or refused. */
   connectionFailures: number;
@@ -39,15 +39,15 @@ type Connection = StreamConnection | DatagramConnection;
 export class SyslogSink implements Sink<SyslogFrame> {
   readonly type = 'syslog';
   readonly batch: BatchLimits;
-  readonly metrics: SyslogSinkMetrics = { messagesSent: 0, bytesSent: 0, truncated: 0, retries: 0, connects: 0, connectionFailures: 0 };
+  readonly metrics: SyslogSinkMetrics = { messagesSent: 0, truncated: 0, connects: 0, connectionFailures: 0 };
+  readonly stats = new SinkStats();
+  private readonly healthTracker: HealthTracker;
   private readonly encoder: SyslogEncoder;
   private readonly address: SyslogAddress;
   private readonly tls?: ConnectionOptions;
   private readonly logger: Logger;
   private connection?: Connection;
   private connecting?: Promise<Connection>;
-  private problem?: string;
-  private authFailing = false;
   private closed = false;
 
   constructor(
@@ -60,6 +60,7 @@ export class SyslogSink implements Sink<SyslogFrame> {
     const address = parseAddress(config.address, config.transport);
     if (typeof address === 'string') throw new ConfigError(address, `sinks.${name}.address`);
     this.address = address;
+    this.healthTracker = new HealthTracker(this.logger, `syslog receiver ${this.where}`);
     if (config.transport === 'tls') {
       this.tls = buildTlsOptions(config.tls, { fieldPath: `sinks.${name}.tls`, component: `sink ${name}`, logger: this.logger, baseDir: ctx.baseDir });
     }
@@ -91,7 +92,8 @@ export class SyslogSink implements Sink<SyslogFrame> {
       if (!connection.alive) throw connection.error;
     } catch (err) {
       if (err instanceof AbortedError) throw err;
-      throw new Error(`sinks.${this.name}: cannot use the syslog receiver at ${this.where}: ${errorMessage(err)}`, { cause: err });
+      // The pipeline names the sink (`sinks.<name> (syslog): `); saying it here too doubled it.
+      throw new Error(`cannot use the syslog receiver at ${this.where}: ${errorMessage(err)}`, { cause: err });
     }
     this.logger.info('syslog sink connected', { address: this.where, format: this.config.format, framing: effectiveFraming(this.config) });
   }
@@ -108,23 +110,24 @@ export class SyslogSink implements Sink<SyslogFrame> {
     if (getMaxListeners(signal) < listeners) setMaxListeners(listeners, signal);
     const frames = batch.map((f) => f.frame);
     const bytes = this.config.transport === 'udp' ? undefined : Buffer.concat(frames);
-    await retry(
+    await retryRequest(
       async () => {
         const connection = await this.connect(signal);
         try {
           if (connection instanceof DatagramConnection) await connection.send(frames);
           else await connection.write(bytes as Buffer, { settleMs: this.config.ack_delay, timeoutMs: this.config.write_timeout, signal });
         } catch (err) {
+          if (!(err instanceof AbortedError)) this.stats.request('retried');
           if (!connection.alive) this.lost(connection);
           throw err;
         }
       },
       {
         signal,
-        policy: { initialMs: this.config.reconnect.initial_backoff, maxMs: this.config.reconnect.max_backoff },
+        policy: backoffPolicy(this.config.retry),
+        stats: this.stats,
+        health: this.healthTracker,
         onRetry: (err, attempt, delayMs) => {
-          this.metrics.retries++;
-          this.unhealthy(err);
           this.logger.warn('syslog send failed; will retry the batch', { address: this.where, attempt, delay_ms: delayMs, events: batch.length, error: errorMessage(err) });
         },
       },
@@ -146,22 +149,9 @@ export class SyslogSink implements Sink<SyslogFrame> {
       this.metrics.truncated += truncated.length;
     }
     this.metrics.messagesSent += batch.length;
-    this.metrics.bytesSent += batch.reduce((n, f) => n + f.size, 0);
-    if (this.problem !== undefined) {
-      this.logger.info('syslog receiver reachable again', { address: this.where });
-      this.problem = undefined;
-      this.authFailing = false;
-    }
-  }
-
-  /** Records why the sink cannot deliver; an auth problem is logged as an error once per episode. */
-  private unhealthy(err: unknown): void {
-    this.problem = errorMessage(err);
-    const auth = err instanceof AuthError;
-    if (auth && !this.authFailing) {
-      this.logger.error('syslog receiver refused the TLS session; retrying slowly until the configuration is fixed', { address: this.where, error: this.problem });
-    }
-    this.authFailing = auth;
+    this.stats.request('ok');
+    this.stats.sent(batch.reduce((n, f) => n + f.size, 0));
+    this.healthTracker.ok();
   }
 
   /** The open connection, or a new one; concurrent sends share one connection attempt. */
@@ -200,7 +190,7 @@ export class SyslogSink implements Sink<SyslogFrame> {
   }
 
   health(): SinkHealth {
-    return this.problem === undefined ? { healthy: true } : { healthy: false, detail: `syslog receiver ${this.where}: ${this.problem}` };
+    return this.healthTracker.get();
   }
 
   async close(): Promise<void> {

@@ -70,8 +70,9 @@ for (const how of ['kill', 'stop'] as const) {
     assert.deepEqual(records.filter((r) => !counts.has(r.activity.id)).map((r) => r.activity.id), [], 'no activity lost');
     const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
     assert.ok(duplicates <= 50, `duplicates (${duplicates}) stay within the batch in flight at the outage`);
-    assert.equal(logger.lines.filter((l) => l.level === 'error').length, 1, 'one error line for the whole outage');
-    assert.equal(logger.lines.filter((l) => l.level === 'info' && /delivering again/.test(l.message)).length, 1);
+    assert.equal(logger.lines.filter((l) => l.level === 'warn' && /: cannot deliver;/.test(l.message)).length, 1, 'one line for the whole outage');
+    assert.equal(logger.lines.filter((l) => l.level === 'error').length, 0, 'an outage the sink rides out is a warning; refused credentials are the error');
+    assert.equal(logger.lines.filter((l) => l.level === 'info' && /accepts delivery again/.test(l.message)).length, 1);
   });
 }
 

@@ -55,7 +55,7 @@ test('every activity arrives exactly once, keyed by its id, with the schema head
     assert.deepEqual(m.headers, { schema: 'ocsf', schema_version: body.metadata.version, activity_type: activity.type, source: 'anthropic:compliance_api' });
   }
   assert.equal(new Set(got.map((m) => m.partition)).size, 3, 'keys spread over the partitions');
-  assert.equal(sink.stats.messages, 1000);
+  assert.equal(sink.details.messages, 1000);
   assert.deepEqual(logger.lines.filter((l) => l.level !== 'debug'), [], 'normal operation logs nothing above debug (kafkajs included)');
   assert.ok(logger.lines.some((l) => l.meta.component === 'kafkajs'), "kafkajs's own log lines are routed into ours");
 });

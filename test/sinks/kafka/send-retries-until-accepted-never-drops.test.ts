@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AbortedError, AuthError, RetryableError } from '../../../src/util/errors';
 import { KafkaService } from '../../../src/sinks/kafka/service';
-import { HealthTracker } from '../../../src/sinks/kafka/health';
+import { HealthTracker } from '../../../src/sinks/runtime/health';
+import { SinkStats } from '../../../src/sinks/runtime/stats';
 import { ProducerStateError, RecordsRefusedError, type KafkaClient, type TopicCheck } from '../../../src/sinks/kafka/client';
 import type { KafkaMessage, KafkaRecord } from '../../../src/sinks/kafka/encode';
 import { captureLogger, makeRecords, makeSink } from './helpers';
@@ -41,16 +42,17 @@ const FAST = { initialMs: 1, maxMs: 5 };
 
 function setup(client: KafkaClient, idempotent = true) {
   const logger = captureLogger();
-  const health = new HealthTracker(logger, 'kafka');
-  const service = new KafkaService(client, health, { sinkName: 'kafka', idempotent, policy: FAST, logger });
+  const health = new HealthTracker(logger, 'Kafka');
+  const stats = new SinkStats();
+  const service = new KafkaService(client, health, { sinkName: 'kafka', idempotent, policy: FAST, logger, stats });
   const encoder = makeSink({ brokers: ['localhost:9092'], topic: 'audit' });
   const batch = (n: number, from = 0): KafkaRecord[] => makeRecords(n, from).map((r) => encoder.encode(r));
-  return { logger, health, service, batch };
+  return { logger, health, service, batch, stats };
 }
 
 test('refused credentials are retried, never dead-lettered, and make the sink unhealthy once', async () => {
   let healthDuringOutage: unknown;
-  const { service, batch, logger, health } = setup(
+  const { service, batch, logger, health, stats } = setup(
     new ScriptedClient((_m, call) => {
       if (call === 20) healthDuringOutage = health.get();
       return call <= 25 ? new AuthError('SASL authentication failed for user "fwd" (SCRAM-SHA-512): check sasl.username and sasl.password') : undefined;
@@ -62,8 +64,9 @@ test('refused credentials are retried, never dead-lettered, and make the sink un
   assert.deepEqual(health.get(), { healthy: true });
   const errors = logger.lines.filter((l) => l.level === 'error');
   assert.equal(errors.length, 1, 'one error line for 25 failed attempts');
-  assert.equal(logger.lines.filter((l) => l.level === 'info' && /delivering again/.test(l.message)).length, 1);
-  assert.equal(service.stats.retries, 25);
+  assert.equal(logger.lines.filter((l) => l.level === 'info' && /accepts delivery again/.test(l.message)).length, 1);
+  assert.equal(stats.retries, 25);
+  assert.deepEqual(stats.requests, { ok: 1, retried: 25, rejected: 0 });
 });
 
 test('a refused record is isolated by halving the batch: it alone is rejected, the rest delivered', async () => {

@@ -39,7 +39,7 @@ test('a port nothing listens on', async (t) => {
   await new Promise((r) => server.close(r));
   assert.equal(
     await startError({ brokers: [`127.0.0.1:${port}`] }),
-    `sinks.kafka: cannot connect to 127.0.0.1:${port}: connection refused (wrong host/port in brokers, or the broker is down)`,
+    `cannot connect to 127.0.0.1:${port}: connection refused (wrong host/port in brokers, or the broker is down)`,
   );
 });
 
@@ -47,20 +47,20 @@ test('a missing topic when the broker does not create topics', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   assert.equal(
     await startError({ brokers: [broker!.plaintext], topic: 'absent' }),
-    'sinks.kafka: topic "absent" does not exist and the broker does not create topics (auto.create.topics.enable=false): create it, or correct sinks.kafka.topic',
+    'topic "absent" does not exist and the broker does not create topics (auto.create.topics.enable=false): create it, or correct sinks.kafka.topic',
   );
   await broker!.createTopic('fam-sso');
   await broker!.createTopic('fam-other');
   assert.match(
     await startError({ brokers: [broker!.plaintext], topic: 'fam-{family}', topic_families: ['sso', 'org', 'claude'] }),
-    /^sinks\.kafka: topic "fam-org", "fam-claude" do not exist and the broker does not create topics/,
+    /^topic "fam-org", "fam-claude" do not exist and the broker does not create topics/,
   );
 });
 
 test('a wrong password, without the password', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   const message = await startError({ brokers: [broker!.saslPlaintext], sasl: { mechanism: 'scram-sha-256', username: 'forwarder', password: 'not-the-password' } });
-  assert.match(message, /^sinks\.kafka: SASL authentication failed for user "forwarder" \(SCRAM-SHA-256\): check sasl\.username and sasl\.password/);
+  assert.match(message, /^SASL authentication failed for user "forwarder" \(SCRAM-SHA-256\): check sasl\.username and sasl\.password/);
   assert.ok(!message.includes('not-the-password'));
 });
 
@@ -68,21 +68,21 @@ test('TLS against a plaintext listener', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   assert.match(
     await startError({ brokers: [broker!.plaintext], tls: { ca_file: broker!.certs!.caFile } }),
-    /^sinks\.kafka: TLS handshake with 127\.0\.0\.1:\d+ failed \(.*\): is this a plaintext listener\? Use the broker's TLS port, or remove tls$/,
+    /^TLS handshake with 127\.0\.0\.1:\d+ failed \(.*\): is this a plaintext listener\? Use the broker's TLS port, or remove tls$/,
   );
 });
 
 test('plaintext against a TLS listener, and no SASL against a SASL listener', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
-  assert.match(await startError({ brokers: [broker!.ssl] }), /^sinks\.kafka: 127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it is a TLS listener set tls\.enabled: true/);
-  assert.match(await startError({ brokers: [broker!.saslPlaintext] }), /^sinks\.kafka: 127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it requires SASL configure sasl/);
+  assert.match(await startError({ brokers: [broker!.ssl] }), /^127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it is a TLS listener set tls\.enabled: true/);
+  assert.match(await startError({ brokers: [broker!.saslPlaintext] }), /^127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it requires SASL configure sasl/);
 });
 
 test('SASL against a listener without SASL', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   assert.match(
     await startError({ brokers: [broker!.plaintext], sasl: { mechanism: 'scram-sha-512', username: 'forwarder', password: broker!.user.password } }),
-    /^sinks\.kafka: broker answered ILLEGAL_SASL_STATE: this listener does not take SASL .*remove sasl$/,
+    /^broker answered ILLEGAL_SASL_STATE: this listener does not take SASL .*remove sasl$/,
   );
 });
 
@@ -91,11 +91,11 @@ test('an untrusted broker certificate, and a missing client certificate', async 
   const c = broker!.certs!;
   assert.match(
     await startError({ brokers: [broker!.ssl], tls: { ca_file: c.otherCaFile, cert_file: c.clientCertFile, key_file: c.clientKeyFile } }),
-    /^sinks\.kafka: TLS: the certificate of 127\.0\.0\.1:\d+ is not trusted \(.*\): set tls\.ca_file to the CA that signed it$/,
+    /^TLS: the certificate of 127\.0\.0\.1:\d+ is not trusted \(.*\): set tls\.ca_file to the CA that signed it$/,
   );
   assert.match(
     await startError({ brokers: [broker!.ssl], tls: { ca_file: c.caFile } }),
-    /^sinks\.kafka: TLS: 127\.0\.0\.1:\d+ refused the handshake \(.*\): it requires a client certificate.*tls\.cert_file and tls\.key_file/,
+    /^TLS: 127\.0\.0\.1:\d+ refused the handshake \(.*\): it requires a client certificate.*tls\.cert_file and tls\.key_file/,
   );
 });
 

@@ -69,7 +69,7 @@ test('a refused password is reported without the password, even unredacted', asy
   const sink = makeSink({ brokers: [broker!.saslSsl], topic: 'secure-audit', tls: { ca_file: broker!.certs!.caFile }, sasl: { mechanism: 'scram-sha-512', username: broker!.user.username, password: wrong } }, { logger });
   const err = await sink.start(new AbortController().signal).then(() => undefined, (e: unknown) => e as Error);
   assert.ok(err, 'start fails');
-  assert.match(err.message, /^sinks\.kafka: SASL authentication failed for user "forwarder" \(SCRAM-SHA-512\): check sasl\.username and sasl\.password/);
+  assert.match(err.message, /^SASL authentication failed for user "forwarder" \(SCRAM-SHA-512\): check sasl\.username and sasl\.password/);
   for (const text of [err.message, err.stack ?? '', JSON.stringify(logger.lines)]) {
     assert.ok(!text.includes(wrong), 'the password is not in the message, the stack or the logs');
     assert.equal(redact(text), text);

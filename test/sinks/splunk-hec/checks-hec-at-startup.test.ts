@@ -38,7 +38,7 @@ describe('splunk_hec start-up check', () => {
     const secret = '99999999-dead-4bee-8f00-000000000000';
     const err = await start(makeSink(receiver, { token: secret })).then(() => undefined, (e: Error) => e);
     assert.ok(err);
-    assert.match(err.message, /^Splunk HEC sink "splunk": .*does not know this HEC token; check sinks\.splunk\.token/);
+    assert.match(err.message, /^Splunk HEC refused the token: .*does not know this HEC token; check sinks\.splunk\.token/);
     assert.ok(!err.message.includes(secret));
   });
 

@@ -49,7 +49,7 @@ describe('splunk_hec with indexer acknowledgements', () => {
       assert.deepEqual(rejected, []);
       const counts = receiver.countById();
       for (const id of ids(records)) assert.equal(counts.get(id), 1, `${id} indexed exactly once (${compression})`);
-      assert.equal(sink.stats.ackResends, 0);
+      assert.equal(sink.details.ackResends, 0);
       assert.equal(sink.stats.retries, 0);
       const encodings = new Set(receiver.exchanges.filter((e) => e.path === '/services/collector/event' && e.wireBytes > 0).slice(-20).map((e) => e.encoding));
       assert.deepEqual([...encodings], [compression === 'gzip' ? 'gzip' : undefined]);
@@ -85,7 +85,7 @@ describe('splunk_hec with indexer acknowledgements', () => {
     const rejected = await deliverAll(sink, records);
     assert.deepEqual(rejected, []);
     for (const id of ids(records)) assert.equal(receiver.countById().get(id), 2, 'lost ack → resent → indexed twice, never zero times');
-    assert.equal(sink.stats.ackResends, 1);
+    assert.equal(sink.details.ackResends, 1);
     assert.equal(sink.ackStats!.expired, 1);
     assert.equal(logger.count('warn', /did not acknowledge a batch within ack\.timeout/), 1);
     await sink.close();

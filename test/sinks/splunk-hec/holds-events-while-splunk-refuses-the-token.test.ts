@@ -66,7 +66,7 @@ describe('splunk_hec when Splunk refuses the token', () => {
     receiver.setToken(TOKEN, { acks: true });
     assert.deepEqual(await done, []);
     assert.equal(sink.ackStats!.acked, 1);
-    assert.equal(sink.stats.ackResends, 0);
+    assert.equal(sink.details.ackResends, 0);
     assert.deepEqual(sink.health(), { healthy: true });
     await sink.close();
   });

@@ -53,7 +53,7 @@ describe('splunk_hec on a refused event (invalid-event-number)', () => {
     receiver.faults.wholeBatchRefusal = false;
     assert.deepEqual(result.rejected.map((r) => r.item.record.activity.id), [records[11].activity.id]);
     for (const id of ids(records)) assert.equal(receiver.countById().get(id), id === records[11].activity.id ? undefined : 1);
-    assert.ok(sink.stats.splits >= 4, 'log2(16) halvings to isolate one event');
+    assert.ok(sink.details.splits >= 4, 'log2(16) halvings to isolate one event');
     await sink.close();
   });
 

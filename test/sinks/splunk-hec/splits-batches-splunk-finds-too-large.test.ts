@@ -21,7 +21,7 @@ describe('splunk_hec on 413 Request Entity Too Large', () => {
       const from = receiver.eventIds().length;
       assert.deepEqual(await sink.send(batch, new AbortController().signal), { rejected: [] });
       assert.deepEqual(receiver.eventIds().slice(from), ids(records), 'all of them, once, in order');
-      assert.ok(sink.stats.splits >= 3);
+      assert.ok(sink.details.splits >= 3);
       await sink.close();
     }
   });
@@ -50,7 +50,7 @@ describe('splunk_hec on 413 Request Entity Too Large', () => {
     const from = receiver.eventIds().length;
     assert.deepEqual(await sink.send(batch, new AbortController().signal), { rejected: [] });
     assert.deepEqual(receiver.eventIds().slice(from), ids(records));
-    assert.ok(sink.stats.splits > 0);
+    assert.ok(sink.details.splits > 0);
     await sink.close();
   });
 });

@@ -29,10 +29,10 @@ test('defaults: TLS, RFC 5424, octet counting, OCSF body, authpriv, BOM, documen
 });
 
 test('facility by name or number; sizes and durations as strings', () => {
-  const cfg = syslogSinkConfig.parse({ type: 'syslog', address: 'h:1', transport: 'udp', allow_plaintext: true, facility: 'local4', max_message_bytes: '8KiB', reconnect: { max_backoff: '1m' } });
+  const cfg = syslogSinkConfig.parse({ type: 'syslog', address: 'h:1', transport: 'udp', allow_plaintext: true, facility: 'local4', max_message_bytes: '8KiB', retry: { max_backoff: '1m' } });
   assert.equal(cfg.facility, 20);
   assert.equal(cfg.max_message_bytes, 8192);
-  assert.equal(cfg.reconnect.max_backoff, 60_000);
+  assert.equal(cfg.retry.max_backoff, 60_000);
   assert.equal(syslogSinkConfig.parse({ type: 'syslog', address: 'h:1', facility: 23 }).facility, 23);
 });
 
@@ -53,8 +53,8 @@ test('mistakes are refused with the field and the fix named', () => {
     [{ app_name: 'tag:x' }, /^app_name: .*RFC 3164 tag/],
     [{ format: 'rfc3164', app_name: 'a'.repeat(40) }, /^app_name: an RFC 3164 tag is at most 32/],
     [{ hostname: 'two words' }, /^hostname: /],
-    [{ reconnect: { initial_backoff: '1m', max_backoff: '1s' } }, /^reconnect.initial_backoff: must not exceed/],
-    [{ reconnect: { initial: '1s' } }, /^reconnect: .*initial/],
+    [{ retry: { initial_backoff: '1m', max_backoff: '1s' } }, /^retry.max_backoff: must be at least retry.initial_backoff/],
+    [{ retry: { initial: '1s' } }, /^retry: .*initial/],
     [{ ack_delay: 'soon' }, /^ack_delay: "soon" is not a duration/],
     [{ adress: 'typo:1' }, /adress/],
   ];

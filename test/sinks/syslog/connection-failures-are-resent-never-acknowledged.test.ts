@@ -74,7 +74,7 @@ test('a batch whose connection is reset after the bytes arrived is not acknowled
     if (index === 0) socket.once('data', () => setTimeout(() => socket.resetAndDestroy(), 20));
   });
   try {
-    const sink = makeSink({ address: `127.0.0.1:${srv.port}`, transport: 'tcp', ack_delay: '300ms', reconnect: { initial_backoff: '20ms', max_backoff: '100ms' } });
+    const sink = makeSink({ address: `127.0.0.1:${srv.port}`, transport: 'tcp', ack_delay: '300ms', retry: { initial_backoff: '20ms', max_backoff: '100ms' } });
     await sink.start(AbortSignal.timeout(5000));
     const batch = records(20);
     let resolvedAt = 0;
@@ -86,7 +86,7 @@ test('a batch whose connection is reset after the bytes arrived is not acknowled
     assert.equal(resolvedAt, 2, 'acknowledged only after the second connection took the batch');
     assert.ok(srv.received[0].length > 0, 'the first connection did receive bytes before the reset');
     assert.deepEqual(await idsReceived(srv, 1, batch.length), batch.map((r) => r.activity.id), 'the whole batch, in order, on the new connection');
-    assert.ok(sink.metrics.retries >= 1);
+    assert.ok(sink.stats.retries >= 1);
     await sink.close();
   } finally {
     await srv.close();
@@ -98,7 +98,7 @@ test('a receiver that closes its side before the settle window ends makes the ba
     if (index === 0) socket.once('data', () => socket.end());
   });
   try {
-    const sink = makeSink({ address: `127.0.0.1:${srv.port}`, transport: 'tcp', ack_delay: '300ms', reconnect: { initial_backoff: '20ms', max_backoff: '100ms' } });
+    const sink = makeSink({ address: `127.0.0.1:${srv.port}`, transport: 'tcp', ack_delay: '300ms', retry: { initial_backoff: '20ms', max_backoff: '100ms' } });
     await sink.start(AbortSignal.timeout(5000));
     const batch = records(5);
     await sink.send(batch.map((r) => sink.encode(r)), AbortSignal.timeout(10_000));
@@ -136,7 +136,7 @@ test('a receiver that takes nothing for write_timeout is abandoned and the batch
     if (index === 0) socket.pause();
   });
   try {
-    const sink = makeSink({ address: `127.0.0.1:${srv.port}`, transport: 'tcp', ack_delay: '0s', write_timeout: '1s', max_message_bytes: '2MiB', reconnect: { initial_backoff: '20ms', max_backoff: '100ms' } });
+    const sink = makeSink({ address: `127.0.0.1:${srv.port}`, transport: 'tcp', ack_delay: '0s', write_timeout: '1s', max_message_bytes: '2MiB', retry: { initial_backoff: '20ms', max_backoff: '100ms' } });
     await sink.start(AbortSignal.timeout(5000));
     // Bigger than what the kernel buffers for a reader that never reads.
     const big = records(24, () => activity({ note: 'n'.repeat(1024 * 1024) }));
@@ -156,8 +156,8 @@ test('a receiver that is down: start() says so; send() waits for it, reports unh
   const probe = await listen();
   const port = probe.port;
   await probe.close();
-  const sink = makeSink({ address: `127.0.0.1:${port}`, transport: 'tcp', ack_delay: '50ms', reconnect: { initial_backoff: '50ms', max_backoff: '200ms' } });
-  await assert.rejects(sink.start(AbortSignal.timeout(5000)), /sinks\.syslog_test: cannot use the syslog receiver at tcp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*nothing listens there/);
+  const sink = makeSink({ address: `127.0.0.1:${port}`, transport: 'tcp', ack_delay: '50ms', retry: { initial_backoff: '50ms', max_backoff: '200ms' } });
+  await assert.rejects(sink.start(AbortSignal.timeout(5000)), /^Error: cannot use the syslog receiver at tcp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED.*nothing listens there/);
 
   const batch = records(3);
   const sending = sink.send(batch.map((r) => sink.encode(r)), AbortSignal.timeout(20_000));
@@ -169,7 +169,7 @@ test('a receiver that is down: start() says so; send() waits for it, reports unh
     await sending;
     assert.deepEqual(await idsReceived(srv, 0, batch.length), batch.map((r) => r.activity.id));
     assert.deepEqual(sink.health(), { healthy: true });
-    assert.ok(sink.metrics.retries >= 2);
+    assert.ok(sink.stats.retries >= 2);
     await sink.close();
   } finally {
     await srv.close();
@@ -180,7 +180,7 @@ test('shutdown: a send waiting for a receiver rejects with AbortedError when the
   const probe = await listen();
   const port = probe.port;
   await probe.close();
-  const sink = makeSink({ address: `127.0.0.1:${port}`, transport: 'tcp', reconnect: { initial_backoff: '50ms', max_backoff: '100ms' } });
+  const sink = makeSink({ address: `127.0.0.1:${port}`, transport: 'tcp', retry: { initial_backoff: '50ms', max_backoff: '100ms' } });
   const controller = new AbortController();
   const sending = sink.send([sink.encode(record(activity()))], controller.signal);
   setTimeout(() => controller.abort(), 300);

@@ -56,7 +56,7 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
         transport: 'tls',
         tls: { ca_file: certs.caFile },
         hostname: HOSTNAME,
-        reconnect: { initial_backoff: '100ms', max_backoff: '1s' },
+        retry: { initial_backoff: '100ms', max_backoff: '1s' },
         batch: { max_events: 100, timeout: '50ms' },
       },
     },

@@ -44,7 +44,7 @@ async function restartMidStream(server: RsyslogServer, transport: 'tcp' | 'tls',
     ...(transport === 'tls' ? { tls: { ca_file: certs.caFile } } : {}),
     hostname: `restart-${transport}-${ackDelay}.example`,
     ack_delay: ackDelay,
-    reconnect: { initial_backoff: '50ms', max_backoff: '500ms' },
+    retry: { initial_backoff: '50ms', max_backoff: '500ms' },
   });
   await sink.start(AbortSignal.timeout(10_000));
   const recs = records(8_000);

@@ -72,7 +72,7 @@ for (const [name, config, expected] of cases) {
     const { mtls, ...rest } = config() as { mtls?: boolean };
     const s = sink({ address: `127.0.0.1:${rsyslog.ports[mtls ? 'mtls' : 'tls']}`, ...rest });
     await assert.rejects(s.start(AbortSignal.timeout(10_000)), (err: Error) => {
-      assert.match(err.message, /^sinks\.siem: cannot use the syslog receiver at tls:\/\/127\.0\.0\.1:\d+: TLS syslog receiver/);
+      assert.match(err.message, /^cannot use the syslog receiver at tls:\/\/127\.0\.0\.1:\d+: TLS syslog receiver/);
       assert.match(err.message, expected);
       return true;
     });
@@ -102,14 +102,14 @@ test('verify: false connects to an untrusted receiver, and says in the log that 
 test('while TLS is refused, send() keeps the batch, retries slowly, is unhealthy and logs the error once', async (t) => {
   if (skipIfMissing(t, rsyslog, 'rsyslog') || !rsyslog) return;
   const entries: LogEntry[] = [];
-  const s = sink({ address: `127.0.0.1:${rsyslog.ports.tls}`, tls: { ca_file: certs.otherCaFile }, reconnect: { initial_backoff: '50ms', max_backoff: '300ms' } }, entries);
+  const s = sink({ address: `127.0.0.1:${rsyslog.ports.tls}`, tls: { ca_file: certs.otherCaFile }, retry: { initial_backoff: '50ms', max_backoff: '300ms' } }, entries);
   const controller = new AbortController();
   const sending = s.send([s.encode(record(activity()))], controller.signal);
   await new Promise((r) => setTimeout(r, 1500));
   controller.abort();
   await assert.rejects(sending, AbortedError);
-  assert.ok(s.metrics.retries >= 3, `kept retrying (${s.metrics.retries})`);
-  assert.ok(s.metrics.retries <= 8, `slowly, at max_backoff (${s.metrics.retries})`);
+  assert.ok(s.stats.retries >= 3, `kept retrying (${s.stats.retries})`);
+  assert.ok(s.stats.retries <= 8, `slowly, at max_backoff (${s.stats.retries})`);
   const health = s.health();
   assert.equal(health.healthy, false);
   assert.match(health.detail ?? '', /not trusted/);
