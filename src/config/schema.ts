@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
+import { proxySetting } from '../http/proxy';
 import { isLoopbackHost } from '../util/loopback';
 
 /**
@@ -78,6 +79,8 @@ export const sourceSchema = z
     self_events: z.enum(['keep', 'drop'], { error: 'expected keep or drop' }).default('keep'),
     access_transparency: accessTransparencySchema,
     tls: tlsSchema.optional(),
+    /** http://[user:password@]host:port, or false to ignore HTTPS_PROXY; absent, the environment applies (http/proxy.ts). */
+    proxy: proxySetting,
   })
   .superRefine((s, ctx) => {
     if (s.api_key === undefined) {

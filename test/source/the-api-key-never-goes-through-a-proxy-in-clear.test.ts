@@ -97,9 +97,11 @@ test('with HTTP_PROXY set, a plain-http base URL is read directly: the proxy han
 
 test('with HTTPS_PROXY set, an https base URL goes through a CONNECT tunnel: the proxy sees host and port only', { skip, timeout: 15_000 }, async () => {
   const before = squid.requests().length;
-  const page = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url }, () => client(tlsUrl).fetchPage({ limit: 5, order: 'asc' }));
+  const api = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url }, async () => client(tlsUrl));
+  const page = await api.fetchPage({ limit: 5, order: 'asc' });
   assert.equal(page.activities.length, 5);
-  // squid logs a tunnel when it closes.
+  // squid logs a tunnel when it closes, and the client keeps it open until closed.
+  api.close();
   for (let i = 0; i < 60 && squid.requests().length === before; i++) await new Promise((r) => setTimeout(r, 50));
   const seen = squid.requests().slice(before);
   const host = new URL(tlsUrl).host;

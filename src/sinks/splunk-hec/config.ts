@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
+import { proxySetting } from '../../http/proxy';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
 /** Paths users paste together with the host; the sink adds the endpoint paths itself. */
@@ -85,6 +86,8 @@ export const splunkHecSinkConfig = z
     request_timeout: duration('30s'),
     retry: retrySchema,
     tls: tlsSchema.optional(),
+    /** http://[user:password@]host:port, or false to ignore HTTPS_PROXY; absent, the environment applies (http/proxy.ts). */
+    proxy: proxySetting,
     /** An http:// endpoint other than loopback is refused unless this is set. */
     allow_plaintext: z.boolean().default(false),
   })

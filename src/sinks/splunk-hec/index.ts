@@ -98,6 +98,8 @@ export class SplunkHecSink implements Sink<HecEvent> {
         ? buildTlsOptions(config.tls, { fieldPath: `${fieldPath}.tls`, component: `sinks.${name}`, logger: ctx.logger, baseDir: ctx.baseDir })
         : undefined,
       fieldPath,
+      proxy: config.proxy,
+      logger: this.logger,
     });
     this.refusals = new Refusals(this.logger);
     if (config.indexer_acknowledgements) {
