@@ -151,7 +151,7 @@ export class HttpClient {
     const message = errorMessage(err).replace(/\s*\n\s*/g, ' ').trim();
     const where = `${this.opts.peer} at ${this.opts.baseUrl} (${this.opts.addressField})`;
     const problem = classifyTlsError(err);
-    if (problem) return new TlsCertificateError(describeTlsProblem(problem, where, `${this.opts.fieldPath}.tls`), problem);
+    if (problem) return new TlsCertificateError(describeTlsProblem(problem, where, `${this.opts.fieldPath}.tls`, `with an http:// address in ${this.opts.addressField}`), problem);
     const code = (err as { code?: unknown }).code;
     const via = this.route.kind === 'direct' ? '' : ` through the proxy ${showProxy(this.route.proxy)}`;
     return new RetryableError(`cannot reach ${where}${via}: ${message}${typeof code === 'string' ? ` [${code}]` : ''}`);

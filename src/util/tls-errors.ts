@@ -15,7 +15,8 @@ export type TlsProblemKind =
   | 'revoked'
   | 'wrong_name'
   | 'client_certificate_refused'
-  | 'not_tls';
+  | 'not_tls'
+  | 'handshake_failed';
 
 export interface TlsProblem {
   readonly kind: TlsProblemKind;
@@ -71,7 +72,8 @@ export function classifyTlsError(err: unknown): TlsProblem | undefined {
     if (alert) return { kind: 'client_certificate_refused', code: code ?? alert[0] };
     if (code === 'EPROTO' && /wrong version number|unknown protocol/i.test(message)) return { kind: 'not_tls', code };
   }
-  return undefined;
+  const ssl = chain.find((e) => e.code?.startsWith('ERR_SSL_'))?.code;
+  return ssl ? { kind: 'handshake_failed', code: ssl } : undefined;
 }
 
 const WHAT: Readonly<Record<TlsProblemKind, string>> = {
@@ -83,13 +85,15 @@ const WHAT: Readonly<Record<TlsProblemKind, string>> = {
   wrong_name: 'its certificate does not name the host it was reached by',
   client_certificate_refused: 'it refused our client certificate, or wanted one',
   not_tls: 'it does not speak TLS on this port',
+  handshake_failed: 'the TLS handshake failed (protocol versions, ciphers, or a client certificate it wants)',
 };
 
 /**
  * One sentence for an operator: `peer` names the certificate's owner ("Splunk HEC at
- * https://…"), `tlsField` the config section that fixes it ("sinks.splunk.tls").
+ * https://…"), `tlsField` the config section that fixes it ("sinks.splunk.tls"), `plainText`
+ * how this peer is reached without TLS ("with an http:// endpoint").
  */
-export function describeTlsProblem(problem: TlsProblem, peer: string, tlsField: string): string {
+export function describeTlsProblem(problem: TlsProblem, peer: string, tlsField: string, plainText = `without ${tlsField}`): string {
   const fix: Record<TlsProblemKind, string> = {
     untrusted: `set ${tlsField}.ca_file to the CA that signed it`,
     self_signed: `set ${tlsField}.ca_file to that certificate or the CA that signed it`,
@@ -98,7 +102,8 @@ export function describeTlsProblem(problem: TlsProblem, peer: string, tlsField: 
     revoked: 'install a new certificate on the server',
     wrong_name: `connect by a name the certificate carries, or set ${tlsField}.server_name to one`,
     client_certificate_refused: `set ${tlsField}.cert_file and ${tlsField}.key_file to a certificate it trusts`,
-    not_tls: 'if it serves plain text there, use a plain address (http://, transport: tcp); otherwise use its TLS port',
+    handshake_failed: `check ${tlsField}.min_version, and set ${tlsField}.cert_file and ${tlsField}.key_file if it wants a client certificate`,
+    not_tls: `use its TLS port, or reach it ${plainText} if it serves plain text there`,
   };
   return `TLS with ${peer}: ${WHAT[problem.kind]} [${problem.code}]; ${fix[problem.kind]}`;
 }

@@ -1,17 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { ComplianceApiClient } from '../../src/source/client';
 import { RateGovernor } from '../../src/source/rate-limit';
 import { silentLogger } from '../../src/observability/logger';
-import { makeCertificates } from '../support/certs';
-import { tempDir } from '../support/forwarder';
 import { isCI } from '../support/servers';
+import { startTlsFront, type TlsFront } from '../support/tls-front';
 import { SQUID_INSTALL_HINT, squidAvailable, startSquid, type SquidProxy } from '../support/squid';
 
 /**
@@ -26,7 +22,7 @@ if (!available && isCI()) throw new Error(`squid is required under CI: ${SQUID_I
 
 let sim: SimulatorHandle;
 let squid: SquidProxy;
-let tlsFront: https.Server;
+let tlsFront: TlsFront;
 let tlsUrl: string;
 let trust: ConnectionOptions;
 
@@ -35,24 +31,14 @@ before(async () => {
   sim = await startSimulator({ seed: 20, backlog: 5, selfEvents: false });
   squid = await startSquid();
   // The simulator behind TLS, as the real API is.
-  const certs = makeCertificates({ dir: tempDir('caf-proxy-certs-') });
-  trust = { ca: readFileSync(certs.caFile) };
-  tlsFront = https.createServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (req, res) => {
-    const out = http.request(new URL(req.url ?? '/', sim.url), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => tlsFront.listen(0, '127.0.0.1', resolve));
-  tlsUrl = `https://127.0.0.1:${(tlsFront.address() as AddressInfo).port}`;
+  tlsFront = await startTlsFront(sim.url);
+  tlsUrl = tlsFront.url;
+  trust = { ca: readFileSync(tlsFront.certs.caFile) };
 });
 
 after(async () => {
   if (!available) return;
-  tlsFront.closeAllConnections();
-  await new Promise<void>((resolve) => tlsFront.close(() => resolve()));
+  await tlsFront.close();
   await squid.stop();
   await sim.close();
 });

@@ -143,7 +143,7 @@ describe('splunk_hec over TLS', () => {
     const plain = await startHecReceiver({ tokens: { [TOKEN]: {} } });
     try {
       const err = await start(makeSink(plain.url.replace('http:', 'https:'), { token: TOKEN })).then(() => undefined, (e: Error) => e);
-      assert.match(err?.message ?? '', /TLS with Splunk HEC at https:\/\/127\.0\.0\.1:\d+ .*does not speak TLS.*plain address \(http:\/\//);
+      assert.match(err?.message ?? '', /TLS with Splunk HEC at https:\/\/127\.0\.0\.1:\d+ .*does not speak TLS.*with an http:\/\/ address in sinks\.splunk\.endpoint/);
     } finally {
       await plain.stop();
     }
