@@ -95,7 +95,10 @@ function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
       registerSecret(secret);
     }
     // A proxy URL may carry a password (http://user:password@proxy:3128).
-    for (const secret of proxySecrets(obj.proxy)) registerSecret(secret);
+    for (const secret of proxySecrets(obj.proxy)) {
+      refuseShortSecret(secret, formatPath([...p, 'proxy']));
+      registerSecret(secret);
+    }
     return obj;
   });
 }

@@ -15,27 +15,26 @@ import { isLoopbackHost } from '../util/loopback';
  *   clear to reach the proxy.
  */
 export const proxySetting = z
-  .union([
-    z.literal(false),
-    z.string().transform((text, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(text.trim());
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `"${text.replace(/\/\/[^@/]*@/, '//…@')}" is not a URL; write http://host:port (or http://user:password@host:port), or false` });
-        return z.NEVER;
-      }
-      if (url.protocol !== 'http:') {
-        ctx.addIssue({ code: 'custom', message: `use an http:// proxy URL (got ${url.protocol}//): https requests are tunnelled through it with CONNECT, TLS end to end` });
-        return z.NEVER;
-      }
-      if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-        ctx.addIssue({ code: 'custom', message: 'a proxy URL has no path, query or fragment: write http://host:port' });
-        return z.NEVER;
-      }
-      return url.href;
-    }),
-  ])
+  .union([z.literal(false), z.string()], { error: 'expected a proxy URL (http://host:port, credentials allowed) or false' })
+  .transform((value, ctx): string | false => {
+    if (value === false) return false;
+    let url: URL;
+    try {
+      url = new URL(value.trim());
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not a URL; write http://host:port (or http://user:password@host:port), or false' });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `use an http:// proxy URL (got ${url.protocol}//): https requests are tunnelled through it with CONNECT, TLS end to end` });
+      return z.NEVER;
+    }
+    if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+      ctx.addIssue({ code: 'custom', message: 'a proxy URL has no path, query or fragment: write http://host:port' });
+      return z.NEVER;
+    }
+    return url.href;
+  })
   .optional();
 export type ProxySetting = z.output<typeof proxySetting>;
 
