@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/observability/logger';
 import { isCI } from '../support/servers';
 import { startTlsFront, type TlsFront } from '../support/tls-front';
 import { SQUID_INSTALL_HINT, squidAvailable, startSquid, type SquidProxy } from '../support/squid';
+import { withProxyEnv } from '../support/proxy-env';
 
 /**
  * Issue #15: with HTTP_PROXY set, the x-api-key for an http://127.0.0.1 base URL went to the
@@ -42,22 +43,6 @@ after(async () => {
   await squid.stop();
   await sim.close();
 });
-
-const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const;
-
-async function withProxyEnv<T>(vars: Partial<Record<(typeof PROXY_VARS)[number], string>>, run: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
-  for (const k of PROXY_VARS) delete process.env[k];
-  Object.assign(process.env, vars);
-  try {
-    return await run();
-  } finally {
-    for (const k of PROXY_VARS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
 
 function client(baseUrl: string): ComplianceApiClient {
   return new ComplianceApiClient({

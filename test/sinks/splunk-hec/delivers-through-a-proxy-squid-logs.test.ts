@@ -6,6 +6,7 @@ import { tempDir } from '../../support/forwarder';
 import { DEFAULT_HEC_TOKEN, startHecReceiver, type HecReceiver } from '../../support/hec-receiver';
 import { isCI } from '../../support/servers';
 import { SQUID_INSTALL_HINT, squidAvailable, startSquid, type SquidProxy } from '../../support/squid';
+import { withProxyEnv } from '../../support/proxy-env';
 import { captureLogger, deliverAll, ids, makeRecords, makeSink } from './helpers';
 
 /**
@@ -29,22 +30,6 @@ function externalAddress(): string | undefined {
     if (found) return found.address;
   }
   return undefined;
-}
-
-const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'] as const;
-
-async function withProxyEnv<T>(vars: Partial<Record<(typeof PROXY_VARS)[number], string>>, run: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
-  for (const k of PROXY_VARS) delete process.env[k];
-  Object.assign(process.env, vars);
-  try {
-    return await run();
-  } finally {
-    for (const k of PROXY_VARS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
 }
 
 /** squid logs a CONNECT tunnel when it closes: wait for lines past `from`. */
