@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
-import { proxySetting } from '../http/proxy';
+import { namedProxyProblem, proxySetting } from '../http/proxy';
 import { isLoopbackHost } from '../util/loopback';
 
 /**
@@ -112,6 +112,8 @@ export const sourceSchema = z
         message: 'plain http:// would send the API key unencrypted; use https:// (or set allow_insecure_http: true for a trusted test network)',
       });
     }
+    const proxyProblem = namedProxyProblem(s.base_url, s.proxy, 'the API key');
+    if (proxyProblem) ctx.addIssue({ code: 'custom', path: ['proxy'], message: proxyProblem });
   });
 
 export const checkpointSchema = z

@@ -86,7 +86,7 @@ export class HttpClient {
     this.agent = !secure
       ? new http.Agent(agentOptions)
       : this.route.kind === 'tunnel'
-        ? new TunnelAgent(this.route.proxy, { ...agentOptions, ...opts.tls })
+        ? new TunnelAgent(this.route.proxy, { ...agentOptions, ...opts.tls }, opts.timeoutMs)
         : new https.Agent({ ...agentOptions, ...opts.tls });
     const forward = this.route.kind === 'forward' ? this.route.proxy : undefined;
     const authorization = forward ? proxyAuthorization(forward) : undefined;

@@ -159,13 +159,24 @@ export function chooseRoute(target: URL, setting: ProxySetting, ctx: RouteContex
     return { kind: 'direct', note: `${target.host} is on this machine: a proxy would carry ${ctx.credential} off it in clear` };
   }
   if (isLoopbackHost(proxy.hostname)) return { kind: 'forward', proxy, origin };
-  if (setting !== undefined) {
-    throw new ConfigError(
-      `${target.origin} is plain http and the proxy ${proxy.host} is on another machine: ${ctx.credential} would reach it in clear; use an https:// address, a proxy on this machine, or proxy: false`,
-      `${ctx.fieldPath}.proxy`,
-    );
-  }
+  if (setting !== undefined) throw new ConfigError(remotePlainProxyProblem(target, proxy, ctx.credential), `${ctx.fieldPath}.proxy`);
   return { kind: 'direct', note: `${origin} is ignored for plain-http ${target.origin}: ${ctx.credential} would reach the proxy ${proxy.host} in clear` };
+}
+
+function remotePlainProxyProblem(target: URL, proxy: URL, credential: string): string {
+  return `${target.origin} is plain http and the proxy ${proxy.host} is on another machine: ${credential} would reach it in clear; use an https:// address, a proxy on this machine, or proxy: false`;
+}
+
+/**
+ * For config validation (so `validate` says it too): what is wrong with naming `setting` as
+ * the proxy of `address`, or undefined.
+ */
+export function namedProxyProblem(address: string, setting: ProxySetting, credential: string): string | undefined {
+  if (typeof setting !== 'string') return undefined;
+  const target = new URL(address);
+  const proxy = new URL(setting);
+  if (target.protocol !== 'http:' || isLoopbackHost(target.hostname) || isLoopbackHost(proxy.hostname)) return undefined;
+  return remotePlainProxyProblem(target, proxy, credential);
 }
 
 /** A proxy URL as logs and errors may show it: without its credentials. */

@@ -33,6 +33,8 @@ export class TunnelAgent extends https.Agent {
   constructor(
     private readonly proxy: URL,
     options: https.AgentOptions,
+    /** Longest wait for the proxy's answer to CONNECT: a stalled proxy must not hold a socket for ever. */
+    private readonly connectTimeoutMs: number,
   ) {
     super(options);
   }
@@ -50,7 +52,7 @@ export class TunnelAgent extends https.Agent {
       path: authority,
       headers: { Host: authority, ...(authorization ? { 'Proxy-Authorization': authorization } : {}) },
       agent: false,
-      timeout: options.timeout,
+      timeout: this.connectTimeoutMs,
     });
     const fail = (err: Error): void => {
       connect.destroy();

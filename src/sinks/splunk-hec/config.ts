@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
-import { proxySetting } from '../../http/proxy';
+import { namedProxyProblem, proxySetting } from '../../http/proxy';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
 /** Paths users paste together with the host; the sink adds the endpoint paths itself. */
@@ -103,6 +103,8 @@ export const splunkHecSinkConfig = z
     if (c.retry.max_backoff < c.retry.initial_backoff) {
       ctx.addIssue({ code: 'custom', path: ['retry', 'max_backoff'], message: 'must be at least retry.initial_backoff' });
     }
+    const proxyProblem = namedProxyProblem(c.endpoint, c.proxy, 'the HEC token');
+    if (proxyProblem) ctx.addIssue({ code: 'custom', path: ['proxy'], message: proxyProblem });
     if (c.tls && c.endpoint.startsWith('http:') && c.tls.enabled !== false) {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but endpoint is http://; use an https:// endpoint' });
     }
