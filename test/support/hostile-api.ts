@@ -112,7 +112,11 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const trick = script.shift() ?? null;
-    const limit = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('limit') ?? 100);
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const limit = Number(query.get('limit') ?? 100);
+    // The late lane's requests ask for the staff-access types only, and the lane rightly
+    // ignores rows of other types: a row trick of another type waits for a poll cycle's page.
+    const lateLane = query.getAll('activity_types[]').includes('anthropic_access');
     if (trick === 'endless_body') {
       played.push(trick);
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -150,7 +154,9 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
     const headers: http.OutgoingHttpHeaders = { 'content-type': up.headers['content-type'] ?? 'application/json' };
     for (const name of Object.keys(up.headers)) if (name.startsWith('anthropic-ratelimit') || name === 'request-id' || name === 'retry-after' || name === 'x-should-retry') headers[name] = up.headers[name];
     let body = up.body;
-    if (up.status === 200 && trick !== null && ROW_TRICKS.has(trick)) {
+    if (up.status === 200 && trick !== null && ROW_TRICKS.has(trick) && lateLane && trick !== 'future_access_row') {
+      script.unshift(trick);
+    } else if (up.status === 200 && trick !== null && ROW_TRICKS.has(trick)) {
       const row =
         trick === 'future_row'
           ? inventedRow('2999-01-01T00:00:00.000000Z')
