@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs squid from Debian: the real forward proxy the API client's proxy-policy test talks
+# Installs squid from Debian: the real forward proxy the proxy-policy tests (API client, HEC) talk
 # to (run by the test as a child process with its own config; the system service is never
 # used). Idempotent: does nothing when squid is already there. Runs as root.
 set -euo pipefail

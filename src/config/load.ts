@@ -4,6 +4,7 @@ import YAML, { LineCounter, type YAMLError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type ForwarderConfig } from './schema';
 import { SECRET_FIELDS } from './fields';
+import { proxySecrets } from '../http/proxy';
 import { ConfigError, errorMessage } from '../util/errors';
 import { registerSecret } from '../observability/redact';
 import { SINK_FACTORIES } from '../sinks/registry';
@@ -91,6 +92,11 @@ function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
       const secret = obj[field];
       if (typeof secret !== 'string') continue;
       refuseShortSecret(secret, formatPath([...p, field]));
+      registerSecret(secret);
+    }
+    // A proxy URL may carry a password (http://user:password@proxy:3128).
+    for (const secret of proxySecrets(obj.proxy)) {
+      refuseShortSecret(secret, formatPath([...p, 'proxy']));
       registerSecret(secret);
     }
     return obj;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, retrySchema, SECRET_FIELDS } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
+import { namedProxyProblem, proxySetting } from '../http/proxy';
 import { isLoopbackHost } from '../util/loopback';
 
 /**
@@ -80,6 +81,8 @@ export const sourceSchema = z
     tls: tlsSchema.optional(),
     /** After a transient failure (429 without Retry-After, 5xx, timeout, reset); Retry-After is honoured on top. */
     retry: retrySchema,
+    /** http://[user:password@]host:port, or false to ignore HTTPS_PROXY; absent, the environment applies (http/proxy.ts). */
+    proxy: proxySetting,
   })
   .superRefine((s, ctx) => {
     if (s.api_key === undefined) {
@@ -111,6 +114,8 @@ export const sourceSchema = z
         message: 'plain http:// would send the API key unencrypted; use https:// (or set allow_insecure_http: true for a trusted test network)',
       });
     }
+    const proxyProblem = namedProxyProblem(s.base_url, s.proxy, 'the API key');
+    if (proxyProblem) ctx.addIssue({ code: 'custom', path: ['proxy'], message: proxyProblem });
   });
 
 export const checkpointSchema = z

@@ -1,15 +1,13 @@
 import { isAscii } from 'node:buffer';
-import http from 'node:http';
-import https from 'node:https';
-import type { Readable } from 'node:stream';
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { HttpClient, type HttpReply } from '../http/client';
+import type { ProxySetting } from '../http/proxy';
 import type { Activity } from './activity';
 import { ApiError, explainApiError } from './api-errors';
 import { itemText, scanPageBody, shortFields } from './raw-items';
 import type { RateGovernor } from './rate-limit';
 import { capWait, type CappedWait, type WaitHeader } from './wait-cap';
 import type { Logger } from '../observability/logger';
-import { OversizedResponseError, readBoundedBody, requestDeadline } from '../util/bounded-body';
+import { OversizedResponseError } from '../util/bounded-body';
 import { RetryableError, errorMessage } from '../util/errors';
 import { retry, type BackoffPolicy } from '../util/retry';
 import type { ConnectionOptions } from 'node:tls';
@@ -71,6 +69,8 @@ export interface ClientOptions {
   readonly governor: RateGovernor;
   readonly logger: Logger;
   readonly tls?: ConnectionOptions;
+  /** The `source.proxy` field (see http/proxy.ts). */
+  readonly proxy?: ProxySetting;
   readonly backoff?: BackoffPolicy;
   /** Told about every response (status, request id): metrics and self-event recognition. */
   readonly onResponse?: (status: number, requestId: string | undefined) => void;
@@ -142,8 +142,8 @@ export function buildQueryString(q: PageQuery, f: SourceFilters): string {
   return p.toString();
 }
 
-function header(res: AxiosResponse, name: string): string | undefined {
-  const v: unknown = res.headers[name];
+function headerText(headers: Readonly<Record<string, unknown>>, name: string): string | undefined {
+  const v = headers[name];
   return typeof v === 'string' ? v : undefined;
 }
 
@@ -403,33 +403,29 @@ function parseItem(text: string, i: number): Activity {
  * an ApiError with a message a person can act on.
  */
 export class ComplianceApiClient {
-  private readonly http: AxiosInstance;
+  private readonly http: HttpClient;
   private readonly bounds: ResponseBounds;
 
   constructor(private readonly opts: ClientOptions) {
-    const agentOptions = { keepAlive: true, maxSockets: 8 };
     this.bounds = { ...DEFAULT_RESPONSE_BOUNDS, ...opts.bounds };
-    this.http = axios.create({
-      baseURL: opts.baseUrl.replace(/\/+$/, ''),
-      // The body is read here, bounded and under one deadline (requestOnce); axios's own
-      // timeout stops counting once the headers arrive.
-      responseType: 'stream',
-      decompress: false,
-      transformResponse: [(data: unknown) => data],
-      validateStatus: () => true,
-      maxRedirects: 0,
-      // Proxy policy: plain http (loopback, or allow_insecure_http) is never proxied, since a
-      // proxy would read the key in clear; https follows HTTPS_PROXY/NO_PROXY through a
-      // CONNECT tunnel (axios), so the proxy sees only the host name.
-      ...(opts.baseUrl.startsWith('http:') ? { proxy: false as const } : {}),
-      httpAgent: new http.Agent(agentOptions),
-      httpsAgent: new https.Agent({ ...agentOptions, ...opts.tls }),
+    this.http = new HttpClient({
+      baseUrl: opts.baseUrl,
+      fieldPath: 'source',
+      peer: 'the Compliance API',
+      addressField: 'source.base_url',
+      credential: 'the API key',
       headers: {
         'x-api-key': opts.apiKey,
         'anthropic-version': API_VERSION,
         Accept: 'application/json',
         'User-Agent': `claude-audit-forwarder/${opts.version}`,
       },
+      timeoutMs: opts.timeoutMs,
+      bounds: { maxBytes: this.bounds.maxBodyBytes, maxRatio: this.bounds.maxCompressionRatio },
+      tls: opts.tls,
+      proxy: opts.proxy,
+      agent: { maxSockets: 8 },
+      logger: opts.logger,
     });
   }
 
@@ -465,35 +461,31 @@ export class ComplianceApiClient {
   }
 
   private async requestOnce(query: PageQuery, signal?: AbortSignal): Promise<Page> {
-    const deadline = requestDeadline(this.opts.timeoutMs, signal);
+    const url = `${ACTIVITIES_PATH}?${buildQueryString(query, this.opts.filters)}`;
+    let res: HttpReply;
     try {
-      return await this.exchange(query, deadline.signal);
+      res = await this.http.request({
+        method: 'GET',
+        path: url,
+        signal,
+        onHeaders: (status, headers) => {
+          this.opts.onResponse?.(status, headerText(headers, 'request-id'));
+          if (status !== 401) this.opts.governor.observe(headers, (askedMs) => this.capped('anthropic-ratelimit-requests-reset', askedMs));
+        },
+      });
     } catch (err) {
-      if (signal?.aborted) throw err;
-      if (deadline.expired()) throw new RetryableError(`request failed: timeout: ${errorMessage(deadline.signal.reason)}`);
+      // Timeouts, resets, refused connections, DNS: all transient from here. A certificate
+      // problem or a refusing proxy is not (the poll cycle fails and says which field to fix).
+      if (err instanceof RetryableError && !(err instanceof OversizedResponseError)) throw new RetryableError(`request failed: ${err.message}`);
       throw err;
-    } finally {
-      deadline.clear();
     }
+    return this.answer(query, res);
   }
 
-  /** One request and its whole body, bounded; `signal` carries the deadline. */
-  private async exchange(query: PageQuery, signal: AbortSignal): Promise<Page> {
-    const url = `${ACTIVITIES_PATH}?${buildQueryString(query, this.opts.filters)}`;
-    let res: AxiosResponse<Readable>;
-    try {
-      res = await this.http.get<Readable>(url, { signal });
-    } catch (err) {
-      if (signal.aborted) throw err;
-      // Timeouts, resets, refused connections, DNS: all transient from here.
-      const code = (err as { code?: string }).code;
-      throw new RetryableError(`request failed: ${code ?? ''} ${errorMessage(err)}`.trim(), undefined, { cause: err });
-    }
-    const requestId = header(res, 'request-id');
-    this.opts.onResponse?.(res.status, requestId);
-    if (res.status !== 401) this.opts.governor.observe(res.headers as Record<string, unknown>, (askedMs) => this.capped('anthropic-ratelimit-requests-reset', askedMs));
-    const bodyBounds = { maxBytes: this.bounds.maxBodyBytes, maxRatio: this.bounds.maxCompressionRatio };
-    const bytes = await readBoundedBody(res.data, header(res, 'content-encoding'), bodyBounds, signal);
+  /** A whole answer as a page, or the error its status means. */
+  private answer(query: PageQuery, res: HttpReply): Page {
+    const bytes = res.body;
+    const requestId = res.header('request-id');
     if (res.status === 200) {
       const window = { gte: query.createdAtGte, lt: query.createdAtLt };
       const page = parsePage(bytes, { requestId, window, maxActivityBytes: this.bounds.maxActivityBytes });
@@ -513,9 +505,9 @@ export class ComplianceApiClient {
     } catch {
       serverMessage = '';
     }
-    const noRetry = header(res, 'x-should-retry') === 'false';
+    const noRetry = res.header('x-should-retry') === 'false';
     if (res.status === 429) {
-      const seconds = Number(header(res, 'retry-after'));
+      const seconds = Number(res.header('retry-after'));
       const askedMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
       const waitMs = this.capped('retry-after', askedMs);
       this.opts.governor.pauseUntil(Date.now() + waitMs);
@@ -535,6 +527,11 @@ export class ComplianceApiClient {
       );
     }
     throw new ApiError(explainApiError(res.status, errorType, serverMessage), res.status, errorType, requestId, false);
+  }
+
+  /** Closes the kept-alive connections (and proxy tunnels). */
+  close(): void {
+    this.http.close();
   }
 
   /** A server-requested wait, capped at source.max_wait; a capped one is logged and counted. */

@@ -30,6 +30,14 @@ test('every secret field is refused wherever it sits in config, without echoing 
   assert.ok(viaEnv.length > 0);
 });
 
+test('a proxy URL with credentials is refused in values without echoing it; without credentials or as ${ENV} it passes', () => {
+  const message = renderError({ set: { 'config.source.proxy': `http://svc:${INLINE}@egress.corp:3128` } });
+  assert.match(message, /config\.source\.proxy: a proxy URL with credentials is a secret .*proxy: \$\{PROXY_URL\}/);
+  assert.ok(!message.includes(INLINE), 'the refusal does not echo the secret');
+  assert.ok(render({ set: { 'config.source.proxy': 'http://egress.corp:3128' } }).length > 0);
+  assert.ok(render({ set: { 'config.source.proxy': '${PROXY_URL}' } }).length > 0);
+});
+
 const networkPolicy = (ms: Manifest[]): Manifest => findOne(ms, 'NetworkPolicy');
 
 test('only the monitoring namespace may reach the metrics port unless metricsFrom says otherwise', () => {

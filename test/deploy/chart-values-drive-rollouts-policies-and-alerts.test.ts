@@ -75,6 +75,14 @@ test('the NetworkPolicy allows DNS plus exactly the ports of the API and the con
   assert.deepEqual(egressPorts(udp), ['UDP/53,TCP/53', 'TCP/443,UDP/514']);
   const plainHttpSimulator = render({ set: { 'config.source.base_url': 'http://sim.test:8787' } });
   assert.deepEqual(egressPorts(plainHttpSimulator), ['UDP/53,TCP/53', 'TCP/8787']);
+  // Through an egress proxy, its port too.
+  const proxied = render({
+    set: {
+      'config.source.proxy': 'http://egress.corp:3128',
+      'config.sinks.splunk': { type: 'splunk_hec', endpoint: 'https://s:8088', token: '${SPLUNK_HEC_TOKEN}', proxy: 'http://hec-egress.corp:8080' },
+    },
+  });
+  assert.deepEqual(egressPorts(proxied), ['UDP/53,TCP/53', 'TCP/3128,TCP/443,TCP/8080,TCP/8088']);
 
   const np = findOne(render({ valuesFiles: ['ci/syslog-mtls-values.yaml'] }), 'NetworkPolicy');
   assert.deepEqual(at(np, 'spec.policyTypes'), ['Ingress', 'Egress']);

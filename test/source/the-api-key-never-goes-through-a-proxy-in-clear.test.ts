@@ -1,18 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { ComplianceApiClient } from '../../src/source/client';
 import { RateGovernor } from '../../src/source/rate-limit';
 import { silentLogger } from '../../src/observability/logger';
-import { makeCertificates } from '../support/certs';
-import { tempDir } from '../support/forwarder';
 import { isCI } from '../support/servers';
+import { startTlsFront, type TlsFront } from '../support/tls-front';
 import { SQUID_INSTALL_HINT, squidAvailable, startSquid, type SquidProxy } from '../support/squid';
+import { withProxyEnv } from '../support/proxy-env';
 
 /**
  * Issue #15: with HTTP_PROXY set, the x-api-key for an http://127.0.0.1 base URL went to the
@@ -26,7 +23,7 @@ if (!available && isCI()) throw new Error(`squid is required under CI: ${SQUID_I
 
 let sim: SimulatorHandle;
 let squid: SquidProxy;
-let tlsFront: https.Server;
+let tlsFront: TlsFront;
 let tlsUrl: string;
 let trust: ConnectionOptions;
 
@@ -35,43 +32,17 @@ before(async () => {
   sim = await startSimulator({ seed: 20, backlog: 5, selfEvents: false });
   squid = await startSquid();
   // The simulator behind TLS, as the real API is.
-  const certs = makeCertificates({ dir: tempDir('caf-proxy-certs-') });
-  trust = { ca: readFileSync(certs.caFile) };
-  tlsFront = https.createServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (req, res) => {
-    const out = http.request(new URL(req.url ?? '/', sim.url), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => tlsFront.listen(0, '127.0.0.1', resolve));
-  tlsUrl = `https://127.0.0.1:${(tlsFront.address() as AddressInfo).port}`;
+  tlsFront = await startTlsFront(sim.url);
+  tlsUrl = tlsFront.url;
+  trust = { ca: readFileSync(tlsFront.certs.caFile) };
 });
 
 after(async () => {
   if (!available) return;
-  tlsFront.closeAllConnections();
-  await new Promise<void>((resolve) => tlsFront.close(() => resolve()));
+  await tlsFront.close();
   await squid.stop();
   await sim.close();
 });
-
-const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'] as const;
-
-async function withProxyEnv<T>(vars: Partial<Record<(typeof PROXY_VARS)[number], string>>, run: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
-  for (const k of PROXY_VARS) delete process.env[k];
-  Object.assign(process.env, vars);
-  try {
-    return await run();
-  } finally {
-    for (const k of PROXY_VARS) {
-      if (saved[k] === undefined) delete process.env[k];
-      else process.env[k] = saved[k];
-    }
-  }
-}
 
 function client(baseUrl: string): ComplianceApiClient {
   return new ComplianceApiClient({
@@ -97,9 +68,11 @@ test('with HTTP_PROXY set, a plain-http base URL is read directly: the proxy han
 
 test('with HTTPS_PROXY set, an https base URL goes through a CONNECT tunnel: the proxy sees host and port only', { skip, timeout: 15_000 }, async () => {
   const before = squid.requests().length;
-  const page = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url }, () => client(tlsUrl).fetchPage({ limit: 5, order: 'asc' }));
+  const api = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url }, async () => client(tlsUrl));
+  const page = await api.fetchPage({ limit: 5, order: 'asc' });
   assert.equal(page.activities.length, 5);
-  // squid logs a tunnel when it closes.
+  // squid logs a tunnel when it closes, and the client keeps it open until closed.
+  api.close();
   for (let i = 0; i < 60 && squid.requests().length === before; i++) await new Promise((r) => setTimeout(r, 50));
   const seen = squid.requests().slice(before);
   const host = new URL(tlsUrl).host;

@@ -42,6 +42,8 @@ export interface HecReceiverOptions {
   readonly maxBodyBytes?: number;
   /** Port to listen on (0: a free one). A restart keeps the port. */
   readonly port?: number;
+  /** Address to listen on; default 127.0.0.1 (another one: a target that is not loopback). */
+  readonly host?: string;
   /** How an ack query on a channel this receiver does not know is answered. Default: all false. */
   readonly unknownAckChannel?: 'all_false' | 'invalid_channel';
 }
@@ -218,7 +220,7 @@ export class HecReceiver {
 
   /** The base URL a sink's `endpoint` takes. */
   get url(): string {
-    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.boundPort}`;
+    return `${this.options.tls ? 'https' : 'http'}://${this.options.host ?? '127.0.0.1'}:${this.boundPort}`;
   }
 
   /** Adds, changes or (with undefined) removes a token while running: auth failures and fixes. */
@@ -258,7 +260,7 @@ export class HecReceiver {
     }
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.boundPort, '127.0.0.1', () => {
+      server.listen(this.boundPort, this.options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
         resolve();
       });

@@ -95,6 +95,9 @@ unless given as ${ENV_VAR}: values land in a ConfigMap. Walks maps and lists.
 {{- if and (has $key (list "api_key" "token" "password" "key_password")) (not (kindIs "invalid" $value)) (not (contains "${" (toString $value))) -}}
 {{- fail (printf "%s: do not put secrets in values (they would land in a ConfigMap); store it in the Secret %q and set %s_file: %s/<key>, or use ${ENV_VAR}" $path (include "caf.secretName" $root) $key $root.Values.secret.mountPath) -}}
 {{- end -}}
+{{- if and (eq $key "proxy") (kindIs "string" $value) (contains "@" $value) (not (contains "${" $value)) -}}
+{{- fail (printf "%s: a proxy URL with credentials is a secret (it would land in a ConfigMap); store the URL in the Secret %q and write proxy: ${PROXY_URL}, with PROXY_URL in env (secretKeyRef)" $path (include "caf.secretName" $root)) -}}
+{{- end -}}
 {{- include "caf.refuseSecretsInValues" (dict "node" $value "path" $path "root" $root) -}}
 {{- end -}}
 {{- else if kindIs "slice" .node -}}

@@ -12,6 +12,7 @@ import {
   type SASLOptions,
   type TopicMessages,
 } from 'kafkajs';
+import { classifyTlsError, describeTlsProblem } from '../../util/tls-errors';
 import type { Logger } from '../../observability/logger';
 import { AuthError, RetryableError, errorMessage } from '../../util/errors';
 import { loadCodec } from './codecs';
@@ -213,7 +214,7 @@ export class KafkajsClient implements KafkaClient {
   }
 
   private context(phase: 'start' | 'send'): ErrorContext {
-    return { phase, brokers: this.opts.brokers, tls: this.opts.tls !== undefined, sasl: this.opts.sasl };
+    return { phase, brokers: this.opts.brokers, tls: this.opts.tls !== undefined, sasl: this.opts.sasl, tlsField: `sinks.${this.opts.sinkName}.tls` };
   }
 }
 
@@ -239,6 +240,8 @@ interface ErrorContext {
   readonly brokers: readonly string[];
   readonly tls: boolean;
   readonly sasl?: SaslConfig;
+  /** `sinks.<name>.tls`, named in certificate errors; `tls` when absent. */
+  readonly tlsField?: string;
 }
 
 interface KafkajsErrorShape {
@@ -281,18 +284,6 @@ const PRODUCER_STATE_TYPES = new Set([
   'INVALID_PRODUCER_ID_MAPPING',
   'PRODUCER_FENCED',
 ]);
-const TLS_TRUST_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
 const TYPE_ADVICE: Readonly<Record<string, string>> = {
   TOPIC_AUTHORIZATION_FAILED: 'not authorized to write to the topic: grant this user WRITE and DESCRIBE on it',
   CLUSTER_AUTHORIZATION_FAILED:
@@ -317,9 +308,6 @@ function tidy(detail: string): string {
   return ssl ? `TLS alert: ${ssl[1]}` : first;
 }
 
-/** TLS alerts a server sends when it wants, or refuses, our client certificate. */
-const CLIENT_CERT_REFUSED = /alert (bad certificate|certificate required|unknown ca|certificate unknown)|SSL alert number (42|46|48|116)/i;
-
 function brokerOf(chain: readonly KafkajsErrorShape[], ctx: ErrorContext): string {
   return chain.find((e) => typeof e.broker === 'string')?.broker ?? ctx.brokers.join(', ');
 }
@@ -330,7 +318,6 @@ export function explainKafkaError(err: unknown, ctx: ErrorContext): string {
   const broker = brokerOf(chain, ctx);
   const innermost = chain[chain.length - 1] ?? {};
   const detail = tidy(innermost.message ?? errorMessage(err));
-  const rawDetail = innermost.message ?? '';
 
   const protocol = chain.find((e) => e.name === 'KafkaJSProtocolError' || (typeof e.type === 'string' && e.type.length > 0));
   if (protocol?.type) {
@@ -348,16 +335,8 @@ export function explainKafkaError(err: unknown, ctx: ErrorContext): string {
   }
 
   const codes = chain.map((e) => (typeof e.code === 'string' ? e.code : '')).filter(Boolean);
-  const trust = codes.find((c) => TLS_TRUST_CODES.has(c));
-  if (trust) {
-    return `TLS: the certificate of ${broker} is not trusted (${detail}): set tls.ca_file to the CA that signed it`;
-  }
-  if (codes.includes('ERR_TLS_CERT_ALTNAME_INVALID')) {
-    return `TLS: the certificate of ${broker} is for another name (${detail}): connect with a name it was issued for, or set tls.server_name`;
-  }
-  if (ctx.tls && CLIENT_CERT_REFUSED.test(rawDetail)) {
-    return `TLS: ${broker} refused the handshake (${detail}): it requires a client certificate, or does not trust ours; set tls.cert_file and tls.key_file to one its truststore accepts`;
-  }
+  const tlsProblem = ctx.tls || codes.some((c) => c.startsWith('ERR_TLS_') || c.startsWith('ERR_SSL_')) ? classifyTlsError(err) : undefined;
+  if (tlsProblem) return describeTlsProblem(tlsProblem, `the broker ${broker}`, ctx.tlsField ?? 'tls');
   if (ctx.tls && (/before secure TLS connection was established|wrong version number|EPROTO/i.test(detail) || codes.includes('EPROTO'))) {
     return `TLS handshake with ${broker} failed (${detail}): is this a plaintext listener? Use the broker's TLS port, or remove tls`;
   }
@@ -386,10 +365,8 @@ export function classifyKafkaError(err: unknown, ctx: ErrorContext): Error {
   const type = chain.find((e) => typeof e.type === 'string')?.type;
   const codes = chain.map((e) => e.code);
   const refusedCredentials = chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError') || (type !== undefined && AUTH_TYPES.has(type));
-  // An untrusted certificate is fixed by people, like a password: retried slowly too.
-  const refusedCertificate =
-    codes.some((c) => typeof c === 'string' && (TLS_TRUST_CODES.has(c) || c === 'ERR_TLS_CERT_ALTNAME_INVALID')) ||
-    chain.some((e) => CLIENT_CERT_REFUSED.test(e.message ?? ''));
+  // A certificate problem is fixed by people, like a password: retried slowly too.
+  const refusedCertificate = classifyTlsError(err) !== undefined;
   if (refusedCredentials || refusedCertificate) {
     return new AuthError(message, { cause: err });
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat, retrySchema } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
+import { namedProxyProblem, proxySetting } from '../../http/proxy';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
 /** Paths users paste together with the host; the sink adds the endpoint paths itself. */
@@ -77,6 +78,8 @@ export const splunkHecSinkConfig = z
     /** After a transient failure (503, 429, 5xx, reset, timeout); max_backoff also paces a refused token. */
     retry: retrySchema,
     tls: tlsSchema.optional(),
+    /** http://[user:password@]host:port, or false to ignore HTTPS_PROXY; absent, the environment applies (http/proxy.ts). */
+    proxy: proxySetting,
     /** An http:// endpoint other than loopback is refused unless this is set. */
     allow_plaintext: z.boolean().default(false),
   })
@@ -89,6 +92,8 @@ export const splunkHecSinkConfig = z
         message: 'must be longer than ack.poll_interval (Splunk suggests polling every 10s and resending after 5m)',
       });
     }
+    const proxyProblem = namedProxyProblem(c.endpoint, c.proxy, 'the HEC token');
+    if (proxyProblem) ctx.addIssue({ code: 'custom', path: ['proxy'], message: proxyProblem });
     if (c.tls && c.endpoint.startsWith('http:') && c.tls.enabled !== false) {
       ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but endpoint is http://; use an https:// endpoint' });
     }

@@ -71,6 +71,8 @@ export class SplunkHecSink implements Sink<HecEvent> {
         ? buildTlsOptions(config.tls, { fieldPath: `${fieldPath}.tls`, component: `sinks.${name}`, logger: ctx.logger, baseDir: ctx.baseDir })
         : undefined,
       fieldPath,
+      proxy: config.proxy,
+      logger: this.logger,
     });
     this.healthTracker = new HealthTracker(this.logger, 'Splunk HEC');
     if (config.indexer_acknowledgements) {

@@ -165,7 +165,7 @@ export class SyslogSink implements Sink<SyslogFrame> {
           const connection =
             this.config.transport === 'udp'
               ? await DatagramConnection.open(this.address)
-              : await StreamConnection.open({ address: this.address, tls: this.tls, connectTimeoutMs: this.config.connect_timeout, signal });
+              : await StreamConnection.open({ address: this.address, tls: this.tls, tlsField: `sinks.${this.name}.tls`, connectTimeoutMs: this.config.connect_timeout, signal });
           this.metrics.connects++;
           this.connection = connection;
           return connection;

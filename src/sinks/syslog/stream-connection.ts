@@ -2,6 +2,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { AbortedError, AuthError, RetryableError, errorMessage } from '../../util/errors';
 import { formatAddress, type SyslogAddress } from './address';
+import { TlsCertificateError, classifyTlsError, describeTlsProblem } from '../../util/tls-errors';
 
 /**
  * One TCP or TLS connection to a syslog receiver, and the rule for when bytes written on
@@ -27,46 +28,21 @@ export interface StreamConnectOptions {
   readonly tls?: ConnectionOptions;
   readonly connectTimeoutMs: number;
   readonly signal?: AbortSignal;
-}
-
-/** TLS failures a retry cannot fix: trust, names, client certificates, protocol mismatch. */
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-function tlsHint(code: string): string {
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return 'the certificate does not name this host; connect by a name it carries or set tls.server_name';
-  if (TLS_TRUST_CODES.has(code)) return 'the receiver\'s certificate is not trusted; set tls.ca_file to the CA that signed it';
-  if (/CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA|ACCESS_DENIED|CERTIFICATE_UNKNOWN/.test(code)) {
-    return 'the receiver refused our client certificate; set tls.cert_file and tls.key_file to one its CA trusts';
-  }
-  if (/WRONG_VERSION_NUMBER|UNKNOWN_PROTOCOL|PACKET_LENGTH_TOO_LONG|RECORD_LAYER/.test(code)) {
-    return 'the receiver does not speak TLS on this port; use its TLS port or set transport: tcp';
-  }
-  return 'check the tls section';
+  /** The config section of `tls` (`sinks.<name>.tls`), named in certificate errors. */
+  readonly tlsField?: string;
 }
 
 /**
- * Turns a socket error into the error class retry() acts on: trust and certificate
+ * Turns a socket error into the error class retry() acts on: certificate and handshake
  * problems are AuthErrors (people fix them: retry slowly, report unhealthy), the rest
- * RetryableErrors. Messages name the address and the fix, never a secret.
+ * RetryableErrors. `tlsField` (`sinks.<name>.tls`) is set on TLS connections only.
+ * Messages name the address and the fix, never a secret.
  */
-export function classifySocketError(err: unknown, address: SyslogAddress, isTls: boolean): RetryableError | AuthError {
+export function classifySocketError(err: unknown, address: SyslogAddress, tlsField: string | undefined): RetryableError | AuthError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  const where = `${isTls ? 'TLS ' : ''}syslog receiver ${formatAddress(address)}`;
-  if (isTls && (TLS_TRUST_CODES.has(code) || /^ERR_SSL_/.test(code))) {
-    return new AuthError(`${where}: ${errorMessage(err)} (${tlsHint(code)})`, { cause: err });
-  }
+  const where = `${tlsField ? 'TLS ' : ''}syslog receiver ${formatAddress(address)}`;
+  const problem = tlsField ? classifyTlsError(err) : undefined;
+  if (tlsField && problem) return new TlsCertificateError(describeTlsProblem(problem, `syslog receiver ${formatAddress(address)}`, tlsField, 'with transport: tcp'), problem);
   const hint =
     code === 'ECONNREFUSED' ? ' (nothing listens there: is the receiver running, is the port right?)'
     : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ' (the host name does not resolve)'
@@ -90,13 +66,14 @@ export class StreamConnection {
   private constructor(
     private readonly socket: Socket | TLSSocket,
     readonly address: SyslogAddress,
-    private readonly isTls: boolean,
+    /** Set on TLS connections: the config section errors name. */
+    private readonly tlsField: string | undefined,
   ) {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30_000);
     // A receiver never talks back on syslog; reading keeps 'end' (its close) observable.
     socket.on('data', () => undefined);
-    socket.on('error', (err) => this.fail(classifySocketError(err, address, isTls)));
+    socket.on('error', (err) => this.fail(classifySocketError(err, address, tlsField)));
     socket.on('end', () => this.fail(this.closedError('closed the connection')));
     socket.on('close', () => this.fail(this.closedError('connection closed')));
   }
@@ -107,10 +84,10 @@ export class StreamConnection {
    * close that early, before anything was delivered, is reported as that: an AuthError.
    */
   private closedError(what: string): Error {
-    const where = `${this.isTls ? 'TLS ' : ''}syslog receiver ${formatAddress(this.address)}`;
-    if (this.isTls && !this.delivered && Date.now() - this.openedAt < EARLY_CLOSE_MS) {
+    const where = `${this.tlsField ? 'TLS ' : ''}syslog receiver ${formatAddress(this.address)}`;
+    if (this.tlsField && !this.delivered && Date.now() - this.openedAt < EARLY_CLOSE_MS) {
       return new AuthError(
-        `${where} closed the connection right after the TLS handshake: it may require a client certificate, or not trust ours (set tls.cert_file and tls.key_file to one its CA trusts)`,
+        `${where} closed the connection right after the TLS handshake: it may require a client certificate, or not trust ours (set ${this.tlsField}.cert_file and key_file to one its CA trusts)`,
       );
     }
     return new RetryableError(`${where}: ${what}`);
@@ -119,6 +96,7 @@ export class StreamConnection {
   /** Connects (and completes the TLS handshake). Rejects with a classified error. */
   static open(opts: StreamConnectOptions): Promise<StreamConnection> {
     const { address, tls } = opts;
+    const tlsField = tls ? (opts.tlsField ?? 'tls') : undefined;
     return new Promise((resolve, reject) => {
       if (opts.signal?.aborted) return reject(new AbortedError());
       const socket: Socket | TLSSocket = tls
@@ -139,10 +117,10 @@ export class StreamConnection {
         if (err) {
           socket.destroy();
           reject(err);
-        } else resolve(new StreamConnection(socket, address, Boolean(tls)));
+        } else resolve(new StreamConnection(socket, address, tlsField));
       };
       const onConnect = (): void => done();
-      const onError = (err: Error): void => done(classifySocketError(err, address, Boolean(tls)));
+      const onError = (err: Error): void => done(classifySocketError(err, address, tlsField));
       const onAbort = (): void => done(new AbortedError());
       const timer = setTimeout(() => {
         const what = tls ? `TLS syslog receiver ${formatAddress(address)}: no TLS session within ${opts.connectTimeoutMs} ms (a handshake that never completes: does this port speak TLS?)` : `syslog receiver ${formatAddress(address)}: no connection within ${opts.connectTimeoutMs} ms`;
@@ -217,7 +195,7 @@ export class StreamConnection {
         if (settled) return; // aborted or failed while waiting for its turn
         this.socket.write(bytes, (err) => {
           clearTimeout(timeout);
-          if (err || this.failure) return finish(this.failure ?? classifySocketError(err, this.address, this.isTls));
+          if (err || this.failure) return finish(this.failure ?? classifySocketError(err, this.address, this.tlsField));
           if (opts.settleMs <= 0) return finish();
           // setImmediate: a reset that arrived while the timer was due is processed in the
           // poll phase, which runs between the timer and the check phase. On a busy event
