@@ -3,13 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { ComplianceApiClient } from '../../src/source/client';
-import { RateGovernor } from '../../src/source/rate-limit';
-import { silentLogger } from '../../src/observability/logger';
 import { TlsCertificateError } from '../../src/util/tls-errors';
 import { tempDir, writeConfig } from '../support/forwarder';
 import { startTlsFront, type TlsFront } from '../support/tls-front';
 import { eventually, logLines, readyz, startForwarder } from '../observability/support/scrape';
+import { testApiClient } from '../support/api-client';
 
 /**
  * Issue #16: a wrong CA on the source was retried as a network fault, for ever, saying
@@ -31,14 +29,9 @@ after(async () => {
 
 test('a server certificate from an untrusted CA fails the request at once, naming source.tls.ca_file', { timeout: 15_000 }, async () => {
   const retries: string[] = [];
-  const client = new ComplianceApiClient({
+  const client = testApiClient({
     baseUrl: front.url,
     apiKey: sim.apiKey,
-    version: 't',
-    timeoutMs: 5000,
-    filters: { activityTypes: [], excludeActivityTypes: [], organizationIds: [], actorIds: [] },
-    governor: new RateGovernor(600),
-    logger: silentLogger,
     backoff: { initialMs: 20, maxMs: 100 },
     tls: { ca: readFileSync(front.certs.otherCaFile) },
     onRetry: (reason) => retries.push(reason),

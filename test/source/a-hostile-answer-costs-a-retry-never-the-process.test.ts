@@ -2,9 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { ComplianceApiClient, type PageQuery } from '../../src/source/client';
-import { RateGovernor } from '../../src/source/rate-limit';
-import { silentLogger } from '../../src/observability/logger';
 import { HOSTILE_ID_PREFIX, startHostileApi, type HostileApi, type HostileTrick } from '../support/hostile-api';
+import { testApiClient } from '../support/api-client';
 
 /**
  * The API client against a hostile server (a front spoiling a real simulator's answers):
@@ -25,14 +24,10 @@ after(async () => {
 const QUERY: PageQuery = { limit: 10, order: 'asc' };
 
 function client(retries: string[], timeoutMs = 5000): ComplianceApiClient {
-  return new ComplianceApiClient({
+  return testApiClient({
     baseUrl: hostile.url,
     apiKey: sim.apiKey,
-    version: '0.0.0-test',
     timeoutMs,
-    filters: { activityTypes: [], excludeActivityTypes: [], organizationIds: [], actorIds: [] },
-    governor: new RateGovernor(600),
-    logger: silentLogger,
     backoff: { initialMs: 20, maxMs: 100 },
     onRetry: (reason) => retries.push(reason),
   });

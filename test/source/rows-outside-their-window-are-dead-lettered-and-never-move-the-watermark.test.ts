@@ -3,13 +3,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
-import { ComplianceApiClient } from '../../src/source/client';
 import { Poller } from '../../src/source/poller';
-import { RateGovernor } from '../../src/source/rate-limit';
 import { InvertedWindowError, checkCreatedAt } from '../../src/source/window-check';
 import { silentLogger } from '../../src/observability/logger';
 import { readJsonl, runCli, tempDir, writeConfig } from '../support/forwarder';
 import { HOSTILE_ID_PREFIX, startHostileApi } from '../support/hostile-api';
+import { testApiClient } from '../support/api-client';
 
 /**
  * Issue #15: one row dated 2999 moved the watermark there and every later cycle read an
@@ -70,14 +69,9 @@ test('a future-dated row and an unreadable created_at are dead-lettered; the wat
 test('an inverted window is an error, not an empty read', async () => {
   const sim = await startSimulator({ seed: 17, backlog: 5, selfEvents: false });
   try {
-    const client = new ComplianceApiClient({
+    const client = testApiClient({
       baseUrl: sim.url,
       apiKey: sim.apiKey,
-      version: 't',
-      timeoutMs: 5000,
-      filters: { activityTypes: [], excludeActivityTypes: [], organizationIds: [], actorIds: [] },
-      governor: new RateGovernor(600),
-      logger: silentLogger,
     });
     const poller = new Poller({
       client,

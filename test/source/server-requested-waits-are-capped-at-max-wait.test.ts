@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { ComplianceApiClient } from '../../src/source/client';
-import { RateGovernor } from '../../src/source/rate-limit';
 import type { CappedWait } from '../../src/source/wait-cap';
 import type { Logger } from '../../src/observability/logger';
 import { startHostileApi, type HostileApi } from '../support/hostile-api';
+import { testApiClient } from '../support/api-client';
 
 /**
  * A Retry-After of 20 days and a rate-limit reset dated 2999 were both obeyed: forwarding
@@ -33,13 +33,9 @@ function client(capped: CappedWait[], warnings: string[]): ComplianceApiClient {
     debug: () => undefined,
     child: () => logger,
   };
-  return new ComplianceApiClient({
+  return testApiClient({
     baseUrl: hostile.url,
     apiKey: sim.apiKey,
-    version: 't',
-    timeoutMs: 5000,
-    filters: { activityTypes: [], excludeActivityTypes: [], organizationIds: [], actorIds: [] },
-    governor: new RateGovernor(600),
     logger,
     backoff: { initialMs: 20, maxMs: 100 },
     maxWaitMs: MAX_WAIT_MS,

@@ -4,12 +4,11 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { ComplianceApiClient } from '../../src/source/client';
-import { RateGovernor } from '../../src/source/rate-limit';
-import { silentLogger } from '../../src/observability/logger';
 import { isCI } from '../support/servers';
 import { startTlsFront, type TlsFront } from '../support/tls-front';
 import { SQUID_INSTALL_HINT, squidAvailable, startSquid, type SquidProxy } from '../support/squid';
 import { withProxyEnv } from '../support/proxy-env';
+import { testApiClient } from '../support/api-client';
 
 /**
  * Issue #15: with HTTP_PROXY set, the x-api-key for an http://127.0.0.1 base URL went to the
@@ -45,14 +44,9 @@ after(async () => {
 });
 
 function client(baseUrl: string): ComplianceApiClient {
-  return new ComplianceApiClient({
+  return testApiClient({
     baseUrl,
     apiKey: sim.apiKey,
-    version: 't',
-    timeoutMs: 5000,
-    filters: { activityTypes: [], excludeActivityTypes: [], organizationIds: [], actorIds: [] },
-    governor: new RateGovernor(600),
-    logger: silentLogger,
     backoff: { initialMs: 20, maxMs: 100 },
     tls: baseUrl.startsWith('https:') ? trust : undefined,
   });
