@@ -16,6 +16,7 @@ import type { OutputFormat } from '../src/config/fields';
 import type { PipelineRecord } from '../src/pipeline/record';
 import { SyslogEncoder } from '../src/sinks/syslog/encode';
 import { encodeEnvelope } from '../src/sinks/splunk-hec/encode';
+import { EVERY_ROW_VISIBLE } from '../src/simulator/access-transparency';
 
 export interface LimitRow {
   readonly case: string;
@@ -46,7 +47,7 @@ async function pageBodies(url: string, apiKey: string, from: string): Promise<Bu
 async function bodiesFor(options: LimitOptions): Promise<Buffer[]> {
   const from = new Date(Date.now() - 7 * 3_600_000).toISOString();
   if (options.url) return pageBodies(options.url, options.apiKey ?? 'sk-ant-api01-simulator-key', from);
-  const sim = await startSimulator({ seed: 7, backlog: options.activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true });
+  const sim = await startSimulator({ seed: 7, backlog: options.activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true, accessTransparency: EVERY_ROW_VISIBLE });
   try {
     return await pageBodies(sim.url, sim.apiKey, from);
   } finally {

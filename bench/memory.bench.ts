@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { BlackHole } from './lib/black-hole';
 import { ForwarderRun } from './lib/forwarder';
 import { SimulatorProcess } from './lib/simulator';
+import { EVERY_ROW_VISIBLE } from '../src/simulator/access-transparency';
 
 export interface MemoryRow {
   readonly sink: 'fast (file)' | 'stalled (syslog)';
@@ -127,7 +128,7 @@ export async function runMemoryBench(sim: SimulatorProcess, opts: MemoryOptions)
 export const BACKLOG_START_AT = '181d';
 
 export function backlogSimulatorOptions(activities: number) {
-  return { seed: 11, backlog: activities, backlogWindowMs: 180 * 86_400_000, rateLimit: 600, selfEvents: false, prerender: true } as const;
+  return { seed: 11, backlog: activities, backlogWindowMs: 180 * 86_400_000, rateLimit: 600, selfEvents: false, prerender: true, accessTransparency: EVERY_ROW_VISIBLE } as const;
 }
 
 if (require.main === module) {

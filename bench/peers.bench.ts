@@ -28,6 +28,7 @@ import { RsyslogReceiver } from './lib/rsyslog-receiver';
 import { SimulatorProcess } from './lib/simulator';
 import { SyslogNgPeer, syslogNgPeerAvailable, syslogNgVersion, type PeerTarget } from './lib/syslog-ng-peer';
 import { median } from './support';
+import { EVERY_ROW_VISIBLE } from '../src/simulator/access-transparency';
 
 export type PeerTargetName = 'syslog' | 'hec';
 export type Side = 'forwarder' | 'syslog-ng';
@@ -80,7 +81,7 @@ export interface PeerOptions {
 }
 
 export function peerSimulatorOptions(activities: number) {
-  return { seed: 7, backlog: activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true } as const;
+  return { seed: 7, backlog: activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true, accessTransparency: EVERY_ROW_VISIBLE } as const;
 }
 
 const FORWARDER_SINKS: Record<PeerTargetName, (where: string) => string> = {

@@ -3,6 +3,7 @@ import { startForwarder } from '../support/forwarder';
 import { forwarderConfig, scenarioDir, sleep, tail, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
 import { check, newRow, type Row } from '../support/report';
 import { SyslogCounter } from '../support/syslog-counter';
+import { EVERY_ROW_VISIBLE } from '../../src/simulator/access-transparency';
 
 /**
  * Scenario 4: the only sink accepts nothing (its receiver stops reading) while the API holds
@@ -21,7 +22,8 @@ interface Variant {
 async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: number, stallMs: number): Promise<Row> {
   const row = newRow(`4. backpressure: receiver stalled, ${activities.toLocaleString('en')} in the API (${variant.label})`);
   const dir = scenarioDir('backpressure');
-  const sim = await startSimulator({ seed: 400, backlog: activities, backlogWindowMs: 6 * 3600_000, rate: 0, selfEvents: false });
+  // Every backlog row visible now: the run waits for all of them (late Access Transparency rows are late-access-transparency.ts's).
+  const sim = await startSimulator({ seed: 400, backlog: activities, backlogWindowMs: 6 * 3600_000, rate: 0, selfEvents: false, accessTransparency: EVERY_ROW_VISIBLE });
   const receiver = new SyslogCounter();
   await receiver.start();
   receiver.stall();

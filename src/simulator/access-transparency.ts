@@ -25,6 +25,12 @@ export interface VisibilityDelay {
   readonly lateBusinessDays?: number | { readonly min: number; readonly max: number };
 }
 
+/**
+ * Every Access Transparency row visible within seconds of its created_at (no tail across
+ * business days): for runs that wait for every backlog row, such as benchmarks.
+ */
+export const EVERY_ROW_VISIBLE: AccessTransparencyOptions = { visibilityDelay: { lateRate: 0 } };
+
 export interface AccessTransparencyOptions {
   /** Visibility of generated backlog and live rows (appended rows use `visibleAfterMs`). */
   readonly visibilityDelay?: VisibilityDelay;
