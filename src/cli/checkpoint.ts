@@ -100,7 +100,7 @@ function lateLaneLine(state: CheckpointState): string {
   const l = lateLaneSummary(state);
   if (!l.last_sweep) return 'Access Transparency: no sweep yet';
   const s = l.last_sweep;
-  return `Access Transparency: ${l.sweeps} sweeps, ${l.found_late} found late; last ${s.finished_at} over [${s.from}, ${s.to}) filter ${s.filter}, ${s.requests} requests, ${s.found} found`;
+  return `Access Transparency: sweeps ${l.sweeps}, found late ${l.found_late}; last sweep ${s.finished_at} over [${s.from}, ${s.to}), filter ${s.filter}, requests ${s.requests}, found ${s.found}`;
 }
 
 function renderTable(state: CheckpointState, path: string, last: number): string {
