@@ -122,7 +122,7 @@ export class LateLane {
       requests: stats.requests,
       fetched: stats.fetched,
       found: stats.lateSeconds.length,
-      max_lateness_seconds: stats.lateSeconds.length > 0 ? Math.max(...stats.lateSeconds) : null,
+      max_lateness_seconds: stats.lateSeconds.length > 0 ? stats.lateSeconds.reduce((a, b) => Math.max(a, b)) : null,
       last_request_id: stats.lastRequestId,
     };
     if (record.found > 0) {
@@ -163,7 +163,7 @@ export class LateLane {
         }
         if (!this.opts.ledger.isNew(activity) || this.opts.filter(activity) !== 'deliver') continue;
         this.opts.ledger.emitted(activity);
-        stats.lateSeconds.push(Math.max(0, (now() - Date.parse(activity.created_at)) / 1000));
+        stats.lateSeconds.push(Math.max(0, (now() - inWindow.ms) / 1000));
         items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver: true });
       }
       if (rejected.length > 0) {
@@ -171,7 +171,9 @@ export class LateLane {
         await this.opts.reject(rejected);
       }
       if (items.length > 0) await this.opts.emit(items, signal);
-      if (signal.aborted || !page.hasMore || !page.lastId || page.lastId === afterId) return stats;
+      if (signal.aborted || !page.hasMore || !page.lastId) return stats;
+      // A sweep that stopped here would look complete; failing it, the next one reads the window again.
+      if (page.lastId === afterId) throw new Error(`the Compliance API said has_more but its cursor did not move (after_id ${afterId}); the sweep stops and is tried again`);
       afterId = page.lastId;
     }
   }
