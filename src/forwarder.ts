@@ -8,10 +8,9 @@ import { DeadLetterFile } from './pipeline/dead-letter';
 import type { PipelineRecord } from './pipeline/record';
 import { CheckpointError, FileCheckpointStore } from './checkpoint/file-store';
 import { Checkpointer } from './checkpoint/checkpointer';
-import { createApiClient } from './source/from-config';
-import { RateGovernor } from './source/rate-limit';
-import { makeClientFilter } from './source/filters';
-import { Poller, type CycleSummary } from './source/poller';
+import type { RateGovernor } from './source/rate-limit';
+import type { Poller, CycleSummary } from './source/poller';
+import { createSource } from './source/create-source';
 import { resolveStartAt } from './source/start-position';
 import { ApiError } from './source/api-errors';
 import type { Activity } from './source/activity';
@@ -20,10 +19,8 @@ import type { ForwarderObserver } from './observability/observer';
 import { AbortedError, ConfigError, errorMessage } from './util/errors';
 import { sleep } from './util/retry';
 import { VERSION } from './version';
-import { ACTIVITY_TYPES } from './catalogue';
 import { LateLane } from './source/access-transparency/late-lane';
 import type { RejectedRow } from './source/window-check';
-import { ACCESS_TRANSPARENCY_TYPES } from './source/access-transparency/activity';
 
 export interface RunOptions {
   /** Catch up once, deliver, checkpoint, and return. */
@@ -77,25 +74,6 @@ export class Forwarder {
     const baseDir = opts.baseDir ?? process.cwd();
     const src = config.source;
     this.checkpointer = checkpointer;
-    this.governor = new RateGovernor(src.max_requests_per_minute);
-    const client = createApiClient(src, {
-      governor: this.governor,
-      logger,
-      baseDir,
-      onResponse: (status, requestId) => {
-        if (requestId) this.checkpointer.rememberOwnRequestId(requestId);
-        if (status >= 200 && status < 300) this.keyAccepted = true;
-        opts.observer?.apiResponse?.(status, requestId);
-      },
-      onRetry: (_reason, delayMs, kind) => opts.observer?.apiRetry?.(kind, delayMs),
-      onWaitCapped: (wait) => opts.observer?.apiWaitCapped?.(wait.header),
-      onPageRead: () => opts.observer?.apiPageRead?.(),
-    });
-    const filter = makeClientFilter({
-      apiKeyIds: src.api_key_ids,
-      dropSelfEvents: src.self_events === 'drop',
-      isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
-    });
     const deadLetter = new DeadLetterFile(resolve(baseDir, config.dead_letter.path));
     const rejectBySource = async (rows: RejectedRow[]): Promise<void> => {
       await deadLetter.writeRejectedBySource(rows);
@@ -120,28 +98,34 @@ export class Forwarder {
       this.pipeline.persisted(n);
       if (n > 0) opts.observer?.checkpointAdvanced?.();
     };
-    this.poller = new Poller(
-      {
-        client,
-        pageSize: src.page_size,
-        lookbackMs: src.lookback,
-        filter,
-        committedIds: () => this.checkpointer.committedIds(),
-        watermark: () => this.checkpointer.watermark,
+    const source = createSource(src, {
+      logger,
+      baseDir,
+      position: {
         start: checkpointer.current.start,
-        emit: async (items) => {
-          for (const it of items) if (!it.deliver) this.filteredActivities.add(it.activity);
-          await this.pipeline.push(items, opts.signal);
-        },
-        reject: rejectBySource,
-        logger: logger.child({ component: 'poller' }),
-        observer: opts.observer?.poll,
-        // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
-        backfill: { concurrency: src.backfill_concurrency, sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)) },
+        watermark: () => this.checkpointer.watermark,
+        committedIds: () => this.checkpointer.committedIds(),
+        isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
         accessTransparency: checkpointer.accessTransparency,
       },
-      [...ACTIVITY_TYPES.map((t) => t.type), ...ACCESS_TRANSPARENCY_TYPES],
-    );
+      emit: async (items) => {
+        for (const it of items) if (!it.deliver) this.filteredActivities.add(it.activity);
+        await this.pipeline.push(items, opts.signal);
+      },
+      reject: rejectBySource,
+      onResponse: (status, requestId) => {
+        if (requestId) this.checkpointer.rememberOwnRequestId(requestId);
+        if (status >= 200 && status < 300) this.keyAccepted = true;
+        opts.observer?.apiResponse?.(status, requestId);
+      },
+      onRetry: (_reason, delayMs, kind) => opts.observer?.apiRetry?.(kind, delayMs),
+      onWaitCapped: (wait) => opts.observer?.apiWaitCapped?.(wait.header),
+      onPageRead: () => opts.observer?.apiPageRead?.(),
+      pollObserver: opts.observer?.poll,
+    });
+    this.governor = source.governor;
+    this.poller = source.poller;
+    const { client, filter } = source;
     const lane = new LateLane({
       client,
       ledger: checkpointer.accessTransparency,

@@ -12,7 +12,8 @@ import { makeSinks, type SinkSet } from '../support/sinks';
  * must stop `run` and `checkpoint show` with exit code 1 and a message that says what is
  * wrong and what to do — never a silent reset (re-sending years) or a silent skip; once the
  * operator restores it, nothing is lost or duplicated. A data directory that cannot be
- * written stops a starting forwarder at once; one that turns read-only mid-run holds
+ * written stops a starting forwarder at once (exit 2, the check `validate` makes too, before
+ * anything starts); one that turns read-only mid-run holds
  * delivery at the buffer (no more than a buffer to re-send), says so, and resumes.
  */
 interface Damage {
@@ -131,7 +132,7 @@ async function readOnlyAtStart(ctx: ChaosContext): Promise<Row> {
     disk.remount('ro');
     const run = await onceRun(config);
     const said = run.stderr.split('\n').find((l) => /checkpoint/i.test(l) && /read-only|EROFS/i.test(l)) ?? '';
-    check(row, run.code === 1, `exit ${run.code} with a checkpoint that cannot be written (expected 1): ${tail(run.stderr, 4)}`);
+    check(row, run.code === 2, `exit ${run.code} with a checkpoint that cannot be written (expected 2, as validate): ${tail(run.stderr, 4)}`);
     check(row, said !== '', `no clear message about the unwritable checkpoint: ${tail(run.stderr, 4)}`);
     const delivered = await set.sinks[0].count();
     check(row, delivered === 0, `${delivered} activities delivered although no progress could ever be recorded (each restart would send them again)`);

@@ -3,17 +3,16 @@ import type { ForwarderConfig } from '../config/schema';
 import type { OutputFormat } from '../config/fields';
 import { FileCheckpointStore } from '../checkpoint/file-store';
 import { Checkpointer } from '../checkpoint/checkpointer';
-import { createApiClient } from '../source/from-config';
-import { RateGovernor } from '../source/rate-limit';
-import { makeClientFilter } from '../source/filters';
-import { Poller } from '../source/poller';
+import { createSource } from '../source/create-source';
+import { AccessTransparencyLedger } from '../source/access-transparency/ledger';
 import { resolveStartAt } from '../source/start-position';
-import { serializeEvent, toCef, toLeef } from '../normalize';
+import { serializeEvent } from '../normalize';
+import { sinkFactory } from '../sinks/registry';
+import { sinkPreview } from '../sinks/factory';
 import type { PipelineRecord } from '../pipeline/record';
 import type { Logger } from '../observability/logger';
 import { writeEvents } from '../observability/guard';
-import { ACTIVITY_TYPES } from '../catalogue';
-import { AbortedError } from '../util/errors';
+import { AbortedError, ConfigError } from '../util/errors';
 
 /**
  * `run --dry-run`: read what the next poll cycle would read, and print each activity as the
@@ -45,29 +44,17 @@ interface Rendering {
   readonly render: (record: PipelineRecord) => string;
 }
 
-function renderingFor(sink: { readonly type: string; readonly [field: string]: unknown }): { format: string; render: (r: PipelineRecord) => string } {
-  const format = typeof sink.format === 'string' ? sink.format : 'ocsf';
-  // Syslog names its framing in `format`; CEF and LEEF are their own payload, the others carry payload_format.
-  if (sink.type === 'syslog') {
-    if (format === 'cef') return { format: 'cef', render: (r) => toCef(r.activity) };
-    if (format === 'leef') {
-      const delimiter = typeof sink.leef_delimiter === 'string' ? sink.leef_delimiter : undefined;
-      return { format: 'leef', render: (r) => toLeef(r.activity, delimiter === undefined ? {} : { delimiter }) };
-    }
-    const payload = (typeof sink.payload_format === 'string' ? sink.payload_format : 'ocsf') as OutputFormat;
-    return { format: payload, render: (r) => serializeEvent(r, payload) };
-  }
-  return { format, render: (r) => serializeEvent(r, format as OutputFormat) };
-}
-
+/** Each sink's own preview, grouped: sinks that carry the same payload print it once. */
 export function renderings(config: ForwarderConfig, format?: OutputFormat): Rendering[] {
   if (format) return [{ format, sinks: Object.keys(config.sinks), render: (r) => serializeEvent(r, format) }];
   const byFormat = new Map<string, Rendering>();
   for (const [name, sink] of Object.entries(config.sinks)) {
-    const r = renderingFor(sink as unknown as { type: string; [field: string]: unknown });
-    const existing = byFormat.get(r.format);
+    const factory = sinkFactory(sink.type);
+    if (!factory) throw new ConfigError(`unknown sink type "${sink.type}"`, `sinks.${name}.type`);
+    const preview = sinkPreview(factory, sink);
+    const existing = byFormat.get(preview.format);
     if (existing) existing.sinks.push(name);
-    else byFormat.set(r.format, { format: r.format, sinks: [name], render: r.render });
+    else byFormat.set(preview.format, { format: preview.format, sinks: [name], render: (r) => preview.render(r) });
   }
   return [...byFormat.values()];
 }
@@ -87,55 +74,48 @@ export async function dryRun(config: ForwarderConfig, opts: DryRunOptions): Prom
   const state = (await store.load()) ?? Checkpointer.fresh(src.base_url, resolveStartAt(src.start_at));
   const committed = new Map<string, number>(state.seen);
   const ownRequests = new Set(state.own_request_ids);
-  const governor = new RateGovernor(src.max_requests_per_minute);
-  const client = createApiClient(src, {
-    logger,
-    governor,
-    baseDir,
-    onResponse: (_status, requestId) => {
-      if (requestId) ownRequests.add(requestId);
-    },
-  });
   const ways = renderings(config, opts.format);
   const stop = new AbortController();
   const signal = AbortSignal.any([opts.signal, stop.signal]);
   let printed = 0;
   let fetched = 0;
   let seq = 0;
-  const poller = new Poller(
-    {
-      client,
-      pageSize: opts.limit > 0 ? Math.min(src.page_size, opts.limit) : src.page_size,
-      lookbackMs: src.lookback,
-      filter: makeClientFilter({ apiKeyIds: src.api_key_ids, dropSelfEvents: src.self_events === 'drop', isOwnRequest: (id) => ownRequests.has(id) }),
-      committedIds: () => committed,
-      watermark: () => state.watermark,
+  const { poller, governor } = createSource(src, {
+    logger,
+    baseDir,
+    position: {
       start: state.start,
-      emit: async (items) => {
-        fetched += items.length;
-        for (const item of items) {
-          if (!item.deliver || stop.signal.aborted) continue;
-          const record: PipelineRecord = { seq: ++seq, activity: item.activity, raw: item.raw };
-          const lines = ways.map((w) => {
-            const text = w.render(record);
-            if (ways.length === 1) return text;
-            let event: unknown = text;
-            try {
-              event = JSON.parse(text);
-            } catch {
-              // CEF / LEEF lines stay strings.
-            }
-            return JSON.stringify({ sinks: w.sinks, format: w.format, event });
-          });
-          await write(out, lines.join('\n') + '\n');
-          printed++;
-          if (opts.limit > 0 && printed >= opts.limit) stop.abort();
-        }
-      },
-      logger: logger.child({ component: 'poller' }),
+      watermark: () => state.watermark,
+      committedIds: () => committed,
+      isOwnRequest: (id) => ownRequests.has(id),
+      accessTransparency: new AccessTransparencyLedger(state.access_transparency?.delivered),
     },
-    ACTIVITY_TYPES.map((t) => t.type),
-  );
+    pageSize: opts.limit > 0 ? opts.limit : undefined,
+    onResponse: (_status, requestId) => {
+      if (requestId) ownRequests.add(requestId);
+    },
+    emit: async (items) => {
+      fetched += items.length;
+      for (const item of items) {
+        if (!item.deliver || stop.signal.aborted) continue;
+        const record: PipelineRecord = { seq: ++seq, activity: item.activity, raw: item.raw };
+        const lines = ways.map((w) => {
+          const text = w.render(record);
+          if (ways.length === 1) return text;
+          let event: unknown = text;
+          try {
+            event = JSON.parse(text);
+          } catch {
+            // CEF / LEEF lines stay strings.
+          }
+          return JSON.stringify({ sinks: w.sinks, format: w.format, event });
+        });
+        await write(out, lines.join('\n') + '\n');
+        printed++;
+        if (opts.limit > 0 && printed >= opts.limit) stop.abort();
+      }
+    },
+  });
   const window = poller.nextWindow(Date.now());
   logger.info('dry run: reading without delivering; the checkpoint is not written', {
     from: window.from,

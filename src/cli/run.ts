@@ -13,6 +13,7 @@ import { heapLimitMb, heapNeededMb } from '../pipeline/heap-budget';
 import { EXIT_FAILURE, EXIT_OK, reportError } from './exit';
 import { DEFAULT_CONFIG_PATH } from './paths';
 import { dryRun } from './dry-run';
+import { checkBeforeStart } from './preflight';
 import { startSimulator } from '../simulator';
 import { VERSION } from '../version';
 import { ConfigError } from '../util/errors';
@@ -59,6 +60,8 @@ async function run(flags: RunFlags): Promise<number> {
   try {
     if (!flags.dryRun && flags.format) throw new ConfigError('--format applies to --dry-run only (each sink has its own format)');
     const { config } = loadConfig(flags.config);
+    // Nothing starts (not even the metrics listener) before every check validate makes passes.
+    if (!flags.dryRun) await checkBeforeStart(config, process.cwd());
     const tty = flags.progress && !flags.dryRun && process.stderr.isTTY === true;
     const earlyLogger = createLogger({ level: config.log.level, format: config.log.format });
     const progress = tty ? new ProgressReporter({ tty: true, stream: process.stderr, logger: earlyLogger }) : undefined;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { ConnectionOptions } from 'node:tls';
+import { createSecureContext, type ConnectionOptions } from 'node:tls';
 import { z } from 'zod';
 import { ConfigError, errorMessage } from './errors';
 import type { Logger } from '../observability/logger';
@@ -41,6 +41,18 @@ function readPem(path: string, field: string, baseDir: string): Buffer {
   }
 }
 
+/** A certificate and key that do not belong together fail every handshake: say so before connecting. */
+function refuseMismatchedPair(options: ConnectionOptions, fieldPath: string): void {
+  try {
+    createSecureContext({ cert: options.cert, key: options.key, passphrase: options.passphrase });
+  } catch (err) {
+    throw new ConfigError(
+      `the client certificate and key do not form a pair (${errorMessage(err)}); point cert_file and key_file at the certificate and its own private key (and key_password at the key's passphrase, if it has one)`,
+      `${fieldPath}.key_file`,
+    );
+  }
+}
+
 /**
  * Builds Node TLS options. `fieldPath` names the config section in errors
  * (e.g. "sinks.splunk.tls"); `component` names who warns when verification is off.
@@ -59,6 +71,7 @@ export function buildTlsOptions(
     out.cert = readPem(c.cert_file, `${opts.fieldPath}.cert_file`, opts.baseDir);
     out.key = readPem(c.key_file, `${opts.fieldPath}.key_file`, opts.baseDir);
     if (c.key_password) out.passphrase = c.key_password;
+    refuseMismatchedPair(out, opts.fieldPath);
   }
   if (c.server_name) out.servername = c.server_name;
   if (!c.verify) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../src/config/load';
 import { ConfigError } from '../../src/util/errors';
 import { SINK_FACTORIES } from '../../src/sinks/registry';
+import { MINIMAL_SINKS } from '../support/minimal-sinks';
 
 /**
  * `retry: { initial_backoff, max_backoff }` means the same thing, with the same defaults, in
@@ -11,13 +12,7 @@ import { SINK_FACTORIES } from '../../src/sinks/registry';
  */
 
 const SOURCE = { base_url: 'http://127.0.0.1:9', api_key: 'sk-ant-api01-test-key' };
-const MINIMAL: Record<string, Record<string, unknown>> = {
-  file: { type: 'file', path: './x.jsonl' },
-  stdout: { type: 'stdout' },
-  splunk_hec: { type: 'splunk_hec', endpoint: 'http://127.0.0.1:8088', token: 'hec-token-0123456789' },
-  syslog: { type: 'syslog', address: '127.0.0.1:514', transport: 'tcp' },
-  kafka: { type: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'audit' },
-};
+const MINIMAL = MINIMAL_SINKS;
 
 function parse(doc: Record<string, unknown>) {
   return parseConfig(JSON.stringify(doc), { env: {} });

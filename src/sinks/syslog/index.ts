@@ -14,6 +14,7 @@ import type { Logger } from '../../observability/logger';
 import { formatAddress, parseAddress, type SyslogAddress } from './address';
 import { effectiveFraming, effectiveMaxMessageBytes, syslogPlaintextPath, syslogSinkConfig, type SyslogSinkConfig } from './config';
 import { SyslogEncoder, type SyslogFrame } from './encode';
+import { bodyEncoder } from './payload';
 import { StreamConnection } from './stream-connection';
 import { DatagramConnection } from './datagram-connection';
 
@@ -206,4 +207,9 @@ export const syslogSinkFactory = defineSink({
   configSchema: syslogSinkConfig,
   create: (name, config, ctx: SinkContext) => new SyslogSink(name, config, ctx),
   plaintext: syslogPlaintextPath,
+  // CEF and LEEF are their own payload; rfc5424 / rfc3164 carry the event in payload_format.
+  preview: (config) => ({
+    format: config.format === 'cef' || config.format === 'leef' ? config.format : config.payload_format,
+    render: bodyEncoder(config.format, config.payload_format, config.leef_delimiter),
+  }),
 });

@@ -1,0 +1,29 @@
+import { SINK_FACTORIES } from '../../src/sinks/registry';
+
+/**
+ * The smallest valid config of every registered sink type, for tests that iterate over the
+ * registry: a sink type added later fails them until it is listed here.
+ */
+export const MINIMAL_SINKS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  file: { type: 'file', path: './x.jsonl' },
+  stdout: { type: 'stdout' },
+  splunk_hec: { type: 'splunk_hec', endpoint: 'http://127.0.0.1:8088', token: 'hec-token-0123456789' },
+  syslog: { type: 'syslog', address: '127.0.0.1:514', transport: 'tcp' },
+  kafka: { type: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'audit' },
+};
+
+/**
+ * The same, speaking TLS, for the sink types that have a `tls:` section (`tls` is merged in
+ * by the test); null for those that never use TLS.
+ */
+export const MINIMAL_TLS_SINKS: Readonly<Record<string, Readonly<Record<string, unknown>> | null>> = {
+  file: null,
+  stdout: null,
+  splunk_hec: { ...MINIMAL_SINKS.splunk_hec, endpoint: 'https://127.0.0.1:8088' },
+  syslog: { ...MINIMAL_SINKS.syslog, transport: 'tls', address: '127.0.0.1:6514' },
+  kafka: MINIMAL_SINKS.kafka,
+};
+
+export function registeredSinkTypes(): string[] {
+  return SINK_FACTORIES.map((f) => f.type);
+}
