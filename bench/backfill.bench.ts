@@ -48,7 +48,12 @@ export function backfillBoundSeconds(activities: number): number {
   return activities / ((BACKFILL_PAGE_SIZE * BACKFILL_REQUESTS_PER_MINUTE) / 60);
 }
 
-async function backfill(sim: SimulatorProcess, n: number, concurrency: number, capSeconds: number): Promise<BackfillRow> {
+async function backfill(
+  sim: SimulatorProcess,
+  n: number,
+  concurrency: number,
+  capSeconds: number,
+): Promise<BackfillRow> {
   const dir = mkdtempSync(join(tmpdir(), 'caf-bench-backfill-'));
   const out = join(dir, 'events.jsonl');
   const before = await sim.stats();
@@ -109,7 +114,12 @@ export async function runBackfillBench(sim: SimulatorProcess, opts: BackfillOpti
   for (const c of opts.concurrencies) {
     // The simulator's sliding window must not still count the previous run's requests.
     await new Promise((r) => setTimeout(r, rows.length > 0 ? 5000 : 0));
-    const row = await backfill(sim, opts.activities, c, c === 1 ? Math.min(opts.capSeconds, opts.walkCapSeconds ?? 90) : opts.capSeconds);
+    const row = await backfill(
+      sim,
+      opts.activities,
+      c,
+      c === 1 ? Math.min(opts.capSeconds, opts.walkCapSeconds ?? 90) : opts.capSeconds,
+    );
     log(
       `backfill: concurrency ${c}: ${row.seconds.toFixed(0)} s${row.projected ? ' (projected)' : ''} = ${(row.seconds / row.boundSeconds).toFixed(2)} × the bound ` +
         `(${row.boundSeconds.toFixed(0)} s); ${row.requests} requests, ${row.rateLimited} answered 429; peak RSS ${row.peakRssMb.toFixed(0)} MB`,
@@ -122,13 +132,21 @@ export async function runBackfillBench(sim: SimulatorProcess, opts: BackfillOpti
 
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { activities: { type: 'string', default: '1000000' }, concurrency: { type: 'string', default: '1,4,8' }, 'cap-seconds': { type: 'string', default: '300' } },
+    options: {
+      activities: { type: 'string', default: '1000000' },
+      concurrency: { type: 'string', default: '1,4,8' },
+      'cap-seconds': { type: 'string', default: '300' },
+    },
   });
   const n = Number(values.activities);
   (async () => {
     const sim = await SimulatorProcess.start(backlogSimulatorOptions(n));
     try {
-      await runBackfillBench(sim, { activities: n, concurrencies: (values.concurrency ?? '1,4,8').split(',').map(Number), capSeconds: Number(values['cap-seconds']) });
+      await runBackfillBench(sim, {
+        activities: n,
+        concurrencies: (values.concurrency ?? '1,4,8').split(',').map(Number),
+        capSeconds: Number(values['cap-seconds']),
+      });
     } finally {
       await sim.stop();
     }

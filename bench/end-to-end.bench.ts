@@ -41,7 +41,7 @@ function watchFile(path: string): { stop: () => { firstAt: number; linesAtFirst:
   let lastAt = 0;
   let lastSize = 0;
   const timer = setInterval(() => {
-    let size = 0;
+    let size: number;
     try {
       size = statSync(path).size;
     } catch {
@@ -64,12 +64,27 @@ function watchFile(path: string): { stop: () => { firstAt: number; linesAtFirst:
   };
 }
 
-async function once(sim: SimulatorProcess, n: number, format: OutputFormat): Promise<{ seconds: number; steadySeconds: number; steadyActivities: number; cpu: number; runq: number; simCpu: number; rss: number }> {
+async function once(
+  sim: SimulatorProcess,
+  n: number,
+  format: OutputFormat,
+): Promise<{
+  seconds: number;
+  steadySeconds: number;
+  steadyActivities: number;
+  cpu: number;
+  runq: number;
+  simCpu: number;
+  rss: number;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'caf-bench-e2e-'));
   const simBefore = cpuSeconds(sim.pid ?? -1) ?? 0;
   const path = join(dir, 'events.jsonl');
   const watch = watchFile(path);
-  const run = ForwarderRun.launch({ simulatorUrl: sim.url, sinks: `  archive: { type: file, path: ${path}, format: ${format} }` });
+  const run = ForwarderRun.launch({
+    simulatorUrl: sim.url,
+    sinks: `  archive: { type: file, path: ${path}, format: ${format} }`,
+  });
   try {
     const code = await run.exit;
     const file = watch.stop();
@@ -93,7 +108,12 @@ async function once(sim: SimulatorProcess, n: number, format: OutputFormat): Pro
 /** On a simulator holding exactly `activities` within the last 7 h (peerSimulatorOptions). */
 export async function runEndToEndBench(
   sim: SimulatorProcess,
-  opts: { activities: number; rounds: number; formats: readonly OutputFormat[]; log?: (line: string) => void },
+  opts: {
+    activities: number;
+    rounds: number;
+    formats: readonly OutputFormat[];
+    log?: (line: string) => void;
+  },
 ): Promise<EndToEndRow[]> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const runs = new Map<OutputFormat, Awaited<ReturnType<typeof once>>[]>();
@@ -101,7 +121,9 @@ export async function runEndToEndBench(
     for (const format of opts.formats) {
       const r = await once(sim, opts.activities, format);
       (runs.get(format) ?? runs.set(format, []).get(format))?.push(r);
-      log(`end-to-end: ${format} round ${round}: ${Math.round(opts.activities / r.seconds).toLocaleString('en-US')}/s, steady ${Math.round(r.steadyActivities / r.steadySeconds).toLocaleString('en-US')}/s (${r.seconds.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s, waited for a CPU ${r.runq.toFixed(2)} s)`);
+      log(
+        `end-to-end: ${format} round ${round}: ${Math.round(opts.activities / r.seconds).toLocaleString('en-US')}/s, steady ${Math.round(r.steadyActivities / r.steadySeconds).toLocaleString('en-US')}/s (${r.seconds.toFixed(2)} s, CPU ${r.cpu.toFixed(2)} s, waited for a CPU ${r.runq.toFixed(2)} s)`,
+      );
     }
   }
   return opts.formats.map((format) => {
@@ -120,13 +142,26 @@ export async function runEndToEndBench(
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { activities: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' }, formats: { type: 'string', default: 'raw,ocsf' } } });
+  const { values } = parseArgs({
+    options: {
+      activities: { type: 'string', default: '200000' },
+      rounds: { type: 'string', default: '3' },
+      formats: { type: 'string', default: 'raw,ocsf' },
+    },
+  });
   const n = Number(values.activities);
   (async () => {
     const sim = await SimulatorProcess.start(peerSimulatorOptions(n));
     try {
-      const rows = await runEndToEndBench(sim, { activities: n, rounds: Number(values.rounds), formats: (values.formats ?? 'raw,ocsf').split(',') as OutputFormat[] });
-      for (const r of rows) process.stdout.write(`${r.format}: ${Math.round(r.perSecond)}/s (steady ${Math.round(r.steadyPerSecond)}/s), ${Math.round(r.perForwarderCpuSecond)}/CPU-s, peak RSS ${r.peakRssMb.toFixed(0)} MB\n`);
+      const rows = await runEndToEndBench(sim, {
+        activities: n,
+        rounds: Number(values.rounds),
+        formats: (values.formats ?? 'raw,ocsf').split(',') as OutputFormat[],
+      });
+      for (const r of rows)
+        process.stdout.write(
+          `${r.format}: ${Math.round(r.perSecond)}/s (steady ${Math.round(r.steadyPerSecond)}/s), ${Math.round(r.perForwarderCpuSecond)}/CPU-s, peak RSS ${r.peakRssMb.toFixed(0)} MB\n`,
+        );
     } finally {
       await sim.stop();
     }

@@ -11,7 +11,16 @@ import { cli, startSimulatorProcess, table, trackPeakRss, waitExit } from './sup
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 200_000);
-  const sim = await startSimulatorProcess(['--backlog', String(n), '--backlog-window', '6h', '--rate', '0', '--rate-limit', '0']);
+  const sim = await startSimulatorProcess([
+    '--backlog',
+    String(n),
+    '--backlog-window',
+    '6h',
+    '--rate',
+    '0',
+    '--rate-limit',
+    '0',
+  ]);
   const rows: (string | number)[][] = [];
   try {
     for (const format of ['raw', 'ocsf', 'ecs']) {
@@ -36,7 +45,9 @@ async function main(): Promise<void> {
     sim.stop();
   }
   process.stdout.write(`\nSimulator → file sink (run --once, page_size 5000, fsync per batch)\n\n`);
-  process.stdout.write(table(['format', 'activities', 'seconds', 'activities/s', 'peak RSS MB'], rows) + '\n');
+  process.stdout.write(
+    table(['format', 'activities', 'seconds', 'activities/s', 'peak RSS MB'], rows) + '\n',
+  );
 }
 
 void main();

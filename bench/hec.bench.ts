@@ -44,7 +44,13 @@ function activity(i: number): Activity {
     organization_id: 'org_01bench',
     organization_uuid: '2f1c7a52-bench-4e7e-9d64-000000000001',
     type: ['api_key_created', 'user_signed_in', 'workspace_member_added', 'file_uploaded'][i % 4],
-    actor: { type: 'user_actor', email_address: `user${i % 500}@example.com`, user_id: `user_01${i % 500}`, ip_address: '203.0.113.7', user_agent: 'Mozilla/5.0' },
+    actor: {
+      type: 'user_actor',
+      email_address: `user${i % 500}@example.com`,
+      user_id: `user_01${i % 500}`,
+      ip_address: '203.0.113.7',
+      user_agent: 'Mozilla/5.0',
+    },
     workspace_id: `wrkspc_01${i % 20}`,
   };
 }
@@ -56,7 +62,11 @@ function records(count: number, from: number): PipelineRecord[] {
   });
 }
 
-async function measure(acks: boolean, compression: 'gzip' | 'none', opts: HecBenchOptions): Promise<HecBenchRow> {
+async function measure(
+  acks: boolean,
+  compression: 'gzip' | 'none',
+  opts: HecBenchOptions,
+): Promise<HecBenchRow> {
   const receiver = await startHecReceiver({ tokens: { [DEFAULT_HEC_TOKEN]: { acks: true } } });
   try {
     const config = splunkHecSinkConfig.parse({
@@ -68,10 +78,19 @@ async function measure(acks: boolean, compression: 'gzip' | 'none', opts: HecBen
       ack: { poll_interval: opts.ackPoll },
       batch: { max_events: opts.batch, concurrency: opts.concurrency },
     });
-    const sink = new SplunkHecSink('bench', config, { logger: silentLogger, hostname: 'bench-host', version: 'bench', baseDir: process.cwd() });
+    const sink = new SplunkHecSink('bench', config, {
+      logger: silentLogger,
+      hostname: 'bench-host',
+      version: 'bench',
+      baseDir: process.cwd(),
+    });
     await sink.start(new AbortController().signal);
     await pump(sink, records(Math.min(2000, opts.events), 0)); // warm-up: JIT, connections
-    const before = { requests: sink.stats.requests.ok, bytes: sink.stats.sentBytes, polls: sink.ackStats?.polls ?? 0 };
+    const before = {
+      requests: sink.stats.requests.ok,
+      bytes: sink.stats.sentBytes,
+      polls: sink.ackStats?.polls ?? 0,
+    };
     const batch = records(opts.events, 1_000_000);
     const started = process.hrtime.bigint();
     await pump(sink, batch);

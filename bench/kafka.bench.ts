@@ -43,7 +43,12 @@ async function messagesIn(broker: KafkaBroker, topic: string): Promise<number> {
   }
 }
 
-async function measure(broker: KafkaBroker, compression: string, idempotent: boolean, opts: KafkaBenchOptions): Promise<KafkaBenchRow> {
+async function measure(
+  broker: KafkaBroker,
+  compression: string,
+  idempotent: boolean,
+  opts: KafkaBenchOptions,
+): Promise<KafkaBenchRow> {
   const topic = `bench-${compression}-${idempotent ? 'idem' : 'plain'}`;
   await broker.createTopic(topic, { partitions: opts.partitions });
   const concurrency = idempotent ? 1 : 4;
@@ -56,7 +61,12 @@ async function measure(broker: KafkaBroker, compression: string, idempotent: boo
     idempotent,
     batch: { max_events: opts.batch, concurrency },
   });
-  const sink = new KafkaSink('bench', config, { logger: silentLogger, hostname: 'bench-host', version: 'bench', baseDir: process.cwd() });
+  const sink = new KafkaSink('bench', config, {
+    logger: silentLogger,
+    hostname: 'bench-host',
+    version: 'bench',
+    baseDir: process.cwd(),
+  });
   await sink.start(new AbortController().signal);
   const warmup = Math.min(5000, opts.events);
   await pump(sink, benchRecords(warmup, 0)); // JIT on both sides, connections, producer id
@@ -66,15 +76,25 @@ async function measure(broker: KafkaBroker, compression: string, idempotent: boo
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   await sink.close();
   const held = await messagesIn(broker, topic);
-  if (held !== warmup + opts.events) throw new Error(`${topic} holds ${held} messages, expected ${warmup + opts.events}`);
-  return { compression, idempotent, concurrency, events: opts.events, seconds, perSecond: opts.events / seconds, payloadMiB: payload / 1024 / 1024 };
+  if (held !== warmup + opts.events)
+    throw new Error(`${topic} holds ${held} messages, expected ${warmup + opts.events}`);
+  return {
+    compression,
+    idempotent,
+    concurrency,
+    events: opts.events,
+    seconds,
+    perSecond: opts.events / seconds,
+    payloadMiB: payload / 1024 / 1024,
+  };
 }
 
 export async function runKafkaBench(opts: KafkaBenchOptions): Promise<KafkaBenchRow[]> {
   const broker = await startKafkaBroker({ heap: '768m', quickJit: false });
   try {
     const rows: KafkaBenchRow[] = [];
-    for (const compression of ['none', 'gzip', 'snappy', 'lz4']) rows.push(await measure(broker, compression, true, opts));
+    for (const compression of ['none', 'gzip', 'snappy', 'lz4'])
+      rows.push(await measure(broker, compression, true, opts));
     for (const compression of ['none', 'lz4']) rows.push(await measure(broker, compression, false, opts));
     return rows;
   } finally {
@@ -106,7 +126,12 @@ async function main(): Promise<void> {
     },
   });
   const format = values.format === 'ecs' || values.format === 'raw' ? values.format : 'ocsf';
-  const opts: KafkaBenchOptions = { events: Number(values.events), batch: Number(values.batch), partitions: Number(values.partitions), format };
+  const opts: KafkaBenchOptions = {
+    events: Number(values.events),
+    batch: Number(values.batch),
+    partitions: Number(values.partitions),
+    format,
+  };
   const rows = await runKafkaBench(opts);
   process.stdout.write(formatKafkaBench(rows, opts) + '\n');
 }

@@ -37,7 +37,15 @@ export interface LateLaneRow {
 
 async function sweepOnce(perDay: number, acceptFilter: boolean): Promise<LateLaneRow> {
   const activities = 7 * perDay;
-  const sim = await startSimulator({ seed: 17, backlog: activities, backlogWindowMs: 7 * DAY, prerender: true, rateLimit: false, selfEvents: false, acceptUnlistedTypes: acceptFilter });
+  const sim = await startSimulator({
+    seed: 17,
+    backlog: activities,
+    backlogWindowMs: 7 * DAY,
+    prerender: true,
+    rateLimit: false,
+    selfEvents: false,
+    acceptUnlistedTypes: acceptFilter,
+  });
   const dir = mkdtempSync(join(tmpdir(), 'caf-bench-lane-'));
   try {
     const now = Date.now();
@@ -55,13 +63,20 @@ async function sweepOnce(perDay: number, acceptFilter: boolean): Promise<LateLan
       }),
     );
     const requestsBefore = sim.stats().requests;
-    const forwarder = await Forwarder.create(config, { once: true, logger: silentLogger, signal: new AbortController().signal, baseDir: dir });
+    const forwarder = await Forwarder.create(config, {
+      once: true,
+      logger: silentLogger,
+      signal: new AbortController().signal,
+      baseDir: dir,
+    });
     const outcome = await forwarder.run();
     if (!outcome.ok) throw new Error(`the run failed: ${outcome.reason}`);
     const sweep = forwarder.checkpointer.lateLane.last_sweep;
     if (!sweep) throw new Error('no sweep was recorded');
     const seen = sim.requests().slice(-(sim.stats().requests - requestsBefore));
-    const laneRequests = seen.filter((r) => r.path.includes('limit=5000') || r.path.includes('anthropic_access')).length;
+    const laneRequests = seen.filter(
+      (r) => r.path.includes('limit=5000') || r.path.includes('anthropic_access'),
+    ).length;
     if (laneRequests !== sweep.requests + (sweep.filter === 'client' && !acceptFilter ? 1 : 0)) {
       throw new Error(`the simulator counted ${laneRequests} lane requests, the lane ${sweep.requests}`);
     }
@@ -81,11 +96,16 @@ async function sweepOnce(perDay: number, acceptFilter: boolean): Promise<LateLan
   }
 }
 
-export async function runLateLaneBench(opts: { perDay: number; log?: (line: string) => void }): Promise<LateLaneRow[]> {
+export async function runLateLaneBench(opts: {
+  perDay: number;
+  log?: (line: string) => void;
+}): Promise<LateLaneRow[]> {
   const rows: LateLaneRow[] = [];
   for (const accept of [false, true]) {
     const row = await sweepOnce(opts.perDay, accept);
-    opts.log?.(`late lane (${row.filter}): ${row.requestsPerSweep} requests per sweep, ${(row.shareOfBudget * 100).toFixed(2)} % of the 120/min share`);
+    opts.log?.(
+      `late lane (${row.filter}): ${row.requestsPerSweep} requests per sweep, ${(row.shareOfBudget * 100).toFixed(2)} % of the 120/min share`,
+    );
     rows.push(row);
   }
   return rows;

@@ -35,7 +35,8 @@ async function pageBodies(url: string, apiKey: string, from: string): Promise<Bu
     if (after) q.set('after_id', after);
     const res = await fetch(`${url}/v1/compliance/activities?${q}`, { headers: { 'x-api-key': apiKey } });
     const body = Buffer.from(await res.arrayBuffer());
-    if (res.status !== 200) throw new Error(`simulator answered ${res.status}: ${body.toString('utf8', 0, 200)}`);
+    if (res.status !== 200)
+      throw new Error(`simulator answered ${res.status}: ${body.toString('utf8', 0, 200)}`);
     bodies.push(body);
     const page = JSON.parse(body.toString('utf8')) as { has_more: boolean; last_id: string | null };
     if (!page.has_more || !page.last_id) return bodies;
@@ -47,7 +48,15 @@ async function pageBodies(url: string, apiKey: string, from: string): Promise<Bu
 async function bodiesFor(options: LimitOptions): Promise<Buffer[]> {
   const from = new Date(Date.now() - 7 * 3_600_000).toISOString();
   if (options.url) return pageBodies(options.url, options.apiKey ?? 'sk-ant-api01-simulator-key', from);
-  const sim = await startSimulator({ seed: 7, backlog: options.activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true, accessTransparency: EVERY_ROW_VISIBLE });
+  const sim = await startSimulator({
+    seed: 7,
+    backlog: options.activities,
+    backlogWindowMs: 6 * 3_600_000,
+    rateLimit: false,
+    selfEvents: false,
+    prerender: true,
+    accessTransparency: EVERY_ROW_VISIBLE,
+  });
   try {
     return await pageBodies(sim.url, sim.apiKey, from);
   } finally {
@@ -66,7 +75,12 @@ export interface LimitOptions {
 /** Keeps outputs alive so the optimizer cannot drop the work. */
 let checksum = 0;
 
-function measure(name: string, bodies: readonly Buffer[], seconds: number, perActivity: (r: PipelineRecord) => string | Buffer): LimitRow {
+function measure(
+  name: string,
+  bodies: readonly Buffer[],
+  seconds: number,
+  perActivity: (r: PipelineRecord) => string | Buffer,
+): LimitRow {
   let seq = 0;
   const pass = (): number => {
     let n = 0;
@@ -129,7 +143,11 @@ if (require.main === module) {
   runLimitBench({ activities: Number(values.activities), seconds: Number(values.seconds), url: values.url })
     .then((rows) => {
       if (values.json) process.stdout.write(`${JSON.stringify(rows)}\n`);
-      else for (const r of rows) process.stdout.write(`${r.case.padEnd(30)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(9)}/s  ${Math.round(r.perCpuSecond).toLocaleString('en-US').padStart(9)}/CPU-s\n`);
+      else
+        for (const r of rows)
+          process.stdout.write(
+            `${r.case.padEnd(30)} ${Math.round(r.perSecond).toLocaleString('en-US').padStart(9)}/s  ${Math.round(r.perCpuSecond).toLocaleString('en-US').padStart(9)}/CPU-s\n`,
+          );
       if (checksum === 0.5) process.stdout.write('\n');
     })
     .catch((err: unknown) => {

@@ -70,7 +70,12 @@ async function fastSink(sim: SimulatorProcess, n: number, heap: MemoryRow['heap'
   }
 }
 
-async function stalledSink(sim: SimulatorProcess, n: number, heap: MemoryRow['heap'], stallSeconds: number): Promise<MemoryRow> {
+async function stalledSink(
+  sim: SimulatorProcess,
+  n: number,
+  heap: MemoryRow['heap'],
+  stallSeconds: number,
+): Promise<MemoryRow> {
   const hole = await BlackHole.start();
   const before = await sim.stats();
   const run = ForwarderRun.launch({
@@ -128,17 +133,35 @@ export async function runMemoryBench(sim: SimulatorProcess, opts: MemoryOptions)
 export const BACKLOG_START_AT = '181d';
 
 export function backlogSimulatorOptions(activities: number) {
-  return { seed: 11, backlog: activities, backlogWindowMs: 180 * 86_400_000, rateLimit: 600, selfEvents: false, prerender: true, accessTransparency: EVERY_ROW_VISIBLE } as const;
+  return {
+    seed: 11,
+    backlog: activities,
+    backlogWindowMs: 180 * 86_400_000,
+    rateLimit: 600,
+    selfEvents: false,
+    prerender: true,
+    accessTransparency: EVERY_ROW_VISIBLE,
+  } as const;
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { activities: { type: 'string', default: '1000000' }, 'stall-seconds': { type: 'string', default: '40' } } });
+  const { values } = parseArgs({
+    options: {
+      activities: { type: 'string', default: '1000000' },
+      'stall-seconds': { type: 'string', default: '40' },
+    },
+  });
   const n = Number(values.activities);
   (async () => {
     const sim = await SimulatorProcess.start(backlogSimulatorOptions(n));
     try {
-      for (const r of await runMemoryBench(sim, { activities: n, stallSeconds: Number(values['stall-seconds']) })) {
-        process.stdout.write(`${r.sink.padEnd(18)} ${r.heap.padEnd(16)} peak ${r.peakRssMb.toFixed(0).padStart(4)} MB  ${r.detail}\n`);
+      for (const r of await runMemoryBench(sim, {
+        activities: n,
+        stallSeconds: Number(values['stall-seconds']),
+      })) {
+        process.stdout.write(
+          `${r.sink.padEnd(18)} ${r.heap.padEnd(16)} peak ${r.peakRssMb.toFixed(0).padStart(4)} MB  ${r.detail}\n`,
+        );
       }
     } finally {
       await sim.stop();

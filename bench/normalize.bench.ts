@@ -36,7 +36,12 @@ export function corpus(size: number): PipelineRecord[] {
 /** Keeps results alive so the optimizer cannot drop the work. */
 let sink = 0;
 
-function measure(name: string, records: readonly PipelineRecord[], seconds: number, run: (r: PipelineRecord) => unknown): NormalizeBenchRow {
+function measure(
+  name: string,
+  records: readonly PipelineRecord[],
+  seconds: number,
+  run: (r: PipelineRecord) => unknown,
+): NormalizeBenchRow {
   const warm = Math.min(records.length, 5000);
   for (let i = 0; i < warm; i++) sink ^= typeof run(records[i]) === 'string' ? 1 : 2;
   let events = 0;
@@ -47,7 +52,7 @@ function measure(name: string, records: readonly PipelineRecord[], seconds: numb
   while (now < deadline) {
     for (let i = 0; i < records.length; i++) {
       const out = run(records[i]);
-      sink ^= typeof out === 'string' ? (out as string).length : 1;
+      sink ^= typeof out === 'string' ? out.length : 1;
     }
     events += records.length;
     now = process.hrtime.bigint();
@@ -73,7 +78,9 @@ export function runNormalizeBench(options: { corpus: number; seconds: number }):
     measure('toOcsf', records, options.seconds, (r) => toOcsf(r.activity)),
     measure('toEcs', records, options.seconds, (r) => toEcs(r.activity)),
     measure('serializeEvent ocsf (JSON text)', records, options.seconds, (r) => serializeEvent(r, 'ocsf')),
-    measure('serializeEvent ecs (JSON text)', records, options.seconds, (r) => serializeEvent(r, 'ecs', fixedClock)),
+    measure('serializeEvent ecs (JSON text)', records, options.seconds, (r) =>
+      serializeEvent(r, 'ecs', fixedClock),
+    ),
     measure('toCef', records, options.seconds, (r) => cef(r.activity)),
     measure('toLeef', records, options.seconds, (r) => leef(r.activity)),
   ];
@@ -91,11 +98,17 @@ if (require.main === module) {
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ node: process.version, rows }, null, 2)}\n`);
   } else {
-    process.stdout.write(`normalization on one core (Node ${process.version}, corpus ${values.corpus} activities)\n\n`);
-    process.stdout.write(`${'case'.padEnd(34)}${'per core/s'.padStart(12)}${'wall/s'.padStart(12)}${'CPU µs/event'.padStart(14)}\n`);
+    process.stdout.write(
+      `normalization on one core (Node ${process.version}, corpus ${values.corpus} activities)\n\n`,
+    );
+    process.stdout.write(
+      `${'case'.padEnd(34)}${'per core/s'.padStart(12)}${'wall/s'.padStart(12)}${'CPU µs/event'.padStart(14)}\n`,
+    );
     for (const row of rows) {
       const n = (x: number) => x.toLocaleString('en-US');
-      process.stdout.write(`${row.case.padEnd(34)}${n(row.perCoreSecond).padStart(12)}${n(row.perWallSecond).padStart(12)}${row.cpuMicrosPerEvent.toFixed(2).padStart(14)}\n`);
+      process.stdout.write(
+        `${row.case.padEnd(34)}${n(row.perCoreSecond).padStart(12)}${n(row.perWallSecond).padStart(12)}${row.cpuMicrosPerEvent.toFixed(2).padStart(14)}\n`,
+      );
     }
   }
   if (sink === 0.5) process.stdout.write('');

@@ -81,7 +81,15 @@ export interface PeerOptions {
 }
 
 export function peerSimulatorOptions(activities: number) {
-  return { seed: 7, backlog: activities, backlogWindowMs: 6 * 3_600_000, rateLimit: false, selfEvents: false, prerender: true, accessTransparency: EVERY_ROW_VISIBLE } as const;
+  return {
+    seed: 7,
+    backlog: activities,
+    backlogWindowMs: 6 * 3_600_000,
+    rateLimit: false,
+    selfEvents: false,
+    prerender: true,
+    accessTransparency: EVERY_ROW_VISIBLE,
+  } as const;
 }
 
 const FORWARDER_SINKS: Record<PeerTargetName, (where: string) => string> = {
@@ -92,13 +100,17 @@ const FORWARDER_SINKS: Record<PeerTargetName, (where: string) => string> = {
   syslog: (port) =>
     `  rsyslog:\n    type: syslog\n    address: 127.0.0.1:${port}\n    transport: tcp\n    framing: octet_counting\n    format: rfc5424\n    payload_format: raw\n` +
     `    ack_delay: 0s\n    batch: { max_events: 2000, max_bytes: 4MiB, concurrency: 8 }`,
-  hec: (url) => `  splunk:\n    type: splunk_hec\n    endpoint: ${url}\n    token: ${DEFAULT_HEC_TOKEN}\n    format: raw\n    compression: none\n    batch: { max_events: 500, concurrency: 8 }`,
+  hec: (url) =>
+    `  splunk:\n    type: splunk_hec\n    endpoint: ${url}\n    token: ${DEFAULT_HEC_TOKEN}\n    format: raw\n    compression: none\n    batch: { max_events: 500, concurrency: 8 }`,
 };
 
 interface Receiver {
   readonly pid: number | undefined;
   /** Resolves with first and N-th arrival times (epoch ms) once all N arrived. */
-  wait(n: number, failed: () => string | undefined): Promise<{ firstAt: number; lastAt: number; distinct: number }>;
+  wait(
+    n: number,
+    failed: () => string | undefined,
+  ): Promise<{ firstAt: number; lastAt: number; distinct: number }>;
   stop(): Promise<void>;
   readonly where: string;
 }
@@ -111,7 +123,11 @@ async function startReceiver(target: PeerTargetName): Promise<Receiver> {
       where: String(r.port),
       async wait(n, failed) {
         await r.counter.waitFor(n, 600_000, () => failed() ?? r.failure());
-        return { firstAt: r.counter.firstAt ?? 0, lastAt: r.counter.lastAt ?? 0, distinct: new Set(r.ids()).size };
+        return {
+          firstAt: r.counter.firstAt ?? 0,
+          lastAt: r.counter.lastAt ?? 0,
+          distinct: new Set(r.ids()).size,
+        };
       },
       stop: () => r.dispose(),
     };
@@ -129,7 +145,9 @@ async function startReceiver(target: PeerTargetName): Promise<Receiver> {
 }
 
 function peerTarget(target: PeerTargetName, where: string): PeerTarget {
-  return target === 'syslog' ? { kind: 'syslog', port: Number(where) } : { kind: 'hec', url: where, token: DEFAULT_HEC_TOKEN, batchLines: 500, workers: 8 };
+  return target === 'syslog'
+    ? { kind: 'syslog', port: Number(where) }
+    : { kind: 'hec', url: where, token: DEFAULT_HEC_TOKEN, batchLines: 500, workers: 8 };
 }
 
 async function measure(
@@ -145,12 +163,17 @@ async function measure(
   try {
     if (side === 'forwarder') {
       const simCpuBefore = cpuSeconds(ctx.sim.pid ?? -1) ?? 0;
-      const run = ForwarderRun.launch({ simulatorUrl: ctx.sim.url, sinks: FORWARDER_SINKS[target](receiver.where), pipeline: { max_buffered_events: 50_000 } });
+      const run = ForwarderRun.launch({
+        simulatorUrl: ctx.sim.url,
+        sinks: FORWARDER_SINKS[target](receiver.where),
+        pipeline: { max_buffered_events: 50_000 },
+      });
       try {
         const got = await receiver.wait(ctx.n, () => run.failure());
         const code = await run.exit;
         if (code !== 0) throw new Error(`forwarder exited ${code}: ${run.stderr.slice(-1500)}`);
-        if (got.distinct < ctx.n) throw new Error(`${target}: ${got.distinct}/${ctx.n} distinct activities arrived`);
+        if (got.distinct < ctx.n)
+          throw new Error(`${target}: ${got.distinct}/${ctx.n} distinct activities arrived`);
         const sourceCpu = (cpuSeconds(ctx.sim.pid ?? -1) ?? 0) - simCpuBefore;
         return {
           target,
@@ -175,7 +198,8 @@ async function measure(
     const cpu = new CpuTracker(peer.pid ?? -1);
     try {
       const got = await receiver.wait(ctx.n, () => peer.failure());
-      if (got.distinct < ctx.n) throw new Error(`${target}: ${got.distinct}/${ctx.n} distinct activities arrived from syslog-ng`);
+      if (got.distinct < ctx.n)
+        throw new Error(`${target}: ${got.distinct}/${ctx.n} distinct activities arrived from syslog-ng`);
       return {
         target,
         side,
@@ -208,8 +232,11 @@ function summarize(runs: readonly PeerRun[], n: number): SideSummary {
   };
 }
 
-export async function runPeerBench(opts: PeerOptions): Promise<{ summaries: PeerSummary[]; syslogNg: string }> {
-  if (!syslogNgPeerAvailable()) throw new Error('syslog-ng with its http() module is not extracted: run "sudo bash scripts/ci/bench.sh"');
+export async function runPeerBench(
+  opts: PeerOptions,
+): Promise<{ summaries: PeerSummary[]; syslogNg: string }> {
+  if (!syslogNgPeerAvailable())
+    throw new Error('syslog-ng with its http() module is not extracted: run "sudo bash scripts/ci/bench.sh"');
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const n = opts.activities;
   const sim = opts.sim;
@@ -217,7 +244,8 @@ export async function runPeerBench(opts: PeerOptions): Promise<{ summaries: Peer
   try {
     const input = join(dir, 'activities.jsonl');
     const dump = await sim.dumpJsonLines(new Date(Date.now() - 7 * 3_600_000).toISOString(), input);
-    if (dump.ids.length !== n) throw new Error(`the simulator served ${dump.ids.length} activities, expected ${n}`);
+    if (dump.ids.length !== n)
+      throw new Error(`the simulator served ${dump.ids.length} activities, expected ${n}`);
     log(`peers: ${n} activities as JSON lines for syslog-ng (${(dump.bytes / 1e6).toFixed(0)} MB)`);
     const summaries: PeerSummary[] = [];
     for (const target of opts.targets) {
@@ -228,11 +256,23 @@ export async function runPeerBench(opts: PeerOptions): Promise<{ summaries: Peer
         for (const side of order) {
           const run = await measure(target, side, round, { sim, input, n });
           runs.push(run);
-          log(`peers: ${target} round ${round} ${side.padEnd(9)} ${Math.round(n / run.seconds).toLocaleString('en-US').padStart(7)}/s  (${run.seconds.toFixed(2)} s, sender CPU ${run.senderCpu.toFixed(2)} s, receiver CPU ${run.receiverCpu.toFixed(2)} s, load ${run.load.toFixed(1)})`);
+          log(
+            `peers: ${target} round ${round} ${side.padEnd(9)} ${Math.round(n / run.seconds)
+              .toLocaleString('en-US')
+              .padStart(
+                7,
+              )}/s  (${run.seconds.toFixed(2)} s, sender CPU ${run.senderCpu.toFixed(2)} s, receiver CPU ${run.receiverCpu.toFixed(2)} s, load ${run.load.toFixed(1)})`,
+          );
         }
       }
-      const forwarder = summarize(runs.filter((r) => r.side === 'forwarder'), n);
-      const syslogNg = summarize(runs.filter((r) => r.side === 'syslog-ng'), n);
+      const forwarder = summarize(
+        runs.filter((r) => r.side === 'forwarder'),
+        n,
+      );
+      const syslogNg = summarize(
+        runs.filter((r) => r.side === 'syslog-ng'),
+        n,
+      );
       summaries.push({
         target,
         activities: n,
@@ -251,11 +291,19 @@ export async function runPeerBench(opts: PeerOptions): Promise<{ summaries: Peer
 }
 
 if (require.main === module) {
-  const { values } = parseArgs({ options: { activities: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '3' }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      activities: { type: 'string', default: '200000' },
+      rounds: { type: 'string', default: '3' },
+      only: { type: 'string' },
+    },
+  });
   const targets: PeerTargetName[] = values.only ? [values.only as PeerTargetName] : ['syslog', 'hec'];
   const n = Number(values.activities);
   SimulatorProcess.start(peerSimulatorOptions(n))
-    .then((sim) => runPeerBench({ activities: n, rounds: Number(values.rounds), targets, sim }).finally(() => sim.stop()))
+    .then((sim) =>
+      runPeerBench({ activities: n, rounds: Number(values.rounds), targets, sim }).finally(() => sim.stop()),
+    )
     .then(({ summaries }) => {
       for (const s of summaries) {
         process.stdout.write(

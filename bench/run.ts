@@ -17,7 +17,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runBackfillBench, BACKFILL_PAGE_SIZE, BACKFILL_REQUESTS_PER_MINUTE, backfillBoundSeconds, type BackfillRow } from './backfill.bench';
+import {
+  runBackfillBench,
+  BACKFILL_PAGE_SIZE,
+  BACKFILL_REQUESTS_PER_MINUTE,
+  backfillBoundSeconds,
+  type BackfillRow,
+} from './backfill.bench';
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
@@ -44,13 +50,36 @@ interface Plan {
 }
 
 function plan(): Plan {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+  });
   const quick = values.quick || process.env.BENCH_QUICK === '1';
   const parts = new Set<Part>(values.only ? (values.only.split(',') as Part[]) : PARTS);
-  for (const p of parts) if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (${PARTS.join(', ')})`);
+  for (const p of parts)
+    if (!PARTS.includes(p)) throw new Error(`--only: unknown part "${p}" (${PARTS.join(', ')})`);
   return quick
-    ? { quick, parts, peerActivities: 50_000, rounds: 1, limitSeconds: 1, backlog: 200_000, stallSeconds: 15, backfillConcurrency: [1, 4, 8], capSeconds: 40 }
-    : { quick, parts, peerActivities: 200_000, rounds: 3, limitSeconds: 3, backlog: 1_000_000, stallSeconds: 30, backfillConcurrency: [1, 4, 8], capSeconds: 300 };
+    ? {
+        quick,
+        parts,
+        peerActivities: 50_000,
+        rounds: 1,
+        limitSeconds: 1,
+        backlog: 200_000,
+        stallSeconds: 15,
+        backfillConcurrency: [1, 4, 8],
+        capSeconds: 40,
+      }
+    : {
+        quick,
+        parts,
+        peerActivities: 200_000,
+        rounds: 3,
+        limitSeconds: 3,
+        backlog: 1_000_000,
+        stallSeconds: 30,
+        backfillConcurrency: [1, 4, 8],
+        capSeconds: 300,
+      };
 }
 
 const log = (line: string): void => void process.stderr.write(`[bench] ${line}\n`);
@@ -61,12 +90,19 @@ function prepare(p: Plan): void {
     spawnSync('bash', [join(REPO, 'scripts/ci/bench.sh')], { stdio: ['ignore', 'ignore', 'inherit'] });
   }
   log('building the CLI (npm run build)');
-  const build = spawnSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { encoding: 'utf8' });
+  const build = spawnSync(
+    process.execPath,
+    [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')],
+    { encoding: 'utf8' },
+  );
   if (build.status !== 0) {
     // tsc still emits; a type error elsewhere in the tree should not stop a benchmark.
-    log(`the build reported type errors (measuring what it emitted):\n${(build.stdout + build.stderr).split('\n').slice(0, 8).join('\n')}`);
+    log(
+      `the build reported type errors (measuring what it emitted):\n${(build.stdout + build.stderr).split('\n').slice(0, 8).join('\n')}`,
+    );
   }
-  if (!existsSync(join(REPO, 'dist/src/cli/main.js'))) throw new Error('no dist/src/cli/main.js after the build');
+  if (!existsSync(join(REPO, 'dist/src/cli/main.js')))
+    throw new Error('no dist/src/cli/main.js after the build');
 }
 
 interface Results {
@@ -84,11 +120,24 @@ interface Results {
 }
 
 function runLimitChild(url: string, p: Plan): LimitRow[] {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(__dirname, 'limit.bench.ts'), '--json', '--url', url, '--seconds', String(p.limitSeconds)], {
-    cwd: REPO,
-    encoding: 'utf8',
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(__dirname, 'limit.bench.ts'),
+      '--json',
+      '--url',
+      url,
+      '--seconds',
+      String(p.limitSeconds),
+    ],
+    {
+      cwd: REPO,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   if (child.status !== 0) throw new Error(`limit bench failed: ${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '[]') as LimitRow[];
 }
@@ -97,32 +146,59 @@ async function measure(p: Plan): Promise<Results> {
   const results: Results = { loadStart: loadAverage(), startedAt: new Date() };
   if (p.parts.has('peers') || p.parts.has('limit')) {
     const sim = await SimulatorProcess.start(peerSimulatorOptions(p.peerActivities));
-    log(`simulator with ${p.peerActivities.toLocaleString('en-US')} prerendered activities ready (${(sim.startMs / 1000).toFixed(0)} s)`);
+    log(
+      `simulator with ${p.peerActivities.toLocaleString('en-US')} prerendered activities ready (${(sim.startMs / 1000).toFixed(0)} s)`,
+    );
     try {
       if (p.parts.has('peers')) {
         try {
-          results.peers = await runPeerBench({ activities: p.peerActivities, rounds: p.rounds, targets: ['syslog', 'hec'], sim, log });
+          results.peers = await runPeerBench({
+            activities: p.peerActivities,
+            rounds: p.rounds,
+            targets: ['syslog', 'hec'],
+            sim,
+            log,
+          });
         } catch (err) {
           results.peersError = err instanceof Error ? err.message : String(err);
           log(`peers: ${results.peersError}`);
         }
       }
       if (p.parts.has('limit')) {
-        results.endToEnd = await runEndToEndBench(sim, { activities: p.peerActivities, rounds: p.rounds, formats: ['raw', 'ocsf'], log });
+        results.endToEnd = await runEndToEndBench(sim, {
+          activities: p.peerActivities,
+          rounds: p.rounds,
+          formats: ['raw', 'ocsf'],
+          log,
+        });
         results.limit = runLimitChild(sim.url, p);
-        for (const r of results.limit) log(`limit: ${r.case}: ${Math.round(r.perSecond).toLocaleString('en-US')}/s`);
+        for (const r of results.limit)
+          log(`limit: ${r.case}: ${Math.round(r.perSecond).toLocaleString('en-US')}/s`);
       }
     } finally {
       await sim.stop();
     }
   }
   if (p.parts.has('memory') || p.parts.has('backfill')) {
-    log(`prerendering ${p.backlog.toLocaleString('en-US')} activities (six months of history) for the memory and backfill runs`);
+    log(
+      `prerendering ${p.backlog.toLocaleString('en-US')} activities (six months of history) for the memory and backfill runs`,
+    );
     const sim = await SimulatorProcess.start(backlogSimulatorOptions(p.backlog));
     log(`simulator ready (${(sim.startMs / 1000).toFixed(0)} s)`);
     try {
-      if (p.parts.has('memory')) results.memory = await runMemoryBench(sim, { activities: p.backlog, stallSeconds: p.stallSeconds, log });
-      if (p.parts.has('backfill')) results.backfill = await runBackfillBench(sim, { activities: p.backlog, concurrencies: p.backfillConcurrency, capSeconds: p.capSeconds, log });
+      if (p.parts.has('memory'))
+        results.memory = await runMemoryBench(sim, {
+          activities: p.backlog,
+          stallSeconds: p.stallSeconds,
+          log,
+        });
+      if (p.parts.has('backfill'))
+        results.backfill = await runBackfillBench(sim, {
+          activities: p.backlog,
+          concurrencies: p.backfillConcurrency,
+          capSeconds: p.capSeconds,
+          log,
+        });
     } finally {
       await sim.stop();
     }
@@ -143,7 +219,10 @@ function machine(): string {
   const cpu = cpus();
   let commit = '';
   try {
-    commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+    commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).stdout.trim();
   } catch {
     /* not a git checkout */
   }
@@ -151,7 +230,13 @@ function machine(): string {
 }
 
 function peersSection(r: Results): string[] {
-  if (!r.peers) return ['## 1–2. Peer comparison with syslog-ng', '', `Not measured: ${r.peersError ?? 'not selected'}.`, ''];
+  if (!r.peers)
+    return [
+      '## 1–2. Peer comparison with syslog-ng',
+      '',
+      `Not measured: ${r.peersError ?? 'not selected'}.`,
+      '',
+    ];
   const lines = ['## 1–2. Peer comparison with syslog-ng', ''];
   const rows = r.peers.summaries.map((s) => [
     s.target === 'syslog' ? 'syslog → rsyslog (TCP, octet counting)' : 'HEC → strict HEC receiver',
@@ -166,7 +251,17 @@ function peersSection(r: Results): string[] {
   ]);
   lines.push(
     table(
-      ['path', 'forwarder /s', 'syslog-ng /s', 'ratio', 'ratio w/o start-up', 'forwarder CPU s / 100k', 'syslog-ng CPU s / 100k', 'receiver CPU s / 100k (fwd / sng)', 'target ≥ 1.0'],
+      [
+        'path',
+        'forwarder /s',
+        'syslog-ng /s',
+        'ratio',
+        'ratio w/o start-up',
+        'forwarder CPU s / 100k',
+        'syslog-ng CPU s / 100k',
+        'receiver CPU s / 100k (fwd / sng)',
+        'target ≥ 1.0',
+      ],
       rows,
     ),
     '',
@@ -175,9 +270,29 @@ function peersSection(r: Results): string[] {
     '<details><summary>every run</summary>',
     '',
     table(
-      ['path', 'round', 'side', 'activities/s', 'seconds', 'sender CPU s', 'receiver CPU s', 'peak RSS MB', 'load'],
+      [
+        'path',
+        'round',
+        'side',
+        'activities/s',
+        'seconds',
+        'sender CPU s',
+        'receiver CPU s',
+        'peak RSS MB',
+        'load',
+      ],
       r.peers.summaries.flatMap((s) =>
-        s.runs.map((run) => [s.target, run.round, run.side, int(s.activities / run.seconds), run.seconds.toFixed(2), run.senderCpu.toFixed(2), run.receiverCpu.toFixed(2), run.peakRssMb?.toFixed(0) ?? '', run.load.toFixed(1)]),
+        s.runs.map((run) => [
+          s.target,
+          run.round,
+          run.side,
+          int(s.activities / run.seconds),
+          run.seconds.toFixed(2),
+          run.senderCpu.toFixed(2),
+          run.receiverCpu.toFixed(2),
+          run.peakRssMb?.toFixed(0) ?? '',
+          run.load.toFixed(1),
+        ]),
       ),
     ),
     '',
@@ -197,7 +312,9 @@ function limitSection(r: Results): string[] {
   if (!r.limit || !r.endToEnd) return [];
   const limitOf = (c: string): LimitRow | undefined => r.limit?.find((l) => l.case === c);
   const rows = r.endToEnd.map((e) => {
-    const limit = limitOf(e.format === 'raw' ? 'parse + raw' : e.format === 'ocsf' ? 'parse + OCSF' : 'parse + ECS');
+    const limit = limitOf(
+      e.format === 'raw' ? 'parse + raw' : e.format === 'ocsf' ? 'parse + OCSF' : 'parse + ECS',
+    );
     const wall = limit ? e.perSecond / limit.perSecond : Number.NaN;
     const cpu = limit ? e.perForwarderCpuSecond / limit.perCpuSecond : Number.NaN;
     const steady = limit ? e.steadyPerSecond / limit.perSecond : Number.NaN;
@@ -219,19 +336,54 @@ function limitSection(r: Results): string[] {
     ];
   });
   const peerRows = (r.peers?.summaries ?? []).map((s) => {
-    const limit = limitOf(s.target === 'syslog' ? 'parse + raw + syslog frame' : 'parse + raw + HEC envelope');
-    return [`${s.target} (peer run, raw)`, int(limit?.perSecond ?? Number.NaN), int(s.forwarder.perSecond), limit ? `${((s.forwarder.perSecond / limit.perSecond) * 100).toFixed(0)} %` : ''];
+    const limit = limitOf(
+      s.target === 'syslog' ? 'parse + raw + syslog frame' : 'parse + raw + HEC envelope',
+    );
+    return [
+      `${s.target} (peer run, raw)`,
+      int(limit?.perSecond ?? Number.NaN),
+      int(s.forwarder.perSecond),
+      limit ? `${((s.forwarder.perSecond / limit.perSecond) * 100).toFixed(0)} %` : '',
+    ];
   });
   return [
     '## 3. The in-process limit, and end-to-end as a fraction of it',
     '',
-    table(['case (one thread, no I/O)', 'activities/s', 'per CPU-second'], r.limit.map((l) => [l.case, int(l.perSecond), int(l.perCpuSecond)])),
+    table(
+      ['case (one thread, no I/O)', 'activities/s', 'per CPU-second'],
+      r.limit.map((l) => [l.case, int(l.perSecond), int(l.perCpuSecond)]),
+    ),
     '',
     'End to end: simulator (prerendered, own process) → `run --once` → file sink (fsync per batch), same activities, medians:',
     '',
-    table(['format', 'limit /s', 'end-to-end /s', 'of the limit', 'most any API client gets, of the limit', 'end-to-end, of that', 'steady /s (first to last write)', 'of the limit (steady)', 'end-to-end per forwarder CPU-s', 'of the limit (CPU)', 'waited for a CPU (s)', 'peak RSS MB', 'target ≥ 50 % (end-to-end)'], rows),
+    table(
+      [
+        'format',
+        'limit /s',
+        'end-to-end /s',
+        'of the limit',
+        'most any API client gets, of the limit',
+        'end-to-end, of that',
+        'steady /s (first to last write)',
+        'of the limit (steady)',
+        'end-to-end per forwarder CPU-s',
+        'of the limit (CPU)',
+        'waited for a CPU (s)',
+        'peak RSS MB',
+        'target ≥ 50 % (end-to-end)',
+      ],
+      rows,
+    ),
     '',
-    ...(peerRows.length ? [table(['sink (from the peer runs)', 'limit incl. framing /s', 'end-to-end /s', 'of the limit'], peerRows), ''] : []),
+    ...(peerRows.length
+      ? [
+          table(
+            ['sink (from the peer runs)', 'limit incl. framing /s', 'end-to-end /s', 'of the limit'],
+            peerRows,
+          ),
+          '',
+        ]
+      : []),
   ];
 }
 
@@ -242,7 +394,16 @@ function memorySection(r: Results): string[] {
     '',
     table(
       ['sink', 'node heap', 'peak RSS MB', 'end RSS MB', 'what happened', 'target < 200 MB'],
-      r.memory.map((m) => [m.sink, m.heap === 'as shipped' ? 'as shipped (the claude-audit-forwarder command)' : 'node default heap (node bin/….js), for comparison', m.peakRssMb.toFixed(0), m.endRssMb.toFixed(0), m.detail, m.heap === 'as shipped' ? pass(m.peakRssMb < 200) : '–']),
+      r.memory.map((m) => [
+        m.sink,
+        m.heap === 'as shipped'
+          ? 'as shipped (the claude-audit-forwarder command)'
+          : 'node default heap (node bin/….js), for comparison',
+        m.peakRssMb.toFixed(0),
+        m.endRssMb.toFixed(0),
+        m.detail,
+        m.heap === 'as shipped' ? pass(m.peakRssMb < 200) : '–',
+      ]),
     ),
     '',
     'Defaults everywhere (backfill_concurrency 8, max_buffered_events 10 000) except page_size 5000, the worst case for memory; six months of history in the API.',
@@ -260,7 +421,15 @@ function backfillSection(r: Results): string[] {
       `(max_requests_per_minute ${BACKFILL_REQUESTS_PER_MINUTE}, the default share of the tenant's 600).`,
     '',
     table(
-      ['backfill_concurrency', 'wall time', '× the bound', 'API requests', '429s', 'peak RSS MB', 'target ≤ 1.5×'],
+      [
+        'backfill_concurrency',
+        'wall time',
+        '× the bound',
+        'API requests',
+        '429s',
+        'peak RSS MB',
+        'target ≤ 1.5×',
+      ],
       r.backfill.map((b) => [
         b.concurrency,
         `${b.seconds.toFixed(0)} s${b.projected ? ' (projected from its rate when stopped)' : ''}`,
@@ -283,7 +452,14 @@ function laneSection(r: Results): string[] {
     `A tenant of 50 000 activities a day, so ${int(r.lane[0]?.activitiesInWindow ?? 0)} in the 168 h sweep window; one sweep each way, sweep_interval 15 min, against max_requests_per_minute 120 (the default share).`,
     '',
     table(
-      ['type filter', 'requests per sweep', 'sweep (s, at 600/min)', 'requests per day', 'of the 120/min share', 'target ≤ 5 % (unfiltered)'],
+      [
+        'type filter',
+        'requests per sweep',
+        'sweep (s, at 600/min)',
+        'requests per day',
+        'of the 120/min share',
+        'target ≤ 5 % (unfiltered)',
+      ],
       r.lane.map((l) => [
         l.filter === 'client' ? 'refused by the API: read whole at 5000 a page' : 'accepted by the API',
         l.requestsPerSweep,

@@ -12,10 +12,20 @@ export { freePort };
 
 /** The CLI as a separate process (the simulator must not share the forwarder's CPU or heap). */
 export function cli(args: string[], opts: { quiet?: boolean } = {}): ChildProcess {
-  return spawn(process.execPath, process.env.BENCH_FROM_SOURCE ? ['--import', 'tsx', ENTRY, ...args] : [...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean), join(REPO, 'bin/claude-audit-forwarder.js'), ...args], {
-    cwd: REPO,
-    stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    process.env.BENCH_FROM_SOURCE
+      ? ['--import', 'tsx', ENTRY, ...args]
+      : [
+          ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+          join(REPO, 'bin/claude-audit-forwarder.js'),
+          ...args,
+        ],
+    {
+      cwd: REPO,
+      stdio: ['ignore', opts.quiet ? 'ignore' : 'inherit', 'pipe'],
+    },
+  );
 }
 
 /** Starts `simulate` on a free port and resolves once it answers. */
@@ -65,7 +75,10 @@ export interface RssSample {
  * Peak (VmHWM, the kernel's own high-water mark, so no spike between samples is missed) and
  * a timeline of VmRSS every `intervalMs`, to tell a flat process from a growing one.
  */
-export function trackRss(child: ChildProcess, intervalMs = 50): { peakMb: () => number; samples: () => readonly RssSample[] } {
+export function trackRss(
+  child: ChildProcess,
+  intervalMs = 50,
+): { peakMb: () => number; samples: () => readonly RssSample[] } {
   let peak = 0;
   const started = Date.now();
   const samples: RssSample[] = [];

@@ -60,7 +60,12 @@ const VARIANTS: readonly Variant[] = [
   { transport: 'tls', ackDelay: '0s', concurrency: 8 },
 ];
 
-async function measure(server: RsyslogServer, caFile: string, v: Variant, opts: SyslogBenchOptions): Promise<SyslogBenchRow> {
+async function measure(
+  server: RsyslogServer,
+  caFile: string,
+  v: Variant,
+  opts: SyslogBenchOptions,
+): Promise<SyslogBenchRow> {
   const listener = v.transport;
   const counter = new LineCounter(server.outputFile(listener));
   const already = counter.lines();
@@ -74,7 +79,12 @@ async function measure(server: RsyslogServer, caFile: string, v: Variant, opts: 
     ack_delay: v.ackDelay,
     batch: { max_events: opts.batch, concurrency: v.concurrency },
   });
-  const sink = new SyslogSink('bench', config, { logger: silentLogger, hostname: 'bench-host', version: 'bench', baseDir: process.cwd() });
+  const sink = new SyslogSink('bench', config, {
+    logger: silentLogger,
+    hostname: 'bench-host',
+    version: 'bench',
+    baseDir: process.cwd(),
+  });
   await sink.start(new AbortController().signal);
   const warmup = Math.min(5000, opts.events);
   await pump(sink, benchRecords(warmup, 0));
@@ -90,7 +100,8 @@ async function measure(server: RsyslogServer, caFile: string, v: Variant, opts: 
   await waitUntil(`rsyslog to write ${expected} lines`, () => counter.lines() >= expected, 120_000, 20);
   const deliveredSeconds = Number(process.hrtime.bigint() - started) / 1e9;
   await new Promise((r) => setTimeout(r, 200));
-  if (counter.lines() !== expected) throw new Error(`rsyslog wrote ${counter.lines() - already} messages, expected ${warmup + opts.events}`);
+  if (counter.lines() !== expected)
+    throw new Error(`rsyslog wrote ${counter.lines() - already} messages, expected ${warmup + opts.events}`);
   const transport = v.transport === 'tls' ? 'TLS' : `TCP ${v.framing === 'lf' ? 'LF' : 'octet counting'}`;
   return {
     transport,
@@ -131,7 +142,7 @@ export function formatSyslogBench(rows: readonly SyslogBenchRow[], opts: SyslogB
   return [
     header,
     '',
-    'Sending only (encoding is measured apart: it is the pipeline\'s CPU, whatever the transport).',
+    "Sending only (encoding is measured apart: it is the pipeline's CPU, whatever the transport).",
     '',
     '| transport | ack_delay | in flight | activities/s sent | MiB/s | acked in s | in rsyslog after s | encode activities/s |',
     '|-----------|----------:|----------:|------------------:|------:|-----------:|-------------------:|--------------------:|',
@@ -150,7 +161,8 @@ async function main(): Promise<void> {
       format: { type: 'string', default: 'rfc5424' },
     },
   });
-  const format = (['rfc5424', 'rfc3164', 'cef', 'leef'] as const).find((f) => f === values.format) ?? 'rfc5424';
+  const format =
+    (['rfc5424', 'rfc3164', 'cef', 'leef'] as const).find((f) => f === values.format) ?? 'rfc5424';
   const opts: SyslogBenchOptions = { events: Number(values.events), batch: Number(values.batch), format };
   const rows = await runSyslogBench(opts);
   process.stdout.write(formatSyslogBench(rows, opts) + '\n');

@@ -26,8 +26,12 @@ function arg(name: string): string | undefined {
 
 function gitDescribe(): string {
   try {
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !== '';
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO,
+      encoding: 'utf8',
+    }).trim();
+    const dirty =
+      execFileSync('git', ['status', '--porcelain', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !== '';
     return `${head}${dirty ? ' + uncommitted changes in src/' : ''}`;
   } catch {
     return 'unknown';
@@ -36,19 +40,29 @@ function gitDescribe(): string {
 
 async function main(): Promise<void> {
   const full = !process.argv.includes('--quick');
-  const only = arg('--only')?.split(',').map((s) => s.trim());
+  const only = arg('--only')
+    ?.split(',')
+    .map((s) => s.trim());
   const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const selected = SCENARIOS.filter((s) => !only || only.includes(s.id));
   if (selected.length === 0) {
-    process.stderr.write(`no scenario matches ${only?.join(',')}; ids: ${SCENARIOS.map((s) => s.id).join(', ')}\n`);
+    process.stderr.write(
+      `no scenario matches ${only?.join(',')}; ids: ${SCENARIOS.map((s) => s.id).join(', ')}\n`,
+    );
     process.exit(2);
   }
   const started = Date.now();
-  const log = (message: string): void => void process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`);
+  const log = (message: string): void =>
+    void process.stderr.write(
+      `[chaos ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${message}\n`,
+    );
   // Described now, as built: the tree may change while a 25-minute run goes on.
   const built = gitDescribe();
   log(`building the forwarder from the working tree: ${forwarderEntry()}`);
-  const servers = await startServers({ syslog: selected.some((s) => s.needs.syslog), kafka: selected.some((s) => s.needs.kafka) });
+  const servers = await startServers({
+    syslog: selected.some((s) => s.needs.syslog),
+    kafka: selected.some((s) => s.needs.kafka),
+  });
   const ctx: ChaosContext = { full, servers, random: seededRandom(seed), log };
   const rows: Row[] = [];
   try {
@@ -58,10 +72,13 @@ async function main(): Promise<void> {
       try {
         const result = await scenario.run(ctx);
         rows.push(...result);
-        for (const r of result) log(`  ${outcome(r)}  ${r.scenario}${r.failures.length ? `: ${r.failures.join('; ')}` : ''}`);
+        for (const r of result)
+          log(`  ${outcome(r)}  ${r.scenario}${r.failures.length ? `: ${r.failures.join('; ')}` : ''}`);
       } catch (err) {
         const row = newRow(`${scenario.title} (crashed)`);
-        row.failures.push(`the scenario itself failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        row.failures.push(
+          `the scenario itself failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
         rows.push(row);
         log(`  FAIL  ${scenario.id} crashed: ${String(err)}`);
       }
@@ -80,7 +97,7 @@ async function main(): Promise<void> {
     `Commit ${built}; Node ${process.version}; ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB; CHAOS_SEED=${seed}.`,
     '',
     'Columns: activities the API offered; per sink, how many of them it holds (unique); lost = offered but missing from a sink (summed over sinks);',
-    'duplicates = extra copies (summed over sinks); peak RSS = the forwarder process\'s VmHWM.',
+    "duplicates = extra copies (summed over sinks); peak RSS = the forwarder process's VmHWM.",
     '',
   ].join('\n');
   const text = `${header}${renderTable(rows)}\n\n## Notes\n\n${renderNotes(rows)}\n`;

@@ -18,7 +18,9 @@ function walk(dir) {
 }
 
 const filters = process.argv.slice(2);
-let files = walk('test').map((f) => relative('.', f)).sort();
+let files = walk('test')
+  .map((f) => relative('.', f))
+  .sort();
 if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched');

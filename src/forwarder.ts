@@ -166,9 +166,16 @@ export class Forwarder {
     const sinks = createSinks(config, ctx);
     const store = new FileCheckpointStore(resolve(baseDir, config.checkpoint.path), config.source.base_url);
     const loaded = await store.load();
-    const state = loaded ?? Checkpointer.fresh(config.source.base_url, resolveStartAt(config.source.start_at));
-    if (!loaded) opts.logger.info('no checkpoint yet: first run', { start: state.start, path: store.location });
-    else opts.logger.info('resuming from checkpoint', { watermark: state.watermark, path: store.location, delivered_total: state.totals.delivered });
+    const state =
+      loaded ?? Checkpointer.fresh(config.source.base_url, resolveStartAt(config.source.start_at));
+    if (!loaded)
+      opts.logger.info('no checkpoint yet: first run', { start: state.start, path: store.location });
+    else
+      opts.logger.info('resuming from checkpoint', {
+        watermark: state.watermark,
+        path: store.location,
+        delivered_total: state.totals.delivered,
+      });
     await store.checkWritable();
     const checkpointer = new Checkpointer(
       store,
@@ -194,7 +201,10 @@ export class Forwarder {
       if (err instanceof AbortedError) return;
       // A deterministic 500 says nothing about the checkpoint: do not refuse to start over it.
       if (err instanceof ApiError && err.retryable) {
-        this.opts.logger.warn('could not confirm that the checkpoint belongs to this organization; continuing', { error: err.message });
+        this.opts.logger.warn(
+          'could not confirm that the checkpoint belongs to this organization; continuing',
+          { error: err.message },
+        );
         return;
       }
       await this.governor.stop();
@@ -260,7 +270,10 @@ export class Forwarder {
             // Revoked or narrowed while running: stay up and keep asking, so /readyz and the
             // auth alert say why nothing arrives, and a restored key needs no restart.
             if (this.apiError !== err.message) {
-              logger.error(`${err.message} Asking again every poll interval; /readyz reports it meanwhile.`, { status: err.status, request_id: err.requestId });
+              logger.error(`${err.message} Asking again every poll interval; /readyz reports it meanwhile.`, {
+                status: err.status,
+                request_id: err.requestId,
+              });
             }
             this.apiError = err.message;
             await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
@@ -273,7 +286,9 @@ export class Forwarder {
             break;
           }
           this.apiError = errorMessage(err);
-          logger.error('poll cycle failed; trying again after the poll interval', { error: errorMessage(err) });
+          logger.error('poll cycle failed; trying again after the poll interval', {
+            error: errorMessage(err),
+          });
           if (this.opts.once) {
             outcome = { ok: false, reason: errorMessage(err) };
             break;
@@ -328,7 +343,11 @@ export class Forwarder {
       await lane;
       const saved = await this.shutdown();
       // `--once` under cron must not report success when its progress was not recorded.
-      if (!saved && outcome.ok) outcome = { ok: false, reason: `the checkpoint could not be written: ${this.checkpointer.saveError ?? 'unknown error'}` };
+      if (!saved && outcome.ok)
+        outcome = {
+          ok: false,
+          reason: `the checkpoint could not be written: ${this.checkpointer.saveError ?? 'unknown error'}`,
+        };
     }
     return outcome;
   }
@@ -349,7 +368,8 @@ export class Forwarder {
       const wait = this.nextSweepAt() - Date.now();
       if (wait > 0) await sleep(wait, signal).catch(() => undefined);
       if (signal.aborted) return;
-      if (!(await this.sweep(signal))) await sleep(this.config.source.poll_interval, signal).catch(() => undefined);
+      if (!(await this.sweep(signal)))
+        await sleep(this.config.source.poll_interval, signal).catch(() => undefined);
     }
   }
 
@@ -365,7 +385,9 @@ export class Forwarder {
       return true;
     } catch (err) {
       if (err instanceof AbortedError || signal.aborted) return false;
-      this.opts.logger.warn('access transparency sweep failed; trying again after the poll interval', { error: errorMessage(err) });
+      this.opts.logger.warn('access transparency sweep failed; trying again after the poll interval', {
+        error: errorMessage(err),
+      });
       this.opts.observer?.lateLane?.onSweepFailed?.(errorMessage(err));
       return false;
     }
@@ -384,17 +406,25 @@ export class Forwarder {
     const { logger } = this.opts;
     const drained = await this.pipeline.drain(this.config.pipeline.shutdown_timeout);
     if (!drained) {
-      logger.warn('shutdown timeout: some batches were still in flight; the next run delivers them again', { buffered: this.pipeline.buffered });
+      logger.warn('shutdown timeout: some batches were still in flight; the next run delivers them again', {
+        buffered: this.pipeline.buffered,
+      });
     }
     await this.pipeline.close();
     this.checkpointer.stop();
     let saved = true;
     await this.checkpointer.flush().catch((err: unknown) => {
       saved = false;
-      logger.error('final checkpoint write failed: the next run delivers the activities since the last saved checkpoint again', { error: errorMessage(err) });
+      logger.error(
+        'final checkpoint write failed: the next run delivers the activities since the last saved checkpoint again',
+        { error: errorMessage(err) },
+      );
     });
     await this.governor.stop();
-    logger.info('stopped', { watermark: this.checkpointer.watermark, delivered_total: this.checkpointer.current.totals.delivered });
+    logger.info('stopped', {
+      watermark: this.checkpointer.watermark,
+      delivered_total: this.checkpointer.current.totals.delivered,
+    });
     return saved;
   }
 }

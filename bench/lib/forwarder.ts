@@ -36,7 +36,10 @@ export class ForwarderRun {
     this.cpu = new CpuTracker(child.pid ?? -1);
     this.rss = trackRss(child);
     this.exit = waitExit(child);
-    child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)));
+    child.stderr?.on(
+      'data',
+      (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)),
+    );
   }
 
   stderr = '';
@@ -65,10 +68,15 @@ export class ForwarderRun {
     );
     // The built CLI, as it ships (run `npm run build` first; bench/run.ts does), or another
     // build to compare with (BENCH_FORWARDER: its bin/claude-audit-forwarder.js).
-    const flags = [...(settings.nodeFlags ?? []), ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)];
+    const flags = [
+      ...(settings.nodeFlags ?? []),
+      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+    ];
     const bin = process.env.BENCH_FORWARDER ?? join(REPO, 'bin/claude-audit-forwarder.js');
     const command = settings.asShipped ? bin.replace(/\.js$/, '') : process.execPath;
-    const argv = settings.asShipped ? ['run', '--once', '-c', config] : [...flags, bin, 'run', '--once', '-c', config];
+    const argv = settings.asShipped
+      ? ['run', '--once', '-c', config]
+      : [...flags, bin, 'run', '--once', '-c', config];
     const child = spawn(command, argv, {
       cwd: REPO,
       stdio: ['ignore', 'ignore', 'pipe'],

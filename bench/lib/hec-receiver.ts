@@ -10,9 +10,14 @@ export class HecReceiverProcess {
   ) {}
 
   static async start(): Promise<HecReceiverProcess> {
-    const child = fork(join(__dirname, 'hec-receiver-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(__dirname, 'hec-receiver-process.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     const url = await new Promise<string>((resolve, reject) => {
-      child.once('message', (m: { url?: string }) => (m.url ? resolve(m.url) : reject(new Error('HEC receiver: unexpected first message'))));
+      child.once('message', (m: { url?: string }) =>
+        m.url ? resolve(m.url) : reject(new Error('HEC receiver: unexpected first message')),
+      );
       child.once('exit', (code) => reject(new Error(`HEC receiver exited (${code}) before listening`)));
     });
     return new HecReceiverProcess(child, url);
@@ -25,7 +30,11 @@ export class HecReceiverProcess {
   /** Resolves once `n` events are indexed; rejects after `timeoutMs`. */
   waitFor(n: number, timeoutMs: number): Promise<HecReceiverReport> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`HEC receiver: fewer than ${n} events after ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`HEC receiver: fewer than ${n} events after ${Math.round(timeoutMs / 1000)} s`)),
+        timeoutMs,
+      );
       this.child.once('message', (m: HecReceiverReport) => {
         clearTimeout(timer);
         resolve(m);

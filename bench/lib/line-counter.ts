@@ -24,7 +24,8 @@ export class LineCounter {
         const n = readSync(fd, this.buffer, 0, Math.min(this.buffer.length, size - this.offset), this.offset);
         if (n <= 0) break;
         let found = 0;
-        for (let i = this.buffer.indexOf(0x0a, 0); i !== -1 && i < n; i = this.buffer.indexOf(0x0a, i + 1)) found++;
+        for (let i = this.buffer.indexOf(0x0a, 0); i !== -1 && i < n; i = this.buffer.indexOf(0x0a, i + 1))
+          found++;
         this.count += found;
         this.offset += n;
       }
@@ -40,12 +41,17 @@ export class LineCounter {
   }
 
   /** Resolves once `n` lines are there; rejects when `deadlineMs` passes or `failed()` says why. */
-  async waitFor(n: number, deadlineMs: number, failed: () => string | undefined = () => undefined): Promise<void> {
+  async waitFor(
+    n: number,
+    deadlineMs: number,
+    failed: () => string | undefined = () => undefined,
+  ): Promise<void> {
     const deadline = Date.now() + deadlineMs;
     while (this.lines() < n) {
       const why = failed();
       if (why) throw new Error(why);
-      if (Date.now() > deadline) throw new Error(`${this.path}: ${this.count}/${n} lines after ${Math.round(deadlineMs / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.path}: ${this.count}/${n} lines after ${Math.round(deadlineMs / 1000)} s`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

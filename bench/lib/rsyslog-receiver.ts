@@ -36,18 +36,30 @@ export class RsyslogReceiver {
       ].join('\n') + '\n',
     );
     const check = spawnSync('rsyslogd', ['-N1', '-f', conf], { encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`rsyslog rejected the bench config: ${check.stderr || check.stdout}`);
-    this.daemon = new DaemonProcess('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], join(dir, 'rsyslogd.log'));
+    if (check.status !== 0)
+      throw new Error(`rsyslog rejected the bench config: ${check.stderr || check.stdout}`);
+    this.daemon = new DaemonProcess(
+      'rsyslogd',
+      ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')],
+      join(dir, 'rsyslogd.log'),
+    );
     this.counter = new LineCounter(join(dir, 'messages.txt'));
   }
 
   static async start(): Promise<RsyslogReceiver> {
-    const receiver = new RsyslogReceiver(mkdtempSync(join(tmpdir(), 'caf-bench-rsyslog-')), await freePort('tcp'));
+    const receiver = new RsyslogReceiver(
+      mkdtempSync(join(tmpdir(), 'caf-bench-rsyslog-')),
+      await freePort('tcp'),
+    );
     receiver.daemon.start();
-    await waitUntil('rsyslogd to listen', () => {
-      if (!receiver.daemon.running) throw new Error(`rsyslogd ${receiver.daemon.describeExit()}`);
-      return portBound(receiver.port, 'tcp');
-    }, 15_000);
+    await waitUntil(
+      'rsyslogd to listen',
+      () => {
+        if (!receiver.daemon.running) throw new Error(`rsyslogd ${receiver.daemon.describeExit()}`);
+        return portBound(receiver.port, 'tcp');
+      },
+      15_000,
+    );
     return receiver;
   }
 

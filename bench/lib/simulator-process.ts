@@ -12,12 +12,15 @@ async function main(): Promise<void> {
   const sim = await startSimulator(options);
   const send = (m: unknown): void => void process.send?.(m);
   send({ url: sim.url, apiKey: sim.apiKey, startMs: performance.now() - started });
-  process.on('message', (m: { latency?: [number, number]; rateLimit?: number; stats?: boolean; id: number }) => {
-    if (m.latency) sim.setLatency({ minMs: m.latency[0], maxMs: m.latency[1] });
-    if (m.rateLimit !== undefined) sim.setRateLimit(m.rateLimit);
-    const stats = sim.stats();
-    send({ id: m.id, requests: stats.requests, byStatus: stats.byStatus });
-  });
+  process.on(
+    'message',
+    (m: { latency?: [number, number]; rateLimit?: number; stats?: boolean; id: number }) => {
+      if (m.latency) sim.setLatency({ minMs: m.latency[0], maxMs: m.latency[1] });
+      if (m.rateLimit !== undefined) sim.setRateLimit(m.rateLimit);
+      const stats = sim.stats();
+      send({ id: m.id, requests: stats.requests, byStatus: stats.byStatus });
+    },
+  );
   process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
 }
 

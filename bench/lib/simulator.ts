@@ -33,7 +33,9 @@ export class SimulatorProcess {
     return this.child.pid;
   }
 
-  private call(message: Record<string, unknown>): Promise<{ requests: number; byStatus: Record<string, number> }> {
+  private call(
+    message: Record<string, unknown>,
+  ): Promise<{ requests: number; byStatus: Record<string, number> }> {
     const id = ++this.nextId;
     return new Promise((resolve) => {
       const onMessage = (m: { id?: number; requests: number; byStatus: Record<string, number> }): void => {
@@ -70,12 +72,15 @@ export class SimulatorProcess {
     for (;;) {
       const q = new URLSearchParams({ 'created_at.gte': from, limit: '5000', order: 'asc' });
       if (after) q.set('after_id', after);
-      const res = await fetch(`${this.url}/v1/compliance/activities?${q}`, { headers: { 'x-api-key': this.apiKey } });
+      const res = await fetch(`${this.url}/v1/compliance/activities?${q}`, {
+        headers: { 'x-api-key': this.apiKey },
+      });
       const body = await res.text();
       if (res.status !== 200) throw new Error(`simulator answered ${res.status}: ${body.slice(0, 200)}`);
       const page = JSON.parse(body) as { data: { id: string }[]; has_more: boolean; last_id: string | null };
       const texts = dataItemTexts(body);
-      if (!texts || texts.length !== page.data.length || texts.some((t) => t === undefined)) throw new Error('simulator page is not compact JSON');
+      if (!texts || texts.length !== page.data.length || texts.some((t) => t === undefined))
+        throw new Error('simulator page is not compact JSON');
       const chunk = texts.join('\n') + (texts.length ? '\n' : '');
       bytes += Buffer.byteLength(chunk);
       if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));

@@ -23,7 +23,10 @@ function moduleDir(): string {
 }
 
 function env(): NodeJS.ProcessEnv {
-  return { ...process.env, LD_LIBRARY_PATH: [LIB_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+  return {
+    ...process.env,
+    LD_LIBRARY_PATH: [LIB_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+  };
 }
 
 /** Whether syslog-ng and its http() module are there (else: run scripts/ci/bench.sh). */
@@ -39,7 +42,13 @@ export function syslogNgVersion(): string {
 
 export type PeerTarget =
   | { readonly kind: 'syslog'; readonly port: number }
-  | { readonly kind: 'hec'; readonly url: string; readonly token: string; readonly batchLines: number; readonly workers: number };
+  | {
+      readonly kind: 'hec';
+      readonly url: string;
+      readonly token: string;
+      readonly batchLines: number;
+      readonly workers: number;
+    };
 
 function q(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
@@ -99,11 +108,24 @@ export class SyslogNgPeer {
   ) {
     const conf = join(dir, 'syslog-ng.conf');
     writeFileSync(conf, config(input, target));
-    const check = spawnSync(BINARY, ['--syntax-only', `--module-path=${moduleDir()}`, `--cfgfile=${conf}`], { env: env(), encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`syslog-ng rejected the bench config: ${check.stderr || check.stdout}`);
+    const check = spawnSync(BINARY, ['--syntax-only', `--module-path=${moduleDir()}`, `--cfgfile=${conf}`], {
+      env: env(),
+      encoding: 'utf8',
+    });
+    if (check.status !== 0)
+      throw new Error(`syslog-ng rejected the bench config: ${check.stderr || check.stdout}`);
     this.daemon = new DaemonProcess(
       BINARY,
-      ['-F', '-e', '--no-caps', `--module-path=${moduleDir()}`, `--cfgfile=${conf}`, `--persist-file=${join(dir, 'persist')}`, `--pidfile=${join(dir, 'pid')}`, `--control=${join(dir, 'ctl')}`],
+      [
+        '-F',
+        '-e',
+        '--no-caps',
+        `--module-path=${moduleDir()}`,
+        `--cfgfile=${conf}`,
+        `--persist-file=${join(dir, 'persist')}`,
+        `--pidfile=${join(dir, 'pid')}`,
+        `--control=${join(dir, 'ctl')}`,
+      ],
       join(dir, 'syslog-ng.log'),
       env(),
     );

@@ -1,7 +1,20 @@
 import type { FaultKind, FaultOptions, RequestLogEntry, SimulatorHandle } from '../../src/simulator';
 import { startSimulator } from '../../src/simulator';
 import { startForwarder, type ForwarderProcess } from '../support/forwarder';
-import { forwarderConfig, freePort, logLines, offeredIds, scenarioDir, sleep, tail, tally, waitForDelivery, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  freePort,
+  logLines,
+  offeredIds,
+  scenarioDir,
+  sleep,
+  tail,
+  tally,
+  waitForDelivery,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { check, newRow, type Row } from '../support/report';
 import { makeSinks } from '../support/sinks';
 
@@ -30,7 +43,17 @@ interface ApiFault {
 
 const RETRY_AFTER_S = 2;
 /** Every rate at zero: merged under a phase's own rates, it ends the previous phase but keeps the script. */
-const NO_FAULTS: FaultOptions = { errorRate: 0, fatalErrorRate: 0, rateLimitedRate: 0, malformedRate: 0, slowRate: 0, duplicateRate: 0, lateRate: 0, retryAfterSeconds: RETRY_AFTER_S, slowMs: 3000 };
+const NO_FAULTS: FaultOptions = {
+  errorRate: 0,
+  fatalErrorRate: 0,
+  rateLimitedRate: 0,
+  malformedRate: 0,
+  slowRate: 0,
+  duplicateRate: 0,
+  lateRate: 0,
+  retryAfterSeconds: RETRY_AFTER_S,
+  slowMs: 3000,
+};
 const RPM = 60;
 
 /**
@@ -40,7 +63,9 @@ const RPM = 60;
 function combined(faults: readonly ApiFault[]): ApiFault {
   // Late rows first, while the forwarder is tailing: behind a 5xx backoff it would reach them
   // only after they became visible, and they would not be late for it at all.
-  const withFaults = faults.filter((f) => f.faults).sort((a, b) => Number(b.settleMs !== undefined) - Number(a.settleMs !== undefined));
+  const withFaults = faults
+    .filter((f) => f.faults)
+    .sort((a, b) => Number(b.settleMs !== undefined) - Number(a.settleMs !== undefined));
   return {
     label: `every API fault in turn (${withFaults.length} kinds), our cap ${RPM}/min`,
     phases: withFaults.map((f) => f.faults!),
@@ -70,7 +95,9 @@ function apiFaults(full: boolean): ApiFault[] {
         let early = 0;
         for (const r of ours.filter((q) => q.status === 429)) {
           const answered = r.time + r.durationMs;
-          early += ours.filter((q) => q.time > answered + 20 && q.time < answered + RETRY_AFTER_S * 1000 - 20).length;
+          early += ours.filter(
+            (q) => q.time > answered + 20 && q.time < answered + RETRY_AFTER_S * 1000 - 20,
+          ).length;
         }
         const limited = ours.filter((r) => r.status === 429).length;
         check(row, limited > 0, 'no 429 was served: the storm did not happen');
@@ -95,9 +122,13 @@ function apiFaults(full: boolean): ApiFault[] {
       script: ['slow'],
       source: { request_timeout: '1s' },
       verify(row, _requests, stderr) {
-        const timeouts = logLines(stderr).filter((l) => /timeout|ECONNABORTED/i.test(String(l.error ?? ''))).length;
+        const timeouts = logLines(stderr).filter((l) =>
+          /timeout|ECONNABORTED/i.test(String(l.error ?? '')),
+        ).length;
         check(row, timeouts > 0, 'no request timed out: the slow responses did not happen');
-        row.notes.push(`${timeouts} requests hung past request_timeout 1s (the simulator held them 3 s), were abandoned and retried`);
+        row.notes.push(
+          `${timeouts} requests hung past request_timeout 1s (the simulator held them 3 s), were abandoned and retried`,
+        );
       },
     },
     {
@@ -107,7 +138,9 @@ function apiFaults(full: boolean): ApiFault[] {
       verify(row, _requests, stderr) {
         const malformed = logLines(stderr).filter((l) => /malformed page/.test(String(l.error ?? ''))).length;
         check(row, malformed > 0, 'no malformed page was noticed');
-        row.notes.push(`${malformed} malformed pages (truncated JSON, not JSON, HTML) refused and fetched again`);
+        row.notes.push(
+          `${malformed} malformed pages (truncated JSON, not JSON, HTML) refused and fetched again`,
+        );
       },
     },
     {
@@ -115,9 +148,13 @@ function apiFaults(full: boolean): ApiFault[] {
       faults: { fatalErrorRate: 0.4 },
       script: ['fatal_500'],
       verify(row, _requests, stderr) {
-        const failed = logLines(stderr).filter((l) => /failed deterministically/.test(l.message + String(l.error ?? ''))).length;
+        const failed = logLines(stderr).filter((l) =>
+          /failed deterministically/.test(l.message + String(l.error ?? '')),
+        ).length;
         check(row, failed > 0, 'no deterministic 500 was noticed');
-        row.notes.push(`${failed} cycles ended on a deterministic 500 and the next poll cycle read the window again`);
+        row.notes.push(
+          `${failed} cycles ended on a deterministic 500 and the next poll cycle read the window again`,
+        );
       },
     },
     {
@@ -133,7 +170,9 @@ function apiFaults(full: boolean): ApiFault[] {
           .filter((l) => l.message === 'poll cycle complete')
           .reduce((n, l) => n + Number(l.duplicates_suppressed ?? 0), 0);
         check(row, caught > 0, 'no late-indexed row was caught behind the cursor');
-        row.notes.push(`${caught} late-indexed rows caught behind the cursor (visible ${late / 1000}s late, lookback 1m); ${suppressed} re-served rows suppressed`);
+        row.notes.push(
+          `${caught} late-indexed rows caught behind the cursor (visible ${late / 1000}s late, lookback 1m); ${suppressed} re-served rows suppressed`,
+        );
       },
     },
     {
@@ -146,19 +185,33 @@ function apiFaults(full: boolean): ApiFault[] {
           async (r) => ({ status: r.status, body: await r.text() }),
           () => undefined,
         );
-        check(row, fwd.running, 'the forwarder exited when the key was revoked mid-run (a restored key should need no restart)');
+        check(
+          row,
+          fwd.running,
+          'the forwarder exited when the key was revoked mid-run (a restored key should need no restart)',
+        );
         if (ready) {
           check(row, ready.status !== 200, `/readyz said ${ready.status} while every request was refused`);
-          row.notes.push(`while revoked: /readyz ${ready.status} ${ready.body.slice(0, 120).replace(/\s+/g, ' ')}`);
+          row.notes.push(
+            `while revoked: /readyz ${ready.status} ${ready.body.slice(0, 120).replace(/\s+/g, ' ')}`,
+          );
         } else row.notes.push('while revoked: /readyz not reachable');
       },
       verify(row, requests, stderr) {
         const refused = requests.filter((r) => r.status === 401).length;
-        const said = logLines(stderr).filter((l) => l.level === 'error' && /401/.test(l.message) && /revoked|invalid|expired/.test(l.message));
+        const said = logLines(stderr).filter(
+          (l) => l.level === 'error' && /401/.test(l.message) && /revoked|invalid|expired/.test(l.message),
+        );
         check(row, refused > 0, 'no request was refused: the key was not revoked');
         check(row, said.length >= 1, 'the refused key was not reported as an error naming 401');
-        check(row, said.length <= 3, `the refused key was reported ${said.length} times (once, not per poll, is enough)`);
-        row.notes.push(`${refused} × 401 while revoked; reported as: "${said[0]?.message.slice(0, 110) ?? '(nothing)'}…"`);
+        check(
+          row,
+          said.length <= 3,
+          `the refused key was reported ${said.length} times (once, not per poll, is enough)`,
+        );
+        row.notes.push(
+          `${refused} × 401 while revoked; reported as: "${said[0]?.message.slice(0, 110) ?? '(nothing)'}…"`,
+        );
       },
     },
   ];
@@ -187,22 +240,51 @@ function rateChecks(row: Row, ours: readonly RequestLogEntry[], rpm: number): vo
   }
   const tenCap = Math.floor(10_000 / minGap) + 1;
   // Arrival times are when the (busy) simulator got round to each request: allow some jitter.
-  check(row, tooClose === 0, `${tooClose} requests came closer than ${minGap} ms to the previous one (smallest gap ${smallest} ms)`);
+  check(
+    row,
+    tooClose === 0,
+    `${tooClose} requests came closer than ${minGap} ms to the previous one (smallest gap ${smallest} ms)`,
+  );
   check(row, worstTen <= tenCap, `${worstTen} requests in 10 s, above the ${tenCap} our cap allows`);
-  check(row, worstMinute <= rpm, `${worstMinute} requests in one minute, above max_requests_per_minute ${rpm}`);
-  row.notes.push(`requests: ${ours.length}, at most ${worstMinute} in any 60 s and ${worstTen} in any 10 s (cap ${rpm}/min), smallest gap ${smallest} ms (spacing ${minGap} ms)`);
+  check(
+    row,
+    worstMinute <= rpm,
+    `${worstMinute} requests in one minute, above max_requests_per_minute ${rpm}`,
+  );
+  row.notes.push(
+    `requests: ${ours.length}, at most ${worstMinute} in any 60 s and ${worstTen} in any 10 s (cap ${rpm}/min), smallest gap ${smallest} ms (spacing ${minGap} ms)`,
+  );
 }
 
 async function runFault(ctx: ChaosContext, fault: ApiFault, index: number): Promise<Row> {
   const row = newRow(`3${String.fromCharCode(97 + index)}. ${fault.label}`);
   const dir = scenarioDir('api');
-  const sim = await startSimulator({ seed: 300 + index, backlog: ctx.full ? 3000 : 1000, backlogWindowMs: 2 * 3600_000, rate: 10 });
-  const set = await makeSinks({ servers: ctx.servers, dir, tag: `api${index}-${Date.now()}`, kinds: ['file', 'hec'] });
+  const sim = await startSimulator({
+    seed: 300 + index,
+    backlog: ctx.full ? 3000 : 1000,
+    backlogWindowMs: 2 * 3600_000,
+    rate: 10,
+  });
+  const set = await makeSinks({
+    servers: ctx.servers,
+    dir,
+    tag: `api${index}-${Date.now()}`,
+    kinds: ['file', 'hec'],
+  });
   try {
     const metricsPort = await freePort();
     // Cycles must be quicker than the late delay, or a late row is simply read by the next
     // window after it became visible (not late for us): a short lookback, big pages.
-    const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set, source: { page_size: 500, lookback: '1m', ...fault.source }, metricsPort }));
+    const config = writeYaml(
+      dir,
+      await forwarderConfig({
+        sim,
+        dir,
+        sinks: set,
+        source: { page_size: 500, lookback: '1m', ...fault.source },
+        metricsPort,
+      }),
+    );
     const fwd = startForwarder(['run', '-c', config]);
     const file = set.get('file')!;
     const flowing = Date.now() + 60_000;
@@ -216,10 +298,17 @@ async function runFault(ctx: ChaosContext, fault: ApiFault, index: number): Prom
     const during = fault.during?.(row, fwd, metricsPort);
     let phase = -1;
     while (Date.now() < until && fwd.running) {
-      const now = Math.min(phases.length - 1, Math.floor(((Date.now() - started) / duration) * phases.length));
+      const now = Math.min(
+        phases.length - 1,
+        Math.floor(((Date.now() - started) / duration) * phases.length),
+      );
       if (phases.length > 0 && now !== phase) {
         phase = now;
-        sim.setFaults({ ...NO_FAULTS, ...phases[phase], ...(phase === 1 && fault.script ? { script: fault.script } : {}) });
+        sim.setFaults({
+          ...NO_FAULTS,
+          ...phases[phase],
+          ...(phase === 1 && fault.script ? { script: fault.script } : {}),
+        });
       }
       await sleep(100);
     }
@@ -233,13 +322,24 @@ async function runFault(ctx: ChaosContext, fault: ApiFault, index: number): Prom
     await sleep(2200 + (fault.settleMs ?? 0));
     const cutoff = Date.now();
     const expected = offeredIds(sim, cutoff);
-    const missing = await waitForDelivery(set, expected, { timeoutMs: ctx.full ? 180_000 : 90_000, forwarder: fwd });
+    const missing = await waitForDelivery(set, expected, {
+      timeoutMs: ctx.full ? 180_000 : 90_000,
+      forwarder: fwd,
+    });
     const exit = await fwd.stop();
-    check(row, exit.code === 0, `did not stop cleanly (exit ${exit.code ?? exit.signal}); missing ${JSON.stringify(missing)}: ${tail(fwd.stderr())}`);
+    check(
+      row,
+      exit.code === 0,
+      `did not stop cleanly (exit ${exit.code ?? exit.signal}); missing ${JSON.stringify(missing)}: ${tail(fwd.stderr())}`,
+    );
     row.peakRssMb = fwd.peakRssMb();
     await tally(row, set, expected);
     row.duplicateBound = '0';
-    check(row, row.duplicates === 0, `${row.duplicates} duplicates without any crash (dedupe by id should prevent them)`);
+    check(
+      row,
+      row.duplicates === 0,
+      `${row.duplicates} duplicates without any crash (dedupe by id should prevent them)`,
+    );
     fault.verify?.(row, sim.requests(), fwd.stderr());
   } finally {
     await set.close();
@@ -262,8 +362,16 @@ async function refusedAtStart(ctx: ChaosContext): Promise<Row> {
     const exit = await fwd.exited;
     clearTimeout(timer);
     const said = logLines(fwd.stderr()).find((l) => l.level === 'error' && /401/.test(l.message));
-    check(row, exit.code === 1, `expected exit code 1 for a refused key, got ${exit.code ?? exit.signal}: ${tail(fwd.stderr())}`);
-    check(row, said !== undefined && /source\.api_key/.test(said.message), 'the error does not say what to fix (source.api_key)');
+    check(
+      row,
+      exit.code === 1,
+      `expected exit code 1 for a refused key, got ${exit.code ?? exit.signal}: ${tail(fwd.stderr())}`,
+    );
+    check(
+      row,
+      said !== undefined && /source\.api_key/.test(said.message),
+      'the error does not say what to fix (source.api_key)',
+    );
     check(row, (await set.get('file')!.count()) === 0, 'something was delivered with a refused key');
     row.notes.push(`exit ${exit.code}: "${said?.message.slice(0, 140) ?? ''}…"`);
     row.delivered.file = 0;

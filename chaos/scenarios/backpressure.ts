@@ -1,6 +1,14 @@
 import { startSimulator } from '../../src/simulator';
 import { startForwarder } from '../support/forwarder';
-import { forwarderConfig, scenarioDir, sleep, tail, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  scenarioDir,
+  sleep,
+  tail,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { check, newRow, type Row } from '../support/report';
 import { SyslogCounter } from '../support/syslog-counter';
 import { EVERY_ROW_VISIBLE } from '../../src/simulator/access-transparency';
@@ -19,11 +27,25 @@ interface Variant {
   readonly asShipped: boolean;
 }
 
-async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: number, stallMs: number): Promise<Row> {
-  const row = newRow(`4. backpressure: receiver stalled, ${activities.toLocaleString('en')} in the API (${variant.label})`);
+async function stallAndRecover(
+  ctx: ChaosContext,
+  variant: Variant,
+  activities: number,
+  stallMs: number,
+): Promise<Row> {
+  const row = newRow(
+    `4. backpressure: receiver stalled, ${activities.toLocaleString('en')} in the API (${variant.label})`,
+  );
   const dir = scenarioDir('backpressure');
   // Every backlog row visible now: the run waits for all of them (late Access Transparency rows are late-access-transparency.ts's).
-  const sim = await startSimulator({ seed: 400, backlog: activities, backlogWindowMs: 6 * 3600_000, rate: 0, selfEvents: false, accessTransparency: EVERY_ROW_VISIBLE });
+  const sim = await startSimulator({
+    seed: 400,
+    backlog: activities,
+    backlogWindowMs: 6 * 3600_000,
+    rate: 0,
+    selfEvents: false,
+    accessTransparency: EVERY_ROW_VISIBLE,
+  });
   const receiver = new SyslogCounter();
   await receiver.start();
   receiver.stall();
@@ -41,7 +63,14 @@ async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: 
     // Defaults everywhere else (max_buffered_events 10000, page_size 1000, backfill_concurrency 8).
     const config = writeYaml(
       dir,
-      await forwarderConfig({ sim, dir, sinks, source: { start_at: '7h', page_size: 1000, max_requests_per_minute: 600 }, pipeline: { max_buffered_events: 10_000 }, log: { level: 'warn' } }),
+      await forwarderConfig({
+        sim,
+        dir,
+        sinks,
+        source: { start_at: '7h', page_size: 1000, max_requests_per_minute: 600 },
+        pipeline: { max_buffered_events: 10_000 },
+        log: { level: 'warn' },
+      }),
     );
     const fwd = startForwarder(['run', '-c', config], { asShipped: variant.asShipped });
     const requestsAt = (): number => sim.requests().length;
@@ -62,10 +91,23 @@ async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: 
     const stallMax = Math.max(...stallSamples.map((s) => s.rssMb));
     const stallPeak = fwd.peakRssMb();
     check(row, fwd.running, `the forwarder exited while the receiver was stalled: ${tail(fwd.stderr())}`);
-    check(row, endRequests <= fetchBound, `the poller fetched ${endRequests} pages while nothing was delivered (a full buffer is ${fetchBound} at most)`);
-    check(row, endRequests === lateRequests, `the poller was still fetching in the last quarter of the stall (${endRequests - lateRequests} requests)`);
-    check(row, stallMax <= midRss * 1.1 + 5, `RSS grew during the stall: ${midRss.toFixed(0)} MB at mid-stall, up to ${stallMax.toFixed(0)} MB after`);
-    if (variant.asShipped) check(row, stallPeak < 200, `peak RSS ${stallPeak.toFixed(0)} MB during the stall (target < 200 MB)`);
+    check(
+      row,
+      endRequests <= fetchBound,
+      `the poller fetched ${endRequests} pages while nothing was delivered (a full buffer is ${fetchBound} at most)`,
+    );
+    check(
+      row,
+      endRequests === lateRequests,
+      `the poller was still fetching in the last quarter of the stall (${endRequests - lateRequests} requests)`,
+    );
+    check(
+      row,
+      stallMax <= midRss * 1.1 + 5,
+      `RSS grew during the stall: ${midRss.toFixed(0)} MB at mid-stall, up to ${stallMax.toFixed(0)} MB after`,
+    );
+    if (variant.asShipped)
+      check(row, stallPeak < 200, `peak RSS ${stallPeak.toFixed(0)} MB during the stall (target < 200 MB)`);
     row.notes.push(
       `stall of ${stallMs / 1000} s: the poller stopped after ${endRequests} pages (${midRequests} by mid-stall, none in the last quarter; bound ${fetchBound}); RSS ${midRss.toFixed(0)} MB at mid-stall, ≤ ${stallMax.toFixed(0)} MB after, peak ${stallPeak.toFixed(0)} MB`,
     );
@@ -77,13 +119,19 @@ async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: 
     while (receiver.unique < activities && fwd.running && Date.now() < deadline) {
       await sleep(500);
       if (Date.now() - lastLog > 15_000) {
-        ctx.log(`  ${receiver.unique.toLocaleString('en')} / ${activities.toLocaleString('en')} delivered, RSS ${fwd.rssSamples().at(-1)?.rssMb.toFixed(0)} MB`);
+        ctx.log(
+          `  ${receiver.unique.toLocaleString('en')} / ${activities.toLocaleString('en')} delivered, RSS ${fwd.rssSamples().at(-1)?.rssMb.toFixed(0)} MB`,
+        );
         lastLog = Date.now();
       }
     }
     const seconds = (Date.now() - recovered) / 1000;
     const exit = await fwd.stop();
-    check(row, exit.code === 0, `did not stop cleanly (exit ${exit.code ?? exit.signal}): ${tail(fwd.stderr())}`);
+    check(
+      row,
+      exit.code === 0,
+      `did not stop cleanly (exit ${exit.code ?? exit.signal}): ${tail(fwd.stderr())}`,
+    );
     const expected = sim.allIds();
     let lost = 0;
     let duplicates = 0;
@@ -100,8 +148,16 @@ async function stallAndRecover(ctx: ChaosContext, variant: Variant, activities: 
     row.duplicateBound = 'in flight';
     row.peakRssMb = fwd.peakRssMb();
     check(row, lost === 0, `${lost} activities never arrived after the receiver recovered`);
-    if (variant.asShipped) check(row, row.peakRssMb < 200, `peak RSS ${row.peakRssMb.toFixed(0)} MB over the whole run (target < 200 MB)`);
-    else row.notes.push('no memory target for this row: node started without the command, to show what its heap bound buys');
+    if (variant.asShipped)
+      check(
+        row,
+        row.peakRssMb < 200,
+        `peak RSS ${row.peakRssMb.toFixed(0)} MB over the whole run (target < 200 MB)`,
+      );
+    else
+      row.notes.push(
+        'no memory target for this row: node started without the command, to show what its heap bound buys',
+      );
     row.notes.push(
       `${variant.asShipped ? 'the claude-audit-forwarder command' : 'node with its default heap'}; after recovery: ${(activities / seconds).toFixed(0)} activities/s for ${seconds.toFixed(0)} s over ${receiver.connections} connections; peak RSS ${row.peakRssMb.toFixed(0)} MB; ${Math.round((Date.now() - started) / 1000)} s in all`,
     );
@@ -120,7 +176,15 @@ export const backpressure: Scenario = {
     const activities = ctx.full ? 1_000_000 : 100_000;
     const stallMs = ctx.full ? 60_000 : 16_000;
     const rows = [await stallAndRecover(ctx, { label: 'as shipped', asShipped: true }, activities, stallMs)];
-    if (ctx.full) rows.push(await stallAndRecover(ctx, { label: 'node default heap, for comparison', asShipped: false }, activities, stallMs));
+    if (ctx.full)
+      rows.push(
+        await stallAndRecover(
+          ctx,
+          { label: 'node default heap, for comparison', asShipped: false },
+          activities,
+          stallMs,
+        ),
+      );
     return rows;
   },
 };

@@ -2,7 +2,21 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { runForwarder, startForwarder } from '../support/forwarder';
-import { forwarderConfig, freePort, offeredIds, quiesce, readCheckpoint, scenarioDir, sleep, tail, tally, waitForDelivery, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  freePort,
+  offeredIds,
+  quiesce,
+  readCheckpoint,
+  scenarioDir,
+  sleep,
+  tail,
+  tally,
+  waitForDelivery,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { mountTmpfs } from '../support/mounts';
 import { check, newRow, type Row } from '../support/report';
 import { makeSinks, type SinkSet } from '../support/sinks';
@@ -20,16 +34,32 @@ interface Damage {
   readonly label: string;
   /** What the message must say. */
   readonly expect: RegExp;
-  damage(path: string, good: string, ctx: { sim: SimulatorHandle }): Promise<SimulatorHandle | void> | SimulatorHandle | void;
+  damage(
+    path: string,
+    good: string,
+    ctx: { sim: SimulatorHandle },
+  ): Promise<SimulatorHandle | void> | SimulatorHandle | void;
 }
 
 const DAMAGES: readonly Damage[] = [
-  { label: 'corrupt checkpoint (garbage bytes)', expect: /corrupt or truncated/, damage: (path) => writeFileSync(path, '\u0000\u0013garbage{{{') },
-  { label: 'truncated checkpoint (cut in half)', expect: /corrupt or truncated/, damage: (path, good) => writeFileSync(path, good.slice(0, Math.floor(good.length / 2))) },
+  {
+    label: 'corrupt checkpoint (garbage bytes)',
+    expect: /corrupt or truncated/,
+    damage: (path) => writeFileSync(path, '\u0000\u0013garbage{{{'),
+  },
+  {
+    label: 'truncated checkpoint (cut in half)',
+    expect: /corrupt or truncated/,
+    damage: (path, good) => writeFileSync(path, good.slice(0, Math.floor(good.length / 2))),
+  },
   {
     label: 'checkpoint of another source (base_url)',
     expect: /belongs to another source/,
-    damage: (path, good) => writeFileSync(path, good.replace(/"base_url":"[^"]*"/, '"base_url":"https://api.other-deployment.example"')),
+    damage: (path, good) =>
+      writeFileSync(
+        path,
+        good.replace(/"base_url":"[^"]*"/, '"base_url":"https://api.other-deployment.example"'),
+      ),
   },
 ];
 
@@ -39,21 +69,43 @@ async function onceRun(config: string): Promise<{ code: number | null; stderr: s
 }
 
 /** Refusal checks shared by every damaged-checkpoint row. */
-async function expectRefusal(row: Row, config: string, path: string, expect: RegExp, set: SinkSet, offline: boolean): Promise<void> {
+async function expectRefusal(
+  row: Row,
+  config: string,
+  path: string,
+  expect: RegExp,
+  set: SinkSet,
+  offline: boolean,
+): Promise<void> {
   const before = readFileSync(path);
   const delivered = await set.sinks[0].count();
   const run = await onceRun(config);
   const message = run.stderr.split('\n').find((l) => expect.test(l)) ?? '';
   check(row, run.code === 1, `run exited ${run.code}, expected 1: ${tail(run.stderr, 4)}`);
   check(row, message !== '', `run did not say why (${expect}): ${tail(run.stderr, 4)}`);
-  check(row, message.includes(path) && /checkpoint reset/.test(message), 'the message names neither the file nor the way out (checkpoint reset)');
+  check(
+    row,
+    message.includes(path) && /checkpoint reset/.test(message),
+    'the message names neither the file nor the way out (checkpoint reset)',
+  );
   check(row, readFileSync(path).equals(before), 'the damaged checkpoint was overwritten (a silent reset)');
-  check(row, (await set.sinks[0].count()) === delivered, 'activities were delivered from a checkpoint that was refused');
+  check(
+    row,
+    (await set.sinks[0].count()) === delivered,
+    'activities were delivered from a checkpoint that was refused',
+  );
   const show = await runForwarder(['checkpoint', 'show', '-c', config], { timeoutMs: 60_000 });
-  if (offline) check(row, show.code === 1 && expect.test(show.stderr), `checkpoint show exited ${show.code} with: ${tail(show.stderr, 2)}`);
+  if (offline)
+    check(
+      row,
+      show.code === 1 && expect.test(show.stderr),
+      `checkpoint show exited ${show.code} with: ${tail(show.stderr, 2)}`,
+    );
   // `checkpoint show` reads the file only; which organization it belongs to takes the API.
   else check(row, show.code === 0, `checkpoint show (offline) exited ${show.code}: ${tail(show.stderr, 2)}`);
-  row.notes.push(`run and checkpoint show exit 1: "${message.replace(/^claude-audit-forwarder: /, '').slice(0, 150)}…"`);
+  row.notes.push(
+    `run and checkpoint show exit 1: "${message.replace(/^claude-audit-forwarder: /, '').slice(0, 150)}…"`,
+  );
 }
 
 async function damagedRows(ctx: ChaosContext): Promise<Row[]> {
@@ -76,7 +128,13 @@ async function damagedRows(ctx: ChaosContext): Promise<Row[]> {
         // its history before our watermark would be skipped if the checkpoint were taken.
         damage: async () => {
           await sim.close();
-          sim = await startSimulator({ seed: 501, port, backlog: 600, backlogWindowMs: 3600_000, selfEvents: false });
+          sim = await startSimulator({
+            seed: 501,
+            port,
+            backlog: 600,
+            backlogWindowMs: 3600_000,
+            selfEvents: false,
+          });
           return sim;
         },
       },
@@ -131,15 +189,28 @@ async function readOnlyAtStart(ctx: ChaosContext): Promise<Row> {
     const config = writeYaml(dir, cfg);
     disk.remount('ro');
     const run = await onceRun(config);
-    const said = run.stderr.split('\n').find((l) => /checkpoint/i.test(l) && /read-only|EROFS/i.test(l)) ?? '';
-    check(row, run.code === 2, `exit ${run.code} with a checkpoint that cannot be written (expected 2, as validate): ${tail(run.stderr, 4)}`);
+    const said =
+      run.stderr.split('\n').find((l) => /checkpoint/i.test(l) && /read-only|EROFS/i.test(l)) ?? '';
+    check(
+      row,
+      run.code === 2,
+      `exit ${run.code} with a checkpoint that cannot be written (expected 2, as validate): ${tail(run.stderr, 4)}`,
+    );
     check(row, said !== '', `no clear message about the unwritable checkpoint: ${tail(run.stderr, 4)}`);
     const delivered = await set.sinks[0].count();
-    check(row, delivered === 0, `${delivered} activities delivered although no progress could ever be recorded (each restart would send them again)`);
+    check(
+      row,
+      delivered === 0,
+      `${delivered} activities delivered although no progress could ever be recorded (each restart would send them again)`,
+    );
     row.notes.push(`exit ${run.code}: "${said.replace(/^claude-audit-forwarder: /, '').slice(0, 160)}…"`);
     disk.remount('rw');
     const again = await onceRun(config);
-    check(row, again.code === 0, `after the directory became writable: exit ${again.code}: ${tail(again.stderr, 4)}`);
+    check(
+      row,
+      again.code === 0,
+      `after the directory became writable: exit ${again.code}: ${tail(again.stderr, 4)}`,
+    );
     await tally(row, set, offeredIds(sim, Date.now()));
     check(row, row.duplicates === 0, `${row.duplicates} duplicates`);
     row.peakRssMb = again.peak;
@@ -161,11 +232,22 @@ async function readOnlyMidRun(ctx: ChaosContext): Promise<Row> {
     return row;
   }
   const sim = await startSimulator({ seed: 520, backlog: 500, backlogWindowMs: 3600_000, rate: 20 });
-  const set = await makeSinks({ servers: ctx.servers, dir, tag: `cpro2-${Date.now()}`, kinds: ['file', 'hec'] });
+  const set = await makeSinks({
+    servers: ctx.servers,
+    dir,
+    tag: `cpro2-${Date.now()}`,
+    kinds: ['file', 'hec'],
+  });
   const maxBuffered = 300;
   try {
     const metricsPort = await freePort();
-    const cfg = await forwarderConfig({ sim, dir, sinks: set, pipeline: { max_buffered_events: maxBuffered }, metricsPort });
+    const cfg = await forwarderConfig({
+      sim,
+      dir,
+      sinks: set,
+      pipeline: { max_buffered_events: maxBuffered },
+      metricsPort,
+    });
     (cfg.dead_letter as { path: string }).path = join(dir, 'dead-letter.jsonl');
     const config = writeYaml(dir, cfg);
     const fwd = startForwarder(['run', '-c', config]);
@@ -175,14 +257,35 @@ async function readOnlyMidRun(ctx: ChaosContext): Promise<Row> {
     const cp = readCheckpoint(join(dir, 'data', 'checkpoint.json'));
     const atRo = await file.count();
     await sleep(ctx.full ? 30_000 : 8_000);
-    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then(async (r) => ({ status: r.status, body: await r.text() }), () => undefined);
+    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`).then(
+      async (r) => ({ status: r.status, body: await r.text() }),
+      () => undefined,
+    );
     const held = (await file.count()) - atRo;
-    check(row, fwd.running, `the forwarder exited when its data directory turned read-only: ${tail(fwd.stderr())}`);
-    check(row, held <= maxBuffered + 200, `${held} activities delivered while nothing could be checkpointed (more than the buffer: a crash now would re-send them all)`);
-    check(row, ready !== undefined && ready.status === 503 && /checkpoint/.test(ready.body), `/readyz did not report the checkpoint: ${ready?.status} ${ready?.body.slice(0, 100)}`);
-    const said = fwd.stderr().split('\n').find((l) => /cannot write the checkpoint/.test(l)) ?? '';
+    check(
+      row,
+      fwd.running,
+      `the forwarder exited when its data directory turned read-only: ${tail(fwd.stderr())}`,
+    );
+    check(
+      row,
+      held <= maxBuffered + 200,
+      `${held} activities delivered while nothing could be checkpointed (more than the buffer: a crash now would re-send them all)`,
+    );
+    check(
+      row,
+      ready !== undefined && ready.status === 503 && /checkpoint/.test(ready.body),
+      `/readyz did not report the checkpoint: ${ready?.status} ${ready?.body.slice(0, 100)}`,
+    );
+    const said =
+      fwd
+        .stderr()
+        .split('\n')
+        .find((l) => /cannot write the checkpoint/.test(l)) ?? '';
     check(row, said !== '', 'no error line about the checkpoint');
-    row.notes.push(`read-only for ${ctx.full ? 30 : 8} s: ${held} more delivered (buffer ${maxBuffered}), then held; /readyz ${ready?.status}; logged: "${said.slice(0, 140)}…"`);
+    row.notes.push(
+      `read-only for ${ctx.full ? 30 : 8} s: ${held} more delivered (buffer ${maxBuffered}), then held; /readyz ${ready?.status}; logged: "${said.slice(0, 140)}…"`,
+    );
     await remountWithRetry(() => disk.remount('rw'));
     const cutoff = await quiesce(sim);
     const expected = offeredIds(sim, cutoff);
@@ -194,7 +297,11 @@ async function readOnlyMidRun(ctx: ChaosContext): Promise<Row> {
       moved = (now?.totals.delivered ?? 0) > (cp?.totals.delivered ?? 0) + held;
       if (!moved) await sleep(500);
     }
-    check(row, moved, 'the checkpoint never moved again after the directory became writable (the write is not retried)');
+    check(
+      row,
+      moved,
+      'the checkpoint never moved again after the directory became writable (the write is not retried)',
+    );
     const exit = await fwd.stop();
     check(row, exit.code === 0, `did not stop cleanly: ${exit.code ?? exit.signal}: ${tail(fwd.stderr())}`);
     row.peakRssMb = fwd.peakRssMb();

@@ -5,7 +5,17 @@ import type { Activity } from '../../src/source/activity';
 import { restoreFromEcs, restoreFromOcsf } from '../../src/normalize';
 import { readTopics } from '../../test/support/kafka-broker';
 import { startForwarder } from '../support/forwarder';
-import { forwarderConfig, logLines, offeredIds, quiesce, scenarioDir, tail, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  logLines,
+  offeredIds,
+  quiesce,
+  scenarioDir,
+  tail,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { check, newRow, type Row, type SinkKind } from '../support/report';
 import { makeSinks, type SinkSet } from '../support/sinks';
 
@@ -26,7 +36,12 @@ function nest(depth: number): unknown {
 export function hostileActivities(createdAt: (i: number) => string): Activity[] {
   const base = (i: number, extra: Record<string, unknown>): Activity => {
     const a = makeRandomActivity(7000 + i);
-    return { ...a, id: `activity_01HOSTILE${String(i).padStart(17, '0')}`, created_at: createdAt(i), ...extra } as Activity;
+    return {
+      ...a,
+      id: `activity_01HOSTILE${String(i).padStart(17, '0')}`,
+      created_at: createdAt(i),
+      ...extra,
+    };
   };
   const keys: Record<string, unknown> = JSON.parse(
     '{"a.b.c":1,"$where":"sleep(1000)","user.name":"dotted","$":"$","..":"dots",".leading":1,"trailing.":2,' +
@@ -37,11 +52,29 @@ export function hostileActivities(createdAt: (i: number) => string): Activity[] 
     base(0, { note: 'A'.repeat(1024 * 1024) }),
     base(1, { note: '😀'.repeat(256 * 1024) }),
     base(2, { nested: nest(3000) }),
-    base(3, { note: 'lone \ud800 high, lone \udfff low, reversed \udc00\ud800, cut 😀'.slice(0, -1), actor: { type: 'user_actor', email_address: '\ud83d@example.com', user_id: 'user_\udfff' } }),
-    base(4, { note: 'CR\rLF\nCRLF\r\nNUL\u0000BEL\u0007ESC\u001b[31mDEL\u007f', actor: { type: 'user_actor', email_address: 'evil\r\n<13>1 - forged - - - - injected@example.com', user_agent: 'ua\u0000nul' } }),
+    base(3, {
+      note: 'lone \ud800 high, lone \udfff low, reversed \udc00\ud800, cut 😀'.slice(0, -1),
+      actor: { type: 'user_actor', email_address: '\ud83d@example.com', user_id: 'user_\udfff' },
+    }),
+    base(4, {
+      note: 'CR\rLF\nCRLF\r\nNUL\u0000BEL\u0007ESC\u001b[31mDEL\u007f',
+      actor: {
+        type: 'user_actor',
+        email_address: 'evil\r\n<13>1 - forged - - - - injected@example.com',
+        user_agent: 'ua\u0000nul',
+      },
+    }),
     base(5, keys),
-    base(6, { type: 'future type with spaces\n<script>alert(1)</script>|CEF:0|', actor: { type: 'actor type nobody knows', 'weird.key': '$x' } }),
-    base(7, { note: '\u2028\u2029\ufeff\u202e\u200b', big_number: 12345678901234567890, float: 1e308, negative_zero: -0 }),
+    base(6, {
+      type: 'future type with spaces\n<script>alert(1)</script>|CEF:0|',
+      actor: { type: 'actor type nobody knows', 'weird.key': '$x' },
+    }),
+    base(7, {
+      note: '\u2028\u2029\ufeff\u202e\u200b',
+      big_number: Number.MAX_SAFE_INTEGER * 1024,
+      float: 1e308,
+      negative_zero: -0,
+    }),
   ];
 }
 
@@ -65,7 +98,11 @@ function deadLetters(path: string): Array<{ sink: string; reason: string; activi
 function fidelity(row: Row, set: SinkSet, hostile: readonly Activity[]): void {
   // Key order aside, the same JSON (util.isDeepStrictEqual overflows the stack at this depth).
   const canonical = (v: unknown): string =>
-    JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x));
+    JSON.stringify(v, (_k, x: unknown) =>
+      x && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+        : x,
+    );
   const served = new Map(hostile.map((a) => [a.id, canonical(a)]));
   const file = set.get('file');
   const lost: string[] = [];
@@ -74,7 +111,8 @@ function fidelity(row: Row, set: SinkSet, hostile: readonly Activity[]): void {
       if (!line.includes('HOSTILE')) continue;
       const doc = JSON.parse(line) as { metadata?: { uid?: string } };
       const original = served.get(doc.metadata?.uid ?? '');
-      if (original && canonical(restoreFromOcsf(doc as Record<string, unknown>)) !== original) lost.push(`file(ocsf) ${doc.metadata?.uid}`);
+      if (original && canonical(restoreFromOcsf(doc)) !== original)
+        lost.push(`file(ocsf) ${doc.metadata?.uid}`);
     }
   }
   if (set.hec) {
@@ -85,7 +123,10 @@ function fidelity(row: Row, set: SinkSet, hostile: readonly Activity[]): void {
     }
   }
   check(row, lost.length === 0, `normalization lost or changed fields of: ${lost.join(', ')}`);
-  if (lost.length === 0) row.notes.push('every hand-made hostile activity rebuilds exactly from its OCSF (file) and ECS (HEC) document');
+  if (lost.length === 0)
+    row.notes.push(
+      'every hand-made hostile activity rebuilds exactly from its OCSF (file) and ECS (HEC) document',
+    );
 }
 
 async function wellFormed(row: Row, set: SinkSet, ctx: ChaosContext): Promise<void> {
@@ -95,8 +136,14 @@ async function wellFormed(row: Row, set: SinkSet, ctx: ChaosContext): Promise<vo
     const messages = ctx.servers.rsyslog.messages('tcp').filter((m) => m.hostname === hostname);
     const withoutId = messages.filter((m) => !m.sd['claude@32473']?.id).length;
     const truncated = messages.filter((m) => m.msg.endsWith('…[truncated]')).length;
-    check(row, withoutId === 0, `rsyslog parsed ${withoutId} messages without our structured data: a message was split or forged`);
-    row.notes.push(`syslog: ${messages.length} messages parsed by rsyslog, none split; ${truncated} cut at max_message_bytes with the "…[truncated]" marker`);
+    check(
+      row,
+      withoutId === 0,
+      `rsyslog parsed ${withoutId} messages without our structured data: a message was split or forged`,
+    );
+    row.notes.push(
+      `syslog: ${messages.length} messages parsed by rsyslog, none split; ${truncated} cut at max_message_bytes with the "…[truncated]" marker`,
+    );
   }
   const kafka = set.get('kafka');
   if (kafka && ctx.servers.kafka) {
@@ -120,13 +167,28 @@ export const hostileInput: Scenario = {
   async run(ctx) {
     const row = newRow('6. hostile input (every sink)');
     const dir = scenarioDir('hostile');
-    const sim: SimulatorHandle = await startSimulator({ seed: 600, backlog: ctx.full ? 3000 : 600, backlogWindowMs: 3600_000, hostileRate: 0.15, futureTypeRate: 0.05 });
+    const sim: SimulatorHandle = await startSimulator({
+      seed: 600,
+      backlog: ctx.full ? 3000 : 600,
+      backlogWindowMs: 3600_000,
+      hostileRate: 0.15,
+      futureTypeRate: 0.05,
+    });
     const now = Date.now();
     const hostile = hostileActivities((i) => new Date(now - 20 * 60_000 + i * 1000).toISOString());
     sim.append(hostile);
-    const set = await makeSinks({ servers: ctx.servers, dir, tag: `hostile-${Date.now()}`, kinds: ['file', 'hec', 'syslog', 'kafka'], overrides: { syslog: { max_message_bytes: '64KiB' } } });
+    const set = await makeSinks({
+      servers: ctx.servers,
+      dir,
+      tag: `hostile-${Date.now()}`,
+      kinds: ['file', 'hec', 'syslog', 'kafka'],
+      overrides: { syslog: { max_message_bytes: '64KiB' } },
+    });
     try {
-      const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }));
+      const config = writeYaml(
+        dir,
+        await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }),
+      );
       const fwd = startForwarder(['run', '-c', config]);
       const cutoff = await quiesce(sim);
       const expected = offeredIds(sim, cutoff);
@@ -137,23 +199,38 @@ export const hostileInput: Scenario = {
         const out = new Map<SinkKind, Handled>();
         for (const s of set.sinks) {
           // A row the source refused (over the per-activity size cap) reaches no sink: it is dead-lettered once, for all.
-          const deadLettered = new Map(dead.filter((d) => d.sink === s.name || d.sink === 'source').map((d) => [d.activity_id, d.reason]));
+          const deadLettered = new Map(
+            dead
+              .filter((d) => d.sink === s.name || d.sink === 'source')
+              .map((d) => [d.activity_id, d.reason]),
+          );
           out.set(s.kind, { delivered: new Set(await s.ids().catch(() => [] as string[])), deadLettered });
         }
         return out;
       };
       const deadline = Date.now() + (ctx.full ? 240_000 : 120_000);
       let state = await handled();
-      const complete = (): boolean => [...state.values()].every((h) => expected.every((id) => h.delivered.has(id) || h.deadLettered.has(id)));
+      const complete = (): boolean =>
+        [...state.values()].every((h) =>
+          expected.every((id) => h.delivered.has(id) || h.deadLettered.has(id)),
+        );
       while (!complete() && fwd.running && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 1500));
         state = await handled();
       }
       check(row, fwd.running, `the forwarder died on hostile input: ${tail(fwd.stderr())}`);
       const exit = await fwd.stop();
-      check(row, exit.code === 0, `did not stop cleanly (exit ${exit.code ?? exit.signal}): ${tail(fwd.stderr())}`);
+      check(
+        row,
+        exit.code === 0,
+        `did not stop cleanly (exit ${exit.code ?? exit.signal}): ${tail(fwd.stderr())}`,
+      );
       const bugs = logLines(fwd.stderr()).filter((l) => /this is a bug|unexpected error/i.test(l.message));
-      check(row, bugs.length === 0, `the forwarder logged ${bugs.length} unexpected errors: ${bugs[0]?.message}`);
+      check(
+        row,
+        bugs.length === 0,
+        `the forwarder logged ${bugs.length} unexpected errors: ${bugs[0]?.message}`,
+      );
       row.peakRssMb = fwd.peakRssMb();
       row.offered = expected.length;
       for (const [kind, why] of Object.entries(set.unavailable)) row.delivered[kind as SinkKind] = why;
@@ -163,7 +240,11 @@ export const hostileInput: Scenario = {
         try {
           ids = await s.ids();
         } catch (err) {
-          check(row, false, `${s.kind}: output is not well-formed: ${err instanceof Error ? err.message : String(err)}`);
+          check(
+            row,
+            false,
+            `${s.kind}: output is not well-formed: ${err instanceof Error ? err.message : String(err)}`,
+          );
           continue;
         }
         const h = state.get(s.kind)!;
@@ -175,13 +256,30 @@ export const hostileInput: Scenario = {
         row.lost += missing.length;
         row.duplicates += dups;
         const dead = [...h.deadLettered.keys()].filter((id) => expected.includes(id));
-        row.delivered[s.kind] = dead.length > 0 ? `${expected.filter((id) => delivered.has(id)).length} +${dead.length} DL` : expected.filter((id) => delivered.has(id)).length;
-        check(row, missing.length === 0, `${s.kind}: ${missing.length} activities neither delivered nor dead-lettered (e.g. ${missing.slice(0, 2).join(', ')})`);
-        const hostileOutcome = [...hostileIds].map((id) => (delivered.has(id) ? 'ok' : h.deadLettered.has(id) ? `DL(${h.deadLettered.get(id)!.slice(0, 70)})` : 'MISSING'));
+        row.delivered[s.kind] =
+          dead.length > 0
+            ? `${expected.filter((id) => delivered.has(id)).length} +${dead.length} DL`
+            : expected.filter((id) => delivered.has(id)).length;
+        check(
+          row,
+          missing.length === 0,
+          `${s.kind}: ${missing.length} activities neither delivered nor dead-lettered (e.g. ${missing.slice(0, 2).join(', ')})`,
+        );
+        const hostileOutcome = [...hostileIds].map((id) =>
+          delivered.has(id)
+            ? 'ok'
+            : h.deadLettered.has(id)
+              ? `DL(${h.deadLettered.get(id)!.slice(0, 70)})`
+              : 'MISSING',
+        );
         row.notes.push(`${s.kind}: hand-made hostile #0-7 → ${hostileOutcome.join(', ')}`);
       }
       const dl = deadLetters(deadPath);
-      check(row, dl.every((d) => typeof d.reason === 'string' && d.reason.length > 0), 'a dead-letter entry has no reason');
+      check(
+        row,
+        dl.every((d) => typeof d.reason === 'string' && d.reason.length > 0),
+        'a dead-letter entry has no reason',
+      );
       row.duplicateBound = '0';
       check(row, row.duplicates === 0, `${row.duplicates} duplicates without a crash`);
       await wellFormed(row, set, ctx);

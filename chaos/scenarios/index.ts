@@ -11,4 +11,15 @@ import { unsafeConfigs } from './unsafe-configs';
 import { hostileApi } from './hostile-api';
 
 /** Every scenario, in the order of the issues that asked for them (#7, #14, #15). */
-export const SCENARIOS: readonly Scenario[] = [kill9, sinkOutages, apiFaultScenario, backpressure, checkpointFaults, hostileInput, security, lateAccessTransparency, hostileApi, unsafeConfigs];
+export const SCENARIOS: readonly Scenario[] = [
+  kill9,
+  sinkOutages,
+  apiFaultScenario,
+  backpressure,
+  checkpointFaults,
+  hostileInput,
+  security,
+  lateAccessTransparency,
+  hostileApi,
+  unsafeConfigs,
+];

@@ -1,7 +1,20 @@
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { startForwarder, type ForwarderProcess } from '../support/forwarder';
-import { forwarderConfig, offeredIds, quiesce, readCheckpoint, scenarioDir, sleep, tail, tally, waitForDelivery, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  offeredIds,
+  quiesce,
+  readCheckpoint,
+  scenarioDir,
+  sleep,
+  tail,
+  tally,
+  waitForDelivery,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { check, newRow, type Row } from '../support/report';
 import { makeSinks } from '../support/sinks';
 
@@ -22,10 +35,31 @@ export const kill9: Scenario = {
     const pageSize = 200;
     const row = newRow(`1. kill -9 ×${p.kills} (file+HEC+syslog+Kafka)`);
     const dir = scenarioDir('kill9');
-    const sim = await startSimulator({ seed: 101, backlog: p.backlog, backlogWindowMs: 2 * 3600_000, rate: p.rate, faults: { errorRate: 0.02 } });
-    const sinks = await makeSinks({ servers: ctx.servers, dir, tag: `kill9-${Date.now()}`, kinds: ['file', 'hec', 'syslog', 'kafka'] });
+    const sim = await startSimulator({
+      seed: 101,
+      backlog: p.backlog,
+      backlogWindowMs: 2 * 3600_000,
+      rate: p.rate,
+      faults: { errorRate: 0.02 },
+    });
+    const sinks = await makeSinks({
+      servers: ctx.servers,
+      dir,
+      tag: `kill9-${Date.now()}`,
+      kinds: ['file', 'hec', 'syslog', 'kafka'],
+    });
     const checkpointPath = join(dir, 'data', 'checkpoint.json');
-    const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks, source: { page_size: pageSize }, pipeline: { max_buffered_events: maxBuffered }, log: { level: 'warn' } }));
+    const config = writeYaml(
+      dir,
+      await forwarderConfig({
+        sim,
+        dir,
+        sinks,
+        source: { page_size: pageSize },
+        pipeline: { max_buffered_events: maxBuffered },
+        log: { level: 'warn' },
+      }),
+    );
     const file = sinks.get('file')!;
     let peak = 0;
     let checkpointChecks = 0;
@@ -37,10 +71,27 @@ export const kill9: Scenario = {
         while ((await file.count()) <= before && fwd.running && Date.now() < deadline) await sleep(50);
         // Anywhere from mid-batch to after a few coalesced checkpoint saves.
         await sleep(50 + ctx.random() * 1500);
-        if (!check(row, fwd.running, `kill ${i + 1}: the forwarder had exited on its own: ${tail(fwd.stderr())}`)) break;
+        if (
+          !check(
+            row,
+            fwd.running,
+            `kill ${i + 1}: the forwarder had exited on its own: ${tail(fwd.stderr())}`,
+          )
+        )
+          break;
         await fwd.kill9();
         peak = Math.max(peak, fwd.peakRssMb());
-        checkpointChecks = Math.max(checkpointChecks, await committedIsDelivered(row, checkpointPath, sim, 5 * 60_000, sinks.sinks, `after kill ${i + 1}`));
+        checkpointChecks = Math.max(
+          checkpointChecks,
+          await committedIsDelivered(
+            row,
+            checkpointPath,
+            sim,
+            5 * 60_000,
+            sinks.sinks,
+            `after kill ${i + 1}`,
+          ),
+        );
         ctx.log(`kill ${i + 1}/${p.kills}: ${await file.count()} lines in the file sink`);
       }
       const cutoff = await quiesce(sim);
@@ -49,12 +100,21 @@ export const kill9: Scenario = {
       await waitForDelivery(sinks, expected, { timeoutMs: ctx.full ? 300_000 : 150_000, forwarder: final });
       const exit = await final.stop();
       peak = Math.max(peak, final.peakRssMb());
-      check(row, exit.code === 0, `the final run did not stop cleanly on SIGTERM (exit ${exit.code ?? exit.signal}): ${tail(final.stderr())}`);
+      check(
+        row,
+        exit.code === 0,
+        `the final run did not stop cleanly on SIGTERM (exit ${exit.code ?? exit.signal}): ${tail(final.stderr())}`,
+      );
       const per = await tally(row, sinks, expected);
       const bound = p.kills * (maxBuffered + pageSize);
       const worst = Math.max(0, ...[...per.values()].map((v) => v.duplicates));
       row.duplicateBound = `${bound}/sink; worst sink ${worst}`;
-      for (const [kind, v] of per) check(row, v.duplicates <= bound, `${kind}: ${v.duplicates} duplicates exceed the in-flight bound ${bound}`);
+      for (const [kind, v] of per)
+        check(
+          row,
+          v.duplicates <= bound,
+          `${kind}: ${v.duplicates} duplicates exceed the in-flight bound ${bound}`,
+        );
       row.peakRssMb = peak;
       row.notes.push(
         `bound = kills × (max_buffered_events ${maxBuffered} + page_size ${pageSize}); after every kill, every activity behind the checkpoint (up to ${checkpointChecks}) was checked to be in every sink already`,
@@ -85,7 +145,8 @@ async function committedIsDelivered(
   if (!cp?.watermark) return 0;
   const floor = Date.parse(cp.watermark) - lookbackMs;
   const committed = new Set(cp.seen.map(([id]) => id));
-  for (const a of sim.allActivities({ includeSelf: true })) if (Date.parse(a.created_at) < floor) committed.add(a.id);
+  for (const a of sim.allActivities({ includeSelf: true }))
+    if (Date.parse(a.created_at) < floor) committed.add(a.id);
   for (const sink of sinks) {
     let absent: string[] = [];
     for (let attempt = 0; attempt < 10; attempt++) {
@@ -94,7 +155,11 @@ async function committedIsDelivered(
       if (absent.length === 0) break;
       await sleep(500);
     }
-    check(row, absent.length === 0, `${when}: the checkpoint is past ${absent.length} activities ${sink.kind} does not hold (e.g. ${absent.slice(0, 2).join(', ')})`);
+    check(
+      row,
+      absent.length === 0,
+      `${when}: the checkpoint is past ${absent.length} activities ${sink.kind} does not hold (e.g. ${absent.slice(0, 2).join(', ')})`,
+    );
   }
   return committed.size;
 }

@@ -5,7 +5,20 @@ import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { DEFAULT_HEC_TOKEN, startHecReceiver } from '../../test/support/hec-receiver';
 import { readTopics } from '../../test/support/kafka-broker';
 import { runForwarder, startForwarder, type ForwarderProcess } from '../support/forwarder';
-import { forwarderConfig, freePort, offeredIds, quiesce, scenarioDir, sleep, tail, tally, waitForDelivery, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  freePort,
+  offeredIds,
+  quiesce,
+  scenarioDir,
+  sleep,
+  tail,
+  tally,
+  waitForDelivery,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { check, newRow, type Row } from '../support/report';
 import { makeSinks } from '../support/sinks';
 
@@ -21,14 +34,21 @@ import { makeSinks } from '../support/sinks';
 
 /** Every form a secret takes on the wire or in a log line, and a fragment of it. */
 function forms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1), secret.slice(8, 24)];
+  return [
+    secret,
+    Buffer.from(secret).toString('base64'),
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    secret.slice(8, 24),
+  ];
 }
 
 function leaks(haystacks: Record<string, string>, secrets: Record<string, string>): string[] {
   const found: string[] = [];
   for (const [name, secret] of Object.entries(secrets)) {
     for (const form of forms(secret)) {
-      for (const [where, text] of Object.entries(haystacks)) if (text.includes(form)) found.push(`${name} in ${where}`);
+      for (const [where, text] of Object.entries(haystacks))
+        if (text.includes(form)) found.push(`${name} in ${where}`);
     }
   }
   return [...new Set(found)];
@@ -66,9 +86,17 @@ async function secrets(ctx: ChaosContext): Promise<Row[]> {
   const broker = ctx.servers.kafka;
   const secretValues: Record<string, string> = { 'API key': apiKey, 'HEC token': hecToken };
   if (broker) secretValues['SASL password'] = broker.user.password;
-  const sim: SimulatorHandle = await startSimulator({ seed: 700, keys: [apiKey], backlog: 300, backlogWindowMs: 3600_000, rate: 5 });
+  const sim: SimulatorHandle = await startSimulator({
+    seed: 700,
+    keys: [apiKey],
+    backlog: 300,
+    backlogWindowMs: 3600_000,
+    rate: 5,
+  });
   // One activity HEC must refuse (413): the dead-letter file is part of what is grepped.
-  sim.append([{ ...sim.allActivities()[0], id: 'activity_01SECRETDEADLETTER00000000', note: 'x'.repeat(1_100_000) }]);
+  sim.append([
+    { ...sim.allActivities()[0], id: 'activity_01SECRETDEADLETTER00000000', note: 'x'.repeat(1_100_000) },
+  ]);
   const set = await makeSinks({
     servers: ctx.servers,
     dir,
@@ -89,7 +117,11 @@ async function secrets(ctx: ChaosContext): Promise<Row[]> {
   if (broker) {
     Object.assign(set.config.kafka, {
       brokers: [broker.saslPlaintext],
-      sasl: { mechanism: 'scram-sha-512', username: broker.user.username, password_file: secretFile('kafka-password', broker.user.password) },
+      sasl: {
+        mechanism: 'scram-sha-512',
+        username: broker.user.username,
+        password_file: secretFile('kafka-password', broker.user.password),
+      },
     });
   }
   const metricsPort = await freePort();
@@ -136,28 +168,45 @@ async function secrets(ctx: ChaosContext): Promise<Row[]> {
       outputs[args.join(' ')] = r.stdout + r.stderr;
       check(row, r.code === 0, `${args.join(' ')} exited ${r.code}: ${tail(r.stderr, 3)}`);
     }
-    if (broker) outputs['kafka topic'] = (await readTopics(broker.plaintext, [String(set.config.kafka.topic)], 60_000)).map((m) => `${m.key} ${m.value} ${JSON.stringify(m.headers)}`).join('\n');
+    if (broker)
+      outputs['kafka topic'] = (await readTopics(broker.plaintext, [String(set.config.kafka.topic)], 60_000))
+        .map((m) => `${m.key} ${m.value} ${JSON.stringify(m.headers)}`)
+        .join('\n');
     Object.assign(outputs, filesUnder(dir, secretFiles));
     const dead = outputs[join(dir, 'data', 'dead-letter.jsonl')] ?? '';
-    check(row, dead.includes('SECRETDEADLETTER'), 'the dead-letter file has no entry to grep (HEC did not refuse the 1 MB activity)');
+    check(
+      row,
+      dead.includes('SECRETDEADLETTER'),
+      'the dead-letter file has no entry to grep (HEC did not refuse the 1 MB activity)',
+    );
     const bytes = Object.values(outputs).reduce((n, t) => n + t.length, 0);
     const found = leaks(outputs, secretValues);
     check(row, found.length === 0, `secrets leaked: ${found.join('; ')}`);
     // The grep means something only if the credentials were exercised and refused meanwhile.
     const stderr = outputs['forwarder stderr (debug)'];
     check(row, /401/.test(stderr), 'no refused API key was logged: the revocation did not happen');
-    check(row, /token/i.test(stderr) && /(403|401|refused|invalid)/i.test(stderr), 'no refused HEC token was logged');
+    check(
+      row,
+      /token/i.test(stderr) && /(403|401|refused|invalid)/i.test(stderr),
+      'no refused HEC token was logged',
+    );
     row.notes.push(
       `grepped ${Object.keys(outputs).length} outputs (${(bytes / 1e6).toFixed(1)} MB: logs at debug, /metrics /healthz /readyz ×4, checkpoint show, validate, dead-letter, checkpoint, delivered events) for ${Object.keys(secretValues).length} secrets × 5 forms (plain, base64, URL-encoded, JSON-escaped, a 16-char fragment), while the key and the token were refused: ${found.length} found`,
     );
 
     // 7c: created by that run under umask 0.
-    const wantFile = [join(dir, 'data', 'checkpoint.json'), join(dir, 'data', 'dead-letter.jsonl'), String(set.config.archive.path)];
+    const wantFile = [
+      join(dir, 'data', 'checkpoint.json'),
+      join(dir, 'data', 'dead-letter.jsonl'),
+      String(set.config.archive.path),
+    ];
     const wantDir = [join(dir, 'data'), join(dir, 'archive')];
     const mode = (p: string): string => (statSync(p).mode & 0o777).toString(8);
     for (const p of wantFile) check(modes, mode(p) === '600', `${p} has mode ${mode(p)}, expected 600`);
     for (const p of wantDir) check(modes, mode(p) === '700', `${p} has mode ${mode(p)}, expected 700`);
-    modes.notes.push(`under umask 000: ${wantFile.map((p) => `${p.split('/').pop()} ${mode(p)}`).join(', ')}; ${wantDir.map((p) => `${p.split('/').pop()}/ ${mode(p)}`).join(', ')}`);
+    modes.notes.push(
+      `under umask 000: ${wantFile.map((p) => `${p.split('/').pop()} ${mode(p)}`).join(', ')}; ${wantDir.map((p) => `${p.split('/').pop()}/ ${mode(p)}`).join(', ')}`,
+    );
   } finally {
     process.umask(previousUmask);
     await fwd?.kill9();
@@ -173,7 +222,10 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
   const dir = scenarioDir('tls');
   const certs = ctx.servers.certs;
   const sim = await startSimulator({ seed: 710, backlog: 50, backlogWindowMs: 3600_000, selfEvents: false });
-  const hec = await startHecReceiver({ tls: { certFile: certs.certFile, keyFile: certs.keyFile }, tokens: { [DEFAULT_HEC_TOKEN]: {} } });
+  const hec = await startHecReceiver({
+    tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+    tokens: { [DEFAULT_HEC_TOKEN]: {} },
+  });
   try {
     interface Target {
       readonly name: string;
@@ -184,7 +236,14 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
     const targets: Target[] = [
       {
         name: 'HEC',
-        sink: (tls) => ({ type: 'splunk_hec', endpoint: hec.url, token: DEFAULT_HEC_TOKEN, format: 'raw', tls, retry: { initial_backoff: '100ms', max_backoff: '1s' } }),
+        sink: (tls) => ({
+          type: 'splunk_hec',
+          endpoint: hec.url,
+          token: DEFAULT_HEC_TOKEN,
+          format: 'raw',
+          tls,
+          retry: { initial_backoff: '100ms', max_backoff: '1s' },
+        }),
         count: async () => hec.events().length,
         otherCa: certs.otherCaFile,
       },
@@ -194,7 +253,14 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
       const hostname = `tls-${Date.now()}.chaos.example`;
       targets.push({
         name: 'syslog',
-        sink: (tls) => ({ type: 'syslog', address: `127.0.0.1:${rsyslog.ports.tls}`, transport: 'tls', hostname, tls, retry: { initial_backoff: '100ms', max_backoff: '1s' } }),
+        sink: (tls) => ({
+          type: 'syslog',
+          address: `127.0.0.1:${rsyslog.ports.tls}`,
+          transport: 'tls',
+          hostname,
+          tls,
+          retry: { initial_backoff: '100ms', max_backoff: '1s' },
+        }),
         count: async () => rsyslog.messages('tls').filter((m) => m.hostname === hostname).length,
         otherCa: certs.otherCaFile,
       });
@@ -206,12 +272,22 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
       const client = { cert_file: broker.certs.clientCertFile, key_file: broker.certs.clientKeyFile };
       targets.push({
         name: 'Kafka',
-        sink: (tls) => ({ type: 'kafka', brokers: [broker.ssl], topic, format: 'raw', tls: { ...client, ...tls } }),
+        sink: (tls) => ({
+          type: 'kafka',
+          brokers: [broker.ssl],
+          topic,
+          format: 'raw',
+          tls: { ...client, ...tls },
+        }),
         count: async () => (await readTopics(broker.plaintext, [topic], 30_000)).length,
         otherCa: broker.certs.otherCaFile,
       });
     } else row.delivered.kafka = ctx.servers.unavailable.kafka ?? 'n/a';
-    const trusted: Record<string, string> = { HEC: certs.caFile, syslog: certs.caFile, Kafka: broker?.certs?.caFile ?? '' };
+    const trusted: Record<string, string> = {
+      HEC: certs.caFile,
+      syslog: certs.caFile,
+      Kafka: broker?.certs?.caFile ?? '',
+    };
     for (const t of targets) {
       const kind = t.name === 'HEC' ? 'hec' : t.name === 'syslog' ? 'syslog' : 'kafka';
       const variants = [
@@ -223,24 +299,49 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
       for (const [label, tls] of ctx.full ? variants : variants.slice(0, 2)) {
         const sub = join(dir, `${t.name}-${label.replace(/\W+/g, '-')}`);
         const before = await t.count();
-        const config = writeYaml(dir, await forwarderConfig({ sim, dir: sub, sinks: { out: t.sink(tls) }, source: { start_at: '2h' } }), `${t.name}-${label.replace(/\W+/g, '-')}.yaml`);
+        const config = writeYaml(
+          dir,
+          await forwarderConfig({ sim, dir: sub, sinks: { out: t.sink(tls) }, source: { start_at: '2h' } }),
+          `${t.name}-${label.replace(/\W+/g, '-')}.yaml`,
+        );
         const r = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 45_000 });
         const delivered = (await t.count()) - before;
         const warned = /TLS certificate verification is OFF/.test(r.stderr);
         if (label === 'untrusted CA') {
-          check(row, delivered === 0, `${t.name}: ${delivered} events delivered to a server whose certificate is not trusted`);
+          check(
+            row,
+            delivered === 0,
+            `${t.name}: ${delivered} events delivered to a server whose certificate is not trusted`,
+          );
           check(row, r.code !== 0, `${t.name}: run --once exited 0 against an untrusted certificate`);
-          const said = r.stderr.split('\n').find((l) => /certificate|self.signed|unable to verify|CERT/i.test(l)) ?? '';
-          check(row, said !== '', `${t.name}: the error does not mention the certificate: ${tail(r.stderr, 3)}`);
-          row.notes.push(`${t.name}, untrusted CA: exit ${r.code ?? r.signal}, 0 delivered: "${said.replace(/^claude-audit-forwarder: /, '').slice(0, 130)}…"`);
+          const said =
+            r.stderr.split('\n').find((l) => /certificate|self.signed|unable to verify|CERT/i.test(l)) ?? '';
+          check(
+            row,
+            said !== '',
+            `${t.name}: the error does not mention the certificate: ${tail(r.stderr, 3)}`,
+          );
+          row.notes.push(
+            `${t.name}, untrusted CA: exit ${r.code ?? r.signal}, 0 delivered: "${said.replace(/^claude-audit-forwarder: /, '').slice(0, 130)}…"`,
+          );
         } else {
-          check(row, r.code === 0 && delivered >= 50, `${t.name} with ${label}: exit ${r.code}, ${delivered} delivered: ${tail(r.stderr, 3)}`);
-          check(row, warned === (label === 'verify: false'), `${t.name} with ${label}: ${warned ? 'warned' : 'did not warn'} about verification being off`);
+          check(
+            row,
+            r.code === 0 && delivered >= 50,
+            `${t.name} with ${label}: exit ${r.code}, ${delivered} delivered: ${tail(r.stderr, 3)}`,
+          );
+          check(
+            row,
+            warned === (label === 'verify: false'),
+            `${t.name} with ${label}: ${warned ? 'warned' : 'did not warn'} about verification being off`,
+          );
         }
       }
       row.delivered[kind] = 'fail-closed ok';
     }
-    row.notes.push(`verify: false delivered and logged "TLS certificate verification is OFF"${ctx.full ? '; the trusted CA delivered without that warning' : ''}`);
+    row.notes.push(
+      `verify: false delivered and logged "TLS certificate verification is OFF"${ctx.full ? '; the trusted CA delivered without that warning' : ''}`,
+    );
   } finally {
     await hec.stop();
     await sim.close();
@@ -260,15 +361,38 @@ async function insecureHttpRefused(): Promise<Row> {
     ['http://[::1]:8787', {}, 0],
   ];
   for (const [i, [url, extra, want]] of cases.entries()) {
-    const config = writeYaml(dir, { source: { base_url: url, api_key: 'sk-ant-api01-validate-only', ...extra }, sinks: { archive: { type: 'file', path: join(dir, 'e.jsonl') } } }, `c${i}.yaml`);
+    const config = writeYaml(
+      dir,
+      {
+        source: { base_url: url, api_key: 'sk-ant-api01-validate-only', ...extra },
+        sinks: { archive: { type: 'file', path: join(dir, 'e.jsonl') } },
+      },
+      `c${i}.yaml`,
+    );
     const r = await runForwarder(['validate', '-c', config], { timeoutMs: 60_000 });
-    check(row, r.code === want, `${url}${extra.allow_insecure_http ? ' (allow_insecure_http)' : ''}: validate exited ${r.code}, expected ${want}: ${tail(r.stderr, 2)}`);
+    check(
+      row,
+      r.code === want,
+      `${url}${extra.allow_insecure_http ? ' (allow_insecure_http)' : ''}: validate exited ${r.code}, expected ${want}: ${tail(r.stderr, 2)}`,
+    );
     if (want === 2) {
-      check(row, /source\.base_url/.test(r.stderr) && /https/.test(r.stderr), `${url}: the message does not name source.base_url and the fix`);
-      if (i === 0) row.notes.push(`exit 2: "${r.stderr.trim().replace(/^claude-audit-forwarder: /, '').slice(0, 160)}"`);
+      check(
+        row,
+        /source\.base_url/.test(r.stderr) && /https/.test(r.stderr),
+        `${url}: the message does not name source.base_url and the fix`,
+      );
+      if (i === 0)
+        row.notes.push(
+          `exit 2: "${r.stderr
+            .trim()
+            .replace(/^claude-audit-forwarder: /, '')
+            .slice(0, 160)}"`,
+        );
     }
   }
-  row.notes.push(`${cases.length} URLs: plain http to a remote host refused (exit 2) unless allow_insecure_http; https and loopback accepted`);
+  row.notes.push(
+    `${cases.length} URLs: plain http to a remote host refused (exit 2) unless allow_insecure_http; https and loopback accepted`,
+  );
   return row;
 }
 

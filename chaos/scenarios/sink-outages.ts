@@ -2,7 +2,19 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
 import { runForwarder, startForwarder } from '../support/forwarder';
-import { forwarderConfig, offeredIds, quiesce, scenarioDir, sleep, tail, tally, waitForDelivery, writeYaml, type ChaosContext, type Scenario } from '../support/harness';
+import {
+  forwarderConfig,
+  offeredIds,
+  quiesce,
+  scenarioDir,
+  sleep,
+  tail,
+  tally,
+  waitForDelivery,
+  writeYaml,
+  type ChaosContext,
+  type Scenario,
+} from '../support/harness';
 import { mountTmpfs, type Tmpfs } from '../support/mounts';
 import { check, newRow, type Row, type SinkKind } from '../support/report';
 import { fileIds, makeSinks, type SinkSet } from '../support/sinks';
@@ -60,7 +72,9 @@ function outages(full: boolean): Outage[] {
         set.hec!.faults.acksNeverTrue = false;
       },
       async verify(row, set) {
-        row.notes.push(`ack.timeout 3s: batches whose ack never came were sent again (${set.hec!.counts.ack} ack polls)`);
+        row.notes.push(
+          `ack.timeout 3s: batches whose ack never came were sent again (${set.hec!.counts.ack} ack polls)`,
+        );
       },
     },
     {
@@ -109,7 +123,9 @@ function outages(full: boolean): Outage[] {
         check(row, full > 0, 'the file sink never hit ENOSPC: the disk did not fill up');
         // fileIds throws on a torn line; the file sink cuts a failed write back before retrying.
         const ids = fileIds(String(set.get('file')!.config.path));
-        row.notes.push(`${full} writes failed with ENOSPC and were retried; events file after: ${ids.length} complete lines, none torn`);
+        row.notes.push(
+          `${full} writes failed with ENOSPC and were retried; events file after: ${ids.length} complete lines, none torn`,
+        );
       },
       cleanup() {
         disk?.unmount();
@@ -129,20 +145,42 @@ async function runOutage(ctx: ChaosContext, outage: Outage, index: number): Prom
     for (const k of kinds) row.delivered[k] = 'n/a';
     return row;
   }
-  const victimAvailable = outage.victim === 'syslog' ? ctx.servers.rsyslog : outage.victim === 'kafka' ? ctx.servers.kafka : true;
-  const sim = await startSimulator({ seed: 200 + index, backlog: ctx.full ? 3000 : 800, backlogWindowMs: 2 * 3600_000, rate: 20 });
-  const set = await makeSinks({ servers: ctx.servers, dir, tag: `outage${index}-${Date.now()}`, kinds, overrides });
+  const victimAvailable =
+    outage.victim === 'syslog' ? ctx.servers.rsyslog : outage.victim === 'kafka' ? ctx.servers.kafka : true;
+  const sim = await startSimulator({
+    seed: 200 + index,
+    backlog: ctx.full ? 3000 : 800,
+    backlogWindowMs: 2 * 3600_000,
+    rate: 20,
+  });
+  const set = await makeSinks({
+    servers: ctx.servers,
+    dir,
+    tag: `outage${index}-${Date.now()}`,
+    kinds,
+    overrides,
+  });
   try {
     if (!victimAvailable) {
       row.notes.push(`not run: ${set.unavailable[outage.victim] ?? 'its server is unavailable'}`);
       for (const k of kinds) row.delivered[k] = set.unavailable[k] ?? '–';
       return row;
     }
-    const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set, pipeline: { max_buffered_events: 500 }, log: { level: 'warn' } }));
+    const config = writeYaml(
+      dir,
+      await forwarderConfig({
+        sim,
+        dir,
+        sinks: set,
+        pipeline: { max_buffered_events: 500 },
+        log: { level: 'warn' },
+      }),
+    );
     const fwd = startForwarder(['run', '-c', config]);
     const victim = set.get(outage.victim)!;
     const flowing = Date.now() + 90_000;
-    while ((await victim.count().catch(() => 0)) < 200 && fwd.running && Date.now() < flowing) await sleep(200);
+    while ((await victim.count().catch(() => 0)) < 200 && fwd.running && Date.now() < flowing)
+      await sleep(200);
     const others = set.sinks.filter((s) => s.kind !== outage.victim);
     const before = await Promise.all(others.map((s) => s.count().catch(() => 0)));
     await outage.begin(set, ctx.servers);
@@ -152,14 +190,29 @@ async function runOutage(ctx: ChaosContext, outage: Outage, index: number): Prom
     const alive = fwd.running;
     await outage.end(set, ctx.servers);
     check(row, alive, `the forwarder exited during the ${outage.victim} outage: ${tail(fwd.stderr())}`);
-    others.forEach((s, i) => check(row, during[i] > before[i], `${s.kind} received nothing while ${outage.victim} was down (it should keep receiving until the buffer is full)`));
-    row.notes.push(`while ${outage.victim} was down the others kept receiving: ${others.map((s, i) => `${s.kind} +${during[i] - before[i]}`).join(', ')}`);
+    others.forEach((s, i) =>
+      check(
+        row,
+        during[i] > before[i],
+        `${s.kind} received nothing while ${outage.victim} was down (it should keep receiving until the buffer is full)`,
+      ),
+    );
+    row.notes.push(
+      `while ${outage.victim} was down the others kept receiving: ${others.map((s, i) => `${s.kind} +${during[i] - before[i]}`).join(', ')}`,
+    );
 
     const cutoff = await quiesce(sim);
     const expected = offeredIds(sim, cutoff);
-    const missing = await waitForDelivery(set, expected, { timeoutMs: ctx.full ? 240_000 : 120_000, forwarder: fwd });
+    const missing = await waitForDelivery(set, expected, {
+      timeoutMs: ctx.full ? 240_000 : 120_000,
+      forwarder: fwd,
+    });
     const exit = await fwd.stop();
-    check(row, exit.code === 0, `did not stop cleanly on SIGTERM (exit ${exit.code ?? exit.signal}); still missing ${JSON.stringify(missing)}: ${tail(fwd.stderr())}`);
+    check(
+      row,
+      exit.code === 0,
+      `did not stop cleanly on SIGTERM (exit ${exit.code ?? exit.signal}); still missing ${JSON.stringify(missing)}: ${tail(fwd.stderr())}`,
+    );
     row.peakRssMb = fwd.peakRssMb();
     await tally(row, set, expected);
     row.duplicateBound = 'in flight';
@@ -181,15 +234,35 @@ async function unreachableAtStart(ctx: ChaosContext, index: number): Promise<Row
   const row = newRow(`2${String.fromCharCode(97 + index)}. HEC unreachable at start-up, then back`);
   const dir = scenarioDir('outage-start');
   const sim = await startSimulator({ seed: 290, backlog: 300, backlogWindowMs: 3600_000, selfEvents: false });
-  const set = await makeSinks({ servers: ctx.servers, dir, tag: `outage-start-${Date.now()}`, kinds: ['file', 'hec'] });
+  const set = await makeSinks({
+    servers: ctx.servers,
+    dir,
+    tag: `outage-start-${Date.now()}`,
+    kinds: ['file', 'hec'],
+  });
   try {
-    const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }));
+    const config = writeYaml(
+      dir,
+      await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }),
+    );
     await set.hec!.stop();
     const refused = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 90_000 });
     const said = refused.stderr.split('\n').find((l) => /cannot reach Splunk HEC/.test(l)) ?? '';
-    check(row, refused.code === 1, `exit ${refused.code ?? refused.signal} with HEC unreachable, expected 1: ${tail(refused.stderr, 3)}`);
-    check(row, said.includes('sinks.splunk'), `the refusal does not name the sink: ${tail(refused.stderr, 3)}`);
-    check(row, (await set.get('file')!.count()) === 0, 'the other sink got activities although the forwarder refused to start');
+    check(
+      row,
+      refused.code === 1,
+      `exit ${refused.code ?? refused.signal} with HEC unreachable, expected 1: ${tail(refused.stderr, 3)}`,
+    );
+    check(
+      row,
+      said.includes('sinks.splunk'),
+      `the refusal does not name the sink: ${tail(refused.stderr, 3)}`,
+    );
+    check(
+      row,
+      (await set.get('file')!.count()) === 0,
+      'the other sink got activities although the forwarder refused to start',
+    );
     row.notes.push(`exit ${refused.code}: "${said.replace(/^claude-audit-forwarder: /, '').slice(0, 140)}…"`);
     await set.hec!.start();
     const again = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 120_000 });

@@ -52,7 +52,9 @@ process.on('exit', () => {
 });
 
 export function startForwarder(args: readonly string[], opts: StartOptions = {}): ForwarderProcess {
-  const [command, argv] = opts.asShipped ? [commandOf(forwarderEntry()), [...args]] : [process.execPath, [...(opts.nodeFlags ?? []), forwarderEntry(), ...args]];
+  const [command, argv] = opts.asShipped
+    ? [commandOf(forwarderEntry()), [...args]]
+    : [process.execPath, [...(opts.nodeFlags ?? []), forwarderEntry(), ...args]];
   const child = spawn(command, argv, {
     cwd: opts.cwd ?? REPO,
     // No NODE_OPTIONS from the runner (tsx's loader) may leak into the process under test.
@@ -63,8 +65,8 @@ export function startForwarder(args: readonly string[], opts: StartOptions = {})
   const rss = trackRss(child);
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   let running = true;
   const exited = new Promise<ForwarderExit>((resolve) =>
     child.on('close', (code, signal) => {
@@ -101,7 +103,10 @@ export function startForwarder(args: readonly string[], opts: StartOptions = {})
 }
 
 /** Runs the CLI to completion (SIGKILL after `timeoutMs`). */
-export async function runForwarder(args: readonly string[], opts: StartOptions & { timeoutMs?: number } = {}): Promise<ForwarderExit & { stdout: string; stderr: string; peakRssMb: number }> {
+export async function runForwarder(
+  args: readonly string[],
+  opts: StartOptions & { timeoutMs?: number } = {},
+): Promise<ForwarderExit & { stdout: string; stderr: string; peakRssMb: number }> {
   const p = startForwarder(args, opts);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
   try {

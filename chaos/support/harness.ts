@@ -139,7 +139,11 @@ export async function waitForDelivery(
  * Fills the row with what each sink holds of `expected`: unique delivered, lost, duplicate
  * copies. A sink that could not be read (a torn file line, say) is a failure.
  */
-export async function tally(row: Row, set: SinkSet, expected: readonly string[]): Promise<Map<SinkKind, { lost: string[]; duplicates: number }>> {
+export async function tally(
+  row: Row,
+  set: SinkSet,
+  expected: readonly string[],
+): Promise<Map<SinkKind, { lost: string[]; duplicates: number }>> {
   const want = new Set(expected);
   row.offered = want.size;
   const per = new Map<SinkKind, { lost: string[]; duplicates: number }>();
@@ -149,7 +153,11 @@ export async function tally(row: Row, set: SinkSet, expected: readonly string[])
     try {
       ids = await sink.ids();
     } catch (err) {
-      check(row, false, `${sink.kind}: cannot read what it delivered: ${err instanceof Error ? err.message : String(err)}`);
+      check(
+        row,
+        false,
+        `${sink.kind}: cannot read what it delivered: ${err instanceof Error ? err.message : String(err)}`,
+      );
       row.delivered[sink.kind] = 'unreadable';
       continue;
     }
@@ -162,7 +170,11 @@ export async function tally(row: Row, set: SinkSet, expected: readonly string[])
     row.lost += lost.length;
     row.duplicates += duplicates;
     per.set(sink.kind, { lost, duplicates });
-    check(row, lost.length === 0, `${sink.kind}: ${lost.length} of ${want.size} activities never arrived (first: ${lost.slice(0, 3).join(', ')})`);
+    check(
+      row,
+      lost.length === 0,
+      `${sink.kind}: ${lost.length} of ${want.size} activities never arrived (first: ${lost.slice(0, 3).join(', ')})`,
+    );
   }
   const dupNotes = [...per].filter(([, v]) => v.duplicates > 0).map(([k, v]) => `${k} ${v.duplicates}`);
   if (dupNotes.length > 0) row.notes.push(`duplicates per sink: ${dupNotes.join(', ')}`);
@@ -182,13 +194,16 @@ export function readCheckpoint(path: string): CheckpointFile | undefined {
 }
 
 /** Log lines of a JSON-format forwarder run, parsed (other lines are skipped). */
-export function logLines(stderr: string): Array<{ level: string; message: string } & Record<string, unknown>> {
+export function logLines(
+  stderr: string,
+): Array<{ level: string; message: string } & Record<string, unknown>> {
   const out: Array<{ level: string; message: string } & Record<string, unknown>> = [];
   for (const line of stderr.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
       const doc = JSON.parse(line) as { level?: unknown; message?: unknown };
-      if (typeof doc.level === 'string' && typeof doc.message === 'string') out.push(doc as { level: string; message: string } & Record<string, unknown>);
+      if (typeof doc.level === 'string' && typeof doc.message === 'string')
+        out.push(doc as { level: string; message: string } & Record<string, unknown>);
     } catch {
       /* not a log line */
     }

@@ -30,9 +30,14 @@ process.on('exit', () => {
 export function mountTmpfs(dir: string, size: string): Tmpfs | string {
   mkdirSync(dir, { recursive: true });
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
   } catch (err) {
-    const why = err instanceof Error && 'stderr' in err ? String((err as { stderr: unknown }).stderr).trim() : String(err);
+    const why =
+      err instanceof Error && 'stderr' in err
+        ? String((err as { stderr: unknown }).stderr).trim()
+        : String(err);
     return `cannot mount a tmpfs (needs root with CAP_SYS_ADMIN): ${why || 'mount failed'}`;
   }
   mounted.add(dir);

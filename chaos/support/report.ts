@@ -36,7 +36,18 @@ export function check(row: Row, ok: boolean, message: string): boolean {
   return ok;
 }
 
-const HEADERS = ['scenario', 'offered', 'file', 'hec', 'syslog', 'kafka', 'lost', 'duplicates', 'peak RSS', 'outcome'];
+const HEADERS = [
+  'scenario',
+  'offered',
+  'file',
+  'hec',
+  'syslog',
+  'kafka',
+  'lost',
+  'duplicates',
+  'peak RSS',
+  'outcome',
+];
 
 function cells(row: Row): string[] {
   const sink = (k: SinkKind): string => {
@@ -48,7 +59,9 @@ function cells(row: Row): string[] {
     String(row.offered),
     ...SINK_KINDS.map(sink),
     String(row.lost),
-    row.duplicateBound !== undefined ? `${row.duplicates} (bound ${row.duplicateBound})` : String(row.duplicates),
+    row.duplicateBound !== undefined
+      ? `${row.duplicates} (bound ${row.duplicateBound})`
+      : String(row.duplicates),
     row.peakRssMb !== undefined ? `${Math.round(row.peakRssMb)} MB` : '–',
     outcome(row),
   ];

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCertificates, type Certificates } from '../../test/support/certs';
-import { KAFKA_INSTALL_HINT, startKafkaBroker, type KafkaBroker, type KafkaBrokerOptions } from '../../test/support/kafka-broker';
+import {
+  KAFKA_INSTALL_HINT,
+  startKafkaBroker,
+  type KafkaBroker,
+  type KafkaBrokerOptions,
+} from '../../test/support/kafka-broker';
 import { RSYSLOG_INSTALL_HINT, startRsyslog, type RsyslogServer } from '../../test/support/rsyslog';
 import { isCI } from '../../test/support/servers';
 
@@ -31,8 +36,10 @@ async function attempt<T>(what: string, hint: string, start: () => Promise<T>): 
     return await start();
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    if (isCI()) throw new Error(`${what} is required under CI=true: ${reason}. ${hint}`);
-    process.stderr.write(`\n*** chaos: ${what} unavailable (${reason}); its column is n/a. To include it: ${hint}\n\n`);
+    if (isCI()) throw new Error(`${what} is required under CI=true: ${reason}. ${hint}`, { cause: err });
+    process.stderr.write(
+      `\n*** chaos: ${what} unavailable (${reason}); its column is n/a. To include it: ${hint}\n\n`,
+    );
     return `n/a (${what} unavailable)`;
   }
 }

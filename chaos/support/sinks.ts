@@ -63,7 +63,8 @@ export function fileIds(path: string): string[] {
   let lineNo = 0;
   while (start < text.length) {
     const end = text.indexOf('\n', start);
-    if (end === -1) throw new Error(`${path}: the last line has no newline (torn write): ${text.slice(start, start + 80)}`);
+    if (end === -1)
+      throw new Error(`${path}: the last line has no newline (torn write): ${text.slice(start, start + 80)}`);
     lineNo++;
     const line = text.slice(start, end);
     start = end + 1;
@@ -89,7 +90,10 @@ function lineCount(path: string): number {
   return n;
 }
 
-function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown> | undefined): Record<string, unknown> {
+function deepMerge(
+  base: Record<string, unknown>,
+  extra: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   if (!extra) return base;
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(extra)) {
@@ -113,9 +117,18 @@ export async function makeSinks(opts: SinkSetOptions): Promise<SinkSet> {
     const extra = opts.overrides?.[kind];
     if (kind === 'file') {
       const path = join(dir, 'archive', 'events.jsonl');
-      const config = deepMerge({ type: 'file', path, format: 'ocsf', batch: { max_events: 100, timeout: '50ms' } }, extra);
+      const config = deepMerge(
+        { type: 'file', path, format: 'ocsf', batch: { max_events: 100, timeout: '50ms' } },
+        extra,
+      );
       const actualPath = String(config.path);
-      sinks.push({ kind, name: 'archive', config, ids: async () => fileIds(actualPath), count: async () => lineCount(actualPath) });
+      sinks.push({
+        kind,
+        name: 'archive',
+        config,
+        ids: async () => fileIds(actualPath),
+        count: async () => lineCount(actualPath),
+      });
     } else if (kind === 'hec') {
       const token = opts.hecToken ?? DEFAULT_HEC_TOKEN;
       const receiver = await startHecReceiver({ tokens: { [token]: { acks: true } } });
@@ -134,7 +147,13 @@ export async function makeSinks(opts: SinkSetOptions): Promise<SinkSet> {
         },
         extra,
       );
-      sinks.push({ kind, name: 'splunk', config, ids: async () => receiver.eventIds(), count: async () => receiver.events().length });
+      sinks.push({
+        kind,
+        name: 'splunk',
+        config,
+        ids: async () => receiver.eventIds(),
+        count: async () => receiver.events().length,
+      });
     } else if (kind === 'syslog') {
       const rsyslog = servers.rsyslog;
       if (!rsyslog) {
@@ -171,7 +190,16 @@ export async function makeSinks(opts: SinkSetOptions): Promise<SinkSet> {
       }
       const topic = `chaos-${tag}`;
       await broker.createTopic(topic, { partitions: 3 });
-      const config = deepMerge({ type: 'kafka', brokers: [broker.plaintext], topic, format: 'raw', batch: { max_events: 100, timeout: '50ms' } }, extra);
+      const config = deepMerge(
+        {
+          type: 'kafka',
+          brokers: [broker.plaintext],
+          topic,
+          format: 'raw',
+          batch: { max_events: 100, timeout: '50ms' },
+        },
+        extra,
+      );
       const admin = testKafka(broker.plaintext).admin();
       let connected = false;
       const count = async (): Promise<number> => {
@@ -185,7 +213,13 @@ export async function makeSinks(opts: SinkSetOptions): Promise<SinkSet> {
         if (connected) await admin.disconnect();
       });
       // The test side always reads over plaintext, whatever listener the sink uses.
-      sinks.push({ kind, name: 'kafka', config, ids: async () => (await readTopics(broker.plaintext, [topic], 60_000)).map((m) => m.key), count });
+      sinks.push({
+        kind,
+        name: 'kafka',
+        config,
+        ids: async () => (await readTopics(broker.plaintext, [topic], 60_000)).map((m) => m.key),
+        count,
+      });
     }
   }
   const config: Record<string, Record<string, unknown>> = {};

@@ -26,9 +26,6 @@ export interface CatalogueType {
   readonly fields_unknown?: boolean;
 }
 
-export const ACTIVITY_TYPES: readonly CatalogueType[] = catalogue.activity_types as CatalogueType[];
-export const ACTOR_VARIANTS: Readonly<Record<string, readonly CatalogueField[]>> = catalogue.actor_variants as Record<
-  string,
-  CatalogueField[]
->;
+export const ACTIVITY_TYPES: readonly CatalogueType[] = catalogue.activity_types;
+export const ACTOR_VARIANTS: Readonly<Record<string, readonly CatalogueField[]>> = catalogue.actor_variants;
 export const CATALOGUE_SOURCE: string = catalogue.source;

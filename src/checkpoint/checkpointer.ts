@@ -24,7 +24,9 @@ import { OneAtATime } from '../util/one-at-a-time';
  * one. Same bytes either way: nothing in a link can pair surrogates across its joins.
  */
 const sha256Hex: (text: string) => string =
-  typeof hash === 'function' ? (text) => hash('sha256', text, 'hex') : (text) => createHash('sha256').update(text).digest('hex');
+  typeof hash === 'function'
+    ? (text) => hash('sha256', text, 'hex')
+    : (text) => createHash('sha256').update(text).digest('hex');
 
 /**
  * Holds the checkpoint in memory and persists it. Only the pipeline's commit callback moves
@@ -131,7 +133,8 @@ export class Checkpointer {
     this.ownRequestIds.push(id);
     this.ownRequestIdSet.add(id);
     if (this.ownRequestIds.length > 5000) {
-      for (const old of this.ownRequestIds.splice(0, this.ownRequestIds.length - 5000)) this.ownRequestIdSet.delete(old);
+      for (const old of this.ownRequestIds.splice(0, this.ownRequestIds.length - 5000))
+        this.ownRequestIdSet.delete(old);
     }
     this.markDirty();
   }
@@ -169,16 +172,29 @@ export class Checkpointer {
   }
 
   /** A committed settings row that switched recording off or on: say so loudly, keep the gap. */
-  private applyRecordingSwitch(current: RecordingState | undefined, activity: PipelineRecord['activity']): RecordingState | undefined {
+  private applyRecordingSwitch(
+    current: RecordingState | undefined,
+    activity: PipelineRecord['activity'],
+  ): RecordingState | undefined {
     const change = applyActivity(current ?? INITIAL_RECORDING, activity);
     if (change.state === (current ?? INITIAL_RECORDING)) return current;
     if (change.switched === 'off') {
       this.logger.error(
         'the Compliance API was switched off for this organization: nothing that happens from now until it is switched on again is recorded, and that gap can never be filled',
-        { at: activity.created_at, switched_off_by: change.gap?.switched_off_by, activity_id: activity.id, compliance_api_enabled: change.state.api_enabled, compliance_api_logging_enabled: change.state.logging_enabled },
+        {
+          at: activity.created_at,
+          switched_off_by: change.gap?.switched_off_by,
+          activity_id: activity.id,
+          compliance_api_enabled: change.state.api_enabled,
+          compliance_api_logging_enabled: change.state.logging_enabled,
+        },
       );
     } else if (change.switched === 'on') {
-      this.logger.warn('the Compliance API records again; the gap stays in the completeness record', { from: change.gap?.from, to: activity.created_at, activity_id: activity.id });
+      this.logger.warn('the Compliance API records again; the gap stays in the completeness record', {
+        from: change.gap?.from,
+        to: activity.created_at,
+        activity_id: activity.id,
+      });
     }
     return change.state;
   }
@@ -196,12 +212,18 @@ export class Checkpointer {
 
   recordSweep(record: SweepRecord): void {
     const lane = this.lateLane;
-    this.state = { ...this.state, access_transparency: { ...lane, filter: record.filter, sweeps: lane.sweeps + 1, last_sweep: record } };
+    this.state = {
+      ...this.state,
+      access_transparency: { ...lane, filter: record.filter, sweeps: lane.sweeps + 1, last_sweep: record },
+    };
     this.markDirty();
   }
 
   addDeadLettered(count: number): void {
-    this.state = { ...this.state, totals: { ...this.state.totals, dead_lettered: this.state.totals.dead_lettered + count } };
+    this.state = {
+      ...this.state,
+      totals: { ...this.state.totals, dead_lettered: this.state.totals.dead_lettered + count },
+    };
     this.markDirty();
   }
 
@@ -251,7 +273,9 @@ export class Checkpointer {
       this.unsaved = 0;
       const floor = this.watermarkMs - this.lookbackMs - 60_000;
       for (const [id, ms] of this.committed) if (ms < floor) this.committed.delete(id);
-      this.accessTransparency.prune(this.watermarkMs - Math.max(this.accessTransparencyWindowMs, this.lookbackMs) - 60_000);
+      this.accessTransparency.prune(
+        this.watermarkMs - Math.max(this.accessTransparencyWindowMs, this.lookbackMs) - 60_000,
+      );
       this.state = {
         ...this.state,
         updated_at: new Date().toISOString(),
@@ -263,7 +287,8 @@ export class Checkpointer {
         await this.store.save(this.state);
         this.lastSavedAt = Date.now();
         if (covered > 0) this.onPersisted?.(covered);
-        if (this.lastSaveError) this.logger.info('checkpoint writes work again', { path: this.store.location });
+        if (this.lastSaveError)
+          this.logger.info('checkpoint writes work again', { path: this.store.location });
         this.lastSaveError = undefined;
         this.retryDelayMs = 0;
       } catch (err) {

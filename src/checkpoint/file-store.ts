@@ -57,16 +57,29 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       state = JSON.parse(text) as CheckpointState;
     } catch (err) {
-      throw new CheckpointError(`checkpoint ${this.path} is corrupt or truncated (${errorMessage(err)}); refusing to start rather than skip or re-send activities. ${fix}`);
+      throw new CheckpointError(
+        `checkpoint ${this.path} is corrupt or truncated (${errorMessage(err)}); refusing to start rather than skip or re-send activities. ${fix}`,
+      );
     }
     if (!state || typeof state !== 'object' || state.format !== CHECKPOINT_FORMAT) {
-      throw new CheckpointError(`${this.path} is not a claude-audit-forwarder checkpoint; refusing to overwrite it. ${fix}`);
+      throw new CheckpointError(
+        `${this.path} is not a claude-audit-forwarder checkpoint; refusing to overwrite it. ${fix}`,
+      );
     }
     if (state.version !== CHECKPOINT_VERSION) {
-      throw new CheckpointError(`checkpoint ${this.path} has version ${String(state.version)}, this forwarder reads version ${CHECKPOINT_VERSION}. ${fix}`);
+      throw new CheckpointError(
+        `checkpoint ${this.path} has version ${String(state.version)}, this forwarder reads version ${CHECKPOINT_VERSION}. ${fix}`,
+      );
     }
-    if (!Array.isArray(state.seen) || !Array.isArray(state.history) || typeof state.start !== 'string' || (state.watermark !== null && typeof state.watermark !== 'string')) {
-      throw new CheckpointError(`checkpoint ${this.path} is incomplete (missing fields); refusing to guess a position. ${fix}`);
+    if (
+      !Array.isArray(state.seen) ||
+      !Array.isArray(state.history) ||
+      typeof state.start !== 'string' ||
+      (state.watermark !== null && typeof state.watermark !== 'string')
+    ) {
+      throw new CheckpointError(
+        `checkpoint ${this.path} is incomplete (missing fields); refusing to guess a position. ${fix}`,
+      );
     }
     if (state.source?.base_url !== this.expectedBaseUrl) {
       throw new CheckpointError(

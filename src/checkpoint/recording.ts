@@ -29,7 +29,12 @@ export interface RecordingState {
   readonly gaps: readonly RecordingGap[];
 }
 
-export const INITIAL_RECORDING: RecordingState = { api_enabled: true, logging_enabled: true, as_of: null, gaps: [] };
+export const INITIAL_RECORDING: RecordingState = {
+  api_enabled: true,
+  logging_enabled: true,
+  as_of: null,
+  gaps: [],
+};
 
 const MAX_GAPS = 100;
 
@@ -58,7 +63,13 @@ export function applyActivity(state: RecordingState, activity: Activity): Record
   const was = isRecording(state);
   const now = isRecording(next);
   if (was && !now) {
-    const gap: RecordingGap = { from: activity.created_at, to: null, off_activity_id: activity.id, on_activity_id: null, switched_off_by: actorName(activity) };
+    const gap: RecordingGap = {
+      from: activity.created_at,
+      to: null,
+      off_activity_id: activity.id,
+      on_activity_id: null,
+      switched_off_by: actorName(activity),
+    };
     return { state: { ...next, gaps: [...next.gaps, gap].slice(-MAX_GAPS) }, switched: 'off', gap };
   }
   if (!was && now) {
@@ -72,7 +83,14 @@ export function applyActivity(state: RecordingState, activity: Activity): Record
 
 function actorName(activity: Activity): string {
   const actor = activity.actor ?? { type: 'unknown' };
-  for (const key of ['email_address', 'user_id', 'api_key_id', 'admin_api_key_id', 'service_account_id', 'service']) {
+  for (const key of [
+    'email_address',
+    'user_id',
+    'api_key_id',
+    'admin_api_key_id',
+    'service_account_id',
+    'service',
+  ]) {
     const v = actor[key];
     if (typeof v === 'string' && v.length > 0) return v;
   }

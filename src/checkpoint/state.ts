@@ -63,7 +63,13 @@ export interface AccessTransparencyState {
   readonly last_sweep: SweepRecord | null;
 }
 
-export const INITIAL_ACCESS_TRANSPARENCY: AccessTransparencyState = { filter: null, delivered: [], sweeps: 0, found_late: 0, last_sweep: null };
+export const INITIAL_ACCESS_TRANSPARENCY: AccessTransparencyState = {
+  filter: null,
+  delivered: [],
+  sweeps: 0,
+  found_late: 0,
+  last_sweep: null,
+};
 
 export interface CheckpointState {
   readonly format: typeof CHECKPOINT_FORMAT;

@@ -21,12 +21,18 @@ export function checkpointCommand(): Command {
         const store = new FileCheckpointStore(resolve(config.checkpoint.path), config.source.base_url);
         const state = await store.load();
         if (!state) {
-          process.stdout.write(`no checkpoint at ${store.location} yet (the first run starts at source.start_at = ${config.source.start_at})\n`);
+          process.stdout.write(
+            `no checkpoint at ${store.location} yet (the first run starts at source.start_at = ${config.source.start_at})\n`,
+          );
           process.exitCode = EXIT_OK;
           return;
         }
         const last = Math.max(1, Number(opts.last) || 10);
-        process.stdout.write(opts.json ? JSON.stringify(summary(state, store.location, last), null, 2) + '\n' : renderTable(state, store.location, last));
+        process.stdout.write(
+          opts.json
+            ? JSON.stringify(summary(state, store.location, last), null, 2) + '\n'
+            : renderTable(state, store.location, last),
+        );
         process.exitCode = EXIT_OK;
       } catch (err) {
         process.exitCode = reportError(err);
@@ -42,7 +48,9 @@ export function checkpointCommand(): Command {
         const { config } = loadConfig(opts.config);
         const path = resolve(config.checkpoint.path);
         if (!opts.yes) {
-          process.stderr.write(`this deletes ${path}; the next run re-reads from source.start_at (${config.source.start_at}) and may deliver activities again. Repeat with --yes to do it.\n`);
+          process.stderr.write(
+            `this deletes ${path}; the next run re-reads from source.start_at (${config.source.start_at}) and may deliver activities again. Repeat with --yes to do it.\n`,
+          );
           process.exitCode = EXIT_USAGE;
           return;
         }
@@ -91,7 +99,10 @@ function recordingLines(state: CheckpointState): string[] {
   if (gaps.length === 0) return [];
   return [
     'RECORDING GAPS: the Compliance API was switched off; nothing in these spans was recorded and it can never be recovered',
-    ...gaps.map((g) => `  from ${g.from} to ${g.to ?? 'now (still off)'}   switched off by ${g.switched_off_by} (${g.off_activity_id})`),
+    ...gaps.map(
+      (g) =>
+        `  from ${g.from} to ${g.to ?? 'now (still off)'}   switched off by ${g.switched_off_by} (${g.off_activity_id})`,
+    ),
     '',
   ];
 }
@@ -117,7 +128,19 @@ function renderTable(state: CheckpointState, path: string, last: number): string
   ];
   const rows = state.history.slice(-last);
   if (rows.length === 0) return lines.concat('(no completed poll cycles yet)', '').join('\n');
-  const header = ['cycle', 'finished', 'window from', 'window to', 'pages', 'fetched', 'delivered', 'dupes', 'late', 'last request-id', 'sha256'];
+  const header = [
+    'cycle',
+    'finished',
+    'window from',
+    'window to',
+    'pages',
+    'fetched',
+    'delivered',
+    'dupes',
+    'late',
+    'last request-id',
+    'sha256',
+  ];
   const cells = rows.map((r: CycleRecord) => [
     String(r.cycle),
     r.finished_at,
@@ -132,6 +155,10 @@ function renderTable(state: CheckpointState, path: string, last: number): string
     r.sha256.slice(0, 16),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const fmt = (c: string[]) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+  const fmt = (c: string[]) =>
+    c
+      .map((v, i) => v.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return lines.concat(fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...cells.map(fmt), '').join('\n');
 }

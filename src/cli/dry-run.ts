@@ -54,7 +54,12 @@ export function renderings(config: ForwarderConfig, format?: OutputFormat): Rend
     const preview = sinkPreview(factory, sink);
     const existing = byFormat.get(preview.format);
     if (existing) existing.sinks.push(name);
-    else byFormat.set(preview.format, { format: preview.format, sinks: [name], render: (r) => preview.render(r) });
+    else
+      byFormat.set(preview.format, {
+        format: preview.format,
+        sinks: [name],
+        render: (r) => preview.render(r),
+      });
   }
   return [...byFormat.values()];
 }

@@ -8,7 +8,9 @@ import { EXIT_USAGE, reportError } from './exit';
 
 export function buildProgram(): Command {
   const program = new Command('claude-audit-forwarder')
-    .description('Forward Claude Compliance API audit activity to Splunk HEC, Kafka, syslog and files (OCSF 1.8, ECS or raw).')
+    .description(
+      'Forward Claude Compliance API audit activity to Splunk HEC, Kafka, syslog and files (OCSF 1.8, ECS or raw).',
+    )
     .version(VERSION, '-v, --version')
     .showHelpAfterError()
     .exitOverride();

@@ -26,7 +26,11 @@ function buildSinks(config: ForwarderConfig, baseDir: string): Sink[] {
   return createSinks(config, { logger: silentLogger, hostname: hostname(), version: VERSION, baseDir });
 }
 
-async function withSourceClient(config: ForwarderConfig, baseDir: string, use: (client: ComplianceApiClient) => Promise<void>): Promise<void> {
+async function withSourceClient(
+  config: ForwarderConfig,
+  baseDir: string,
+  use: (client: ComplianceApiClient) => Promise<void>,
+): Promise<void> {
   const governor = new RateGovernor(config.source.max_requests_per_minute);
   const client = createApiClient(config.source, { logger: silentLogger, governor, baseDir });
   try {
@@ -47,14 +51,21 @@ export interface ConnectFailure {
  * `validate --connect`: each sink's start-up check (start, then close) and one request to
  * the source, each bounded by `timeoutMs`. Resolves with what failed, in config order.
  */
-export async function checkConnections(config: ForwarderConfig, baseDir: string, timeoutMs: number): Promise<ConnectFailure[]> {
+export async function checkConnections(
+  config: ForwarderConfig,
+  baseDir: string,
+  timeoutMs: number,
+): Promise<ConnectFailure[]> {
   const sinks = buildSinks(config, baseDir);
   const checks = sinks.map(async (sink): Promise<ConnectFailure | undefined> => {
     const name = `sinks.${sink.name} (${sink.type})`;
     try {
       await sink.start(AbortSignal.timeout(timeoutMs));
     } catch (err) {
-      return { name, problem: err instanceof AbortedError ? `no answer within ${timeoutMs / 1000} s` : errorMessage(err) };
+      return {
+        name,
+        problem: err instanceof AbortedError ? `no answer within ${timeoutMs / 1000} s` : errorMessage(err),
+      };
     } finally {
       await sink.close().catch(() => undefined);
     }

@@ -41,10 +41,26 @@ export function runCommand(): Command {
     .description('poll the Compliance API and deliver activities to every configured sink')
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
     .option('--once', 'catch up once, deliver, checkpoint and exit 0')
-    .option('--simulator', 'start the built-in Compliance API simulator at source.base_url (loopback only) for a demo')
-    .option('--dry-run', 'fetch and print normalized events to stdout without delivering them or moving the checkpoint')
-    .option('--limit <n>', 'with --dry-run: stop after this many events (0: the whole window)', nonNegativeInt, 100)
-    .addOption(new Option('--format <format>', 'with --dry-run: print every event in this format instead of each sink\'s').choices(['ocsf', 'ecs', 'raw']))
+    .option(
+      '--simulator',
+      'start the built-in Compliance API simulator at source.base_url (loopback only) for a demo',
+    )
+    .option(
+      '--dry-run',
+      'fetch and print normalized events to stdout without delivering them or moving the checkpoint',
+    )
+    .option(
+      '--limit <n>',
+      'with --dry-run: stop after this many events (0: the whole window)',
+      nonNegativeInt,
+      100,
+    )
+    .addOption(
+      new Option(
+        '--format <format>',
+        "with --dry-run: print every event in this format instead of each sink's",
+      ).choices(['ocsf', 'ecs', 'raw']),
+    )
     .option('--no-progress', 'no progress bar on a terminal during a long backfill')
     .action(async (flags: RunFlags) => {
       process.exitCode = await run(flags);
@@ -58,21 +74,34 @@ async function run(flags: RunFlags): Promise<number> {
   let stopSimulator: (() => Promise<void>) | undefined;
   let observability: Observability | undefined;
   try {
-    if (!flags.dryRun && flags.format) throw new ConfigError('--format applies to --dry-run only (each sink has its own format)');
+    if (!flags.dryRun && flags.format)
+      throw new ConfigError('--format applies to --dry-run only (each sink has its own format)');
     const { config } = loadConfig(flags.config);
     // Nothing starts (not even the metrics listener) before every check validate makes passes.
     if (!flags.dryRun) await checkBeforeStart(config, process.cwd());
     const tty = flags.progress && !flags.dryRun && process.stderr.isTTY === true;
     const earlyLogger = createLogger({ level: config.log.level, format: config.log.format });
-    const progress = tty ? new ProgressReporter({ tty: true, stream: process.stderr, logger: earlyLogger }) : undefined;
+    const progress = tty
+      ? new ProgressReporter({ tty: true, stream: process.stderr, logger: earlyLogger })
+      : undefined;
     // On a terminal, log lines go above the progress bar instead of through it.
-    const logger = progress ? createLogger({ level: config.log.level, format: config.log.format, stream: progress.logStream }) : earlyLogger;
+    const logger = progress
+      ? createLogger({ level: config.log.level, format: config.log.format, stream: progress.logStream })
+      : earlyLogger;
     installCrashHandlers(logger);
-    if (flags.simulator) stopSimulator = await startDemoSimulator(config.source.base_url, config.source.api_key as string, logger);
+    if (flags.simulator)
+      stopSimulator = await startDemoSimulator(
+        config.source.base_url,
+        config.source.api_key as string,
+        logger,
+      );
     const abort = new AbortController();
     const onSignal = (sig: NodeJS.Signals): void => {
       if (abort.signal.aborted) {
-        logger.warn('second signal: exiting now; un-checkpointed activities are delivered again on the next run', { signal: sig });
+        logger.warn(
+          'second signal: exiting now; un-checkpointed activities are delivered again on the next run',
+          { signal: sig },
+        );
         process.exit(EXIT_FAILURE);
       }
       logger.info('shutting down: finishing in-flight batches and writing the checkpoint', { signal: sig });
@@ -106,8 +135,19 @@ async function run(flags: RunFlags): Promise<number> {
   }
 }
 
-async function runForwarder(config: ForwarderConfig, flags: RunFlags, logger: Logger, signal: AbortSignal, observability: Observability): Promise<number> {
-  const forwarder = await Forwarder.create(config, { once: flags.once, logger, signal, observer: observability.observer });
+async function runForwarder(
+  config: ForwarderConfig,
+  flags: RunFlags,
+  logger: Logger,
+  signal: AbortSignal,
+  observability: Observability,
+): Promise<number> {
+  const forwarder = await Forwarder.create(config, {
+    once: flags.once,
+    logger,
+    signal,
+    observer: observability.observer,
+  });
   observability.attach(forwarder);
   logger.info('claude-audit-forwarder started', {
     source: config.source.base_url,
@@ -132,19 +172,33 @@ function warnIfHeapTooSmall(config: ForwarderConfig, logger: Logger): void {
   });
   const limit = heapLimitMb();
   if (limit >= needed) return;
-  logger.warn('the JavaScript heap limit is below what a full pipeline needs: if every sink stalls, the process runs out of memory', {
-    heap_limit_mb: limit,
-    needed_mb: needed,
-    fix: `set NODE_OPTIONS=--max-old-space-size=${needed} (the claude-audit-forwarder command then leaves the heap to it) or lower pipeline.max_buffered_events`,
-  });
+  logger.warn(
+    'the JavaScript heap limit is below what a full pipeline needs: if every sink stalls, the process runs out of memory',
+    {
+      heap_limit_mb: limit,
+      needed_mb: needed,
+      fix: `set NODE_OPTIONS=--max-old-space-size=${needed} (the claude-audit-forwarder command then leaves the heap to it) or lower pipeline.max_buffered_events`,
+    },
+  );
 }
 
-async function startDemoSimulator(baseUrl: string, apiKey: string, logger: Logger): Promise<() => Promise<void>> {
+async function startDemoSimulator(
+  baseUrl: string,
+  apiKey: string,
+  logger: Logger,
+): Promise<() => Promise<void>> {
   const url = new URL(baseUrl);
   if (!isLoopbackHost(url.hostname)) {
     throw new Error(`--simulator only serves on loopback; source.base_url is ${baseUrl}`);
   }
-  const sim = await startSimulator({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80), keys: [apiKey], backlog: 200, rate: 2, seed: 42 });
+  const sim = await startSimulator({
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: Number(url.port || 80),
+    keys: [apiKey],
+    backlog: 200,
+    rate: 2,
+    seed: 42,
+  });
   logger.info('built-in simulator listening', { url: sim.url });
   return () => sim.close();
 }

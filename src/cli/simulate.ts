@@ -46,13 +46,15 @@ function fail(flag: string, message: string): never {
 }
 
 function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) fail(flag, `expected an integer from ${min} to ${max}, got "${text}"`);
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max)
+    fail(flag, `expected an integer from ${min} to ${max}, got "${text}"`);
   return Number(text);
 }
 
 function probability(flag: string, text: string): number {
   const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) fail(flag, `expected a probability from 0 to 1 (e.g. 0.05), got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    fail(flag, `expected a probability from 0 to 1 (e.g. 0.05), got "${text}"`);
   return n;
 }
 
@@ -80,7 +82,11 @@ function delayRange(flag: string, text: string): DelayRange {
 /** "5m-10m" (off from 5 to 10 minutes after the start), "30s-" (off for good). */
 function recordingOffWindow(text: string): RecordingOffWindow {
   const m = /^([^-]+)-([^-]*)$/.exec(text.trim());
-  if (!m) fail('recording-off', `expected FROM-UNTIL after the start, such as 5m-10m or 30s- (never back on), got "${text}"`);
+  if (!m)
+    fail(
+      'recording-off',
+      `expected FROM-UNTIL after the start, such as 5m-10m or 30s- (never back on), got "${text}"`,
+    );
   const fromMs = durationMs('recording-off', m[1]);
   if (m[2] === '') return { fromMs };
   const untilMs = durationMs('recording-off', m[2]);
@@ -140,7 +146,12 @@ export function simulateCommand(): Command {
     .option('--seed <s>', 'seed: the same seed gives the same activities', '42')
     .option('--backlog <n>', 'activities already present at start', '500')
     .option('--backlog-window <duration>', 'how far back the backlog reaches', '24h')
-    .option('--api-key <key>', 'accepted key (repeatable; sk-ant-api01-… or sk-ant-admin01-…)', (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      '--api-key <key>',
+      'accepted key (repeatable; sk-ant-api01-… or sk-ant-admin01-…)',
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option('--latency <range>', 'added response time, e.g. 100-500ms', '0')
     .option('--ingestion-delay <range>', 'delay before a new activity becomes queryable', '0-1s')
     .option('--rate-limit <n>', 'tenant requests per minute (0 = unlimited)', '600')
@@ -159,12 +170,23 @@ export function simulateCommand(): Command {
       (v: string, acc: string[]) => [...acc, v],
       [],
     )
-    .option('--hostile-rate <p>', 'share of activities carrying hostile strings (CR/LF, NUL, |, =, RTL, 3 KB)', '0')
+    .option(
+      '--hostile-rate <p>',
+      'share of activities carrying hostile strings (CR/LF, NUL, |, =, RTL, 3 KB)',
+      '0',
+    )
     .option('--future-type-rate <p>', 'share of activity types newer than the catalogue', '0')
     .option('--no-self-events', 'do not record a compliance_api_accessed activity per request')
-    .option('--prerender', 'render the backlog\'s JSON once at start and serve pages as bytes (benchmarks; ≈ 600 bytes of memory a row)')
-    .addOption(new Option('--missing-key-404', 'answer requests without x-api-key with 404, as observed live'))
-    .addOption(new Option('--strict-timestamps', 'reject created_at bounds without an offset (the documented rule)'))
+    .option(
+      '--prerender',
+      "render the backlog's JSON once at start and serve pages as bytes (benchmarks; ≈ 600 bytes of memory a row)",
+    )
+    .addOption(
+      new Option('--missing-key-404', 'answer requests without x-api-key with 404, as observed live'),
+    )
+    .addOption(
+      new Option('--strict-timestamps', 'reject created_at bounds without an offset (the documented rule)'),
+    )
     .action(async (flags: SimulateFlags) => {
       try {
         await simulate(flags);
@@ -180,7 +202,9 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   const logger = createLogger({ level: 'info', format: 'text' });
   const sim = await startSimulator({ ...options, logger });
   // The key is the simulator's own, not a secret: printing it is the point.
-  process.stdout.write(`Compliance API simulator on ${sim.url}  (x-api-key: ${sim.apiKey}; source.base_url: ${sim.url})\n`);
+  process.stdout.write(
+    `Compliance API simulator on ${sim.url}  (x-api-key: ${sim.apiKey}; source.base_url: ${sim.url})\n`,
+  );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -192,5 +216,9 @@ async function simulate(flags: SimulateFlags): Promise<void> {
   });
   const stats = sim.stats();
   await sim.close();
-  logger.info('simulator stopped', { requests: stats.requests, activities: stats.activities, by_status: stats.byStatus });
+  logger.info('simulator stopped', {
+    requests: stats.requests,
+    activities: stats.activities,
+    by_status: stats.byStatus,
+  });
 }

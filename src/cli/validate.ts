@@ -26,11 +26,21 @@ function positiveSeconds(value: string): number {
  */
 export function validateCommand(): Command {
   return new Command('validate')
-    .description('check a config file and the files and directories it names, without connecting (exit 0 valid, 2 invalid)')
+    .description(
+      'check a config file and the files and directories it names, without connecting (exit 0 valid, 2 invalid)',
+    )
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
     .option('--print-schema', 'print the config JSON Schema (for editors) and exit')
-    .option('--connect', "also run each sink's start-up check and one request to the source (exit 1 if one fails)")
-    .option('--connect-timeout <seconds>', 'with --connect: how long each check may take', positiveSeconds, 30)
+    .option(
+      '--connect',
+      "also run each sink's start-up check and one request to the source (exit 1 if one fails)",
+    )
+    .option(
+      '--connect-timeout <seconds>',
+      'with --connect: how long each check may take',
+      positiveSeconds,
+      30,
+    )
     .action(async (flags: ValidateFlags) => {
       if (flags.printSchema) {
         process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\n');
@@ -49,7 +59,8 @@ async function validate(flags: ValidateFlags): Promise<number> {
     process.stdout.write(`${path}: valid; source ${config.source.base_url}; sinks: ${sinks.join(', ')}\n`);
     if (!flags.connect) return EXIT_OK;
     const failures = await checkConnections(config, process.cwd(), flags.connectTimeout * 1000);
-    for (const f of failures) process.stderr.write(`claude-audit-forwarder: cannot connect: ${f.name}: ${redact(f.problem)}\n`);
+    for (const f of failures)
+      process.stderr.write(`claude-audit-forwarder: cannot connect: ${f.name}: ${redact(f.problem)}\n`);
     if (failures.length > 0) return EXIT_FAILURE;
     process.stdout.write(`connected: the source and ${sinks.length} sink(s) answered\n`);
     return EXIT_OK;

@@ -18,7 +18,8 @@ export function checkConfigFiles(config: ForwarderConfig, baseDir: string): void
     ['dead_letter.path', config.dead_letter.path, 'the dead-letter file'],
   ];
   const tlsSections: [field: string, tls: TlsConfig][] = [];
-  if (config.source.base_url.startsWith('https:') && config.source.tls) tlsSections.push(['source.tls', config.source.tls]);
+  if (config.source.base_url.startsWith('https:') && config.source.tls)
+    tlsSections.push(['source.tls', config.source.tls]);
   for (const [name, sink] of Object.entries(config.sinks)) {
     if (sink.type === 'file') dataFiles.push([`sinks.${name}.path`, sink.path, `the file of sink ${name}`]);
     if ('tls' in sink && sink.tls && tlsEnabled(sink.tls)) tlsSections.push([`sinks.${name}.tls`, sink.tls]);
@@ -49,7 +50,10 @@ function probeWritable(dir: string, field: string, what: string): void {
   let existing = dir;
   while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
   if (!statSync(existing).isDirectory()) {
-    throw new ConfigError(`${existing} is not a directory, so ${what} cannot be written under it; point ${field} at a writable directory`, field);
+    throw new ConfigError(
+      `${existing} is not a directory, so ${what} cannot be written under it; point ${field} at a writable directory`,
+      field,
+    );
   }
   const probe = join(existing, `.claude-audit-forwarder-probe-${randomBytes(6).toString('hex')}`);
   try {

@@ -11,7 +11,8 @@ import type { BackoffPolicy } from '../util/retry';
  * `user:password@` in a URL or address would be printed wherever the URL is (logs, `validate`,
  * the checkpoint). Refused, and never echoed: the message names the field only.
  */
-export const CREDENTIALS_IN_URL = 'remove the user:password@ part: credentials never go in a URL or address (they would be printed wherever it is); give them in the secret fields (api_key, token, sasl.password, each with a *_file form)';
+export const CREDENTIALS_IN_URL =
+  'remove the user:password@ part: credentials never go in a URL or address (they would be printed wherever it is); give them in the secret fields (api_key, token, sasl.password, each with a *_file form)';
 
 export function hasUserinfo(url: string): boolean {
   try {
@@ -24,15 +25,18 @@ export function hasUserinfo(url: string): boolean {
 
 /** A duration string ("30s", "10m", "24h"), parsed to milliseconds. */
 export const durationString = z
-    .string({ error: 'expected a duration string such as "30s", "10m" or "24h"' })
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration; write it as a number and a unit (ms, s, m, h, d), e.g. "30s"` });
-        return z.NEVER;
-      }
-      return ms;
-    });
+  .string({ error: 'expected a duration string such as "30s", "10m" or "24h"' })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not a duration; write it as a number and a unit (ms, s, m, h, d), e.g. "30s"`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 /** A duration with a default (given as the user would write it). */
 export function duration(defaultValue: string) {
@@ -41,15 +45,18 @@ export function duration(defaultValue: string) {
 
 /** A size string ("1MB", "512KiB", "2048"), parsed to bytes. */
 export const sizeString = z
-    .union([z.string(), z.number().int().nonnegative()], { error: 'expected a size such as "1MB" or "512KiB"' })
-    .transform((value, ctx) => {
-      const bytes = typeof value === 'number' ? value : parseSize(value);
-      if (bytes === undefined) {
-        ctx.addIssue({ code: 'custom', message: `"${String(value)}" is not a size; write e.g. "1MB", "512KiB" or a number of bytes` });
-        return z.NEVER;
-      }
-      return bytes;
-    });
+  .union([z.string(), z.number().int().nonnegative()], { error: 'expected a size such as "1MB" or "512KiB"' })
+  .transform((value, ctx) => {
+    const bytes = typeof value === 'number' ? value : parseSize(value);
+    if (bytes === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${String(value)}" is not a size; write e.g. "1MB", "512KiB" or a number of bytes`,
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
 
 /** A size with a default (given as the user would write it). */
 export function size(defaultValue: string) {
@@ -62,19 +69,34 @@ export const outputFormat = z.enum(['ocsf', 'ecs', 'raw'], {
 export type OutputFormat = z.infer<typeof outputFormat>;
 
 /** Batching knobs every sink accepts, with per-sink defaults. */
-export function batchSchema(defaults: { max_events: number; max_bytes: string; timeout: string; concurrency?: number }) {
+export function batchSchema(defaults: {
+  max_events: number;
+  max_bytes: string;
+  timeout: string;
+  concurrency?: number;
+}) {
   return z
     .strictObject({
       max_events: z.number().int().min(1).max(100_000).default(defaults.max_events),
       max_bytes: size(defaults.max_bytes),
       timeout: duration(defaults.timeout),
-      concurrency: z.number().int().min(1).max(64).default(defaults.concurrency ?? 1),
+      concurrency: z
+        .number()
+        .int()
+        .min(1)
+        .max(64)
+        .default(defaults.concurrency ?? 1),
     })
     .prefault({});
 }
 
 /** Converts a parsed batch section to the limits the pipeline uses. */
-export function batchLimits(b: { max_events: number; max_bytes: number; timeout: number; concurrency: number }) {
+export function batchLimits(b: {
+  max_events: number;
+  max_bytes: number;
+  timeout: number;
+  concurrency: number;
+}) {
   return { maxEvents: b.max_events, maxBytes: b.max_bytes, timeoutMs: b.timeout, concurrency: b.concurrency };
 }
 
@@ -93,7 +115,11 @@ export const retrySchema = z
   })
   .superRefine((r, ctx) => {
     if (r.max_backoff < r.initial_backoff) {
-      ctx.addIssue({ code: 'custom', path: ['max_backoff'], message: 'must be at least retry.initial_backoff' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_backoff'],
+        message: 'must be at least retry.initial_backoff',
+      });
     }
   })
   .prefault({});

@@ -19,7 +19,10 @@ import { checkConfigFiles } from './check';
 type Path = readonly (string | number)[];
 
 export function formatPath(path: Path): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p),
+    '',
+  );
 }
 
 const ENV_REF = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
@@ -77,12 +80,15 @@ function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
         throw new ConfigError(`give either ${field} or ${fileKey}, not both`, where);
       }
       if (typeof obj[fileKey] !== 'string') throw new ConfigError('expected a file path', where);
-      const file = resolve(baseDir, obj[fileKey] as string);
+      const file = resolve(baseDir, obj[fileKey]);
       let secret: string;
       try {
         secret = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
-        throw new ConfigError(`cannot read secret file ${file} (${errorMessage(err).replace(/^[A-Z]+: /, '')}); check the path and that this user may read it`, where);
+        throw new ConfigError(
+          `cannot read secret file ${file} (${errorMessage(err).replace(/^[A-Z]+: /, '')}); check the path and that this user may read it`,
+          where,
+        );
       }
       if (secret.trim() === '') throw new ConfigError(`secret file ${file} is empty`, where);
       obj[field] = secret;
@@ -105,13 +111,17 @@ function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
 
 /** Edit distance counting a swap of two neighbours as one edit (the commonest typo). */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
+    i,
+    ...Array<number>(b.length).fill(0),
+  ]);
   for (let j = 0; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -122,9 +132,11 @@ function knownKeys(schema: z.ZodType, path: Path, root: unknown): string[] {
   let node: unknown = schema;
   let data: unknown = root;
   for (const p of path) {
-    data = data !== null && typeof data === 'object' ? (data as Record<string | number, unknown>)[p] : undefined;
+    data =
+      data !== null && typeof data === 'object' ? (data as Record<string | number, unknown>)[p] : undefined;
     node = unwrap(node, data);
-    const def = (node as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown } }).def;
+    const def = (node as { def?: { type?: string; shape?: Record<string, unknown>; valueType?: unknown } })
+      .def;
     if (def?.type === 'object' && def.shape) node = def.shape[String(p)];
     else if (def?.type === 'record') node = def.valueType;
     else return [];
@@ -136,14 +148,31 @@ function knownKeys(schema: z.ZodType, path: Path, root: unknown): string[] {
 
 function unwrap(node: unknown, data: unknown): unknown {
   for (let i = 0; i < 10; i++) {
-    const def = (node as { def?: { type?: string; innerType?: unknown; in?: unknown; options?: unknown[]; discriminator?: string } }).def;
+    const def = (
+      node as {
+        def?: {
+          type?: string;
+          innerType?: unknown;
+          in?: unknown;
+          options?: unknown[];
+          discriminator?: string;
+        };
+      }
+    ).def;
     if (!def) return node;
-    if (def.type === 'default' || def.type === 'prefault' || def.type === 'optional' || def.type === 'nullable') node = def.innerType;
+    if (
+      def.type === 'default' ||
+      def.type === 'prefault' ||
+      def.type === 'optional' ||
+      def.type === 'nullable'
+    )
+      node = def.innerType;
     else if (def.type === 'pipe') node = def.in;
     else if (def.type === 'union' && def.options && data && typeof data === 'object') {
       const t = (data as Record<string, unknown>).type;
       const match = def.options.find((o) => {
-        const shape = (o as { def?: { shape?: Record<string, { def?: { values?: unknown[] } }> } }).def?.shape;
+        const shape = (o as { def?: { shape?: Record<string, { def?: { values?: unknown[] } }> } }).def
+          ?.shape;
         return shape?.type?.def?.values?.includes(t);
       });
       if (!match) return node;
@@ -164,17 +193,19 @@ const RENAMED_KEYS: Readonly<Record<string, string>> = {
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError {
   const where = formatPath(issue.path as Path);
-  const renamed = issue.code === 'unrecognized_keys' ? issue.keys.find((k) => RENAMED_KEYS[k] !== undefined) : undefined;
+  const renamed =
+    issue.code === 'unrecognized_keys' ? issue.keys.find((k) => RENAMED_KEYS[k] !== undefined) : undefined;
   if (renamed !== undefined) {
     const to = RENAMED_KEYS[renamed];
-    return new ConfigError(`"${renamed}" was renamed "${to}" (same fields); rename ${renamed}: to ${to}:`, where ? `${where}.${renamed}` : renamed);
+    return new ConfigError(
+      `"${renamed}" was renamed "${to}" (same fields); rename ${renamed}: to ${to}:`,
+      where ? `${where}.${renamed}` : renamed,
+    );
   }
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(configSchema, issue.path as Path, raw);
     const parts = issue.keys.map((k) => {
-      const best = known
-        .map((c) => ({ c, d: editDistance(k, c) }))
-        .sort((a, b) => a.d - b.d)[0];
+      const best = known.map((c) => ({ c, d: editDistance(k, c) })).sort((a, b) => a.d - b.d)[0];
       return best && best.d <= 3 ? `"${k}" (did you mean "${best.c}"?)` : `"${k}"`;
     });
     const list = known.length ? `; allowed here: ${known.join(', ')}` : '';
@@ -186,7 +217,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigError {
     return new ConfigError(`unknown or missing sink type; set type to one of: ${types}`, field);
   }
   if (issue.path.length === 1 && issue.path[0] === 'sinks' && issue.code === 'invalid_type') {
-    return new ConfigError('required: configure at least one sink, e.g. `sinks: { archive: { type: file, path: ./data/events.jsonl } }`', 'sinks');
+    return new ConfigError(
+      'required: configure at least one sink, e.g. `sinks: { archive: { type: file, path: ./data/events.jsonl } }`',
+      'sinks',
+    );
   }
   if (issue.code === 'invalid_type' && issue.message.includes('received undefined')) {
     return new ConfigError(`required field is missing (expected ${issue.expected})`, where);
@@ -206,8 +240,10 @@ const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
   MULTIPLE_ANCHORS: 'a value starting with & is read as a YAML anchor; put the value in quotes',
   MULTIPLE_TAGS: 'a value starting with ! is read as a YAML tag; put the value in quotes',
   TAG_RESOLVE_FAILED: 'a value starting with ! is read as a YAML tag; put the value in quotes',
-  BAD_SCALAR_START: 'a value cannot start with @, ` or another reserved character unquoted; put the value in quotes',
-  BAD_DQ_ESCAPE: 'a double-quoted value has an invalid \\ escape; use single quotes, or write \\\\ for a backslash',
+  BAD_SCALAR_START:
+    'a value cannot start with @, ` or another reserved character unquoted; put the value in quotes',
+  BAD_DQ_ESCAPE:
+    'a double-quoted value has an invalid \\ escape; use single quotes, or write \\\\ for a backslash',
   TAB_AS_INDENT: 'tabs cannot indent YAML; indent with spaces',
   BAD_INDENT: 'the indentation is wrong, or a [ or { is not closed',
   MISSING_CHAR: 'a quote, bracket, comma or colon is missing',
@@ -221,7 +257,10 @@ const YAML_PROBLEMS: Partial<Record<YAMLError['code'], string>> = {
 };
 
 function yamlProblem(code: YAMLError['code'] | undefined): string {
-  return (code && YAML_PROBLEMS[code]) ?? `the document does not parse${code ? ` (${code})` : ''}; put values with special characters in quotes`;
+  return (
+    (code && YAML_PROBLEMS[code]) ??
+    `the document does not parse${code ? ` (${code})` : ''}; put values with special characters in quotes`
+  );
 }
 
 /** The YAML document as plain data; a ConfigError that names the place, never a value. */
@@ -260,7 +299,10 @@ export interface LoadedConfig {
 }
 
 /** Parses and validates a config document (already read). */
-export function parseConfig(text: string, options: { env?: NodeJS.ProcessEnv; baseDir?: string; file?: string } = {}): ForwarderConfig {
+export function parseConfig(
+  text: string,
+  options: { env?: NodeJS.ProcessEnv; baseDir?: string; file?: string } = {},
+): ForwarderConfig {
   const env = options.env ?? process.env;
   const baseDir = options.baseDir ?? process.cwd();
   const raw = parseYaml(text, options.file ?? 'config');
@@ -280,7 +322,9 @@ export function loadConfig(file: string, options: { env?: NodeJS.ProcessEnv } = 
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`cannot read config file ${path} (${errorMessage(err)}); pass the right path with -c`);
+    throw new ConfigError(
+      `cannot read config file ${path} (${errorMessage(err)}); pass the right path with -c`,
+    );
   }
   const config = parseConfig(text, { env: options.env, file: path });
   checkConfigFiles(config, process.cwd());

@@ -26,7 +26,11 @@ function carried(path: PlaintextPath): string {
 }
 
 /** Adds the config issue when `path` leaves this machine without the opt-in. */
-export function refuseAccidentalPlaintext(path: PlaintextPath | undefined, allowPlaintext: boolean, ctx: z.RefinementCtx): void {
+export function refuseAccidentalPlaintext(
+  path: PlaintextPath | undefined,
+  allowPlaintext: boolean,
+  ctx: z.RefinementCtx,
+): void {
   if (!path || allowPlaintext) return;
   const remote = remoteHosts(path);
   if (remote.length === 0) return;
@@ -38,7 +42,10 @@ export function refuseAccidentalPlaintext(path: PlaintextPath | undefined, allow
 }
 
 /** The warning every start logs for a plaintext path that leaves this machine (allowed by opt-in). */
-export function plaintextWarning(sinkName: string, path: PlaintextPath): { message: string; meta: Record<string, unknown> } | undefined {
+export function plaintextWarning(
+  sinkName: string,
+  path: PlaintextPath,
+): { message: string; meta: Record<string, unknown> } | undefined {
   const remote = remoteHosts(path);
   if (remote.length === 0) return undefined;
   return {

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CREDENTIALS_IN_URL, duration, durationString, hasUserinfo, retrySchema, SECRET_FIELDS } from './fields';
+import {
+  CREDENTIALS_IN_URL,
+  duration,
+  durationString,
+  hasUserinfo,
+  retrySchema,
+  SECRET_FIELDS,
+} from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
 import { namedProxyProblem, proxySetting } from '../http/proxy';
@@ -14,12 +21,17 @@ import { isLoopbackHost } from '../util/loopback';
 const idList = z.array(z.string().min(1)).default([]);
 
 /** "now", a duration back ("24h"), or an RFC 3339 timestamp. */
-const startAt = z.string().refine((v) => v === 'now' || /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(v) || !Number.isNaN(Date.parse(v)), {
-  message: 'expected "now", a duration back such as "24h", or an RFC 3339 time such as "2026-05-01T00:00:00Z"',
-});
+const startAt = z
+  .string()
+  .refine((v) => v === 'now' || /^\d+(\.\d+)?(ms|s|m|h|d)$/.test(v) || !Number.isNaN(Date.parse(v)), {
+    message:
+      'expected "now", a duration back such as "24h", or an RFC 3339 time such as "2026-05-01T00:00:00Z"',
+  });
 
 /** A duration, or 0 (a bare number or "0") to turn the thing off. */
-const durationOrOff = z.union([z.literal(0), z.literal('0'), durationString]).transform((v) => (v === '0' ? 0 : v));
+const durationOrOff = z
+  .union([z.literal(0), z.literal('0'), durationString])
+  .transform((v) => (v === '0' ? 0 : v));
 
 /**
  * The late lane for Access Transparency rows (anthropic_access, cmek_preserve), which can
@@ -35,13 +47,20 @@ export const accessTransparencySchema = z
   .prefault({})
   .superRefine((a, ctx) => {
     if (a.sweep_window < 48 * 3_600_000) {
-      ctx.addIssue({ code: 'custom', path: ['sweep_window'], message: 'must be at least 48h: Access Transparency rows can appear up to two business days late (168h covers weekends and holidays)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sweep_window'],
+        message:
+          'must be at least 48h: Access Transparency rows can appear up to two business days late (168h covers weekends and holidays)',
+      });
     }
   });
 
 export const sourceSchema = z
   .strictObject({
-    type: z.literal('compliance_api', { error: 'the only source type is "compliance_api"' }).default('compliance_api'),
+    type: z
+      .literal('compliance_api', { error: 'the only source type is "compliance_api"' })
+      .default('compliance_api'),
     base_url: z
       .url({ protocol: /^https?$/, error: 'expected an http(s) URL such as https://api.anthropic.com' })
       .refine((u) => !hasUserinfo(u), { error: CREDENTIALS_IN_URL })
@@ -50,14 +69,22 @@ export const sourceSchema = z
     allow_insecure_http: z.boolean().default(false),
     api_key: z.string().min(1, 'the API key is empty').optional(),
     poll_interval: duration('30s'),
-    page_size: z.number().int().min(1, 'page_size must be 1..5000').max(5000, 'page_size must be 1..5000 (the API limit)').default(1000),
+    page_size: z
+      .number()
+      .int()
+      .min(1, 'page_size must be 1..5000')
+      .max(5000, 'page_size must be 1..5000 (the API limit)')
+      .default(1000),
     start_at: startAt.default('24h'),
     lookback: duration('10m'),
     max_requests_per_minute: z
       .number()
       .int()
       .min(1)
-      .max(600, 'the API allows 600 requests/min per parent organization, shared with every other tool; stay below it')
+      .max(
+        600,
+        'the API allows 600 requests/min per parent organization, shared with every other tool; stay below it',
+      )
       .default(120),
     /** One deadline for each request, body included. */
     request_timeout: duration('60s'),
@@ -103,7 +130,8 @@ export const sourceSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['max_wait'],
-        message: 'must be at least 1s: shorter, every 429 is retried at once and the tenant\'s shared rate limit is hammered; the default is 15m',
+        message:
+          "must be at least 1s: shorter, every 429 is retried at once and the tenant's shared rate limit is hammered; the default is 15m",
       });
     }
     const url = new URL(s.base_url);
@@ -111,7 +139,8 @@ export const sourceSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['base_url'],
-        message: 'plain http:// would send the API key unencrypted; use https:// (or set allow_insecure_http: true for a trusted test network)',
+        message:
+          'plain http:// would send the API key unencrypted; use https:// (or set allow_insecure_http: true for a trusted test network)',
       });
     }
     const proxyProblem = namedProxyProblem(s.base_url, s.proxy, 'the API key');
@@ -161,13 +190,17 @@ export const metricsSchema = z
       .string()
       .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected host:port, e.g. "127.0.0.1:9464"')
       .optional()
-      .describe('host:port serving /metrics, /healthz and /readyz (default 127.0.0.1:9464, best effort; when set, a taken port stops the start)'),
+      .describe(
+        'host:port serving /metrics, /healthz and /readyz (default 127.0.0.1:9464, best effort; when set, a taken port stops the start)',
+      ),
   })
   .prefault({});
 
 export const logSchema = z
   .strictObject({
-    level: z.enum(['error', 'warn', 'info', 'debug'], { error: 'expected error, warn, info or debug' }).default('info'),
+    level: z
+      .enum(['error', 'warn', 'info', 'debug'], { error: 'expected error, warn, info or debug' })
+      .default('info'),
     format: z.enum(['json', 'text'], { error: 'expected json or text' }).default('json'),
   })
   .prefault({});
@@ -178,7 +211,10 @@ export const telemetrySchema = z
      * OpenTelemetry traces and metrics over OTLP (@splunk/otel). Unset: on only when
      * OTEL_EXPORTER_OTLP_ENDPOINT (or its _TRACES_/_METRICS_ form) is set; false: always off.
      */
-    enabled: z.boolean().optional().describe('OpenTelemetry over OTLP; unset: on only when OTEL_EXPORTER_OTLP_ENDPOINT is set'),
+    enabled: z
+      .boolean()
+      .optional()
+      .describe('OpenTelemetry over OTLP; unset: on only when OTEL_EXPORTER_OTLP_ENDPOINT is set'),
     service_name: z.string().min(1).default('claude-audit-forwarder'),
     /** OTLP/HTTP base URL, e.g. http://otel-collector:4318 (default: OTEL_EXPORTER_OTLP_ENDPOINT, else http://localhost:4318). */
     endpoint: z
@@ -196,7 +232,9 @@ export const configSchema = z.strictObject({
   dead_letter: deadLetterSchema,
   sinks: z
     .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'sink names are letters, digits, - and _'), sinkSchema)
-    .refine((s) => Object.keys(s).length > 0, { message: 'configure at least one sink (e.g. a file or splunk_hec sink)' }),
+    .refine((s) => Object.keys(s).length > 0, {
+      message: 'configure at least one sink (e.g. a file or splunk_hec sink)',
+    }),
   metrics: metricsSchema,
   log: logSchema,
   telemetry: telemetrySchema,
@@ -223,7 +261,10 @@ function addSecretFileAlternatives(node: unknown): void {
   if (obj.properties) {
     for (const field of SECRET_FIELDS) {
       if (!(field in obj.properties)) continue;
-      obj.properties[`${field}_file`] = { type: 'string', description: `path of a file holding ${field} (e.g. a mounted Kubernetes secret)` };
+      obj.properties[`${field}_file`] = {
+        type: 'string',
+        description: `path of a file holding ${field} (e.g. a mounted Kubernetes secret)`,
+      };
       if (obj.required) obj.required = obj.required.filter((r) => r !== field);
     }
   }

@@ -2,7 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
-import axios, { type AxiosInstance, type AxiosResponse, type RawAxiosRequestHeaders } from 'axios';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { chooseRoute, showProxy, type ProxyRoute, type ProxySetting } from './proxy';
 import { ProxyRefusedError, TunnelAgent, proxyAuthorization } from './tunnel-agent';
 import type { Logger } from '../observability/logger';
@@ -66,7 +66,10 @@ export interface HttpReply {
 /** Headers a proxy puts on its own refusals (squid; RFC 9209). */
 function proxyGenerated(res: AxiosResponse): boolean {
   const h = res.headers as Record<string, unknown>;
-  return typeof h['x-squid-error'] === 'string' || (typeof h['proxy-status'] === 'string' && /error=/.test(h['proxy-status']));
+  return (
+    typeof h['x-squid-error'] === 'string' ||
+    (typeof h['proxy-status'] === 'string' && /error=/.test(h['proxy-status']))
+  );
 }
 
 export class HttpClient {
@@ -76,12 +79,24 @@ export class HttpClient {
 
   constructor(private readonly opts: HttpClientOptions) {
     const base = new URL(opts.baseUrl);
-    this.route = chooseRoute(base, opts.proxy, { fieldPath: opts.fieldPath, credential: opts.credential, env: opts.env });
-    if (this.route.kind === 'direct' && this.route.note) opts.logger?.warn(`proxy not used: ${this.route.note}`, { field: `${opts.fieldPath}.proxy` });
+    this.route = chooseRoute(base, opts.proxy, {
+      fieldPath: opts.fieldPath,
+      credential: opts.credential,
+      env: opts.env,
+    });
+    if (this.route.kind === 'direct' && this.route.note)
+      opts.logger?.warn(`proxy not used: ${this.route.note}`, { field: `${opts.fieldPath}.proxy` });
     if (this.route.kind !== 'direct') {
-      opts.logger?.info(`${opts.peer} is reached through the proxy ${showProxy(this.route.proxy)} (${this.route.origin})`, { via: this.route.kind });
+      opts.logger?.info(
+        `${opts.peer} is reached through the proxy ${showProxy(this.route.proxy)} (${this.route.origin})`,
+        { via: this.route.kind },
+      );
     }
-    const agentOptions = { keepAlive: true, maxSockets: opts.agent?.maxSockets ?? 8, scheduling: opts.agent?.scheduling ?? 'lifo' } as const;
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: opts.agent?.maxSockets ?? 8,
+      scheduling: opts.agent?.scheduling ?? 'lifo',
+    } as const;
     const secure = base.protocol === 'https:';
     this.agent = !secure
       ? new http.Agent(agentOptions)
@@ -115,7 +130,13 @@ export class HttpClient {
     try {
       let res: AxiosResponse<Readable>;
       try {
-        res = await this.http.request<Readable>({ method: req.method, url: req.path, data: req.body, headers: req.headers as RawAxiosRequestHeaders, signal: deadline.signal });
+        res = await this.http.request<Readable>({
+          method: req.method,
+          url: req.path,
+          data: req.body,
+          headers: req.headers,
+          signal: deadline.signal,
+        });
       } catch (err) {
         if (req.signal?.aborted) throw new AbortedError();
         if (deadline.expired()) throw err;
@@ -125,13 +146,26 @@ export class HttpClient {
         const v: unknown = res.headers[name.toLowerCase()];
         return typeof v === 'string' ? v : undefined;
       };
-      if (this.route.kind === 'forward' && (res.status === 407 || (res.status >= 400 && proxyGenerated(res)))) {
+      if (
+        this.route.kind === 'forward' &&
+        (res.status === 407 || (res.status >= 400 && proxyGenerated(res)))
+      ) {
         res.data.destroy();
-        throw this.refused(new ProxyRefusedError(`the proxy ${showProxy(this.route.proxy)} refused to forward the request: ${res.status} ${res.statusText}`.trim(), res.status));
+        throw this.refused(
+          new ProxyRefusedError(
+            `the proxy ${showProxy(this.route.proxy)} refused to forward the request: ${res.status} ${res.statusText}`.trim(),
+            res.status,
+          ),
+        );
       }
       const headers = res.headers as Record<string, unknown>;
       req.onHeaders?.(res.status, headers);
-      const body = await readBoundedBody(res.data, header('content-encoding'), this.opts.bounds, deadline.signal);
+      const body = await readBoundedBody(
+        res.data,
+        header('content-encoding'),
+        this.opts.bounds,
+        deadline.signal,
+      );
       return { status: res.status, body, headers, header };
     } catch (err) {
       if (req.signal?.aborted) throw new AbortedError();
@@ -148,13 +182,26 @@ export class HttpClient {
     const cause = (err as { cause?: unknown }).cause;
     if (cause instanceof ProxyRefusedError) return this.refused(cause);
     // OpenSSL messages span lines; a log line and an operator want one.
-    const message = errorMessage(err).replace(/\s*\n\s*/g, ' ').trim();
+    const message = errorMessage(err)
+      .replace(/\s*\n\s*/g, ' ')
+      .trim();
     const where = `${this.opts.peer} at ${this.opts.baseUrl} (${this.opts.addressField})`;
     const problem = classifyTlsError(err);
-    if (problem) return new TlsCertificateError(describeTlsProblem(problem, where, `${this.opts.fieldPath}.tls`, `with an http:// address in ${this.opts.addressField}`), problem);
+    if (problem)
+      return new TlsCertificateError(
+        describeTlsProblem(
+          problem,
+          where,
+          `${this.opts.fieldPath}.tls`,
+          `with an http:// address in ${this.opts.addressField}`,
+        ),
+        problem,
+      );
     const code = (err as { code?: unknown }).code;
     const via = this.route.kind === 'direct' ? '' : ` through the proxy ${showProxy(this.route.proxy)}`;
-    return new RetryableError(`cannot reach ${where}${via}: ${message}${typeof code === 'string' ? ` [${code}]` : ''}`);
+    return new RetryableError(
+      `cannot reach ${where}${via}: ${message}${typeof code === 'string' ? ` [${code}]` : ''}`,
+    );
   }
 
   /** A proxy's refusal, named with the field or variable that chose the proxy. */

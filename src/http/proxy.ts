@@ -15,22 +15,33 @@ import { isLoopbackHost } from '../util/loopback';
  *   clear to reach the proxy.
  */
 export const proxySetting = z
-  .union([z.literal(false), z.string()], { error: 'expected a proxy URL (http://host:port, credentials allowed) or false' })
+  .union([z.literal(false), z.string()], {
+    error: 'expected a proxy URL (http://host:port, credentials allowed) or false',
+  })
   .transform((value, ctx): string | false => {
     if (value === false) return false;
     let url: URL;
     try {
       url = new URL(value.trim());
     } catch {
-      ctx.addIssue({ code: 'custom', message: 'not a URL; write http://host:port (or http://user:password@host:port), or false' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'not a URL; write http://host:port (or http://user:password@host:port), or false',
+      });
       return z.NEVER;
     }
     if (url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: `use an http:// proxy URL (got ${url.protocol}//): https requests are tunnelled through it with CONNECT, TLS end to end` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `use an http:// proxy URL (got ${url.protocol}//): https requests are tunnelled through it with CONNECT, TLS end to end`,
+      });
       return z.NEVER;
     }
     if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-      ctx.addIssue({ code: 'custom', message: 'a proxy URL has no path, query or fragment: write http://host:port' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a proxy URL has no path, query or fragment: write http://host:port',
+      });
       return z.NEVER;
     }
     return url.href;
@@ -71,7 +82,10 @@ function defaultPort(url: URL): number {
 }
 
 function bareHost(host: string): string {
-  return host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  return host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
 }
 
 /**
@@ -147,20 +161,33 @@ export function chooseRoute(target: URL, setting: ProxySetting, ctx: RouteContex
       // curl takes a bare host:port as http://host:port.
       proxy = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`);
     } catch {
-      throw new ConfigError(`the ${name.toUpperCase()} environment variable is not a proxy URL; fix it, or set ${ctx.fieldPath}.proxy: false to ignore it`, `${ctx.fieldPath}.proxy`);
+      throw new ConfigError(
+        `the ${name.toUpperCase()} environment variable is not a proxy URL; fix it, or set ${ctx.fieldPath}.proxy: false to ignore it`,
+        `${ctx.fieldPath}.proxy`,
+      );
     }
     if (proxy.protocol !== 'http:') {
-      throw new ConfigError(`the ${name.toUpperCase()} environment variable names a ${proxy.protocol}// proxy; only http:// proxies are supported (https goes through them with CONNECT), or set ${ctx.fieldPath}.proxy: false`, `${ctx.fieldPath}.proxy`);
+      throw new ConfigError(
+        `the ${name.toUpperCase()} environment variable names a ${proxy.protocol}// proxy; only http:// proxies are supported (https goes through them with CONNECT), or set ${ctx.fieldPath}.proxy: false`,
+        `${ctx.fieldPath}.proxy`,
+      );
     }
     origin = `the ${name.toUpperCase()} environment variable`;
   }
   if (secure) return { kind: 'tunnel', proxy, origin };
   if (isLoopbackHost(target.hostname)) {
-    return { kind: 'direct', note: `${target.host} is on this machine: a proxy would carry ${ctx.credential} off it in clear` };
+    return {
+      kind: 'direct',
+      note: `${target.host} is on this machine: a proxy would carry ${ctx.credential} off it in clear`,
+    };
   }
   if (isLoopbackHost(proxy.hostname)) return { kind: 'forward', proxy, origin };
-  if (setting !== undefined) throw new ConfigError(remotePlainProxyProblem(target, proxy, ctx.credential), `${ctx.fieldPath}.proxy`);
-  return { kind: 'direct', note: `${origin} is ignored for plain-http ${target.origin}: ${ctx.credential} would reach the proxy ${proxy.host} in clear` };
+  if (setting !== undefined)
+    throw new ConfigError(remotePlainProxyProblem(target, proxy, ctx.credential), `${ctx.fieldPath}.proxy`);
+  return {
+    kind: 'direct',
+    note: `${origin} is ignored for plain-http ${target.origin}: ${ctx.credential} would reach the proxy ${proxy.host} in clear`,
+  };
 }
 
 function remotePlainProxyProblem(target: URL, proxy: URL, credential: string): string {
@@ -171,11 +198,16 @@ function remotePlainProxyProblem(target: URL, proxy: URL, credential: string): s
  * For config validation (so `validate` says it too): what is wrong with naming `setting` as
  * the proxy of `address`, or undefined.
  */
-export function namedProxyProblem(address: string, setting: ProxySetting, credential: string): string | undefined {
+export function namedProxyProblem(
+  address: string,
+  setting: ProxySetting,
+  credential: string,
+): string | undefined {
   if (typeof setting !== 'string') return undefined;
   const target = new URL(address);
   const proxy = new URL(setting);
-  if (target.protocol !== 'http:' || isLoopbackHost(target.hostname) || isLoopbackHost(proxy.hostname)) return undefined;
+  if (target.protocol !== 'http:' || isLoopbackHost(target.hostname) || isLoopbackHost(proxy.hostname))
+    return undefined;
   return remotePlainProxyProblem(target, proxy, credential);
 }
 

@@ -39,7 +39,10 @@ export class TunnelAgent extends https.Agent {
     super(options);
   }
 
-  override createConnection(options: https.RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
+  override createConnection(
+    options: https.RequestOptions,
+    callback?: (err: Error | null, stream: Duplex) => void,
+  ): Duplex | null | undefined {
     const done = callback ?? ((): void => undefined);
     const host = options.host ?? options.hostname ?? 'localhost';
     const port = Number(options.port ?? 443);
@@ -63,7 +66,12 @@ export class TunnelAgent extends https.Agent {
       if (res.statusCode !== 200) {
         socket.destroy();
         const status = res.statusCode ?? 0;
-        return fail(new ProxyRefusedError(`the proxy ${showProxy(this.proxy)} refused CONNECT ${authority}: ${status} ${res.statusMessage ?? ''}`.trim(), status));
+        return fail(
+          new ProxyRefusedError(
+            `the proxy ${showProxy(this.proxy)} refused CONNECT ${authority}: ${status} ${res.statusMessage ?? ''}`.trim(),
+            status,
+          ),
+        );
       }
       const servername = options.servername ?? (isIP(host) ? undefined : host);
       const secure = tls.connect({ ...(options as tls.ConnectionOptions), socket, servername });
@@ -71,7 +79,9 @@ export class TunnelAgent extends https.Agent {
       done(null, secure);
     });
     connect.once('error', (err) => fail(err));
-    connect.once('timeout', () => fail(new Error(`the proxy ${showProxy(this.proxy)} did not answer CONNECT ${authority}`)));
+    connect.once('timeout', () =>
+      fail(new Error(`the proxy ${showProxy(this.proxy)} did not answer CONNECT ${authority}`)),
+    );
     connect.end();
     return undefined;
   }

@@ -1,5 +1,13 @@
 import { ACCOUNT_TYPE, USER_TYPE } from './ocsf/schema';
-import { isEcsIp, isNonEmptyString, isObject, isOcsfEmail, isOcsfIp, setPath, type JsonObject } from './values';
+import {
+  isEcsIp,
+  isNonEmptyString,
+  isObject,
+  isOcsfEmail,
+  isOcsfIp,
+  setPath,
+  type JsonObject,
+} from './values';
 
 /**
  * Where each field of each `actor.type` variant goes. A binding MOVES the field: the value
@@ -16,29 +24,45 @@ export interface Binding {
   readonly accepts: (value: unknown) => boolean;
 }
 
-const ocsf = (field: string, path: string, accepts: (value: unknown) => boolean = isNonEmptyString): Binding => ({
+const ocsf = (
+  field: string,
+  path: string,
+  accepts: (value: unknown) => boolean = isNonEmptyString,
+): Binding => ({
   field,
   path: path.split('.'),
   accepts,
 });
 
-const OCSF_COMMON: readonly Binding[] = [ocsf('ip_address', 'src_endpoint.ip', isOcsfIp), ocsf('user_agent', 'http_request.user_agent')];
+const OCSF_COMMON: readonly Binding[] = [
+  ocsf('ip_address', 'src_endpoint.ip', isOcsfIp),
+  ocsf('user_agent', 'http_request.user_agent'),
+];
 
 const OCSF_VARIANTS: Readonly<Record<string, readonly Binding[]>> = {
-  user_actor: [ocsf('user_id', 'actor.user.uid'), ocsf('email_address', 'actor.user.email_addr', isOcsfEmail)],
+  user_actor: [
+    ocsf('user_id', 'actor.user.uid'),
+    ocsf('email_address', 'actor.user.email_addr', isOcsfEmail),
+  ],
   api_actor: [ocsf('api_key_id', 'actor.user.uid')],
   admin_api_key_actor: [ocsf('admin_api_key_id', 'actor.user.uid')],
   service_account_actor: [ocsf('service_account_id', 'actor.user.uid')],
   unauthenticated_user_actor: [ocsf('unauthenticated_email_address', 'actor.user.email_addr', isOcsfEmail)],
   anthropic_actor: [ocsf('email_address', 'actor.user.email_addr', isOcsfEmail)],
   system_actor: [ocsf('service', 'actor.app_name')],
-  scim_directory_sync_actor: [ocsf('directory_id', 'actor.idp.uid'), ocsf('idp_connection_type', 'actor.idp.name')],
+  scim_directory_sync_actor: [
+    ocsf('directory_id', 'actor.idp.uid'),
+    ocsf('idp_connection_type', 'actor.idp.name'),
+  ],
   federated_identity_actor: [ocsf('subject', 'actor.user.uid'), ocsf('issuer', 'actor.idp.issuer')],
   federated_actor: [ocsf('subject', 'actor.user.uid')],
   attested_device_actor: [ocsf('external_client_id', 'actor.app_uid')],
 };
 
-const ECS_COMMON: readonly Binding[] = [ocsf('ip_address', 'source.ip', isEcsIp), ocsf('user_agent', 'user_agent.original')];
+const ECS_COMMON: readonly Binding[] = [
+  ocsf('ip_address', 'source.ip', isEcsIp),
+  ocsf('user_agent', 'user_agent.original'),
+];
 
 /** ECS keeps key ids under `anthropic.audit.actor.*`, as Elastic's `anthropic` integration does. */
 const ECS_VARIANTS: Readonly<Record<string, readonly Binding[]>> = {
@@ -52,8 +76,10 @@ const ECS_VARIANTS: Readonly<Record<string, readonly Binding[]>> = {
 
 const ocsfCache = new Map<string, readonly Binding[]>();
 const ecsCache = new Map<string, readonly Binding[]>();
-for (const [variant, bindings] of Object.entries(OCSF_VARIANTS)) ocsfCache.set(variant, [...OCSF_COMMON, ...bindings]);
-for (const variant of Object.keys(OCSF_VARIANTS)) ecsCache.set(variant, [...ECS_COMMON, ...(ECS_VARIANTS[variant] ?? [])]);
+for (const [variant, bindings] of Object.entries(OCSF_VARIANTS))
+  ocsfCache.set(variant, [...OCSF_COMMON, ...bindings]);
+for (const variant of Object.keys(OCSF_VARIANTS))
+  ecsCache.set(variant, [...ECS_COMMON, ...(ECS_VARIANTS[variant] ?? [])]);
 
 /** The bindings of an actor variant; unknown variants get the common ones (IP, user agent). */
 export function ocsfActorBindings(actorType: unknown): readonly Binding[] {
@@ -89,11 +115,18 @@ export function decorateOcsfActor(actorType: unknown, original: JsonObject, move
       Object.assign(user, USER_TYPE.service);
       break;
     case 'unauthenticated_user_actor':
-      user.name = isNonEmptyString(original.unauthenticated_email_address) ? original.unauthenticated_email_address : 'unauthenticated';
+      user.name = isNonEmptyString(original.unauthenticated_email_address)
+        ? original.unauthenticated_email_address
+        : 'unauthenticated';
       Object.assign(user, USER_TYPE.unknown);
       break;
     case 'anthropic_actor':
-      Object.assign(user, { name: 'Anthropic staff', type_id: 99, type: 'Anthropic Staff', org: { name: 'Anthropic' } });
+      Object.assign(user, {
+        name: 'Anthropic staff',
+        type_id: 99,
+        type: 'Anthropic Staff',
+        org: { name: 'Anthropic' },
+      });
       break;
     case 'system_actor':
       Object.assign(user, { name: 'system' }, USER_TYPE.system);
@@ -139,9 +172,12 @@ export function decorateOcsfActor(actorType: unknown, original: JsonObject, move
 }
 
 function cloudAccount(provider: JsonObject): JsonObject | undefined {
-  if (provider.type === 'aws' && isNonEmptyString(provider.account_id)) return { uid: provider.account_id, ...ACCOUNT_TYPE.aws };
-  if (provider.type === 'azure' && isNonEmptyString(provider.subscription_id)) return { uid: provider.subscription_id, ...ACCOUNT_TYPE.azure };
-  if (provider.type === 'gcp' && isNonEmptyString(provider.project_number)) return { uid: provider.project_number, ...ACCOUNT_TYPE.gcp };
+  if (provider.type === 'aws' && isNonEmptyString(provider.account_id))
+    return { uid: provider.account_id, ...ACCOUNT_TYPE.aws };
+  if (provider.type === 'azure' && isNonEmptyString(provider.subscription_id))
+    return { uid: provider.subscription_id, ...ACCOUNT_TYPE.azure };
+  if (provider.type === 'gcp' && isNonEmptyString(provider.project_number))
+    return { uid: provider.project_number, ...ACCOUNT_TYPE.gcp };
   return undefined;
 }
 
@@ -149,7 +185,11 @@ function cloudAccount(provider: JsonObject): JsonObject | undefined {
  * Moves the bound fields of `actor` into `target` (paths from the event root) and returns
  * the remainder: everything that found no home, `type` included.
  */
-export function moveActorFields(actor: JsonObject, bindings: readonly Binding[], target: JsonObject): JsonObject {
+export function moveActorFields(
+  actor: JsonObject,
+  bindings: readonly Binding[],
+  target: JsonObject,
+): JsonObject {
   const remainder: JsonObject = {};
   const moved: string[] = [];
   for (const binding of bindings) {
@@ -161,7 +201,13 @@ export function moveActorFields(actor: JsonObject, bindings: readonly Binding[],
   }
   for (const key of Object.keys(actor)) {
     if (moved.includes(key)) continue;
-    if (key === '__proto__') Object.defineProperty(remainder, key, { value: actor[key], enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(remainder, key, {
+        value: actor[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else remainder[key] = actor[key];
   }
   return remainder;
@@ -180,7 +226,12 @@ export function actorFieldHomes(): ActorFieldHome[] {
   for (const variant of KNOWN_ACTOR_TYPES) {
     const ecsByField = new Map(ecsActorBindings(variant).map((b) => [b.field, b.path.join('.')]));
     for (const binding of ocsfActorBindings(variant)) {
-      rows.push({ variant, field: binding.field, ocsf: binding.path.join('.'), ecs: ecsByField.get(binding.field) });
+      rows.push({
+        variant,
+        field: binding.field,
+        ocsf: binding.path.join('.'),
+        ecs: ecsByField.get(binding.field),
+      });
     }
   }
   return rows;

@@ -27,7 +27,12 @@ const LINE_BREAKS = /\r\n|[\r\n]/g;
 const VALUE_ESCAPES = /[\\=\r\n]/g;
 const NEEDS_VALUE_ESCAPE = /[\\=\r\n]/;
 const NEEDS_HEADER_ESCAPE = /[\\|\r\n]/;
-const VALUE_REPLACEMENTS: Readonly<Record<string, string>> = { '\\': '\\\\', '=': '\\=', '\r': '\\r', '\n': '\\n' };
+const VALUE_REPLACEMENTS: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  '=': '\\=',
+  '\r': '\\r',
+  '\n': '\\n',
+};
 
 export function escapeCefHeader(text: string): string {
   if (!NEEDS_HEADER_ESCAPE.test(text)) return text;

@@ -16,8 +16,12 @@ function outcomeWord(value: unknown): Outcome | undefined {
 /** The type's default outcome, refined by the fields that report one. */
 export function eventOutcome(mapping: Mapping, src: JsonObject): Outcome {
   const code = src.status_code;
-  if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599) return code < 400 ? 'success' : 'failure';
-  const word = outcomeWord(src.outcome) ?? (isObject(src.status) ? outcomeWord(src.status.outcome) : undefined) ?? outcomeWord(src.validation_result);
+  if (typeof code === 'number' && Number.isInteger(code) && code >= 100 && code <= 599)
+    return code < 400 ? 'success' : 'failure';
+  const word =
+    outcomeWord(src.outcome) ??
+    (isObject(src.status) ? outcomeWord(src.status.outcome) : undefined) ??
+    outcomeWord(src.validation_result);
   if (word !== undefined) return word;
   if (src.result === 'imported') return 'success';
   if (typeof src.result === 'string' && /^(failed|rejected)/.test(src.result)) return 'failure';
@@ -76,7 +80,8 @@ export function targetUserOf(mapping: Mapping, src: JsonObject): TargetUser | un
   if (uid !== undefined || email !== undefined) return { uid, email };
   // Group changes name their members in a list; one member is the user of the event.
   const members = src.member_ids;
-  if (Array.isArray(members) && members.length === 1 && isNonEmptyString(members[0])) return { uid: members[0] };
+  if (Array.isArray(members) && members.length === 1 && isNonEmptyString(members[0]))
+    return { uid: members[0] };
   return undefined;
 }
 

@@ -12,7 +12,15 @@ import type { NormalizeOptions } from './options';
  */
 export { toOcsf, type OcsfEvent } from './ocsf/build';
 export { toEcs, ECS_VERSION, type EcsDocument } from './ecs/build';
-export { toCef, createCefEncoder, escapeCefHeader, escapeCefValue, CEF_DEFAULTS, type CefOptions, type ActivityEncoder } from './cef';
+export {
+  toCef,
+  createCefEncoder,
+  escapeCefHeader,
+  escapeCefValue,
+  CEF_DEFAULTS,
+  type CefOptions,
+  type ActivityEncoder,
+} from './cef';
 export {
   toLeef,
   createLeefEncoder,
@@ -24,13 +32,24 @@ export {
   LEEF_DEV_TIME_FORMAT,
   type LeefOptions,
 } from './leef';
-export { severityOf, ocsfSeverityId, cefSeverity, leefSeverity, syslogSeverity, type Severities } from './severity';
+export {
+  severityOf,
+  ocsfSeverityId,
+  cefSeverity,
+  leefSeverity,
+  syslogSeverity,
+  type Severities,
+} from './severity';
 export { restoreFromOcsf, restoreFromEcs } from './restore';
 export { resolveMapping, knownMappings, type Mapping } from './resolve';
 export { OCSF_VERSION } from './ocsf/schema';
 export type { NormalizeOptions } from './options';
 
-export function normalize(activity: Activity, format: Exclude<OutputFormat, 'raw'>, options?: NormalizeOptions): Record<string, unknown> {
+export function normalize(
+  activity: Activity,
+  format: Exclude<OutputFormat, 'raw'>,
+  options?: NormalizeOptions,
+): Record<string, unknown> {
   return format === 'ocsf' ? toOcsf(activity, options) : toEcs(activity, options);
 }
 
@@ -38,12 +57,18 @@ export function normalize(activity: Activity, format: Exclude<OutputFormat, 'raw
 export type SerializeOptions = Omit<NormalizeOptions, 'raw'>;
 
 /** The event as one JSON text in the chosen format. */
-export function serializeEvent(record: PipelineRecord, format: OutputFormat, options?: SerializeOptions): string {
+export function serializeEvent(
+  record: PipelineRecord,
+  format: OutputFormat,
+  options?: SerializeOptions,
+): string {
   if (format === 'raw') return record.raw;
   const shared = options === undefined ? record.serialized : undefined;
   const done = shared?.get(format);
   if (done !== undefined) return done;
-  const normalizeOptions: NormalizeOptions | undefined = options?.includeRawData ? { ...options, raw: record.raw } : options;
+  const normalizeOptions: NormalizeOptions | undefined = options?.includeRawData
+    ? { ...options, raw: record.raw }
+    : options;
   const text = JSON.stringify(normalize(record.activity, format, normalizeOptions));
   shared?.set(format, text);
   return text;

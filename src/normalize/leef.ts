@@ -28,17 +28,26 @@ export interface LeefOptions {
   readonly details?: boolean;
 }
 
-export const LEEF_DEFAULTS = { vendor: 'Anthropic', product: 'Claude', version: '1.0', leefVersion: '2.0', delimiter: '\t' } as const;
+export const LEEF_DEFAULTS = {
+  vendor: 'Anthropic',
+  product: 'Claude',
+  version: '1.0',
+  leefVersion: '2.0',
+  delimiter: '\t',
+} as const;
 
 /** QRadar's devTime pattern for the ISO 8601 times we write (Java SimpleDateFormat). */
 export const LEEF_DEV_TIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSX";
 
 /** Why a delimiter cannot be used, or undefined when it can (for config validation). */
 export function leefDelimiterProblem(delimiter: string): string | undefined {
-  if (delimiter.length !== 1) return 'the LEEF delimiter must be exactly one character, e.g. "^" or "~" (default TAB)';
+  if (delimiter.length !== 1)
+    return 'the LEEF delimiter must be exactly one character, e.g. "^" or "~" (default TAB)';
   const code = delimiter.charCodeAt(0);
-  if (code !== 9 && (code < 0x21 || code > 0x7e)) return 'the LEEF delimiter must be TAB or a printable ASCII character';
-  if (/[A-Za-z0-9=\\|]/.test(delimiter)) return 'the LEEF delimiter cannot be a letter, a digit, "=", "\\" or "|"';
+  if (code !== 9 && (code < 0x21 || code > 0x7e))
+    return 'the LEEF delimiter must be TAB or a printable ASCII character';
+  if (/[A-Za-z0-9=\\|]/.test(delimiter))
+    return 'the LEEF delimiter cannot be a letter, a digit, "=", "\\" or "|"';
   return undefined;
 }
 
@@ -53,7 +62,10 @@ export function leefValueEscaper(delimiter: string): (text: string) => string {
   const hex = `\\x${delimiter.charCodeAt(0).toString(16).padStart(2, '0')}`;
   const replacements: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
   if (delimiter !== '\t') replacements[delimiter] = hex;
-  const pattern = new RegExp(`[\\\\\\t\\n\\r${delimiter === '\t' ? '' : delimiter.replace(/[\]^\\-]/g, '\\$&')}]`, 'g');
+  const pattern = new RegExp(
+    `[\\\\\\t\\n\\r${delimiter === '\t' ? '' : delimiter.replace(/[\]^\\-]/g, '\\$&')}]`,
+    'g',
+  );
   return (text) => text.replace(pattern, (c) => replacements[c]);
 }
 

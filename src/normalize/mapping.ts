@@ -47,7 +47,8 @@ export type Action =
 export type Outcome = 'success' | 'failure' | 'unknown';
 export type Severity = 'informational' | 'low' | 'medium' | 'high';
 
-export type EcsCategory = 'api' | 'authentication' | 'configuration' | 'file' | 'iam' | 'session' | 'web' | 'network';
+export type EcsCategory =
+  'api' | 'authentication' | 'configuration' | 'file' | 'iam' | 'session' | 'web' | 'network';
 export type EcsType =
   | 'access'
   | 'admin'
@@ -260,11 +261,23 @@ export const FAMILIES: Readonly<Record<string, Rule>> = {
 
   // User Access Management (3005): who may do what
   role_assignment_: { ...ACCESS, targetUserId: ['target_id'], privilegeFields: ['role'] },
-  design_project_member_: { ...ACCESS, subject: 'design_project', subjectId: 'design_project_id', targetUserId: ['principal_id'], privilegeFields: ['role'] },
+  design_project_member_: {
+    ...ACCESS,
+    subject: 'design_project',
+    subjectId: 'design_project_id',
+    targetUserId: ['principal_id'],
+    privilegeFields: ['role'],
+  },
 
   // Group Management (3006)
   group_: { ...GROUP, subject: 'group', subjectId: 'group_id', subjectName: 'group_name' },
-  platform_workspace_member_: { ...GROUP, subject: 'workspace', subjectId: 'workspace_id', subjectName: null, targetUserId: ['user_id'] },
+  platform_workspace_member_: {
+    ...GROUP,
+    subject: 'workspace',
+    subjectId: 'workspace_id',
+    subjectName: null,
+    targetUserId: ['user_id'],
+  },
   platform_service_account_workspace_member_: {
     ...GROUP,
     subject: 'workspace',
@@ -372,7 +385,12 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   platform_federated_authentication: { ...AUTH, action: 'auth_ticket', service: 'Claude Platform API' },
   platform_app_attest_authentication: { ...AUTH, action: 'auth_ticket', service: 'Claude Platform API' },
   // No subject: its mcp_server_id would turn the exchange into an Update of the server.
-  mcp_server_managed_auth_token_exchanged: { ...AUTH, action: 'service_ticket', subjectId: null, authProtocol: 'oauth2' },
+  mcp_server_managed_auth_token_exchanged: {
+    ...AUTH,
+    action: 'service_ticket',
+    subjectId: null,
+    authProtocol: 'oauth2',
+  },
 
   // Account Change
   account_deleted: { action: 'delete' },
@@ -383,7 +401,11 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   org_user_invite_deleted: { targetIsActor: false },
   org_join_request_dismissed: { targetIsActor: false },
   org_join_requests_bulk_dismissed: { targetIsActor: false },
-  org_user_deleted: { targetUserId: ['deleted_user_id'], targetUserEmail: ['deleted_user_email'], severity: 'low' },
+  org_user_deleted: {
+    targetUserId: ['deleted_user_id'],
+    targetUserEmail: ['deleted_user_email'],
+    severity: 'low',
+  },
   org_user_trusted_devices_revoked: { action: 'unenroll', severity: 'low' },
   org_join_request_approved: { action: 'create', targetIsActor: false },
   org_join_request_instant_approved: { action: 'create', targetIsActor: false },
@@ -409,8 +431,21 @@ export const TYPES: Readonly<Record<string, Rule>> = {
     targetUserEmail: ['user_email'],
     privilegeFields: ['current_seat_tier'],
   },
-  rbac_role_assigned: { ...ACCESS, action: 'grant', targetUserId: ['principal_id'], privilegeFields: ['role_id'], subjectId: null, severity: 'low' },
-  rbac_role_unassigned: { ...ACCESS, action: 'revoke', targetUserId: ['principal_id'], privilegeFields: ['role_id'], subjectId: null },
+  rbac_role_assigned: {
+    ...ACCESS,
+    action: 'grant',
+    targetUserId: ['principal_id'],
+    privilegeFields: ['role_id'],
+    subjectId: null,
+    severity: 'low',
+  },
+  rbac_role_unassigned: {
+    ...ACCESS,
+    action: 'revoke',
+    targetUserId: ['principal_id'],
+    privilegeFields: ['role_id'],
+    subjectId: null,
+  },
   design_project_member_role_updated: { action: 'grant' },
   platform_workspace_member_updated: {
     ...ACCESS,
@@ -436,7 +471,13 @@ export const TYPES: Readonly<Record<string, Rule>> = {
     subjectId: null,
     severity: 'medium',
   },
-  owned_projects_access_restored: { ...ACCESS, action: 'grant', targetUserId: ['user_id'], privileges: ['owned_projects'], subjectId: null },
+  owned_projects_access_restored: {
+    ...ACCESS,
+    action: 'grant',
+    targetUserId: ['user_id'],
+    privileges: ['owned_projects'],
+    subjectId: null,
+  },
 
   // Group Management
   group_member_list_viewed: { action: 'read' },
@@ -486,11 +527,20 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   subscription_started: { action: 'create' },
   org_members_exported: { ...WEB_FILE, subject: 'member_list', severity: 'low' },
   claude_chat_snapshot_created: { action: 'share' },
-  claude_artifact_published: { subject: 'published_artifact', subjectId: 'claude_published_artifact_id', subjectName: 'title' },
+  claude_artifact_published: {
+    subject: 'published_artifact',
+    subjectId: 'claude_published_artifact_id',
+    subjectName: 'title',
+  },
   claude_chat_snapshot_deleted: { action: 'delete' },
 
   // API Activity (6003): reads of lists and reports, runtime decisions, the feed itself
-  compliance_api_accessed: { ...API_READ, subjectId: null, subjectName: null, service: 'Claude Compliance API' },
+  compliance_api_accessed: {
+    ...API_READ,
+    subjectId: null,
+    subjectName: null,
+    service: 'Claude Compliance API',
+  },
   org_users_listed: { ...API_READ, subject: 'user_list', subjectId: null },
   org_invites_listed: { ...API_READ, subject: 'invite_list', subjectId: null },
   org_user_viewed: { ...API_READ, subject: 'user', subjectId: 'user_id' },
@@ -501,7 +551,13 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   platform_usage_report_messages_viewed: { ...API_READ, subject: 'usage_report' },
   org_parent_search_performed: { ...API_READ, action: 'search', subject: 'organization' },
   ccr_agent_proxy_network_events_listed: { ...API_READ, subject: 'network_events' },
-  inference_hooks_request_denied: { class: 'api_activity', action: 'other', outcome: 'failure', subject: 'inference_request', severity: 'low' },
+  inference_hooks_request_denied: {
+    class: 'api_activity',
+    action: 'other',
+    outcome: 'failure',
+    subject: 'inference_request',
+    severity: 'low',
+  },
   inference_hooks_request_failed_open: {
     class: 'api_activity',
     action: 'other',
@@ -509,13 +565,30 @@ export const TYPES: Readonly<Record<string, Rule>> = {
     subject: 'inference_request',
     severity: 'medium',
   },
-  ghe_webhook_signature_invalid: { class: 'api_activity', action: 'other', subject: 'webhook', severity: 'medium' },
+  ghe_webhook_signature_invalid: {
+    class: 'api_activity',
+    action: 'other',
+    subject: 'webhook',
+    severity: 'medium',
+  },
   // ---- Added by the docs of 2026-08-23 … 2026-10-09 (467 → 519 types), each reviewed against its
   // description. `fields_unknown` types name only the fields the docs showed; the rest pass through.
 
   // Authentication: the agent proxy obtaining credentials, like the MCP token exchange above.
-  ccr_agent_proxy_anthropic_oidc_token_minted: { ...AUTH, action: 'auth_ticket', subjectId: null, service: 'Claude Code agent proxy', authProtocol: 'openid' },
-  ccr_agent_proxy_anthropic_oidc_token_exchanged: { ...AUTH, action: 'service_ticket', subjectId: null, service: 'Claude Code agent proxy', authProtocol: 'openid' },
+  ccr_agent_proxy_anthropic_oidc_token_minted: {
+    ...AUTH,
+    action: 'auth_ticket',
+    subjectId: null,
+    service: 'Claude Code agent proxy',
+    authProtocol: 'openid',
+  },
+  ccr_agent_proxy_anthropic_oidc_token_exchanged: {
+    ...AUTH,
+    action: 'service_ticket',
+    subjectId: null,
+    service: 'Claude Code agent proxy',
+    authProtocol: 'openid',
+  },
 
   // Account Change
   platform_service_account_created: { ...ACCOUNT, action: 'create', targetUserId: ['service_account_id'] },
@@ -523,9 +596,27 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   org_user_shares_retained: { ...ACCOUNT, action: 'other', targetIsActor: false },
 
   // User Access Management: a named person gains or loses access to one resource.
-  ccr_channel_manager_added: { ...ACCESS, action: 'grant', subject: 'slack_channel', subjectId: 'slack_channel_id', targetUserId: ['user_id'], privileges: ['slack_channel_manager'] },
-  ccr_channel_manager_removed: { ...ACCESS, action: 'revoke', subject: 'slack_channel', subjectId: 'slack_channel_id', targetUserId: ['user_id'], privileges: ['slack_channel_manager'] },
-  claude_code_security_scan_project_member_updated: { ...ACCESS, action: 'grant', subject: 'code_security_scan_project' },
+  ccr_channel_manager_added: {
+    ...ACCESS,
+    action: 'grant',
+    subject: 'slack_channel',
+    subjectId: 'slack_channel_id',
+    targetUserId: ['user_id'],
+    privileges: ['slack_channel_manager'],
+  },
+  ccr_channel_manager_removed: {
+    ...ACCESS,
+    action: 'revoke',
+    subject: 'slack_channel',
+    subjectId: 'slack_channel_id',
+    targetUserId: ['user_id'],
+    privileges: ['slack_channel_manager'],
+  },
+  claude_code_security_scan_project_member_updated: {
+    ...ACCESS,
+    action: 'grant',
+    subject: 'code_security_scan_project',
+  },
   // Invitations of people outside the organization to one artifact: access leaving the organization.
   claude_artifact_invite_created: { ...ARTIFACT_INVITE, action: 'grant', severity: 'low' },
   claude_artifact_invite_accepted: { ...ARTIFACT_INVITE, action: 'grant', severity: 'low' },
@@ -536,15 +627,40 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   group_skill_shares_revoked: { ...GROUP, action: 'revoke' },
 
   // Web Resources Activity: artifacts, and content downloaded to a device (as platform_file_content_downloaded)
-  claude_artifact_commented: { ...WEB_FILE, action: 'update', subject: 'artifact', subjectId: 'claude_artifact_id' },
-  claude_artifact_comments_viewed: { ...WEB_FILE, action: 'read', subject: 'artifact', subjectId: 'claude_artifact_id' },
-  claude_artifact_duplicated: { ...WEB_FILE, action: 'create', subject: 'artifact', subjectId: 'claude_artifact_id' },
+  claude_artifact_commented: {
+    ...WEB_FILE,
+    action: 'update',
+    subject: 'artifact',
+    subjectId: 'claude_artifact_id',
+  },
+  claude_artifact_comments_viewed: {
+    ...WEB_FILE,
+    action: 'read',
+    subject: 'artifact',
+    subjectId: 'claude_artifact_id',
+  },
+  claude_artifact_duplicated: {
+    ...WEB_FILE,
+    action: 'create',
+    subject: 'artifact',
+    subjectId: 'claude_artifact_id',
+  },
   // An admin's exception to the organization's external-sharing switch, for one artifact.
-  claude_artifact_external_sharing_permission_updated: { ...WEB_FILE, action: 'share', subject: 'artifact', severity: 'low' },
+  claude_artifact_external_sharing_permission_updated: {
+    ...WEB_FILE,
+    action: 'share',
+    subject: 'artifact',
+    severity: 'low',
+  },
   claude_plugin_archive_accessed: { ...WEB_FILE, action: 'read', subject: 'plugin' },
   claude_plugin_downloaded: { ...WEB_FILE, action: 'read', subject: 'plugin' },
   claude_skill_downloaded: { ...WEB_FILE, action: 'read', subject: 'skill' },
-  platform_skill_version_content_downloaded: { ...WEB_FILE, action: 'read', subject: 'skill', subjectId: 'skill_id' },
+  platform_skill_version_content_downloaded: {
+    ...WEB_FILE,
+    action: 'read',
+    subject: 'skill',
+    subjectId: 'skill_id',
+  },
 
   // Entity Management
   admin_setup_checklist_step_delegated: {
@@ -556,28 +672,68 @@ export const TYPES: Readonly<Record<string, Rule>> = {
     targetUserId: ['delegate_user_id'],
     targetUserEmail: ['delegate_email'],
   },
-  admin_setup_checklist_step_delegation_cancelled: { ...ENTITY, action: 'update', subject: 'admin_setup_checklist_step', subjectId: null, subjectName: 'step' },
+  admin_setup_checklist_step_delegation_cancelled: {
+    ...ENTITY,
+    action: 'update',
+    subject: 'admin_setup_checklist_step',
+    subjectId: null,
+    subjectName: 'step',
+  },
   ccr_agent_proxy_rule_created: { ...ENTITY, action: 'create', subjectId: 'rule_id' },
   ccr_agent_proxy_rule_updated: { ...ENTITY, action: 'update', subjectId: 'rule_id' },
   ccr_session_created: { ...ENTITY, action: 'create', subjectId: 'session_id' },
   ccr_session_updated: { ...ENTITY, action: 'update', subjectId: 'session_id' },
   ccr_session_deleted: { ...ENTITY, action: 'delete', subjectId: 'session_id' },
   // Claude's Slack app now reads the channel: the channel's configuration changed.
-  ccr_slack_channel_joined: { ...ENTITY, action: 'update', subject: 'slack_channel', subjectId: 'slack_channel_id' },
+  ccr_slack_channel_joined: {
+    ...ENTITY,
+    action: 'update',
+    subject: 'slack_channel',
+    subjectId: 'slack_channel_id',
+  },
   // A security finding erased for good, like deleting an external key or IP restriction.
-  claude_code_security_vulnerability_deleted: { ...ENTITY, action: 'delete', subject: 'code_security_vulnerability', severity: 'medium' },
-  claude_enterprise_upgrade_credit_updated: { ...ENTITY, action: 'update', subject: 'enterprise_upgrade_credit' },
+  claude_code_security_vulnerability_deleted: {
+    ...ENTITY,
+    action: 'delete',
+    subject: 'code_security_vulnerability',
+    severity: 'medium',
+  },
+  claude_enterprise_upgrade_credit_updated: {
+    ...ENTITY,
+    action: 'update',
+    subject: 'enterprise_upgrade_credit',
+  },
   // A verdict recorded on the plugin or skill scanned.
   claude_plugin_security_scan_completed: { ...ENTITY, action: 'update', subject: 'plugin' },
   claude_skill_security_scan_completed: { ...ENTITY, action: 'update', subject: 'skill' },
   // As the GitHub integration: Claude Code may now act on that account's repositories.
   github_app_installation_linked: { ...ENTITY, action: 'create', subject: 'github_app_installation' },
   github_app_installation_unlinked: { ...ENTITY, action: 'delete', subject: 'github_app_installation' },
-  gitlab_configuration_created: { ...ENTITY, action: 'create', subjectId: 'gitlab_configuration_id', subjectName: 'display_name' },
-  gitlab_configuration_updated: { ...ENTITY, action: 'update', subjectId: 'gitlab_configuration_id', subjectName: 'display_name' },
-  gitlab_configuration_deleted: { ...ENTITY, action: 'delete', subjectId: 'gitlab_configuration_id', subjectName: 'display_name' },
+  gitlab_configuration_created: {
+    ...ENTITY,
+    action: 'create',
+    subjectId: 'gitlab_configuration_id',
+    subjectName: 'display_name',
+  },
+  gitlab_configuration_updated: {
+    ...ENTITY,
+    action: 'update',
+    subjectId: 'gitlab_configuration_id',
+    subjectName: 'display_name',
+  },
+  gitlab_configuration_deleted: {
+    ...ENTITY,
+    action: 'delete',
+    subjectId: 'gitlab_configuration_id',
+    subjectName: 'display_name',
+  },
   // Inspection suspended and per-request records stop, as with a request let through unchecked.
-  inference_hooks_circuit_breaker_tripped: { ...ENTITY, action: 'suspend', subject: 'inference_hooks', severity: 'medium' },
+  inference_hooks_circuit_breaker_tripped: {
+    ...ENTITY,
+    action: 'suspend',
+    subject: 'inference_hooks',
+    severity: 'medium',
+  },
   org_chat_cowork_unified_enabled: { ...ENTITY, action: 'enable' },
   org_chat_cowork_unified_disabled: { ...ENTITY, action: 'disable' },
   org_cowork_browser_pane_enabled: { ...ENTITY, action: 'enable' },
@@ -588,8 +744,18 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   platform_dream_created: { ...ENTITY, action: 'create', subjectId: 'dream_id' },
   platform_dream_cancelled: { ...ENTITY, action: 'update', subjectId: 'dream_id' },
   platform_dream_archived: { ...ENTITY, action: 'deactivate', subjectId: 'dream_id' },
-  platform_federation_issuer_created: { ...CREDENTIAL, ecsCategory: ['iam', 'configuration'], action: 'create', subjectId: 'federation_issuer_id' },
-  platform_federation_rule_created: { ...CREDENTIAL, ecsCategory: ['iam', 'configuration'], action: 'create', subjectId: 'federation_rule_id' },
+  platform_federation_issuer_created: {
+    ...CREDENTIAL,
+    ecsCategory: ['iam', 'configuration'],
+    action: 'create',
+    subjectId: 'federation_issuer_id',
+  },
+  platform_federation_rule_created: {
+    ...CREDENTIAL,
+    ecsCategory: ['iam', 'configuration'],
+    action: 'create',
+    subjectId: 'federation_rule_id',
+  },
   platform_organization_created: { ...ENTITY, action: 'create', subject: 'organization' },
   rbac_role_grant_updated: { ...ENTITY, action: 'update', subject: 'rbac_role', ecsCategory: ['iam'] },
 
@@ -602,7 +768,18 @@ export const TYPES: Readonly<Record<string, Rule>> = {
 
 /** action → activity_id per class. An action a class has no activity for becomes 99 (Other). */
 export const CLASS_ACTIVITIES: Readonly<Record<OcsfClass, Partial<Record<Action, number>>>> = {
-  account_change: { create: 1, enable: 2, activate: 2, resume: 2, disable: 5, deactivate: 5, suspend: 5, delete: 6, enroll: 10, unenroll: 11 },
+  account_change: {
+    create: 1,
+    enable: 2,
+    activate: 2,
+    resume: 2,
+    disable: 5,
+    deactivate: 5,
+    suspend: 5,
+    delete: 6,
+    enroll: 10,
+    unenroll: 11,
+  },
   authentication: { logon: 1, logoff: 2, auth_ticket: 3, service_ticket: 4, preauth: 6 },
   entity_management: {
     create: 1,
@@ -628,7 +805,17 @@ export const CLASS_ACTIVITIES: Readonly<Record<OcsfClass, Partial<Record<Action,
   },
   user_access: { grant: 1, add_member: 1, revoke: 2, remove_member: 2 },
   group_management: { grant: 1, revoke: 2, add_member: 3, remove_member: 4, delete: 5, create: 6 },
-  web_resources_activity: { create: 1, read: 2, update: 3, revoke: 3, delete: 4, search: 5, import: 6, export: 7, share: 8 },
+  web_resources_activity: {
+    create: 1,
+    read: 2,
+    update: 3,
+    revoke: 3,
+    delete: 4,
+    search: 5,
+    import: 6,
+    export: 7,
+    share: 8,
+  },
   api_activity: {
     create: 1,
     import: 1,
@@ -727,13 +914,35 @@ export const ECS_TYPE_BY_ACTION: Readonly<Record<Action, EcsType>> = {
 
 // ---- severities ----------------------------------------------------------------------------
 
-export const SEVERITY_IDS: Readonly<Record<Severity, number>> = { informational: 1, low: 2, medium: 3, high: 4 };
+export const SEVERITY_IDS: Readonly<Record<Severity, number>> = {
+  informational: 1,
+  low: 2,
+  medium: 3,
+  high: 4,
+};
 
 /** Prefixes `resolve` strips from a type name to name its subject (`platform_api_key` → `api_key`). */
 export const SUBJECT_PREFIXES: readonly string[] = ['claude_', 'platform_', 'org_'];
 
 /** Where the user acted upon is found when a rule names no field. */
-export const DEFAULT_TARGET_USER_ID: readonly string[] = ['user_id', 'deleted_user_id', 'target_user_id', 'new_owner_id'];
-export const DEFAULT_TARGET_USER_EMAIL: readonly string[] = ['user_email', 'deleted_user_email', 'invited_email', 'invitee_email'];
+export const DEFAULT_TARGET_USER_ID: readonly string[] = [
+  'user_id',
+  'deleted_user_id',
+  'target_user_id',
+  'new_owner_id',
+];
+export const DEFAULT_TARGET_USER_EMAIL: readonly string[] = [
+  'user_email',
+  'deleted_user_email',
+  'invited_email',
+  'invitee_email',
+];
 /** Where privileges are found (User Access Management) when a rule names no field. */
-export const DEFAULT_PRIVILEGE_FIELDS: readonly string[] = ['current_role', 'role', 'role_name', 'invited_role', 'role_id', 'updates'];
+export const DEFAULT_PRIVILEGE_FIELDS: readonly string[] = [
+  'current_role',
+  'role',
+  'role_name',
+  'invited_role',
+  'role_id',
+  'updates',
+];

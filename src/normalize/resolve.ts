@@ -77,7 +77,8 @@ function matchVerb(type: string): string | undefined {
 }
 
 function stripPrefix(name: string): string {
-  for (const prefix of SUBJECT_PREFIXES) if (name.startsWith(prefix) && name.length > prefix.length) return name.slice(prefix.length);
+  for (const prefix of SUBJECT_PREFIXES)
+    if (name.startsWith(prefix) && name.length > prefix.length) return name.slice(prefix.length);
   return name;
 }
 
@@ -98,7 +99,10 @@ function subjectNoun(type: string, verb: string | undefined): string {
  *     the subject belongs to, and the entity is that container.
  * `previous_` / `new_` / `old_` ids never qualify: they name another state of the subject.
  */
-export function detectSubjectFields(subject: string, fields: readonly string[]): { id?: string; name?: string; type: string } {
+export function detectSubjectFields(
+  subject: string,
+  fields: readonly string[],
+): { id?: string; name?: string; type: string } {
   const subjectTokens = subject.split('_');
   let bestId: string | undefined;
   let bestType = subject;
@@ -144,20 +148,47 @@ function containsTokens(haystack: readonly string[], needle: readonly string[]):
  * The candidate fields a catalogue type actually has (all of them for unknown types): the
  * hot path then looks up only fields that can be there.
  */
-function ownFields(candidates: readonly string[], catalogueFields: readonly CatalogueField[] | undefined): readonly string[] {
+function ownFields(
+  candidates: readonly string[],
+  catalogueFields: readonly CatalogueField[] | undefined,
+): readonly string[] {
   if (catalogueFields === undefined) return candidates;
   return Object.freeze(candidates.filter((name) => catalogueFields.some((field) => field.name === name)));
 }
 
 /** Actions that stay true when said of the container instead of its part. */
-export const CONTAINER_SAFE_ACTIONS: ReadonlySet<Action> = new Set<Action>(['read', 'update', 'export', 'search', 'other']);
+export const CONTAINER_SAFE_ACTIONS: ReadonlySet<Action> = new Set<Action>([
+  'read',
+  'update',
+  'export',
+  'search',
+  'other',
+]);
 
 function isScalarStringField(field: CatalogueField): boolean {
   return /^(optional )?string( or null)?/.test(field.type) || /^"/.test(field.type);
 }
 
 /** Words written in capitals in titles ("Platform API key created"). */
-const ACRONYMS: ReadonlySet<string> = new Set(['api', 'sso', 'scim', 'mcp', 'ip', 'cli', 'ghe', 'lti', 'rbac', 'oauth', 'ccr', 'cmek', 'otlp', 'hipaa', 'acl', 'id', 'url']);
+const ACRONYMS: ReadonlySet<string> = new Set([
+  'api',
+  'sso',
+  'scim',
+  'mcp',
+  'ip',
+  'cli',
+  'ghe',
+  'lti',
+  'rbac',
+  'oauth',
+  'ccr',
+  'cmek',
+  'otlp',
+  'hipaa',
+  'acl',
+  'id',
+  'url',
+]);
 
 function humanize(type: string): string {
   const words = type.split(/_+/).filter((word) => word.length > 0);
@@ -171,7 +202,11 @@ function humanize(type: string): string {
  * fields it does not name still count: target users and privileges are looked up among all
  * candidates, and a subject id the list does not name is found per event.
  */
-function buildMapping(type: string, catalogueFields: readonly CatalogueField[] | undefined, fieldsKnown = true): Mapping {
+function buildMapping(
+  type: string,
+  catalogueFields: readonly CatalogueField[] | undefined,
+  fieldsKnown = true,
+): Mapping {
   const verb = matchVerb(type);
   const family = matchFamily(type);
   const explicit = TYPES[type];
@@ -181,7 +216,10 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
   const cls = OCSF_CLASSES[rule.class ?? 'api_activity'];
   const noun = rule.subject ?? subjectNoun(type, verb);
   const fieldNames = catalogueFields?.filter(isScalarStringField).map((f) => f.name) ?? [];
-  const detected = catalogueFields === undefined || rule.subjectId !== undefined ? undefined : detectSubjectFields(noun, fieldNames);
+  const detected =
+    catalogueFields === undefined || rule.subjectId !== undefined
+      ? undefined
+      : detectSubjectFields(noun, fieldNames);
   const subject = detected?.type ?? noun;
   const subjectId = rule.subjectId === null ? undefined : (rule.subjectId ?? detected?.id);
   const subjectName = rule.subjectName === null ? undefined : (rule.subjectName ?? detected?.name);
@@ -196,7 +234,11 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
 
   const protocol = rule.authProtocol;
   const authProtocol =
-    protocol === undefined ? undefined : typeof protocol === 'string' ? AUTH_PROTOCOL[protocol] : { id: OTHER_ACTIVITY_ID, name: protocol.other };
+    protocol === undefined
+      ? undefined
+      : typeof protocol === 'string'
+        ? AUTH_PROTOCOL[protocol]
+        : { id: OTHER_ACTIVITY_ID, name: protocol.other };
 
   // Shared by every event of the type: frozen so no consumer can change them for the others.
   return Object.freeze({
@@ -212,9 +254,17 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
     subject,
     subjectId,
     subjectName,
-    detectSubject: rule.subjectId === undefined && (catalogueFields === undefined || (!fieldsKnown && detected?.id === undefined)),
-    targetUserId: ownFields(rule.targetUserId ?? DEFAULT_TARGET_USER_ID, fieldsKnown ? catalogueFields : undefined),
-    targetUserEmail: ownFields(rule.targetUserEmail ?? DEFAULT_TARGET_USER_EMAIL, fieldsKnown ? catalogueFields : undefined),
+    detectSubject:
+      rule.subjectId === undefined &&
+      (catalogueFields === undefined || (!fieldsKnown && detected?.id === undefined)),
+    targetUserId: ownFields(
+      rule.targetUserId ?? DEFAULT_TARGET_USER_ID,
+      fieldsKnown ? catalogueFields : undefined,
+    ),
+    targetUserEmail: ownFields(
+      rule.targetUserEmail ?? DEFAULT_TARGET_USER_EMAIL,
+      fieldsKnown ? catalogueFields : undefined,
+    ),
     targetIsActor: rule.targetIsActor ?? (cls.key === 'authentication' || cls.key === 'account_change'),
     privilegeFields: rule.privilegeFields ?? DEFAULT_PRIVILEGE_FIELDS,
     privileges: rule.privileges,
@@ -234,10 +284,16 @@ function buildMapping(type: string, catalogueFields: readonly CatalogueField[] |
   });
 }
 
-function ecsCategory(rule: Rule, cls: OcsfClassInfo, action: Action, outcome: Outcome): readonly EcsCategory[] {
+function ecsCategory(
+  rule: Rule,
+  cls: OcsfClassInfo,
+  action: Action,
+  outcome: Outcome,
+): readonly EcsCategory[] {
   const base = rule.ecsCategory ?? ECS_CATEGORY_BY_CLASS[cls.key];
   // A completed sign-in starts a session and a sign-out ends one.
-  if (cls.key === 'authentication' && ((action === 'logon' && outcome === 'success') || action === 'logoff')) return [...base, 'session'];
+  if (cls.key === 'authentication' && ((action === 'logon' && outcome === 'success') || action === 'logoff'))
+    return [...base, 'session'];
   return base;
 }
 
@@ -253,9 +309,11 @@ function ecsType(rule: Rule, cls: OcsfClassInfo, action: Action): readonly EcsTy
 // ---- lookup --------------------------------------------------------------------------------
 
 const CATALOGUE_MAPPINGS = new Map<string, Mapping>();
-for (const entry of ACTIVITY_TYPES) CATALOGUE_MAPPINGS.set(entry.type, buildMapping(entry.type, entry.fields, entry.fields_unknown !== true));
+for (const entry of ACTIVITY_TYPES)
+  CATALOGUE_MAPPINGS.set(entry.type, buildMapping(entry.type, entry.fields, entry.fields_unknown !== true));
 // Feed types the reference documents outside its enum get a table entry, not the catalogue's.
-for (const type of Object.keys(TYPES)) if (!CATALOGUE_MAPPINGS.has(type)) CATALOGUE_MAPPINGS.set(type, buildMapping(type, undefined));
+for (const type of Object.keys(TYPES))
+  if (!CATALOGUE_MAPPINGS.has(type)) CATALOGUE_MAPPINGS.set(type, buildMapping(type, undefined));
 
 /** Unknown types seen at run time; bounded so a feed of garbage types cannot grow memory. */
 const UNKNOWN_CACHE_LIMIT = 1024;

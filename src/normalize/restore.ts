@@ -14,7 +14,11 @@ import { copyWithout, getPath, isObject, type JsonObject } from './values';
 
 const NOTHING: readonly string[] = [];
 
-function restoreActor(remainder: unknown, event: JsonObject, bindingsOf: (type: unknown) => readonly Binding[]): unknown {
+function restoreActor(
+  remainder: unknown,
+  event: JsonObject,
+  bindingsOf: (type: unknown) => readonly Binding[],
+): unknown {
   if (!isObject(remainder)) return remainder;
   const actor = copyWithout(remainder, NOTHING);
   for (const binding of bindingsOf(remainder.type)) {
@@ -37,7 +41,8 @@ export function restoreFromOcsf(event: JsonObject): Activity {
   restoreTop(out, 'created_at', metadata.original_time);
   restoreTop(out, 'type', metadata.event_code);
   restoreTop(out, 'organization_id', metadata.tenant_uid);
-  if (Object.prototype.hasOwnProperty.call(unmapped, 'actor')) out.actor = restoreActor(unmapped.actor, event, ocsfActorBindings);
+  if (Object.prototype.hasOwnProperty.call(unmapped, 'actor'))
+    out.actor = restoreActor(unmapped.actor, event, ocsfActorBindings);
   return out as unknown as Activity;
 }
 
@@ -48,6 +53,7 @@ export function restoreFromEcs(doc: JsonObject): Activity {
   restoreTop(out, 'id', getPath(doc, ['event', 'id']));
   restoreTop(out, 'type', getPath(doc, ['event', 'action']));
   restoreTop(out, 'organization_id', getPath(doc, ['organization', 'id']));
-  if (Object.prototype.hasOwnProperty.call(audit, 'actor')) out.actor = restoreActor(audit.actor, doc, ecsActorBindings);
+  if (Object.prototype.hasOwnProperty.call(audit, 'actor'))
+    out.actor = restoreActor(audit.actor, doc, ecsActorBindings);
   return out as unknown as Activity;
 }

@@ -40,7 +40,12 @@ export function summarize(activity: Activity): EventSummary {
   const actor = obj(event.actor);
   const actorUser = obj(actor.user);
   const target = obj(event.user);
-  const subject = obj(event.entity ?? (Array.isArray(event.web_resources) ? event.web_resources[0] : undefined) ?? event.group ?? (Array.isArray(event.resources) ? event.resources[0] : undefined));
+  const subject = obj(
+    event.entity ??
+      (Array.isArray(event.web_resources) ? event.web_resources[0] : undefined) ??
+      event.group ??
+      (Array.isArray(event.resources) ? event.resources[0] : undefined),
+  );
   const unmapped = obj(event.unmapped);
   const status = event.status_id === 1 ? 'success' : event.status_id === 2 ? 'failure' : 'unknown';
   return {
@@ -53,7 +58,12 @@ export function summarize(activity: Activity): EventSummary {
     severityId: event.severity_id as number,
     outcome: status,
     actorType: str(obj(unmapped.actor).type),
-    actorName: str(actorUser.email_addr) ?? str(actorUser.name) ?? str(actorUser.uid) ?? str(actor.app_name) ?? str(actor.app_uid),
+    actorName:
+      str(actorUser.email_addr) ??
+      str(actorUser.name) ??
+      str(actorUser.uid) ??
+      str(actor.app_name) ??
+      str(actor.app_uid),
     actorUid: str(actorUser.uid) ?? str(actor.app_uid),
     srcIp: str(obj(event.src_endpoint).ip),
     userAgent: str(obj(event.http_request).user_agent),

@@ -56,7 +56,11 @@ const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)([Zz]|[+-
 export function parseTimeMs(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   // The API's own shape, `2026-05-22T15:25:13.701734Z`: Date.parse handles it directly.
-  if (value.length >= 20 && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(value.length - 1) === 90 /* Z */) {
+  if (
+    value.length >= 20 &&
+    value.charCodeAt(10) === 84 /* T */ &&
+    value.charCodeAt(value.length - 1) === 90 /* Z */
+  ) {
     const ms = Date.parse(value);
     if (Number.isFinite(ms) && RFC3339.test(value)) return ms;
   }
@@ -80,7 +84,13 @@ export function copyWithout(source: JsonObject, skip: readonly string[]): JsonOb
   const out: JsonObject = {};
   for (const key of Object.keys(source)) {
     if (skip.length > 0 && skip.includes(key)) continue;
-    if (key === '__proto__') Object.defineProperty(out, key, { value: source[key], enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, {
+        value: source[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else out[key] = source[key];
   }
   return out;

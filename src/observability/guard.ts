@@ -20,6 +20,8 @@ type Marked = { [PATCHED]?: boolean; [UNREDACTED]?: WriteFn };
 function patch(stream: NodeJS.WriteStream): () => void {
   const marked = stream as NodeJS.WriteStream & Marked;
   if (marked[PATCHED]) return () => undefined;
+  // Kept unbound: it is called with the stream as `this`, and put back exactly as it was.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = stream.write as unknown as WriteFn;
   const redacting: WriteFn = function (this: unknown, chunk, encoding, callback) {
     let out = chunk;
@@ -33,11 +35,11 @@ function patch(stream: NodeJS.WriteStream): () => void {
     }
     return original.call(this, out, encoding, callback);
   };
-  stream.write = redacting as unknown as typeof stream.write;
+  stream.write = redacting;
   marked[PATCHED] = true;
   marked[UNREDACTED] = original;
   return () => {
-    stream.write = original as unknown as typeof stream.write;
+    stream.write = original;
     marked[PATCHED] = false;
     delete marked[UNREDACTED];
   };
@@ -48,7 +50,11 @@ function patch(stream: NodeJS.WriteStream): () => void {
  * for log and error text: an activity is evidence and must reach its destination exactly as
  * the API served it, even when a word in it happens to equal a configured secret.
  */
-export function writeEvents(stream: NodeJS.WritableStream, text: string, callback: (err?: Error | null) => void): void {
+export function writeEvents(
+  stream: NodeJS.WritableStream,
+  text: string,
+  callback: (err?: Error | null) => void,
+): void {
   const original = (stream as NodeJS.WritableStream & Marked)[UNREDACTED];
   if (original) original.call(stream, text, 'utf8', callback);
   else stream.write(text, callback);
@@ -62,7 +68,8 @@ export function redactProcessOutput(): () => void {
 
 /** What a crash is reported as: the message and the stack, never the error's other fields. */
 function describe(err: unknown): { error: string; stack?: string } {
-  if (err instanceof Error) return { error: `${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) };
+  if (err instanceof Error)
+    return { error: `${err.name}: ${err.message}`, ...(err.stack ? { stack: err.stack } : {}) };
   return { error: typeof err === 'string' ? err : Object.prototype.toString.call(err) };
 }
 
@@ -71,12 +78,18 @@ function describe(err: unknown): { error: string; stack?: string } {
  * checkpoint is safe — it only ever holds what every sink accepted — so the next run resends
  * whatever was in flight.
  */
-export function installCrashHandlers(logger: Logger, exit: (code: number) => void = (code) => process.exit(code)): () => void {
+export function installCrashHandlers(
+  logger: Logger,
+  exit: (code: number) => void = (code) => process.exit(code),
+): () => void {
   let crashing = false;
   const crash = (kind: string) => (err: unknown) => {
     if (crashing) return;
     crashing = true;
-    logger.error(`${kind}: this is a bug; exiting. Un-checkpointed activities are delivered again on the next run`, describe(err));
+    logger.error(
+      `${kind}: this is a bug; exiting. Un-checkpointed activities are delivered again on the next run`,
+      describe(err),
+    );
     // Give the log line a moment to reach the stream; a crash must still end the process.
     setTimeout(() => exit(1), 200);
   };

@@ -44,7 +44,11 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 function json(res: http.ServerResponse, status: number, body: unknown, head: boolean): void {
   const text = redact(JSON.stringify(body, null, 2)) + '\n';
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(text),
+  });
   res.end(head ? undefined : text);
 }
 
@@ -64,10 +68,20 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     if (path === '/metrics') {
       opts.metrics().then(
         ({ contentType, text }) => {
-          res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+          res.writeHead(200, {
+            'Content-Type': contentType,
+            'Cache-Control': 'no-store',
+            'Content-Length': Buffer.byteLength(text),
+          });
           res.end(head ? undefined : text);
         },
-        (err: unknown) => json(res, 500, { error: `cannot collect metrics: ${err instanceof Error ? err.message : String(err)}` }, head),
+        (err: unknown) =>
+          json(
+            res,
+            500,
+            { error: `cannot collect metrics: ${err instanceof Error ? err.message : String(err)}` },
+            head,
+          ),
       );
       return;
     }
@@ -79,7 +93,10 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
         {
           status: 'alive',
           uptime_seconds: Math.round((Date.now() - started) / 1000),
-          event_loop_delay_ms: { p99: Math.round(loopDelay.percentile(99) / 1e4) / 100, max: Math.round(loopDelay.max / 1e4) / 100 },
+          event_loop_delay_ms: {
+            p99: Math.round(loopDelay.percentile(99) / 1e4) / 100,
+            max: Math.round(loopDelay.max / 1e4) / 100,
+          },
         },
         head,
       );
@@ -101,7 +118,12 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       loopDelay.disable();
-      reject(new ListenError(`cannot listen on ${opts.listen}: ${err.code === 'EADDRINUSE' ? 'the address is already in use' : err.message}`, err.code));
+      reject(
+        new ListenError(
+          `cannot listen on ${opts.listen}: ${err.code === 'EADDRINUSE' ? 'the address is already in use' : err.message}`,
+          err.code,
+        ),
+      );
     };
     server.once('error', onError);
     server.listen(port, host, () => {

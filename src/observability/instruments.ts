@@ -40,7 +40,9 @@ export class Instruments {
   private readonly meter?: Meter;
 
   /** `otel`: also create OpenTelemetry instruments (call after the SDK is registered). */
-  constructor(options: { readonly otel?: boolean; readonly version?: string; readonly processMetrics?: boolean } = {}) {
+  constructor(
+    options: { readonly otel?: boolean; readonly version?: string; readonly processMetrics?: boolean } = {},
+  ) {
     if (options.otel) this.meter = otelMetrics.getMeter('claude-audit-forwarder', options.version);
     // process_* and nodejs_* (memory, CPU, event-loop lag): the bounded-memory promise is
     // something an operator should be able to watch.
@@ -59,9 +61,24 @@ export class Instruments {
     };
   }
 
-  histogram<L extends string>(name: string, help: string, labelNames: readonly L[], buckets: readonly number[]): HistogramHandle<L> {
-    const prom = new Histogram<L>({ name, help, labelNames: [...labelNames], buckets: [...buckets], registers: [this.registry] });
-    const otel = this.meter?.createHistogram(otelName(name), { description: help, unit: unitOf(name), advice: { explicitBucketBoundaries: [...buckets] } });
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    buckets: readonly number[],
+  ): HistogramHandle<L> {
+    const prom = new Histogram<L>({
+      name,
+      help,
+      labelNames: [...labelNames],
+      buckets: [...buckets],
+      registers: [this.registry],
+    });
+    const otel = this.meter?.createHistogram(otelName(name), {
+      description: help,
+      unit: unitOf(name),
+      advice: { explicitBucketBoundaries: [...buckets] },
+    });
     return {
       observe: (labels, value) => {
         prom.observe(labels as Partial<Record<L, string>>, value);
@@ -71,7 +88,12 @@ export class Instruments {
   }
 
   /** A value read from the running forwarder each time metrics are collected. */
-  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], sample: () => Iterable<Sample<L>>): void {
+  gauge<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    sample: () => Iterable<Sample<L>>,
+  ): void {
     const read = neverThrowing(sample);
     new Gauge<L>({
       name,
@@ -80,16 +102,25 @@ export class Instruments {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [labels, value] of read()) if (Number.isFinite(value)) this.set(labels as Partial<Record<L, string>>, value);
+        for (const [labels, value] of read())
+          if (Number.isFinite(value)) this.set(labels as Partial<Record<L, string>>, value);
       },
     });
-    this.meter?.createObservableGauge(otelName(name), { description: help, unit: unitOf(name) }).addCallback((result) => {
-      for (const [labels, value] of read()) if (Number.isFinite(value)) result.observe(value, attributes(labels));
-    });
+    this.meter
+      ?.createObservableGauge(otelName(name), { description: help, unit: unitOf(name) })
+      .addCallback((result) => {
+        for (const [labels, value] of read())
+          if (Number.isFinite(value)) result.observe(value, attributes(labels));
+      });
   }
 
   /** A counter kept by someone else (a sink's own statistics), read at collection time. */
-  observedCounter<L extends string>(name: string, help: string, labelNames: readonly L[], sample: () => Iterable<Sample<L>>): void {
+  observedCounter<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[],
+    sample: () => Iterable<Sample<L>>,
+  ): void {
     const read = neverThrowing(sample);
     new Counter<L>({
       name,
@@ -98,12 +129,16 @@ export class Instruments {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const [labels, value] of read()) if (Number.isFinite(value) && value > 0) this.inc(labels as Partial<Record<L, string>>, value);
+        for (const [labels, value] of read())
+          if (Number.isFinite(value) && value > 0) this.inc(labels as Partial<Record<L, string>>, value);
       },
     });
-    this.meter?.createObservableCounter(otelName(name), { description: help, unit: unitOf(name) }).addCallback((result) => {
-      for (const [labels, value] of read()) if (Number.isFinite(value)) result.observe(value, attributes(labels));
-    });
+    this.meter
+      ?.createObservableCounter(otelName(name), { description: help, unit: unitOf(name) })
+      .addCallback((result) => {
+        for (const [labels, value] of read())
+          if (Number.isFinite(value)) result.observe(value, attributes(labels));
+      });
   }
 }
 

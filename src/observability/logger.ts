@@ -45,12 +45,15 @@ export interface LoggerOptions {
  * then any other C0 or C1 control character or DEL. Values in a log line come from the API
  * and from receivers: raw, they could recolour, rewrite or forge lines on a terminal.
  */
-const ESCAPE_SEQUENCE = /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
+const ESCAPE_SEQUENCE =
+  /(?:\u001b\[|\u009b)[\u0030-\u003f]*[\u0020-\u002f]*[\u0040-\u007e]?|(?:\u001b\]|\u009d)[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[\u0020-\u002f]*[\u0030-\u007e]?/g;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** Text-format only: escape sequences removed, line breaks and tabs become spaces, other controls go. */
 export function stripControls(text: string): string {
-  return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, (c) => (c === '\n' || c === '\r' || c === '\t' ? ' ' : ''));
+  return text
+    .replace(ESCAPE_SEQUENCE, '')
+    .replace(CONTROL, (c) => (c === '\n' || c === '\r' || c === '\t' ? ' ' : ''));
 }
 
 function textValue(v: unknown): string {
@@ -80,9 +83,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       format === 'json' ? winston.format.json() : winston.format.printf(textLine),
       redactLine(),
     ),
-    transports: [
-      new winston.transports.Stream({ stream: options.stream ?? process.stderr }),
-    ],
+    transports: [new winston.transports.Stream({ stream: options.stream ?? process.stderr })],
   });
   return wrap(logger);
 }

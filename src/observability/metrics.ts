@@ -20,7 +20,18 @@ export const METRIC_PREFIX = 'claude_audit_forwarder_';
 const BATCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
 const CYCLE_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 /** Access Transparency rows may be up to two business days late: minutes to a week. */
-const LATENESS_BUCKETS = [600, 3600, 6 * 3600, 12 * 3600, 24 * 3600, 36 * 3600, 48 * 3600, 72 * 3600, 96 * 3600, 168 * 3600];
+const LATENESS_BUCKETS = [
+  600,
+  3600,
+  6 * 3600,
+  12 * 3600,
+  24 * 3600,
+  36 * 3600,
+  48 * 3600,
+  72 * 3600,
+  96 * 3600,
+  168 * 3600,
+];
 
 /** Rejection reasons become a short label: numbers and ids vary per event, the cause does not. */
 export function reasonLabel(reason: string): string {
@@ -81,92 +92,242 @@ export class ForwarderMetrics implements ForwarderObserver {
   constructor(private readonly options: ForwarderMetricsOptions) {
     this.now = options.now ?? Date.now;
     this.lastAdvancedAt = this.now();
-    const i = (this.instruments = new Instruments({ otel: options.otel, version: options.version, processMetrics: options.processMetrics }));
+    const i = (this.instruments = new Instruments({
+      otel: options.otel,
+      version: options.version,
+      processMetrics: options.processMetrics,
+    }));
     const p = METRIC_PREFIX;
 
-    this.fetched = i.counter(`${p}activities_fetched_total`, 'Activities read from the Compliance API (duplicates of the lookback re-read included).');
-    this.filtered = i.counter(`${p}activities_filtered_total`, 'Activities dropped by client-side filters (api_key_ids, self_events: drop); they still move the checkpoint.');
-    this.duplicates = i.counter(`${p}duplicates_suppressed_total`, 'Activities read again (lookback overlap, API duplicates) and not delivered twice.');
-    this.late = i.counter(`${p}late_activities_total`, 'Activities the API indexed late, caught behind the cursor by the lookback re-read.');
-    this.unknownTypes = i.counter(`${p}unknown_activity_types_total`, 'Activities of a type missing from the catalogue (schema drift), by type.', ['type']);
-    this.apiRequests = i.counter(`${p}api_requests_total`, 'Compliance API responses by HTTP status.', ['status']);
-    this.apiRetries = i.counter(`${p}api_retries_total`, 'Compliance API requests retried, by reason.', ['reason']);
-    this.rateLimited = i.counter(`${p}api_rate_limited_total`, 'Compliance API 429 responses (rate limited; retried after Retry-After).');
-    this.waitsCapped = i.counter(`${p}api_waits_capped_total`, 'Waits the Compliance API asked for (Retry-After, rate-limit reset) longer than source.max_wait, waited only max_wait, by header.', ['header']);
-    this.rejected = i.counter(`${p}source_rejected_total`, 'Activities the source refused and dead-letter-filed: created_at outside the requested window or not a time, or over the size cap; by reason.', ['reason']);
-    this.delivered = i.counter(`${p}delivered_total`, 'Activities durably accepted by a sink.', ['sink']);
-    this.deadLettered = i.counter(`${p}dead_lettered_total`, 'Activities a sink permanently rejected (written to the dead-letter file), by sink and reason.', ['sink', 'reason']);
-    this.sendErrors = i.counter(`${p}sink_send_errors_total`, 'Batches whose send failed unexpectedly and was retried by the pipeline.', ['sink']);
-    this.batchSeconds = i.histogram(`${p}sink_batch_duration_seconds`, 'Time from handing a batch to a sink until it was durably accepted (retries included).', ['sink'], BATCH_BUCKETS);
-    this.cycles = i.counter(`${p}poll_cycles_total`, 'Poll cycles completed (all their activities committed, completeness record written).');
-    this.cycleFailures = i.counter(`${p}poll_cycle_failures_total`, 'Poll cycles that failed (API refused the request, or an unexpected error).');
-    this.cycleSeconds = i.histogram(`${p}poll_cycle_duration_seconds`, 'Duration of completed poll cycles, from the first request to the last commit.', [], CYCLE_BUCKETS);
-
-    this.sweeps = i.counter(`${p}access_transparency_sweeps_total`, 'Sweeps of the Access Transparency late lane, by the type filter used (server: the API filtered; client: the window was read whole).', ['filter']);
-    this.sweepFailures = i.counter(`${p}access_transparency_sweep_failures_total`, 'Sweeps of the Access Transparency late lane that failed (tried again after the poll interval).');
-    this.sweepRequests = i.counter(`${p}access_transparency_requests_total`, 'Compliance API requests made by the Access Transparency late lane (part of api_requests_total).');
-    this.foundLate = i.counter(`${p}access_transparency_found_late_total`, 'Access Transparency records the late lane found behind the poll window and delivered.');
-    this.lateness = i.histogram(`${p}access_transparency_lateness_seconds`, 'How long after its created_at the late lane found an Access Transparency record.', [], LATENESS_BUCKETS);
-    i.gauge(`${p}compliance_api_recording`, '1 while the tenant\'s Compliance API records activity; 0 from a settings row that switched it (or its logging) off until one that switches it on. Nothing is recorded meanwhile, and that gap can never be filled.', [], () =>
-      this.view ? [[{}, isRecording(this.view.checkpointer.current.recording ?? INITIAL_RECORDING) ? 1 : 0]] : [],
+    this.fetched = i.counter(
+      `${p}activities_fetched_total`,
+      'Activities read from the Compliance API (duplicates of the lookback re-read included).',
     );
-    i.gauge(`${p}build_info`, 'Always 1; the labels say which build is running.', ['version', 'node_version'], () => [
-      [{ version: options.version, node_version: process.version }, 1],
+    this.filtered = i.counter(
+      `${p}activities_filtered_total`,
+      'Activities dropped by client-side filters (api_key_ids, self_events: drop); they still move the checkpoint.',
+    );
+    this.duplicates = i.counter(
+      `${p}duplicates_suppressed_total`,
+      'Activities read again (lookback overlap, API duplicates) and not delivered twice.',
+    );
+    this.late = i.counter(
+      `${p}late_activities_total`,
+      'Activities the API indexed late, caught behind the cursor by the lookback re-read.',
+    );
+    this.unknownTypes = i.counter(
+      `${p}unknown_activity_types_total`,
+      'Activities of a type missing from the catalogue (schema drift), by type.',
+      ['type'],
+    );
+    this.apiRequests = i.counter(`${p}api_requests_total`, 'Compliance API responses by HTTP status.', [
+      'status',
     ]);
-    i.gauge(`${p}source_lag_seconds`, 'How far delivery is behind now: now minus the newest point up to which every activity is delivered (newest delivered created_at, or the end of the last fully read window).', [], () => this.lag());
-    i.gauge(`${p}newest_delivered_timestamp_seconds`, 'created_at of the newest activity every sink accepted (Unix time).', [], () =>
-      this.view?.checkpointer.watermark ? [[{}, Date.parse(this.view.checkpointer.watermark) / 1000]] : [],
+    this.apiRetries = i.counter(`${p}api_retries_total`, 'Compliance API requests retried, by reason.', [
+      'reason',
+    ]);
+    this.rateLimited = i.counter(
+      `${p}api_rate_limited_total`,
+      'Compliance API 429 responses (rate limited; retried after Retry-After).',
     );
-    i.gauge(`${p}checkpoint_age_seconds`, 'Seconds since the checkpoint last durably recorded progress (committed activities or a completed poll cycle).', [], () =>
-      this.view ? [[{}, (this.now() - this.lastAdvancedAt) / 1000]] : [],
+    this.waitsCapped = i.counter(
+      `${p}api_waits_capped_total`,
+      'Waits the Compliance API asked for (Retry-After, rate-limit reset) longer than source.max_wait, waited only max_wait, by header.',
+      ['header'],
     );
-    i.gauge(`${p}checkpoint_write_failing`, '1 while writing the checkpoint fails (delivery continues; the write is retried).', [], () =>
-      this.view ? [[{}, this.view.checkpointer.saveError ? 1 : 0]] : [],
+    this.rejected = i.counter(
+      `${p}source_rejected_total`,
+      'Activities the source refused and dead-letter-filed: created_at outside the requested window or not a time, or over the size cap; by reason.',
+      ['reason'],
     );
-    i.gauge(`${p}last_poll_cycle_timestamp_seconds`, 'When the last poll cycle completed (Unix time).', [], () =>
-      this.lastCycleAt === undefined ? [] : [[{}, this.lastCycleAt / 1000]],
+    this.delivered = i.counter(`${p}delivered_total`, 'Activities durably accepted by a sink.', ['sink']);
+    this.deadLettered = i.counter(
+      `${p}dead_lettered_total`,
+      'Activities a sink permanently rejected (written to the dead-letter file), by sink and reason.',
+      ['sink', 'reason'],
     );
-    i.gauge(`${p}queue_depth_events`, 'Activities in the pipeline not yet durably checkpointed (what a crash now would deliver again); backpressure holds it under pipeline.max_buffered_events.', [], () =>
-      this.view ? [[{}, this.view.pipeline.buffered]] : [],
+    this.sendErrors = i.counter(
+      `${p}sink_send_errors_total`,
+      'Batches whose send failed unexpectedly and was retried by the pipeline.',
+      ['sink'],
     );
-    i.gauge(`${p}sink_queued_events`, 'Activities waiting in a sink\'s batcher.', ['sink'], () =>
+    this.batchSeconds = i.histogram(
+      `${p}sink_batch_duration_seconds`,
+      'Time from handing a batch to a sink until it was durably accepted (retries included).',
+      ['sink'],
+      BATCH_BUCKETS,
+    );
+    this.cycles = i.counter(
+      `${p}poll_cycles_total`,
+      'Poll cycles completed (all their activities committed, completeness record written).',
+    );
+    this.cycleFailures = i.counter(
+      `${p}poll_cycle_failures_total`,
+      'Poll cycles that failed (API refused the request, or an unexpected error).',
+    );
+    this.cycleSeconds = i.histogram(
+      `${p}poll_cycle_duration_seconds`,
+      'Duration of completed poll cycles, from the first request to the last commit.',
+      [],
+      CYCLE_BUCKETS,
+    );
+
+    this.sweeps = i.counter(
+      `${p}access_transparency_sweeps_total`,
+      'Sweeps of the Access Transparency late lane, by the type filter used (server: the API filtered; client: the window was read whole).',
+      ['filter'],
+    );
+    this.sweepFailures = i.counter(
+      `${p}access_transparency_sweep_failures_total`,
+      'Sweeps of the Access Transparency late lane that failed (tried again after the poll interval).',
+    );
+    this.sweepRequests = i.counter(
+      `${p}access_transparency_requests_total`,
+      'Compliance API requests made by the Access Transparency late lane (part of api_requests_total).',
+    );
+    this.foundLate = i.counter(
+      `${p}access_transparency_found_late_total`,
+      'Access Transparency records the late lane found behind the poll window and delivered.',
+    );
+    this.lateness = i.histogram(
+      `${p}access_transparency_lateness_seconds`,
+      'How long after its created_at the late lane found an Access Transparency record.',
+      [],
+      LATENESS_BUCKETS,
+    );
+    i.gauge(
+      `${p}compliance_api_recording`,
+      "1 while the tenant's Compliance API records activity; 0 from a settings row that switched it (or its logging) off until one that switches it on. Nothing is recorded meanwhile, and that gap can never be filled.",
+      [],
+      () =>
+        this.view
+          ? [[{}, isRecording(this.view.checkpointer.current.recording ?? INITIAL_RECORDING) ? 1 : 0]]
+          : [],
+    );
+    i.gauge(
+      `${p}build_info`,
+      'Always 1; the labels say which build is running.',
+      ['version', 'node_version'],
+      () => [[{ version: options.version, node_version: process.version }, 1]],
+    );
+    i.gauge(
+      `${p}source_lag_seconds`,
+      'How far delivery is behind now: now minus the newest point up to which every activity is delivered (newest delivered created_at, or the end of the last fully read window).',
+      [],
+      () => this.lag(),
+    );
+    i.gauge(
+      `${p}newest_delivered_timestamp_seconds`,
+      'created_at of the newest activity every sink accepted (Unix time).',
+      [],
+      () =>
+        this.view?.checkpointer.watermark ? [[{}, Date.parse(this.view.checkpointer.watermark) / 1000]] : [],
+    );
+    i.gauge(
+      `${p}checkpoint_age_seconds`,
+      'Seconds since the checkpoint last durably recorded progress (committed activities or a completed poll cycle).',
+      [],
+      () => (this.view ? [[{}, (this.now() - this.lastAdvancedAt) / 1000]] : []),
+    );
+    i.gauge(
+      `${p}checkpoint_write_failing`,
+      '1 while writing the checkpoint fails (delivery continues; the write is retried).',
+      [],
+      () => (this.view ? [[{}, this.view.checkpointer.saveError ? 1 : 0]] : []),
+    );
+    i.gauge(
+      `${p}last_poll_cycle_timestamp_seconds`,
+      'When the last poll cycle completed (Unix time).',
+      [],
+      () => (this.lastCycleAt === undefined ? [] : [[{}, this.lastCycleAt / 1000]]),
+    );
+    i.gauge(
+      `${p}queue_depth_events`,
+      'Activities in the pipeline not yet durably checkpointed (what a crash now would deliver again); backpressure holds it under pipeline.max_buffered_events.',
+      [],
+      () => (this.view ? [[{}, this.view.pipeline.buffered]] : []),
+    );
+    i.gauge(`${p}sink_queued_events`, "Activities waiting in a sink's batcher.", ['sink'], () =>
       (this.view?.pipeline.workerStats() ?? []).map((w): Sample<'sink'> => [{ sink: w.sink }, w.queued]),
     );
     i.gauge(`${p}sink_batches_in_flight`, 'Batches handed to a sink and not yet settled.', ['sink'], () =>
-      (this.view?.pipeline.workerStats() ?? []).map((w): Sample<'sink'> => [{ sink: w.sink }, w.batchesInFlight]),
+      (this.view?.pipeline.workerStats() ?? []).map((w): Sample<'sink'> => [
+        { sink: w.sink },
+        w.batchesInFlight,
+      ]),
     );
-    i.gauge(`${p}sink_healthy`, '1 when a sink accepts deliveries, 0 while it refuses them or cannot be reached.', ['sink', 'type'], () =>
-      (this.view?.pipeline.health() ?? []).map((h): Sample<'sink' | 'type'> => [{ sink: h.sink, type: h.type }, h.healthy ? 1 : 0]),
+    i.gauge(
+      `${p}sink_healthy`,
+      '1 when a sink accepts deliveries, 0 while it refuses them or cannot be reached.',
+      ['sink', 'type'],
+      () =>
+        (this.view?.pipeline.health() ?? []).map((h): Sample<'sink' | 'type'> => [
+          { sink: h.sink, type: h.type },
+          h.healthy ? 1 : 0,
+        ]),
     );
-    i.gauge(`${p}api_credentials_accepted`, '1 while the Compliance API accepts the API key, 0 after it answered 401/403.', [], () =>
-      this.credentialsAccepted === undefined ? [] : [[{}, this.credentialsAccepted]],
+    i.gauge(
+      `${p}api_credentials_accepted`,
+      '1 while the Compliance API accepts the API key, 0 after it answered 401/403.',
+      [],
+      () => (this.credentialsAccepted === undefined ? [] : [[{}, this.credentialsAccepted]]),
     );
-    i.gauge(`${p}api_rate_limit_remaining`, 'Requests left in the tenant\'s rate-limit window (anthropic-ratelimit-requests-remaining).', [], () => {
-      const s = this.view?.governor.state;
-      return s?.remaining === undefined ? [] : [[{}, s.remaining]];
-    });
-    i.gauge(`${p}api_rate_limit_limit`, 'The tenant\'s request limit per window (anthropic-ratelimit-requests-limit).', [], () => {
-      const s = this.view?.governor.state;
-      return s?.limit === undefined ? [] : [[{}, s.limit]];
-    });
-    i.gauge(`${p}api_paused_seconds`, 'Seconds left before the next request may be sent (Retry-After or a nearly spent window).', [], () => {
-      const s = this.view?.governor.state;
-      return s ? [[{}, Math.max(0, s.pausedUntil - this.now()) / 1000]] : [];
-    });
-    i.observedCounter(`${p}checkpoint_delivered_total`, 'Activities every sink accepted and the checkpoint moved past, since the checkpoint was created (carried across restarts).', [], () =>
-      this.view ? [[{}, this.view.checkpointer.current.totals.delivered]] : [],
+    i.gauge(
+      `${p}api_rate_limit_remaining`,
+      "Requests left in the tenant's rate-limit window (anthropic-ratelimit-requests-remaining).",
+      [],
+      () => {
+        const s = this.view?.governor.state;
+        return s?.remaining === undefined ? [] : [[{}, s.remaining]];
+      },
+    );
+    i.gauge(
+      `${p}api_rate_limit_limit`,
+      "The tenant's request limit per window (anthropic-ratelimit-requests-limit).",
+      [],
+      () => {
+        const s = this.view?.governor.state;
+        return s?.limit === undefined ? [] : [[{}, s.limit]];
+      },
+    );
+    i.gauge(
+      `${p}api_paused_seconds`,
+      'Seconds left before the next request may be sent (Retry-After or a nearly spent window).',
+      [],
+      () => {
+        const s = this.view?.governor.state;
+        return s ? [[{}, Math.max(0, s.pausedUntil - this.now()) / 1000]] : [];
+      },
+    );
+    i.observedCounter(
+      `${p}checkpoint_delivered_total`,
+      'Activities every sink accepted and the checkpoint moved past, since the checkpoint was created (carried across restarts).',
+      [],
+      () => (this.view ? [[{}, this.view.checkpointer.current.totals.delivered]] : []),
     );
     i.observedCounter(
       `${p}sink_requests_total`,
       'Requests a sink made to its destination (an HEC post, a Kafka produce, a syslog batch write, a file append, a stdout write), by outcome: ok (taken), retried (failed transiently, sent again), rejected (data refused for good: halved or dead-lettered).',
       ['sink', 'outcome'],
-      () => this.sinkStats().flatMap(([sink, s]) => REQUEST_OUTCOMES.map((outcome): Sample<'sink' | 'outcome'> => [{ sink, outcome }, s.requests[outcome satisfies RequestOutcome]])),
+      () =>
+        this.sinkStats().flatMap(([sink, s]) =>
+          REQUEST_OUTCOMES.map((outcome): Sample<'sink' | 'outcome'> => [
+            { sink, outcome },
+            s.requests[outcome satisfies RequestOutcome],
+          ]),
+        ),
     );
-    i.observedCounter(`${p}sink_retries_total`, 'Waits before a sink tried a failed request (or connection) again.', ['sink'], () =>
-      this.sinkStats().map(([sink, s]): Sample<'sink'> => [{ sink }, s.retries]),
+    i.observedCounter(
+      `${p}sink_retries_total`,
+      'Waits before a sink tried a failed request (or connection) again.',
+      ['sink'],
+      () => this.sinkStats().map(([sink, s]): Sample<'sink'> => [{ sink }, s.retries]),
     );
-    i.observedCounter(`${p}sink_sent_bytes_total`, 'Bytes a sink sent to its destination (compressed where the sink compresses).', ['sink'], () =>
-      this.sinkStats().map(([sink, s]): Sample<'sink'> => [{ sink }, s.sentBytes]),
+    i.observedCounter(
+      `${p}sink_sent_bytes_total`,
+      'Bytes a sink sent to its destination (compressed where the sink compresses).',
+      ['sink'],
+      () => this.sinkStats().map(([sink, s]): Sample<'sink'> => [{ sink }, s.sentBytes]),
     );
   }
 
@@ -176,9 +337,13 @@ export class ForwarderMetrics implements ForwarderObserver {
     const state = view.checkpointer.current;
     // A checkpoint carried over from a previous run: its age counts from its last write.
     const updated = Date.parse(state.updated_at);
-    if (state.history.length > 0 && Number.isFinite(updated)) this.lastAdvancedAt = Math.min(this.now(), updated);
+    if (state.history.length > 0 && Number.isFinite(updated))
+      this.lastAdvancedAt = Math.min(this.now(), updated);
     const last = state.history.at(-1);
-    this.caughtUpToMs = Math.max(Date.parse(state.start), last ? Date.parse(last.to) : Number.NEGATIVE_INFINITY);
+    this.caughtUpToMs = Math.max(
+      Date.parse(state.start),
+      last ? Date.parse(last.to) : Number.NEGATIVE_INFINITY,
+    );
   }
 
   /**
@@ -226,12 +391,16 @@ export class ForwarderMetrics implements ForwarderObserver {
   }
 
   readonly poll = {
-    onPage: (_page: Page, stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] }): void => {
+    onPage: (
+      _page: Page,
+      stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] },
+    ): void => {
       this.fetched.inc({}, stats.fetched);
       this.duplicates.inc({}, stats.duplicates);
       this.late.inc({}, stats.late);
       this.filtered.inc({}, stats.filtered);
-      for (const type of stats.unknownTypes) this.unknownTypes.inc({ type: this.unknownTypeLabel.of(redact(type).slice(0, 200)) });
+      for (const type of stats.unknownTypes)
+        this.unknownTypes.inc({ type: this.unknownTypeLabel.of(redact(type).slice(0, 200)) });
     },
     onRejected: (reason: RejectReason, count: number): void => {
       this.rejected.inc({ reason }, count);

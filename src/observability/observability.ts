@@ -44,9 +44,15 @@ export class Observability {
 
   static async start(config: ForwarderConfig, opts: ObservabilityOptions): Promise<Observability> {
     const { logger } = opts;
-    const telemetry = await Telemetry.start(config.telemetry, { logger: logger.child({ component: 'telemetry' }), version: opts.version, env: opts.env });
+    const telemetry = await Telemetry.start(config.telemetry, {
+      logger: logger.child({ component: 'telemetry' }),
+      version: opts.version,
+      env: opts.env,
+    });
     const metrics = new ForwarderMetrics({ otel: telemetry !== undefined, version: opts.version });
-    const readiness = new Readiness({ sourceStaleAfterMs: 2 * (config.source.poll_interval + config.source.request_timeout) });
+    const readiness = new Readiness({
+      sourceStaleAfterMs: 2 * (config.source.poll_interval + config.source.request_timeout),
+    });
     let server: HealthServer | undefined;
     if (config.metrics.enabled) {
       const listen = config.metrics.listen ?? DEFAULT_METRICS_LISTEN;
@@ -60,13 +66,19 @@ export class Observability {
       } catch (err) {
         if (!(err instanceof ListenError) || config.metrics.listen !== undefined) {
           await telemetry?.stop();
-          throw new Error(`metrics.listen: ${err instanceof Error ? err.message : String(err)}; set metrics.listen to a free host:port, or metrics.enabled: false`);
+          throw new Error(
+            `metrics.listen: ${err instanceof Error ? err.message : String(err)}; set metrics.listen to a free host:port, or metrics.enabled: false`,
+            { cause: err },
+          );
         }
         // Only the default address: another forwarder on this host may hold it. Run on.
-        logger.warn('not serving /metrics, /healthz and /readyz: the default address is taken; set metrics.listen to a free host:port', {
-          listen,
-          error: err.message,
-        });
+        logger.warn(
+          'not serving /metrics, /healthz and /readyz: the default address is taken; set metrics.listen to a free host:port',
+          {
+            listen,
+            error: err.message,
+          },
+        );
       }
     }
     return new Observability(metrics, readiness, telemetry, server, opts.progress);

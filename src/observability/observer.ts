@@ -44,7 +44,11 @@ export interface ForwarderView {
   readonly governor: { readonly state: RateLimitSnapshot & { readonly pausedUntil: number } };
   readonly pipeline: {
     readonly buffered: number;
-    workerStats(): readonly { readonly sink: string; readonly queued: number; readonly batchesInFlight: number }[];
+    workerStats(): readonly {
+      readonly sink: string;
+      readonly queued: number;
+      readonly batchesInFlight: number;
+    }[];
     health(): readonly ({ readonly sink: string; readonly type: string } & SinkHealth)[];
     readonly sinks: readonly Pick<Sink, 'name' | 'type' | 'stats'>[];
   };
@@ -76,8 +80,10 @@ export function combineObservers(parts: readonly ForwarderObserver[]): Forwarder
       onRequest: () => parts.forEach((p) => p.lateLane?.onRequest?.()),
     },
     sinks: {
-      onDelivered: (sink, count, seconds) => parts.forEach((p) => p.sinks?.onDelivered?.(sink, count, seconds)),
-      onDeadLettered: (sink, reason, count) => parts.forEach((p) => p.sinks?.onDeadLettered?.(sink, reason, count)),
+      onDelivered: (sink, count, seconds) =>
+        parts.forEach((p) => p.sinks?.onDelivered?.(sink, count, seconds)),
+      onDeadLettered: (sink, reason, count) =>
+        parts.forEach((p) => p.sinks?.onDeadLettered?.(sink, reason, count)),
       onSendError: (sink, error) => parts.forEach((p) => p.sinks?.onSendError?.(sink, error)),
       onBatchStart: (sink, events) => {
         const ends = parts.map((p) => p.sinks?.onBatchStart?.(sink, events)).filter((e) => e !== undefined);

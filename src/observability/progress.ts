@@ -90,7 +90,12 @@ export class ProgressReporter implements ForwarderObserver {
     const elapsedMs = Math.max(1, this.now() - c.startedAt);
     const span = Math.max(1, c.toMs - c.fromMs);
     const fraction = Math.min(1, Math.max(0, (c.coveredMs - c.fromMs) / span));
-    const etaSeconds = fraction > 0 && fraction < 1 ? ((elapsedMs / fraction) * (1 - fraction)) / 1000 : fraction >= 1 ? 0 : undefined;
+    const etaSeconds =
+      fraction > 0 && fraction < 1
+        ? ((elapsedMs / fraction) * (1 - fraction)) / 1000
+        : fraction >= 1
+          ? 0
+          : undefined;
     return {
       activities: c.activities,
       ratePerSecond: (c.activities * 1000) / elapsedMs,
@@ -105,7 +110,13 @@ export class ProgressReporter implements ForwarderObserver {
   readonly poll = {
     onCycleStart: (window: { readonly from: string; readonly to: string }): void => {
       const fromMs = Date.parse(window.from);
-      this.cycle = { fromMs, toMs: Date.parse(window.to), startedAt: this.now(), activities: 0, coveredMs: fromMs };
+      this.cycle = {
+        fromMs,
+        toMs: Date.parse(window.to),
+        startedAt: this.now(),
+        activities: 0,
+        coveredMs: fromMs,
+      };
     },
     onPage: (page: Page, stats: { fetched: number }): void => {
       const c = this.cycle;
@@ -146,7 +157,8 @@ export class ProgressReporter implements ForwarderObserver {
     if (!this.bars) {
       this.bars = new MultiBar({
         stream: this.opts.stream ?? process.stderr,
-        format: 'backfill [{bar}] {percentage}% | {activities} activities | {rate}/s | reached {covered} of {to} | ETA {remaining}',
+        format:
+          'backfill [{bar}] {percentage}% | {activities} activities | {rate}/s | reached {covered} of {to} | ETA {remaining}',
         barsize: 30,
         hideCursor: true,
         clearOnComplete: true,

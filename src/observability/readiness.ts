@@ -76,10 +76,14 @@ export class Readiness implements ForwarderObserver {
         : { ok: false, detail: 'starting: loading the checkpoint and building the sinks' };
     const source = this.sourceCheck(view);
     const saveError = view?.checkpointer.saveError;
-    const checkpoint: CheckResult = saveError ? { ok: false, detail: `cannot write the checkpoint: ${saveError}` } : { ok: true };
+    const checkpoint: CheckResult = saveError
+      ? { ok: false, detail: `cannot write the checkpoint: ${saveError}` }
+      : { ok: true };
     const sinks: Record<string, CheckResult & { type: string }> = {};
     for (const h of view?.pipeline.health() ?? []) {
-      sinks[h.sink] = h.healthy ? { ok: true, type: h.type } : { ok: false, type: h.type, detail: h.detail ?? 'unhealthy' };
+      sinks[h.sink] = h.healthy
+        ? { ok: true, type: h.type }
+        : { ok: false, type: h.type, detail: h.detail ?? 'unhealthy' };
     }
     const failing = [
       ...(forwarder.ok ? [] : ['forwarder']),
@@ -89,7 +93,11 @@ export class Readiness implements ForwarderObserver {
         .filter(([, c]) => !c.ok)
         .map(([name]) => `sinks.${name}`),
     ];
-    return { status: failing.length === 0 ? 'ready' : 'not_ready', failing, checks: { forwarder, source, checkpoint, sinks } };
+    return {
+      status: failing.length === 0 ? 'ready' : 'not_ready',
+      failing,
+      checks: { forwarder, source, checkpoint, sinks },
+    };
   }
 
   /** How long no request has succeeded, when that is longer than allowed. */
@@ -110,14 +118,26 @@ export class Readiness implements ForwarderObserver {
         const stale = this.staleFor();
         if (stale !== undefined) {
           const why = view?.sourceError ? ` The last poll cycle failed: ${view.sourceError}` : '';
-          return { ok: false, detail: `no Compliance API request has succeeded for ${Math.round(stale / 1000)}s (more than 2 × (poll_interval + request_timeout)).${why}`, ...last };
+          return {
+            ok: false,
+            detail: `no Compliance API request has succeeded for ${Math.round(stale / 1000)}s (more than 2 × (poll_interval + request_timeout)).${why}`,
+            ...last,
+          };
         }
         return { ok: true, ...last };
       }
       case 'refused':
-        return { ok: false, detail: view?.sourceError ?? `The Compliance API refused the API key (${this.lastStatus})`, ...last };
+        return {
+          ok: false,
+          detail: view?.sourceError ?? `The Compliance API refused the API key (${this.lastStatus})`,
+          ...last,
+        };
       default:
-        return { ok: false, detail: view?.sourceError ?? 'waiting for the first answer of the Compliance API', ...last };
+        return {
+          ok: false,
+          detail: view?.sourceError ?? 'waiting for the first answer of the Compliance API',
+          ...last,
+        };
     }
   }
 }

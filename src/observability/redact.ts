@@ -53,7 +53,11 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   if (depth > 12 || seen.has(value)) return '[…]';
   seen.add(value);
   if (value instanceof Error) {
-    return { name: value.name, message: redact(value.message), ...(value.stack ? { stack: redact(value.stack) } : {}) };
+    return {
+      name: value.name,
+      message: redact(value.message),
+      ...(value.stack ? { stack: redact(value.stack) } : {}),
+    };
   }
   if (Array.isArray(value)) return value.map((v) => redactDeep(v, depth + 1, seen));
   const out: Record<string, unknown> = {};

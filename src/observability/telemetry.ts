@@ -23,19 +23,29 @@ export interface TelemetryConfig {
 }
 
 /** Variables that mean "someone set up an OTLP destination for this process". */
-const ENABLING_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT'] as const;
+const ENABLING_ENV = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+] as const;
 
 export interface TelemetryDecision {
   readonly on: boolean;
   readonly why: string;
 }
 
-export function telemetryDecision(config: TelemetryConfig, env: NodeJS.ProcessEnv = process.env): TelemetryDecision {
-  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return { on: false, why: 'OTEL_SDK_DISABLED=true' };
+export function telemetryDecision(
+  config: TelemetryConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): TelemetryDecision {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true')
+    return { on: false, why: 'OTEL_SDK_DISABLED=true' };
   if (config.enabled === true) return { on: true, why: 'telemetry.enabled: true' };
   if (config.enabled === false) return { on: false, why: 'telemetry.enabled: false' };
   const set = ENABLING_ENV.find((name) => (env[name] ?? '').trim() !== '');
-  return set ? { on: true, why: `${set} is set` } : { on: false, why: 'off by default (telemetry.enabled, OTEL_EXPORTER_OTLP_ENDPOINT)' };
+  return set
+    ? { on: true, why: `${set} is set` }
+    : { on: false, why: 'off by default (telemetry.enabled, OTEL_EXPORTER_OTLP_ENDPOINT)' };
 }
 
 type OtelApi = typeof import('@opentelemetry/api');
@@ -65,10 +75,23 @@ async function routeDiagnostics(logger: Logger): Promise<void> {
   try {
     const path = require.resolve('@opentelemetry/api', { paths: [dirname(require.resolve('@splunk/otel'))] });
     const api = (await import(path)) as OtelApi;
-    const log = (level: 'warn' | 'error' | 'debug') => (message: string, ...args: unknown[]) =>
-      logger[level](`opentelemetry: ${oneLine(message)}`, args.length ? { detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') } : undefined);
+    const log =
+      (level: 'warn' | 'error' | 'debug') =>
+      (message: string, ...args: unknown[]) =>
+        logger[level](
+          `opentelemetry: ${oneLine(message)}`,
+          args.length
+            ? { detail: args.map((a) => (a instanceof Error ? a.message : String(a))).join(' ') }
+            : undefined,
+        );
     api.diag.setLogger(
-      { error: log('error'), warn: log('warn'), info: log('debug'), debug: log('debug'), verbose: log('debug') },
+      {
+        error: log('error'),
+        warn: log('warn'),
+        info: log('debug'),
+        debug: log('debug'),
+        verbose: log('debug'),
+      },
       { logLevel: api.DiagLogLevel.WARN, suppressOverrideMessage: true },
     );
   } catch (err) {
@@ -88,7 +111,10 @@ export class Telemetry implements ForwarderObserver {
   }
 
   /** Starts the SDK, or returns undefined when telemetry is off. */
-  static async start(config: TelemetryConfig, opts: { logger: Logger; version: string; env?: NodeJS.ProcessEnv }): Promise<Telemetry | undefined> {
+  static async start(
+    config: TelemetryConfig,
+    opts: { logger: Logger; version: string; env?: NodeJS.ProcessEnv },
+  ): Promise<Telemetry | undefined> {
     const env = opts.env ?? process.env;
     const decision = telemetryDecision(config, env);
     if (!decision.on) {
@@ -97,7 +123,8 @@ export class Telemetry implements ForwarderObserver {
     }
     // Exporter credentials come from the environment; they are secrets like any other.
     registerSecret(env.SPLUNK_ACCESS_TOKEN);
-    for (const part of (env.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(',')) registerSecret(part.split('=').slice(1).join('='));
+    for (const part of (env.OTEL_EXPORTER_OTLP_HEADERS ?? '').split(','))
+      registerSecret(part.split('=').slice(1).join('='));
     const sdk = (await import('@splunk/otel')) as unknown as SplunkOtel;
     sdk.start({
       serviceName: config.service_name,
@@ -142,7 +169,9 @@ export class Telemetry implements ForwarderObserver {
 
   readonly sinks = {
     onBatchStart: (sink: string, events: number): ((outcome: BatchOutcome) => void) => {
-      const span = this.tracer.startSpan('sink batch', { attributes: { 'caf.sink': sink, 'caf.events': events } });
+      const span = this.tracer.startSpan('sink batch', {
+        attributes: { 'caf.sink': sink, 'caf.events': events },
+      });
       return (outcome) => {
         span.setAttributes({ 'caf.delivered': outcome.delivered, 'caf.rejected': outcome.rejected });
         if (outcome.error) endWithError(span, outcome.error);
@@ -160,7 +189,10 @@ export class Telemetry implements ForwarderObserver {
         this.sdk.stop().then(() => true),
         sleep(timeoutMs, cancel.signal).then(() => false),
       ]);
-      if (!flushed) this.logger.warn('telemetry could not flush its last spans and metrics in time; dropping them', { timeout_ms: timeoutMs });
+      if (!flushed)
+        this.logger.warn('telemetry could not flush its last spans and metrics in time; dropping them', {
+          timeout_ms: timeoutMs,
+        });
       return flushed;
     } catch (err) {
       this.logger.warn('telemetry did not flush cleanly', { error: errorMessage(err) });

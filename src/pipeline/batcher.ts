@@ -63,7 +63,11 @@ export class Batcher<T extends { readonly size: number }> {
   }
 
   private pump(): void {
-    while (this.inFlight < this.limits.concurrency && this.queued > 0 && (this.full() || this.timerFired || this.flushing || this.head < this.sendThrough)) {
+    while (
+      this.inFlight < this.limits.concurrency &&
+      this.queued > 0 &&
+      (this.full() || this.timerFired || this.flushing || this.head < this.sendThrough)
+    ) {
       this.timerFired = false;
       const batch = this.take();
       this.inFlight++;

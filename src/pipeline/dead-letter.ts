@@ -24,14 +24,26 @@ export class DeadLetterFile {
     this.handle = await openNoFollow(this.path, 'append', 'the dead-letter file (dead_letter.path)');
   }
 
-  write(sink: string, sinkType: string, entries: readonly { record: PipelineRecord; reason: string }[]): Promise<void> {
+  write(
+    sink: string,
+    sinkType: string,
+    entries: readonly { record: PipelineRecord; reason: string }[],
+  ): Promise<void> {
     if (entries.length === 0) return Promise.resolve();
     const time = new Date().toISOString();
     const text = entries
       .map(({ record, reason }) => {
         const a = record.activity;
         // A sink's reason may quote a server reply; it must not carry a credential to disk.
-        const head = JSON.stringify({ time, sink, sink_type: sinkType, reason: redact(reason), activity_id: a.id, activity_type: a.type, created_at: a.created_at });
+        const head = JSON.stringify({
+          time,
+          sink,
+          sink_type: sinkType,
+          reason: redact(reason),
+          activity_id: a.id,
+          activity_type: a.type,
+          created_at: a.created_at,
+        });
         return `${head.slice(0, -1)},"activity":${record.raw}}\n`;
       })
       .join('');
@@ -49,7 +61,14 @@ export class DeadLetterFile {
     return this.write(
       'source',
       'compliance_api',
-      rows.map((r) => ({ record: { seq: -1, activity: { id: r.id, type: r.type, created_at: r.created_at } as Activity, raw: r.raw }, reason: r.detail })),
+      rows.map((r) => ({
+        record: {
+          seq: -1,
+          activity: { id: r.id, type: r.type, created_at: r.created_at } as Activity,
+          raw: r.raw,
+        },
+        reason: r.detail,
+      })),
     );
   }
 

@@ -46,7 +46,15 @@ export class Pipeline {
       opts.onCommit(records);
     });
     this.workers = opts.sinks.map(
-      (sink) => new SinkWorker(sink, this.tracker, opts.deadLetter, opts.logger.child({ sink: sink.name }), this.abort.signal, opts.observer),
+      (sink) =>
+        new SinkWorker(
+          sink,
+          this.tracker,
+          opts.deadLetter,
+          opts.logger.child({ sink: sink.name }),
+          this.abort.signal,
+          opts.observer,
+        ),
     );
   }
 
@@ -67,7 +75,11 @@ export class Pipeline {
     const waits: Promise<unknown>[] = [new Promise<void>((resolve) => this.persistWaiters.push(resolve))];
     if (this.tracker.size > 0) waits.push(this.tracker.whenSomethingCommits());
     const stopSleeping = new AbortController();
-    waits.push(sleep(1000, signal ? AbortSignal.any([signal, stopSleeping.signal]) : stopSleeping.signal).catch(() => undefined));
+    waits.push(
+      sleep(1000, signal ? AbortSignal.any([signal, stopSleeping.signal]) : stopSleeping.signal).catch(
+        () => undefined,
+      ),
+    );
     try {
       await Promise.race(waits);
     } finally {
@@ -80,7 +92,11 @@ export class Pipeline {
   }
 
   workerStats(): { sink: string; queued: number; batchesInFlight: number }[] {
-    return this.workers.map((w) => ({ sink: w.sink.name, queued: w.queued, batchesInFlight: w.batchesInFlight }));
+    return this.workers.map((w) => ({
+      sink: w.sink.name,
+      queued: w.queued,
+      batchesInFlight: w.batchesInFlight,
+    }));
   }
 
   /** Runs every sink's start-up check in parallel; the first failure names its sink. */
@@ -88,7 +104,11 @@ export class Pipeline {
     await this.opts.deadLetter.open();
     const results = await Promise.allSettled(this.opts.sinks.map((s) => s.start(signal)));
     const failed = results
-      .map((r, i) => (r.status === 'rejected' ? `sinks.${this.opts.sinks[i].name} (${this.opts.sinks[i].type}): ${errorMessage(r.reason)}` : undefined))
+      .map((r, i) =>
+        r.status === 'rejected'
+          ? `sinks.${this.opts.sinks[i].name} (${this.opts.sinks[i].type}): ${errorMessage(r.reason)}`
+          : undefined,
+      )
       .filter((m): m is string => m !== undefined);
     if (failed.length > 0) throw new SinkStartError(failed.join('; '));
   }
@@ -97,7 +117,10 @@ export class Pipeline {
    * Hands a page of records to every sink. `deliver[i] === false` marks a record that no
    * sink should get (filtered) but that still moves the checkpoint in order.
    */
-  async push(items: readonly { activity: PipelineRecord['activity']; raw: string; deliver: boolean }[], signal?: AbortSignal): Promise<void> {
+  async push(
+    items: readonly { activity: PipelineRecord['activity']; raw: string; deliver: boolean }[],
+    signal?: AbortSignal,
+  ): Promise<void> {
     // Wait for room, but let a page larger than the whole buffer through when it is empty.
     // Room is freed when the checkpoint is saved, not at commit: that bounds what a crash
     // can re-send to max_buffered_events (plus one page).

@@ -85,7 +85,10 @@ export class SinkWorker {
         shouldRetry: (err) => !(err instanceof AbortedError),
         onRetry: (err) => {
           this.observer.onSendError?.(this.sink.name, errorMessage(err));
-          this.logger.error('sink failed to send a batch; retrying it', { sink: this.sink.name, error: errorMessage(err) });
+          this.logger.error('sink failed to send a batch; retrying it', {
+            sink: this.sink.name,
+            error: errorMessage(err),
+          });
         },
       });
       const rejected = new Set(result.rejected.map((r) => r.item));
@@ -97,7 +100,10 @@ export class SinkWorker {
       end?.({ delivered: 0, rejected: 0, error: errorMessage(err) });
       // Only shutdown gets here: the batch stays unacknowledged and the next run resends it.
       if (!(err instanceof AbortedError) && !this.signal.aborted) {
-        this.logger.error('unexpected error settling a batch', { sink: this.sink.name, error: errorMessage(err) });
+        this.logger.error('unexpected error settling a batch', {
+          sink: this.sink.name,
+          error: errorMessage(err),
+        });
       }
     }
   }
@@ -113,13 +119,21 @@ export class SinkWorker {
         signal: this.signal,
         policy: { initialMs: 1000, maxMs: 30_000 },
         shouldRetry: (err) => !(err instanceof AbortedError),
-        onRetry: (err) => this.logger.error('cannot write the dead-letter file; retrying', { path: this.deadLetter.path, error: errorMessage(err) }),
+        onRetry: (err) =>
+          this.logger.error('cannot write the dead-letter file; retrying', {
+            path: this.deadLetter.path,
+            error: errorMessage(err),
+          }),
       }).catch((err: unknown) => {
         if (err instanceof AbortedError) return Promise.reject(err);
         throw err;
       });
       for (const r of rejected) {
-        this.logger.warn('activity dead-lettered', { sink: this.sink.name, activity_id: r.item.record.activity.id, reason: r.reason });
+        this.logger.warn('activity dead-lettered', {
+          sink: this.sink.name,
+          activity_id: r.item.record.activity.id,
+          reason: r.reason,
+        });
         this.observer.onDeadLettered?.(this.sink.name, r.reason, 1);
       }
     }

@@ -62,7 +62,9 @@ export function makeActor(actorType: string, rng: Rng, tenant: Tenant): Actor {
       a.email_address = null;
       break;
     case 'system_actor':
-      a.service = rng.chance(0.7) ? rng.pick(['scim-sync', 'billing', 'retention', 'sso', 'data-export', 'abuse-detection']) : null;
+      a.service = rng.chance(0.7)
+        ? rng.pick(['scim-sync', 'billing', 'retention', 'sso', 'data-export', 'abuse-detection'])
+        : null;
       break;
     case 'service_account_actor':
       a.service_account_id = rng.pick(tenant.serviceAccountIds);
@@ -72,20 +74,37 @@ export function makeActor(actorType: string, rng: Rng, tenant: Tenant): Actor {
     case 'scim_directory_sync_actor':
       a.directory_id = tenant.directoryId;
       a.workos_event_id = tagged(rng, 'event');
-      a.idp_connection_type = rng.chance(0.9) ? rng.pick(['OktaSCIMV2', 'AzureSCIMV2_0', 'GoogleWorkspace', 'GenericSCIMV2', 'JumpCloudSCIMV2_0']) : null;
+      a.idp_connection_type = rng.chance(0.9)
+        ? rng.pick(['OktaSCIMV2', 'AzureSCIMV2_0', 'GoogleWorkspace', 'GenericSCIMV2', 'JumpCloudSCIMV2_0'])
+        : null;
       break;
     case 'federated_identity_actor': {
-      const issuer = rng.pick(['https://token.actions.githubusercontent.com', `https://idp.${tenant.domain}`, 'https://accounts.google.com']);
+      const issuer = rng.pick([
+        'https://token.actions.githubusercontent.com',
+        `https://idp.${tenant.domain}`,
+        'https://accounts.google.com',
+      ]);
       a.issuer = issuer;
-      a.subject = issuer.includes('github') ? `repo:${tenant.name.toLowerCase().replace(/[^a-z]+/g, '-')}/deploy:ref:refs/heads/main` : `svc-${rng.base58(10)}`;
-      if (rng.chance(0.85)) a.audience = rng.chance(0.7) ? ['https://api.anthropic.com'] : ['https://api.anthropic.com', `sts.${tenant.domain}`];
+      a.subject = issuer.includes('github')
+        ? `repo:${tenant.name.toLowerCase().replace(/[^a-z]+/g, '-')}/deploy:ref:refs/heads/main`
+        : `svc-${rng.base58(10)}`;
+      if (rng.chance(0.85))
+        a.audience = rng.chance(0.7)
+          ? ['https://api.anthropic.com']
+          : ['https://api.anthropic.com', `sts.${tenant.domain}`];
       optionalInto(a, 'ip_address', rng, () => ipAddress(rng));
       optionalInto(a, 'user_agent', rng, () => userAgent(rng, true));
       break;
     }
     case 'federated_actor':
       a.provider = federatedProvider(rng, tenant);
-      optionalInto(a, 'subject', rng, () => `system:serviceaccount:${rng.pick(['prod', 'ci', 'etl'])}:${rng.pick(['runner', 'batch', 'agent'])}`);
+      optionalInto(
+        a,
+        'subject',
+        rng,
+        () =>
+          `system:serviceaccount:${rng.pick(['prod', 'ci', 'etl'])}:${rng.pick(['runner', 'batch', 'agent'])}`,
+      );
       optionalInto(a, 'ip_address', rng, () => ipAddress(rng));
       optionalInto(a, 'user_agent', rng, () => userAgent(rng, true));
       break;
@@ -108,7 +127,11 @@ function federatedProvider(rng: Rng, tenant: Tenant): Record<string, string> {
   switch (rng.pick(['aws', 'azure', 'gcp', 'oidc'])) {
     case 'aws': {
       const account = rng.digits(12);
-      return { type: 'aws', account_id: account, signed_principal: `arn:aws:sts::${account}:assumed-role/claude-${rng.pick(['batch', 'agent', 'ci'])}/${rng.base58(12)}` };
+      return {
+        type: 'aws',
+        account_id: account,
+        signed_principal: `arn:aws:sts::${account}:assumed-role/claude-${rng.pick(['batch', 'agent', 'ci'])}/${rng.base58(12)}`,
+      };
     }
     case 'azure':
       return { type: 'azure', subscription_id: rng.uuid() };

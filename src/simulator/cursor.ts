@@ -26,7 +26,8 @@ export function decodeCursor(text: string): DecodedCursor | undefined {
   }
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const { id, created_at: createdAt } = parsed as Record<string, unknown>;
-  if (typeof id !== 'string' || !id.startsWith('activity_') || typeof createdAt !== 'string') return undefined;
+  if (typeof id !== 'string' || !id.startsWith('activity_') || typeof createdAt !== 'string')
+    return undefined;
   const micros = parseMicros(createdAt);
   return micros === undefined ? undefined : { kind: 'key', id, micros };
 }

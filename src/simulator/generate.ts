@@ -41,7 +41,13 @@ export const UNLISTED_FEED_TYPES = ACCESS_TRANSPARENCY_TYPES;
  * For types whose listing says nothing (none, or all 11), the variants seen on comparable
  * admin actions: most rows should look like what a real tenant sees.
  */
-const DEFAULT_ACTORS = ['user_actor', 'admin_api_key_actor', 'api_actor', 'anthropic_actor', 'system_actor'] as const;
+const DEFAULT_ACTORS = [
+  'user_actor',
+  'admin_api_key_actor',
+  'api_actor',
+  'anthropic_actor',
+  'system_actor',
+] as const;
 const SIGN_IN_TYPES = /login|logged_out|phone_code|age_verified|second_factor|session_revoked/;
 const SIGN_IN_ACTORS = ['user_actor', 'unauthenticated_user_actor'] as const;
 
@@ -66,7 +72,8 @@ export function allowedActors(type: string): readonly string[] {
 }
 
 /** Types whose records may carry no organization (account-level and pre-login activity). */
-const ORGLESS_TYPES = /^(magic_link_login|sso_login|social_login|anonymous_mobile_login|phone_code|age_verified|user_logged_out|account_deleted|step_up_|org_creation_blocked|org_join_request_created|platform_app_attest|platform_federated_auth)/;
+const ORGLESS_TYPES =
+  /^(magic_link_login|sso_login|social_login|anonymous_mobile_login|phone_code|age_verified|user_logged_out|account_deleted|step_up_|org_creation_blocked|org_join_request_created|platform_app_attest|platform_federated_auth)/;
 
 export type OrgPresence = 'present' | 'null' | 'absent';
 
@@ -81,7 +88,9 @@ export interface ActivityTraits {
   readonly org: OrgPresence;
 }
 
-export function activityTraits(spec: Pick<MakeActivitySpec, 'type' | 'actorType' | 'seed' | 'tenant'>): ActivityTraits {
+export function activityTraits(
+  spec: Pick<MakeActivitySpec, 'type' | 'actorType' | 'seed' | 'tenant'>,
+): ActivityTraits {
   const tenant = spec.tenant ?? DEFAULT_TENANT;
   const rng = new Rng(mixSeed(spec.seed, 0x7a17, hashString(spec.type)));
   const userIndex = spec.actorType === 'user_actor' ? rng.int(tenant.users.length) : -1;
@@ -97,13 +106,13 @@ export function activityTraits(spec: Pick<MakeActivitySpec, 'type' | 'actorType'
 const DEFAULT_EPOCH_MICROS = Date.UTC(2026, 5, 1) * 1000;
 const MONTH_MICROS = 30 * 86_400 * 1_000_000;
 
-
 export function makeActivity(spec: MakeActivitySpec): Activity {
   const tenant = spec.tenant ?? DEFAULT_TENANT;
   const rng = new Rng(mixSeed(spec.seed, hashString(spec.type), hashString(spec.actorType)));
   const id = spec.id ?? idFromSeed(spec.seed, rng);
   let createdAtMicros = spec.createdAt === undefined ? undefined : parseMicros(spec.createdAt);
-  if (spec.createdAt !== undefined && createdAtMicros === undefined) throw new Error(`createdAt is not RFC 3339: ${spec.createdAt}`);
+  if (spec.createdAt !== undefined && createdAtMicros === undefined)
+    throw new Error(`createdAt is not RFC 3339: ${spec.createdAt}`);
   createdAtMicros ??= DEFAULT_EPOCH_MICROS + rng.int(MONTH_MICROS);
   const traits = activityTraits({ ...spec, tenant });
 
@@ -159,11 +168,20 @@ function futureTypeFields(ctx: ValueContext): Record<string, unknown> {
     resource_id: tagged(rng, 'rsrc'),
     workspace_id: rng.pick(ctx.tenant.workspaceIds),
     introduced_in: '2026-09',
-    details: { trigger: rng.pick(['schedule', 'manual', 'webhook']), attempt: rng.between(1, 3), labels: ['beta'] },
+    details: {
+      trigger: rng.pick(['schedule', 'manual', 'webhook']),
+      attempt: rng.between(1, 3),
+      labels: ['beta'],
+    },
   };
 }
 
-const REASON_CODES = ['safety_review', 'incident_response', 'policy_violation_investigation', 'csae_report'] as const;
+const REASON_CODES = [
+  'safety_review',
+  'incident_response',
+  'policy_violation_investigation',
+  'csae_report',
+] as const;
 const DEPARTMENTS = ['Safeguards', 'Trust & Safety'] as const;
 
 /**
@@ -175,7 +193,9 @@ const DEPARTMENTS = ['Safeguards', 'Trust & Safety'] as const;
 function accessTransparencyFields(type: string, ctx: ValueContext): Record<string, unknown> {
   const { rng, tenant } = ctx;
   const lagMicros = 1000 + (rng.chance(0.9) ? rng.int(10_000_000) : rng.int(6 * 3_600_000_000));
-  const out: Record<string, unknown> = { accessed_at: formatWithDigits(ctx.createdAtMicros - lagMicros, rng.pick([0, 3, 6, 9]), rng) };
+  const out: Record<string, unknown> = {
+    accessed_at: formatWithDigits(ctx.createdAtMicros - lagMicros, rng.pick([0, 3, 6, 9]), rng),
+  };
   const workspace = rng.next();
   if (workspace < 0.6) {
     const id = rng.pick(tenant.workspaceIds);
@@ -189,7 +209,8 @@ function accessTransparencyFields(type: string, ctx: ValueContext): Record<strin
   // "Many access events carry no resource_details."
   const details = rng.next();
   if (details < 0.65) out.resource_details = { type: 'message', id: `msg_01${rng.base58(22)}` };
-  else if (details < 0.75) out.resource_details = { type: 'message', id: `msg_01${rng.base58(22)}`, parent: null };
+  else if (details < 0.75)
+    out.resource_details = { type: 'message', id: `msg_01${rng.base58(22)}`, parent: null };
   else if (details < 0.8) out.resource_details = null;
   return out;
 }
@@ -231,7 +252,11 @@ export const SETTINGS_UPDATED_TYPE = 'org_compliance_api_settings_updated';
 /** What the generator draws from: a random switch-off row would announce a gap that is not there. */
 const DRAWN_TYPES = ALL_TYPES.filter((t) => t !== SETTINGS_UPDATED_TYPE);
 
-const ACTOR_WEIGHT: Readonly<Record<string, number>> = { user_actor: 12, api_actor: 3, admin_api_key_actor: 3 };
+const ACTOR_WEIGHT: Readonly<Record<string, number>> = {
+  user_actor: 12,
+  api_actor: 3,
+  admin_api_key_actor: 3,
+};
 /** Share of rows whose actor is any of the 11 variants rather than a usual one. */
 const UNUSUAL_ACTOR_RATE = 0.05;
 
@@ -244,7 +269,11 @@ export interface ActivityKind {
  * Types newer than the catalogue (the feed grew from 467 to 483 types in a month): a forwarder
  * must pass them through, with fields and actor types it has never seen.
  */
-export const FUTURE_TYPES = ['claude_workflow_run_started', 'org_ai_governance_report_exported', 'claude_code_sandbox_policy_updated'] as const;
+export const FUTURE_TYPES = [
+  'claude_workflow_run_started',
+  'org_ai_governance_report_exported',
+  'claude_code_sandbox_policy_updated',
+] as const;
 export const FUTURE_ACTOR_TYPE = 'delegated_agent_actor';
 
 export interface KindMix {
@@ -276,7 +305,10 @@ export function pickKind(seed: number, mix: KindMix = {}): ActivityKind {
 }
 
 /** A realistic activity chosen by seed alone. */
-export function makeRandomActivity(seed: number, extra: Omit<MakeActivitySpec, 'type' | 'actorType' | 'seed'> = {}): Activity {
+export function makeRandomActivity(
+  seed: number,
+  extra: Omit<MakeActivitySpec, 'type' | 'actorType' | 'seed'> = {},
+): Activity {
   return makeActivity({ ...pickKind(seed), seed, ...extra });
 }
 
@@ -306,9 +338,23 @@ export interface HostileSpec {
  * rotated into the actor and the type-specific string fields), so one record exercises all.
  */
 export function makeHostileActivity(seed: number, spec: HostileSpec = {}): Activity {
-  const kind = spec.type !== undefined ? { type: spec.type, actorType: spec.actorType ?? usualActors(spec.type)[0] } : pickKind(seed);
-  const actorType = spec.actorType ?? (kind.actorType === 'anthropic_actor' || kind.actorType === 'system_actor' ? 'user_actor' : kind.actorType);
-  const base = makeActivity({ type: kind.type, actorType, seed, createdAt: spec.createdAt, id: spec.id, tenant: spec.tenant });
+  const kind =
+    spec.type !== undefined
+      ? { type: spec.type, actorType: spec.actorType ?? usualActors(spec.type)[0] }
+      : pickKind(seed);
+  const actorType =
+    spec.actorType ??
+    (kind.actorType === 'anthropic_actor' || kind.actorType === 'system_actor'
+      ? 'user_actor'
+      : kind.actorType);
+  const base = makeActivity({
+    type: kind.type,
+    actorType,
+    seed,
+    createdAt: spec.createdAt,
+    id: spec.id,
+    tenant: spec.tenant,
+  });
   const samples = hostileStrings();
   const names = Object.keys(samples);
   const rng = new Rng(mixSeed(seed, 0x405717e));

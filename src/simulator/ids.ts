@@ -74,7 +74,8 @@ export class IdCodec {
 
   /** The (stream, index) an id claims to be; the caller must confirm by re-encoding. */
   decode(id: string): { stream: number; index: number } | undefined {
-    if (!id.startsWith('activity_01') || id.length !== 'activity_01'.length + 16 + CODE_LENGTH) return undefined;
+    if (!id.startsWith('activity_01') || id.length !== 'activity_01'.length + 16 + CODE_LENGTH)
+      return undefined;
     const packed = decodeFixed(id.slice(-CODE_LENGTH));
     if (packed === undefined) return undefined;
     const x = unscramble(packed, this.key);

@@ -177,9 +177,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const rl = options.rateLimit ?? 600;
   const limiter = rl === false ? undefined : new RateLimiter(typeof rl === 'number' ? { limit: rl } : rl);
   // The switch row is queryable about a second after the switch, like other new rows.
-  const recording = new RecordingSwitch(startedAt, (atMs, setting, on) => store.appendExplicit(settingsUpdatedActivity(seed, tenant, atMs, setting, on), atMs + 1000));
+  const recording = new RecordingSwitch(startedAt, (atMs, setting, on) =>
+    store.appendExplicit(settingsUpdatedActivity(seed, tenant, atMs, setting, on), atMs + 1000),
+  );
   recording.schedule(options.faults?.recordingOff ?? []);
-  const live = new LiveFeed(store, seed, options.rate ?? 0, startedAt, range(options.ingestionDelayMs, { minMs: 0, maxMs: 1000 }), faults, recording);
+  const live = new LiveFeed(
+    store,
+    seed,
+    options.rate ?? 0,
+    startedAt,
+    range(options.ingestionDelayMs, { minMs: 0, maxMs: 1000 }),
+    faults,
+    recording,
+  );
   const api = new ComplianceApiServer(
     { store, keys, limiter, faults, live, recording, clock, seed, logger: options.logger },
     {
@@ -229,10 +239,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const visibleAt = now + Math.max(0, appendOptions.visibleAfterMs ?? 0);
       if (typeof what !== 'number') return what.map((a) => store.idOf(store.appendExplicit(a, visibleAt)));
       const created = appendOptions.createdAt;
-      const micros = created === undefined ? now * 1000 : created instanceof Date ? created.getTime() * 1000 : parseMicros(created);
+      const micros =
+        created === undefined
+          ? now * 1000
+          : created instanceof Date
+            ? created.getTime() * 1000
+            : parseMicros(created);
       if (micros === undefined) throw new Error(`append: createdAt is not RFC 3339: ${String(created)}`);
       const type = appendOptions.type;
-      const kind = type === undefined ? undefined : { type, actorType: appendOptions.actorType ?? usualActors(type)[0] };
+      const kind =
+        type === undefined ? undefined : { type, actorType: appendOptions.actorType ?? usualActors(type)[0] };
       const ids: string[] = [];
       for (let i = 0; i < what; i++) {
         ids.push(store.idOf(store.appendGenerated(Stream.Appended, micros, visibleAt, kind)));
@@ -287,7 +303,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats() {
       const now = clock();
       live.materialize(now);
-      return { activities: store.size, visible: store.visibleCount(now), live: live.count, ...api.stats(), storeBytes: store.columnBytes() };
+      return {
+        activities: store.size,
+        visible: store.visibleCount(now),
+        live: live.count,
+        ...api.stats(),
+        storeBytes: store.columnBytes(),
+      };
     },
     async close() {
       api.abortPending();
@@ -305,7 +327,14 @@ export type { ApiKeyConfig } from './keys';
 export type { FaultKind, FaultOptions, FaultRates, FaultWindow } from './faults';
 export type { RecordingOffWindow, RecordingSetting } from './recording';
 export type { RequestLogEntry } from './server';
-export { makeActivity, makeHostileActivity, makeRandomActivity, allKinds, allowedActors, usualActors } from './generate';
+export {
+  makeActivity,
+  makeHostileActivity,
+  makeRandomActivity,
+  allKinds,
+  allowedActors,
+  usualActors,
+} from './generate';
 export type { AccessTransparencyOptions, VisibilityDelay } from './access-transparency';
 export { makeTenant, DEFAULT_TENANT } from './tenant';
 export type { Tenant } from './tenant';

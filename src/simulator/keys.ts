@@ -61,7 +61,8 @@ export class KeyRing {
     const admin = config.key.startsWith('sk-ant-admin01-');
     const suffix = stableSuffix(config.key);
     const expiresAtMs = config.expiresAt === undefined ? undefined : new Date(config.expiresAt).getTime();
-    if (expiresAtMs !== undefined && Number.isNaN(expiresAtMs)) throw new Error(`key expiresAt is not a date: ${String(config.expiresAt)}`);
+    if (expiresAtMs !== undefined && Number.isNaN(expiresAtMs))
+      throw new Error(`key expiresAt is not a date: ${String(config.expiresAt)}`);
     const known: KnownKey = {
       key: config.key,
       admin,
@@ -78,7 +79,8 @@ export class KeyRing {
     if (key === undefined || key === '') return { outcome: 'missing' };
     const known = this.keys.get(key);
     if (!known) return { outcome: 'unknown' };
-    if (known.expiresAtMs !== undefined && nowMs >= known.expiresAtMs) return { outcome: 'expired', key: known };
+    if (known.expiresAtMs !== undefined && nowMs >= known.expiresAtMs)
+      return { outcome: 'expired', key: known };
     return known.revoked ? { outcome: 'revoked', key: known } : { outcome: 'ok', key: known };
   }
 

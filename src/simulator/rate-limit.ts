@@ -51,10 +51,22 @@ export class RateLimiter {
     const used = this.times.length - this.head;
     if (used >= this.limit) {
       const resetAtMs = (used > 0 ? this.times[this.head] : nowMs) + this.windowMs;
-      return { allowed: false, limit: this.limit, remaining: 0, resetAtMs, retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000)) };
+      return {
+        allowed: false,
+        limit: this.limit,
+        remaining: 0,
+        resetAtMs,
+        retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000)),
+      };
     }
     this.times.push(nowMs);
-    return { allowed: true, limit: this.limit, remaining: this.limit - used - 1, resetAtMs: this.times[this.head] + this.windowMs, retryAfterSeconds: 0 };
+    return {
+      allowed: true,
+      limit: this.limit,
+      remaining: this.limit - used - 1,
+      resetAtMs: this.times[this.head] + this.windowMs,
+      retryAfterSeconds: 0,
+    };
   }
 
   private takeFixed(nowMs: number): RateDecision {
@@ -65,9 +77,21 @@ export class RateLimiter {
     }
     const resetAtMs = start + this.windowMs;
     if (this.windowCount >= this.limit) {
-      return { allowed: false, limit: this.limit, remaining: 0, resetAtMs, retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000)) };
+      return {
+        allowed: false,
+        limit: this.limit,
+        remaining: 0,
+        resetAtMs,
+        retryAfterSeconds: Math.max(1, Math.ceil((resetAtMs - nowMs) / 1000)),
+      };
     }
     this.windowCount++;
-    return { allowed: true, limit: this.limit, remaining: this.limit - this.windowCount, resetAtMs, retryAfterSeconds: 0 };
+    return {
+      allowed: true,
+      limit: this.limit,
+      remaining: this.limit - this.windowCount,
+      resetAtMs,
+      retryAfterSeconds: 0,
+    };
   }
 }

@@ -57,13 +57,15 @@ export class RecordingSwitch {
   set(on: boolean, nowMs: number, setting: RecordingSetting = 'compliance_api_enabled'): void {
     const open = this.periods.find((p) => p.offAt <= nowMs && nowMs < p.onAt);
     if (on && open) open.onAt = nowMs;
-    if (!on && !open) this.periods.push({ offAt: nowMs, onAt: Infinity, setting, offRecorded: false, onRecorded: false });
+    if (!on && !open)
+      this.periods.push({ offAt: nowMs, onAt: Infinity, setting, offRecorded: false, onRecorded: false });
   }
 
   /** Back to normal: recording on from `nowMs`, scheduled windows not yet begun dropped. */
   clear(nowMs: number): void {
     this.set(true, nowMs);
-    for (let i = this.periods.length - 1; i >= 0; i--) if (this.periods[i].offAt > nowMs) this.periods.splice(i, 1);
+    for (let i = this.periods.length - 1; i >= 0; i--)
+      if (this.periods[i].offAt > nowMs) this.periods.splice(i, 1);
   }
 
   isRecording(atMs: number): boolean {
@@ -90,8 +92,22 @@ export class RecordingSwitch {
  * The row a switch leaves: the flipped setting's field with its new value (the other
  * documented field, not being changed, is left out), by a Console user of the tenant.
  */
-export function settingsUpdatedActivity(seed: number, tenant: Tenant, atMs: number, setting: RecordingSetting, on: boolean): Activity {
-  const made: Record<string, unknown> = { ...makeActivity({ type: SETTINGS_UPDATED_TYPE, actorType: 'user_actor', seed: mixSeed(seed, 0x5e77, atMs), createdAt: formatMicros(atMs * 1000), tenant }) };
+export function settingsUpdatedActivity(
+  seed: number,
+  tenant: Tenant,
+  atMs: number,
+  setting: RecordingSetting,
+  on: boolean,
+): Activity {
+  const made: Record<string, unknown> = {
+    ...makeActivity({
+      type: SETTINGS_UPDATED_TYPE,
+      actorType: 'user_actor',
+      seed: mixSeed(seed, 0x5e77, atMs),
+      createdAt: formatMicros(atMs * 1000),
+      tenant,
+    }),
+  };
   delete made.compliance_api_enabled;
   delete made.compliance_api_logging_enabled;
   made[setting] = on;

@@ -11,7 +11,13 @@ export function errorBody(type: string, message: string, requestId: string | nul
   return JSON.stringify({ type: 'error', error: { type, message }, request_id: requestId });
 }
 
-export function send(res: ServerResponse, status: number, headers: Headers, body: string | Buffer, contentType = 'application/json'): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  headers: Headers,
+  body: string | Buffer,
+  contentType = 'application/json',
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
     'content-type': contentType,
@@ -21,7 +27,14 @@ export function send(res: ServerResponse, status: number, headers: Headers, body
   res.end(body);
 }
 
-export function sendError(res: ServerResponse, status: number, type: string, message: string, requestId: string | null, headers: Headers = {}): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  requestId: string | null,
+  headers: Headers = {},
+): void {
   const extra: Headers = { ...headers };
   if (requestId !== null) extra['request-id'] = requestId;
   // 429 is the one 4xx worth retrying (after retry-after).
@@ -45,12 +58,23 @@ export interface MalformedBody {
   readonly body: string;
 }
 
-export function malformedBody(kind: Extract<FaultKind, 'truncated_json' | 'invalid_json' | 'html_200' | 'html_502'>, page: string): MalformedBody {
+export function malformedBody(
+  kind: Extract<FaultKind, 'truncated_json' | 'invalid_json' | 'html_200' | 'html_502'>,
+  page: string,
+): MalformedBody {
   switch (kind) {
     case 'truncated_json':
-      return { status: 200, contentType: 'application/json', body: page.slice(0, Math.max(1, Math.floor(page.length / 2))) };
+      return {
+        status: 200,
+        contentType: 'application/json',
+        body: page.slice(0, Math.max(1, Math.floor(page.length / 2))),
+      };
     case 'invalid_json':
-      return { status: 200, contentType: 'application/json', body: "{'data': [None], 'has_more': True, first_id: undefined}" };
+      return {
+        status: 200,
+        contentType: 'application/json',
+        body: "{'data': [None], 'has_more': True, first_id: undefined}",
+      };
     case 'html_200':
       return {
         status: 200,

@@ -83,12 +83,18 @@ export class ComplianceApiServer {
   }
 
   stats(): { requests: number; byStatus: Record<string, number>; selfEvents: number } {
-    return { requests: this.requestCounter, byStatus: Object.fromEntries([...this.statusCounts].map(([k, v]) => [String(k), v])), selfEvents: this.selfEventCount };
+    return {
+      requests: this.requestCounter,
+      byStatus: Object.fromEntries([...this.statusCounts].map(([k, v]) => [String(k), v])),
+      selfEvents: this.selfEventCount,
+    };
   }
 
   readonly handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.serve(req, res).catch((err: unknown) => {
-      this.parts.logger?.error('simulator request failed', { error: err instanceof Error ? err.message : String(err) });
+      this.parts.logger?.error('simulator request failed', {
+        error: err instanceof Error ? err.message : String(err),
+      });
       sendError(res, 500, 'api_error', 'Internal server error', null);
     });
   };
@@ -109,18 +115,36 @@ export class ComplianceApiServer {
     const path = req.url ?? '/';
     const record = (status: number, key: KnownKey | undefined, rid: string | null, rows?: number): void => {
       this.statusCounts.set(status, (this.statusCounts.get(status) ?? 0) + 1);
-      this.requestLog.push({ time: arrived, method: req.method ?? 'GET', path, status, requestId: rid, keyId: key?.keyId, rows, durationMs: clock() - arrived });
-      if (this.requestLog.length > this.behaviour.requestLogSize) this.requestLog.splice(0, this.requestLog.length - this.behaviour.requestLogSize);
+      this.requestLog.push({
+        time: arrived,
+        method: req.method ?? 'GET',
+        path,
+        status,
+        requestId: rid,
+        keyId: key?.keyId,
+        rows,
+        durationMs: clock() - arrived,
+      });
+      if (this.requestLog.length > this.behaviour.requestLogSize)
+        this.requestLog.splice(0, this.requestLog.length - this.behaviour.requestLogSize);
       if (key) this.appendSelfEvent(req, key, status, rid);
     };
-    const fail = async (error: ApiErrorSpec, key: KnownKey | undefined, headers: Headers = {}, rid: string | null = requestId): Promise<void> => {
+    const fail = async (
+      error: ApiErrorSpec,
+      key: KnownKey | undefined,
+      headers: Headers = {},
+      rid: string | null = requestId,
+    ): Promise<void> => {
       await this.latency(res);
       sendError(res, error.status, error.type, error.message, rid, headers);
       record(error.status, key, rid);
     };
 
     if (url.pathname !== ACTIVITIES_PATH || req.method !== 'GET') {
-      return fail({ status: 404, type: 'not_found_error', message: `Not found: ${req.method ?? ''} ${url.pathname}` }, undefined);
+      return fail(
+        { status: 404, type: 'not_found_error', message: `Not found: ${req.method ?? ''} ${url.pathname}` },
+        undefined,
+      );
     }
 
     // Authentication. Failures do not count against the rate limit.
@@ -129,15 +153,26 @@ export class ComplianceApiServer {
     if (check.outcome === 'missing') {
       return this.behaviour.missingKeyStatus === 404
         ? fail({ status: 404, type: 'not_found_error', message: 'Not found' }, undefined)
-        : fail({ status: 401, type: 'authentication_error', message: 'x-api-key header is required' }, undefined);
+        : fail(
+            { status: 401, type: 'authentication_error', message: 'x-api-key header is required' },
+            undefined,
+          );
     }
     if (check.outcome === 'unknown' || check.outcome === 'expired') {
       // Live, some 401s carry `request_id: null` and no request-id header: unknown keys do here.
       // An expired key is refused like any invalid one (spec: "Endpoint and auth").
-      return fail({ status: 401, type: 'authentication_error', message: 'invalid x-api-key' }, undefined, {}, null);
+      return fail(
+        { status: 401, type: 'authentication_error', message: 'invalid x-api-key' },
+        undefined,
+        {},
+        null,
+      );
     }
     if (check.outcome === 'revoked') {
-      return fail({ status: 401, type: 'authentication_error', message: 'This API key has been revoked' }, check.key);
+      return fail(
+        { status: 401, type: 'authentication_error', message: 'This API key has been revoked' },
+        check.key,
+      );
     }
     const key = check.key;
 
@@ -147,14 +182,25 @@ export class ComplianceApiServer {
     if (decision) Object.assign(headers, rateHeaders(decision));
     if (decision && !decision.allowed) {
       headers['retry-after'] = String(decision.retryAfterSeconds);
-      return fail({ status: 429, type: 'rate_limit_error', message: `Rate limit exceeded: ${decision.limit} requests per minute` }, key, headers);
+      return fail(
+        {
+          status: 429,
+          type: 'rate_limit_error',
+          message: `Rate limit exceeded: ${decision.limit} requests per minute`,
+        },
+        key,
+        headers,
+      );
     }
 
     const fault = this.parts.faults.decide(arrived);
     if (fault.slowMs > 0 && !(await this.pause(res, fault.slowMs))) return record(499, key, requestId);
     if (fault.respond === 'rate_limited') {
       const retryAfter = this.parts.faults.rates(arrived).retryAfterSeconds ?? 1;
-      return fail({ status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded' }, key, { ...headers, 'retry-after': String(retryAfter) });
+      return fail({ status: 429, type: 'rate_limit_error', message: 'Rate limit exceeded' }, key, {
+        ...headers,
+        'retry-after': String(retryAfter),
+      });
     }
     if (fault.respond && fault.respond in INJECTED_ERRORS) {
       const e = INJECTED_ERRORS[fault.respond];
@@ -164,7 +210,11 @@ export class ComplianceApiServer {
     if (!opensActivityFeed(key)) {
       const needed = FEED_SCOPES.map((scope) => `'${scope}'`).join(', ');
       return fail(
-        { status: 403, type: 'permission_error', message: `Missing required scopes. Got: [${key.scopes.join(', ')}] Needed one of: [${needed}]` },
+        {
+          status: 403,
+          type: 'permission_error',
+          message: `Missing required scopes. Got: [${key.scopes.join(', ')}] Needed one of: [${needed}]`,
+        },
         key,
         headers,
       );
@@ -186,15 +236,27 @@ export class ComplianceApiServer {
       const known = row !== undefined && store.visibleAtOf(row) <= arrived;
       let position: { micros: number; id: string } | undefined;
       if (known && decoded?.kind === 'key') position = decoded;
-      else if (known && decoded?.kind === 'id') position = { micros: store.createdAtMicrosOf(row), id: decoded.id };
+      else if (known && decoded?.kind === 'id')
+        position = { micros: store.createdAtMicrosOf(row), id: decoded.id };
       if (!position) {
         const param = `${kind}_id`;
-        return fail({ status: 400, type: 'invalid_request_error', message: `Invalid \`${param}\`. No activity found for \`${param}\` "${text}"` }, key, headers);
+        return fail(
+          {
+            status: 400,
+            type: 'invalid_request_error',
+            message: `Invalid \`${param}\`. No activity found for \`${param}\` "${text}"`,
+          },
+          key,
+          headers,
+        );
       }
       cursor = { kind, micros: position.micros, id: position.id };
     }
 
-    const result = store.query({ ...parsed.query, cursor, includeCursorRow: fault.duplicate && cursor !== undefined }, arrived);
+    const result = store.query(
+      { ...parsed.query, cursor, includeCursorRow: fault.duplicate && cursor !== undefined },
+      arrived,
+    );
     const page = this.renderPage(result.rows, result.hasMore);
 
     await this.latency(res);
@@ -215,7 +277,8 @@ export class ComplianceApiServer {
     const { store } = this.parts;
     const rendered = rows.map((row) => store.renderedJson(row));
     if (rendered.every((b): b is Buffer => b !== undefined)) {
-      const cursorOf = (row: number | undefined): string | null => (row === undefined ? null : encodeCursor(store.idOf(row), store.createdAtTextOf(row)));
+      const cursorOf = (row: number | undefined): string | null =>
+        row === undefined ? null : encodeCursor(store.idOf(row), store.createdAtTextOf(row));
       const tail = `],"has_more":${hasMore},"first_id":${JSON.stringify(cursorOf(rows[0]))},"last_id":${JSON.stringify(cursorOf(rows[rows.length - 1]))}}`;
       const parts: Buffer[] = [PAGE_HEAD];
       rendered.forEach((b, i) => {
@@ -258,7 +321,12 @@ export class ComplianceApiServer {
   }
 
   /** The `compliance_api_accessed` row this request leaves, appearing about a second later. */
-  private appendSelfEvent(req: IncomingMessage, key: KnownKey, status: number, requestId: string | null): void {
+  private appendSelfEvent(
+    req: IncomingMessage,
+    key: KnownKey,
+    status: number,
+    requestId: string | null,
+  ): void {
     if (!this.behaviour.selfEvents || !this.parts.recording.isRecording(this.parts.clock())) return;
     const userAgent = req.headers['user-agent'] ?? null;
     const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? null;
@@ -268,9 +336,16 @@ export class ComplianceApiServer {
     const host = req.headers.host ?? 'localhost';
     const atMs = this.parts.clock() + this.behaviour.selfEventDelayMs;
     // Clocks here tick in milliseconds; real created_at values have microseconds.
-    const micros = Math.floor(atMs * 1000) + new Rng(mixSeed(this.parts.seed, 0x5e1f, this.selfEventCount)).int(1000);
+    const micros =
+      Math.floor(atMs * 1000) + new Rng(mixSeed(this.parts.seed, 0x5e1f, this.selfEventCount)).int(1000);
     this.parts.store.appendSelfEvent(
-      { requestId, method: req.method ?? 'GET', statusCode: status, url: `http://${host}${req.url ?? '/'}`, actor },
+      {
+        requestId,
+        method: req.method ?? 'GET',
+        statusCode: status,
+        url: `http://${host}${req.url ?? '/'}`,
+        actor,
+      },
       micros,
       micros / 1000,
     );
@@ -283,7 +358,8 @@ function rateHeaders(d: RateDecision): Headers {
     'anthropic-ratelimit-requests-limit': String(d.limit),
     'anthropic-ratelimit-requests-remaining': String(d.remaining),
     // Whole seconds, rounded up: a client waiting until then must find a free slot.
-    'anthropic-ratelimit-requests-reset': new Date(Math.ceil(d.resetAtMs / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z'),
+    'anthropic-ratelimit-requests-reset': new Date(Math.ceil(d.resetAtMs / 1000) * 1000)
+      .toISOString()
+      .replace(/\.000Z$/, 'Z'),
   };
 }
-

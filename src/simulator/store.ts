@@ -2,8 +2,21 @@ import { ACTIVITY_TYPES } from '../catalogue';
 import type { Activity, Actor } from '../source/activity';
 import { SELF_EVENT_TYPE } from '../source/activity';
 import { ACTOR_TYPES } from './actors';
-import { type AccessTransparencyOptions, isAccessTransparencyType, visibleAtFor } from './access-transparency';
-import { type ActivityKind, FUTURE_TYPES, type KindMix, UNLISTED_FEED_TYPES, activityTraits, makeActivity, makeHostileActivity, pickKind } from './generate';
+import {
+  type AccessTransparencyOptions,
+  isAccessTransparencyType,
+  visibleAtFor,
+} from './access-transparency';
+import {
+  type ActivityKind,
+  FUTURE_TYPES,
+  type KindMix,
+  UNLISTED_FEED_TYPES,
+  activityTraits,
+  makeActivity,
+  makeHostileActivity,
+  pickKind,
+} from './generate';
 import { IdCodec, MAX_STREAM_INDEX } from './ids';
 import { Rng, mixSeed } from './prng';
 import type { Tenant } from './tenant';
@@ -113,7 +126,13 @@ export class ActivityStore {
   private streamIndex: Uint32Array;
   private order: Uint32Array;
 
-  private readonly streamRows = [new GrowableInt32(), new GrowableInt32(), new GrowableInt32(), new GrowableInt32(), new GrowableInt32()];
+  private readonly streamRows = [
+    new GrowableInt32(),
+    new GrowableInt32(),
+    new GrowableInt32(),
+    new GrowableInt32(),
+    new GrowableInt32(),
+  ];
   private readonly selfRecords: SelfEventRecord[] = [];
   private readonly explicit: Activity[] = [];
   private readonly explicitRows = new Map<string, number[]>();
@@ -136,9 +155,18 @@ export class ActivityStore {
     this.hostileRate = options.hostileRate ?? 0;
     this.accessTransparency = options.accessTransparency ?? {};
     const logCreatedAt = this.accessTransparency.logCreatedAt;
-    const logCreatedAtMicros = logCreatedAt === undefined ? undefined : logCreatedAt instanceof Date ? logCreatedAt.getTime() * 1000 : parseMicros(logCreatedAt);
-    if (logCreatedAt !== undefined && logCreatedAtMicros === undefined) throw new Error(`accessTransparency.logCreatedAt is not RFC 3339: ${String(logCreatedAt)}`);
-    this.transparencyLogs = new TransparencyLogs(logCreatedAtMicros, this.accessTransparency.unindexedCopyMs ?? 0);
+    const logCreatedAtMicros =
+      logCreatedAt === undefined
+        ? undefined
+        : logCreatedAt instanceof Date
+          ? logCreatedAt.getTime() * 1000
+          : parseMicros(logCreatedAt);
+    if (logCreatedAt !== undefined && logCreatedAtMicros === undefined)
+      throw new Error(`accessTransparency.logCreatedAt is not RFC 3339: ${String(logCreatedAt)}`);
+    this.transparencyLogs = new TransparencyLogs(
+      logCreatedAtMicros,
+      this.accessTransparency.unindexedCopyMs ?? 0,
+    );
     this.tenant = options.tenant;
     this.codec = new IdCodec(options.seed);
     this.capacity = Math.max(1024, options.capacity ?? 4096);
@@ -190,7 +218,12 @@ export class ActivityStore {
    * Appends a generated row of `stream` (of the given kind, else one drawn from the seed);
    * returns its row number. Live Access Transparency rows get their own visibility delay.
    */
-  appendGenerated(stream: Stream.Live | Stream.Appended, createdAtMicros: number, visibleAtMs: number, kind?: ActivityKind): number {
+  appendGenerated(
+    stream: Stream.Live | Stream.Appended,
+    createdAtMicros: number,
+    visibleAtMs: number,
+    kind?: ActivityKind,
+  ): number {
     const index = this.streamRows[stream].length;
     if (index > MAX_STREAM_INDEX) throw new Error('stream full');
     this.ensureCapacity(this.count + 1);
@@ -206,21 +239,42 @@ export class ActivityStore {
     const row = this.count++;
     const index = this.selfRecords.push(record) - 1;
     this.streamRows[Stream.Self].push(row);
-    this.fillRow(row, Stream.Self, index, createdAtMicros, visibleAtMs, this.codeOfType(SELF_EVENT_TYPE), this.codeOfActor(record.actor.type), -1, ORG_PRESENT);
+    this.fillRow(
+      row,
+      Stream.Self,
+      index,
+      createdAtMicros,
+      visibleAtMs,
+      this.codeOfType(SELF_EVENT_TYPE),
+      this.codeOfActor(record.actor.type),
+      -1,
+      ORG_PRESENT,
+    );
     this.place(row);
     return row;
   }
 
   appendExplicit(activity: Activity, visibleAtMs: number): number {
     const micros = parseMicros(activity.created_at);
-    if (micros === undefined) throw new Error(`activity ${activity.id}: created_at is not RFC 3339: ${activity.created_at}`);
+    if (micros === undefined)
+      throw new Error(`activity ${activity.id}: created_at is not RFC 3339: ${activity.created_at}`);
     this.ensureCapacity(this.count + 1);
     const row = this.count++;
     const index = this.explicit.push(activity) - 1;
     const rows = this.explicitRows.get(activity.id) ?? [];
     rows.push(row);
     this.explicitRows.set(activity.id, rows);
-    this.fillRow(row, Stream.Explicit, index, micros, visibleAtMs, this.codeOfType(activity.type), this.codeOfActor(activity.actor.type), -1, ORG_FROM_OBJECT);
+    this.fillRow(
+      row,
+      Stream.Explicit,
+      index,
+      micros,
+      visibleAtMs,
+      this.codeOfType(activity.type),
+      this.codeOfActor(activity.actor.type),
+      -1,
+      ORG_FROM_OBJECT,
+    );
     this.place(row);
     // A row that brings its own index (or an explicit absence: the key set to undefined) keeps it.
     if (isAccessTransparencyType(activity.type) && !('transparency_log_leaf_index' in activity)) {
@@ -230,21 +284,55 @@ export class ActivityStore {
     return row;
   }
 
-  private fillGenerated(row: number, stream: Stream, index: number, micros: number, visibleAtMs: number, given?: ActivityKind): void {
+  private fillGenerated(
+    row: number,
+    stream: Stream,
+    index: number,
+    micros: number,
+    visibleAtMs: number,
+    given?: ActivityKind,
+  ): void {
     const contentSeed = mixSeed(this.seed, stream, index);
     const kind = given ?? pickKind(contentSeed, this.mix);
-    const traits = activityTraits({ type: kind.type, actorType: kind.actorType, seed: contentSeed, tenant: this.tenant });
+    const traits = activityTraits({
+      type: kind.type,
+      actorType: kind.actorType,
+      seed: contentSeed,
+      tenant: this.tenant,
+    });
     const org = traits.org === 'present' ? ORG_PRESENT : traits.org === 'null' ? ORG_NULL : ORG_ABSENT;
     let visibleAt = visibleAtMs;
     const accessTransparency = isAccessTransparencyType(kind.type);
     // Recorded at created_at, visible up to two business days later; appended rows keep the
     // visibility their caller chose.
-    if (accessTransparency && stream !== Stream.Appended) visibleAt = visibleAtFor(micros / 1000, contentSeed, this.accessTransparency.visibilityDelay);
-    this.fillRow(row, stream, index, micros, visibleAt, this.codeOfType(kind.type), this.codeOfActor(kind.actorType), traits.userIndex, org);
-    if (accessTransparency && org === ORG_PRESENT) this.transparencyLogs.enqueue(row, this.tenant.organizationId, micros, visibleAt);
+    if (accessTransparency && stream !== Stream.Appended)
+      visibleAt = visibleAtFor(micros / 1000, contentSeed, this.accessTransparency.visibilityDelay);
+    this.fillRow(
+      row,
+      stream,
+      index,
+      micros,
+      visibleAt,
+      this.codeOfType(kind.type),
+      this.codeOfActor(kind.actorType),
+      traits.userIndex,
+      org,
+    );
+    if (accessTransparency && org === ORG_PRESENT)
+      this.transparencyLogs.enqueue(row, this.tenant.organizationId, micros, visibleAt);
   }
 
-  private fillRow(row: number, stream: Stream, index: number, micros: number, visibleAtMs: number, type: number, actor: number, user: number, org: number): void {
+  private fillRow(
+    row: number,
+    stream: Stream,
+    index: number,
+    micros: number,
+    visibleAtMs: number,
+    type: number,
+    actor: number,
+    user: number,
+    org: number,
+  ): void {
     this.createdAt[row] = micros;
     this.visibleAt[row] = visibleAtMs;
     this.typeCode[row] = type;
@@ -275,7 +363,9 @@ export class ActivityStore {
     for (let i = 1; i <= this.count; i++) {
       if (i < this.count && this.createdAt[this.order[i]] === this.createdAt[this.order[start]]) continue;
       if (i - start > 1) {
-        const run = Array.from(this.order.subarray(start, i)).sort((a, b) => (this.idOf(a) < this.idOf(b) ? -1 : 1));
+        const run = Array.from(this.order.subarray(start, i)).sort((a, b) =>
+          this.idOf(a) < this.idOf(b) ? -1 : 1,
+        );
         this.order.set(run, start);
       }
       start = i;
@@ -286,7 +376,10 @@ export class ActivityStore {
     if (needed <= this.capacity) return;
     let next = this.capacity;
     while (next < needed) next = Math.ceil(next * 1.5);
-    const grow = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int16Array>(old: T, make: (n: number) => T): T => {
+    const grow = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array | Int16Array>(
+      old: T,
+      make: (n: number) => T,
+    ): T => {
       const fresh = make(next);
       fresh.set(old);
       return fresh;
@@ -326,7 +419,7 @@ export class ActivityStore {
   // ---- reading ---------------------------------------------------------------------------
 
   idOf(row: number): string {
-    const stream = this.stream[row];
+    const stream = this.stream[row] as Stream;
     if (stream === Stream.Explicit) return this.explicit[this.streamIndex[row]].id;
     return this.codec.encode(stream, this.streamIndex[row]);
   }
@@ -341,7 +434,7 @@ export class ActivityStore {
 
   /** Whether the row records a request made to this simulator (not generated content). */
   isSelfEvent(row: number): boolean {
-    return this.stream[row] === Stream.Self;
+    return (this.stream[row] as Stream) === Stream.Self;
   }
 
   typeOf(row: number): string {
@@ -353,11 +446,12 @@ export class ActivityStore {
     const explicit = this.explicitRows.get(id);
     if (explicit) return explicit[0];
     const decoded = this.codec.decode(id);
-    if (!decoded || decoded.stream > Stream.Self) return undefined;
+    if (!decoded || decoded.stream > (Stream.Self as number)) return undefined;
+    const stream = decoded.stream as Stream;
     let row: number | undefined;
-    if (decoded.stream === Stream.Backlog) row = decoded.index < this.backlogCount ? decoded.index : undefined;
+    if (stream === Stream.Backlog) row = decoded.index < this.backlogCount ? decoded.index : undefined;
     else {
-      const rows = this.streamRows[decoded.stream];
+      const rows = this.streamRows[stream];
       row = decoded.index < rows.length ? rows.data[decoded.index] : undefined;
     }
     return row !== undefined && this.idOf(row) === id ? row : undefined;
@@ -369,7 +463,9 @@ export class ActivityStore {
    */
   prerender(): void {
     // Access Transparency rows change when stamped with their leaf index: built on demand.
-    this.rendered = new RenderedRows(this.count, (row) => (isAccessTransparencyType(this.typeOf(row)) ? undefined : JSON.stringify(this.activityOf(row))));
+    this.rendered = new RenderedRows(this.count, (row) =>
+      isAccessTransparencyType(this.typeOf(row)) ? undefined : JSON.stringify(this.activityOf(row)),
+    );
   }
 
   /** The row's JSON text as served, when prerendered; undefined otherwise. */
@@ -379,7 +475,9 @@ export class ActivityStore {
 
   /** The row's `created_at` exactly as its JSON carries it. */
   createdAtTextOf(row: number): string {
-    return this.stream[row] === Stream.Explicit ? this.explicit[this.streamIndex[row]].created_at : formatMicros(this.createdAt[row]);
+    return (this.stream[row] as Stream) === Stream.Explicit
+      ? this.explicit[this.streamIndex[row]].created_at
+      : formatMicros(this.createdAt[row]);
   }
 
   /** The activity object of a row, rebuilt deterministically. */
@@ -404,13 +502,27 @@ export class ActivityStore {
         createdAt,
         tenant: this.tenant,
         actor: r.actor,
-        fields: { request_id: r.requestId, request_method: r.method, status_code: r.statusCode, url: r.url, request_body: null },
+        fields: {
+          request_id: r.requestId,
+          request_method: r.method,
+          status_code: r.statusCode,
+          url: r.url,
+          request_body: null,
+        },
       });
     }
-    const spec = { type: this.typeNames[this.typeCode[row]], actorType: this.actorNames[this.actorCode[row]], id, createdAt, tenant: this.tenant };
-    if (isAccessTransparencyType(spec.type)) return makeActivity({ ...spec, seed: contentSeed, fields: this.leafFields(row) });
+    const spec = {
+      type: this.typeNames[this.typeCode[row]],
+      actorType: this.actorNames[this.actorCode[row]],
+      id,
+      createdAt,
+      tenant: this.tenant,
+    };
+    if (isAccessTransparencyType(spec.type))
+      return makeActivity({ ...spec, seed: contentSeed, fields: this.leafFields(row) });
     // Hostile rows keep type, actor variant, user and organization: filters still agree.
-    if (this.hostileRate > 0 && new Rng(mixSeed(contentSeed, 0x405)).chance(this.hostileRate)) return makeHostileActivity(contentSeed, spec);
+    if (this.hostileRate > 0 && new Rng(mixSeed(contentSeed, 0x405)).chance(this.hostileRate))
+      return makeHostileActivity(contentSeed, spec);
     return makeActivity({ ...spec, seed: contentSeed });
   }
 
@@ -451,10 +563,14 @@ export class ActivityStore {
     // [lo, hi): positions inside the created_at bounds.
     let lo = 0;
     let hi = this.count;
-    if (q.gteMicros !== undefined) lo = Math.max(lo, this.firstPosition(q.gteMicros, undefined, false, 0, this.count));
-    if (q.gtMicros !== undefined) lo = Math.max(lo, this.firstPosition(q.gtMicros, undefined, true, 0, this.count));
-    if (q.lteMicros !== undefined) hi = Math.min(hi, this.firstPosition(q.lteMicros, undefined, true, 0, this.count));
-    if (q.ltMicros !== undefined) hi = Math.min(hi, this.firstPosition(q.ltMicros, undefined, false, 0, this.count));
+    if (q.gteMicros !== undefined)
+      lo = Math.max(lo, this.firstPosition(q.gteMicros, undefined, false, 0, this.count));
+    if (q.gtMicros !== undefined)
+      lo = Math.max(lo, this.firstPosition(q.gtMicros, undefined, true, 0, this.count));
+    if (q.lteMicros !== undefined)
+      hi = Math.min(hi, this.firstPosition(q.lteMicros, undefined, true, 0, this.count));
+    if (q.ltMicros !== undefined)
+      hi = Math.min(hi, this.firstPosition(q.ltMicros, undefined, false, 0, this.count));
 
     // Which side of the cursor, and which way to walk so the nearest rows come first.
     let ascending = q.order === 'asc';
@@ -499,18 +615,26 @@ export class ActivityStore {
 
   private filter(q: StoreQuery): (row: number) => boolean {
     const typeMask = q.includeTypes || q.excludeTypes ? this.typeMask(q) : undefined;
-    const userMask = q.userIds ? new Uint8Array(this.userIds.map((id) => (q.userIds?.has(id) ? 1 : 0))) : undefined;
+    const userMask = q.userIds
+      ? new Uint8Array(this.userIds.map((id) => (q.userIds?.has(id) ? 1 : 0)))
+      : undefined;
     const orgs = q.organizationIds;
     return (row) => {
       if (typeMask && typeMask[this.typeCode[row]] === 0) return false;
-      if (this.orgFlag[row] === ORG_FROM_OBJECT) return this.explicitMatches(this.explicit[this.streamIndex[row]], q);
+      if (this.orgFlag[row] === ORG_FROM_OBJECT)
+        return this.explicitMatches(this.explicit[this.streamIndex[row]], q);
       if (userMask) {
         const u = this.userIndex[row];
         if (u < 0 || userMask[u] === 0) return false;
       }
       // Generated rows belong to the tenant or to no organization; the HTTP layer has
       // already refused organizations outside the tenant.
-      return orgs === undefined || this.orgFlag[row] !== ORG_PRESENT || orgs.has(this.tenant.organizationId) || orgs.has(this.tenant.organizationUuid);
+      return (
+        orgs === undefined ||
+        this.orgFlag[row] !== ORG_PRESENT ||
+        orgs.has(this.tenant.organizationId) ||
+        orgs.has(this.tenant.organizationUuid)
+      );
     };
   }
 
@@ -534,7 +658,13 @@ export class ActivityStore {
     }
     if (q.organizationIds) {
       const org = a.organization_id;
-      if (org !== null && org !== undefined && !q.organizationIds.has(org) && !(typeof a.organization_uuid === 'string' && q.organizationIds.has(a.organization_uuid))) return false;
+      if (
+        org !== null &&
+        org !== undefined &&
+        !q.organizationIds.has(org) &&
+        !(typeof a.organization_uuid === 'string' && q.organizationIds.has(a.organization_uuid))
+      )
+        return false;
     }
     return true;
   }
@@ -551,7 +681,13 @@ export class ActivityStore {
    * First position in [from, to) whose key is > (strict) or >= the given key. With no id,
    * the key is a time alone: every row at that microsecond compares equal to it.
    */
-  private firstPosition(micros: number, id: string | undefined, strict: boolean, from: number, to: number): number {
+  private firstPosition(
+    micros: number,
+    id: string | undefined,
+    strict: boolean,
+    from: number,
+    to: number,
+  ): number {
     let lo = from;
     let hi = to;
     while (lo < hi) {

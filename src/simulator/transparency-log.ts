@@ -30,7 +30,12 @@ export class TransparencyLogs {
   ) {}
 
   /** Registers a row that becomes visible at `visibleAtMs`; it is stamped once `stampUpTo` passes that. */
-  enqueue(row: number, organizationId: string | undefined, createdAtMicros: number, visibleAtMs: number): void {
+  enqueue(
+    row: number,
+    organizationId: string | undefined,
+    createdAtMicros: number,
+    visibleAtMs: number,
+  ): void {
     if (organizationId === undefined) return;
     if (this.logCreatedAtMicros !== undefined && createdAtMicros < this.logCreatedAtMicros) return;
     const at = visibleAtMs + this.unindexedMs;
@@ -38,7 +43,8 @@ export class TransparencyLogs {
     let hi = this.pendingAt.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.pendingAt[mid] < at || (this.pendingAt[mid] === at && this.pendingRows[mid] < row)) lo = mid + 1;
+      if (this.pendingAt[mid] < at || (this.pendingAt[mid] === at && this.pendingRows[mid] < row))
+        lo = mid + 1;
       else hi = mid;
     }
     this.pendingRows.splice(lo, 0, row);

@@ -24,7 +24,8 @@ export interface ValueContext {
 
 /** Marks a field left out of the object (optional fields are sometimes absent). */
 export const ABSENT = Symbol('absent');
-export type FieldValue = unknown | typeof ABSENT;
+// `unknown` already includes ABSENT; the name says that a field may be left out.
+export type FieldValue = unknown;
 
 interface TypeText {
   readonly optional: boolean;
@@ -102,7 +103,10 @@ function objectFrom(fields: readonly FieldSpec[], ctx: ValueContext): Record<str
       continue;
     }
     const isChange = f.name === 'current_value' || f.name === 'previous_value';
-    const named = isChange && typeof discriminator === 'string' && parseTypeText(f.type).base === 'string' ? { ...f, name: discriminator } : f;
+    const named =
+      isChange && typeof discriminator === 'string' && parseTypeText(f.type).base === 'string'
+        ? { ...f, name: discriminator }
+        : f;
     const v = fieldValue(named, ctx);
     if (v !== ABSENT) out[f.name] = v;
   }
@@ -180,12 +184,45 @@ const API_USER_AGENTS = [
   'Elastic-Agent/9.1.3',
 ];
 const WORDS = [
-  'quarterly', 'roadmap', 'security', 'review', 'onboarding', 'incident', 'postmortem', 'pricing', 'migration',
-  'research', 'compliance', 'design', 'platform', 'billing', 'analytics', 'support', 'launch', 'retro', 'hiring', 'legal',
+  'quarterly',
+  'roadmap',
+  'security',
+  'review',
+  'onboarding',
+  'incident',
+  'postmortem',
+  'pricing',
+  'migration',
+  'research',
+  'compliance',
+  'design',
+  'platform',
+  'billing',
+  'analytics',
+  'support',
+  'launch',
+  'retro',
+  'hiring',
+  'legal',
 ];
 const FILE_EXTS = ['pdf', 'docx', 'csv', 'md', 'png', 'xlsx', 'txt', 'py', 'json'];
-const MODELS = ['claude-opus-4-1', 'claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-sonnet-4', 'claude-opus-4'];
-const ROLES = ['admin', 'user', 'developer', 'billing', 'claude_code_user', 'membership_admin', 'owner', 'primary_owner'];
+const MODELS = [
+  'claude-opus-4-1',
+  'claude-sonnet-4-5',
+  'claude-haiku-4-5',
+  'claude-sonnet-4',
+  'claude-opus-4',
+];
+const ROLES = [
+  'admin',
+  'user',
+  'developer',
+  'billing',
+  'claude_code_user',
+  'membership_admin',
+  'owner',
+  'primary_owner',
+];
 const SEAT_TIERS = ['standard', 'premium', 'team_standard', 'team_premium', 'enterprise'];
 
 export function userAgent(rng: Rng, programmatic: boolean): string {
@@ -194,7 +231,8 @@ export function userAgent(rng: Rng, programmatic: boolean): string {
 
 /** Documentation-range addresses (RFC 5737 / RFC 3849), IPv6 about one time in five. */
 export function ipAddress(rng: Rng): string {
-  if (rng.chance(0.2)) return `2001:db8:${rng.hex(4)}:${rng.int(0x10000).toString(16)}::${rng.between(1, 0xfff).toString(16)}`;
+  if (rng.chance(0.2))
+    return `2001:db8:${rng.hex(4)}:${rng.int(0x10000).toString(16)}::${rng.between(1, 0xfff).toString(16)}`;
   const net = rng.pick(['192.0.2', '198.51.100', '203.0.113']);
   return `${net}.${rng.between(1, 254)}`;
 }
@@ -244,13 +282,18 @@ export function idFor(name: string, ctx: ValueContext): string {
   if (name.endsWith('api_key_id')) return rng.pick(tenant.apiKeyIds);
   if (name.endsWith('workspace_id')) return rng.pick(tenant.workspaceIds);
   if (name === 'service_account_id') return rng.pick(tenant.serviceAccountIds);
-  if (USER_ID_FIELDS.test(name) || name === 'principal_id' || name === 'entity_id') return rng.pick(tenant.users).id;
+  if (USER_ID_FIELDS.test(name) || name === 'principal_id' || name === 'entity_id')
+    return rng.pick(tenant.users).id;
   if (name === 'organization_id') return tenant.organizationId;
-  if (name.startsWith('slack_')) return `${name === 'slack_channel_id' ? 'C' : name === 'slack_team_id' ? 'T' : 'E'}0${rng.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 9)}`;
+  if (name.startsWith('slack_'))
+    return `${name === 'slack_channel_id' ? 'C' : name === 'slack_team_id' ? 'T' : 'E'}0${rng.chars('ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789', 9)}`;
   if (name.startsWith('github_')) return rng.digits(8);
   if (name === 'workos_event_id') return tagged(rng, 'event');
   if (name === 'kid_hash') return rng.hex(16);
-  const bare = name.replace(/^(previous|new|deleted|cascaded_from|cascade_trigger|source|target|excluded|current)_/, '');
+  const bare = name.replace(
+    /^(previous|new|deleted|cascaded_from|cascade_trigger|source|target|excluded|current)_/,
+    '',
+  );
   const prefix = ID_PREFIXES[bare] ?? bare.replace(/_id$/, '');
   return tagged(rng, prefix);
 }
@@ -266,32 +309,61 @@ export function stringFor(name: string, ctx: ValueContext): string {
   const n = name.toLowerCase();
   if (n === 'ip_address') return ipAddress(rng);
   if (n === 'user_agent') return userAgent(rng, rng.chance(0.3));
-  if (n.includes('email')) return email(ctx, n.startsWith('invite') || n.startsWith('unauthenticated') || rng.chance(0.1));
+  if (n.includes('email'))
+    return email(ctx, n.startsWith('invite') || n.startsWith('unauthenticated') || rng.chance(0.1));
   if (n.endsWith('_uuid')) return rng.uuid();
-  if (n === 'url' || n.endsWith('_url')) return `https://${rng.pick(['hooks', 'api', 'docs'])}.${ctx.tenant.domain}/${slug(rng)}/${rng.base58(10)}`;
-  if (n === 'issuer' || n.endsWith('_issuer')) return rng.pick(['https://token.actions.githubusercontent.com', 'https://accounts.google.com', `https://login.${ctx.tenant.domain}`, 'https://sts.windows.net/' + rng.uuid() + '/']);
+  if (n === 'url' || n.endsWith('_url'))
+    return `https://${rng.pick(['hooks', 'api', 'docs'])}.${ctx.tenant.domain}/${slug(rng)}/${rng.base58(10)}`;
+  if (n === 'issuer' || n.endsWith('_issuer'))
+    return rng.pick([
+      'https://token.actions.githubusercontent.com',
+      'https://accounts.google.com',
+      `https://login.${ctx.tenant.domain}`,
+      'https://sts.windows.net/' + rng.uuid() + '/',
+    ]);
   if (n.endsWith('_id') || n === 'setting_key_id') return idFor(n, ctx);
   if (n.endsWith('_at') || n.endsWith('_date') || n === 'hour') return timeNear(ctx, 86_400);
-  if (n === 'hostname' || n === 'domain' || n.endsWith('_hostname')) return `${rng.pick(['db', 'git', 'mcp', 'proxy', 'api'])}.${ctx.tenant.domain}`;
+  if (n === 'hostname' || n === 'domain' || n.endsWith('_hostname'))
+    return `${rng.pick(['db', 'git', 'mcp', 'proxy', 'api'])}.${ctx.tenant.domain}`;
   if (/hash|checksum|fingerprint|sha256/.test(n)) return rng.hex(64);
   if (n === 'jti' || n.endsWith('_jti')) return rng.uuid();
   if (n === 'filename') return `${slug(rng)}.${rng.pick(FILE_EXTS)}`;
   if (n.includes('model')) return rng.pick(MODELS);
   if (n.includes('seat_tier')) return rng.pick(SEAT_TIERS);
   if (n.includes('role')) return rng.pick(ROLES);
-  if (n.includes('scope')) return rng.pick(['read:compliance_activities', 'org:read', 'workspace:write', 'user:read']);
+  if (n.includes('scope'))
+    return rng.pick(['read:compliance_activities', 'org:read', 'workspace:write', 'user:read']);
   if (n === 'provider') return rng.pick(['aws', 'gcp', 'azure', 'okta', 'google']);
   if (n.includes('version')) return `${rng.between(1, 4)}.${rng.between(0, 20)}.${rng.between(0, 9)}`;
   if (n === 'repo_owner') return ctx.tenant.name.toLowerCase().replace(/[^a-z]+/g, '-');
   if (n === 'repo' || n.includes('repo_name') || n === 'repository_name') return slug(rng);
   if (n === 'status' || n === 'activation_state') return rng.pick(['active', 'inactive', 'archived']);
   if (n === 'outcome') return rng.pick(['success', 'denied']);
-  if (n === 'reason' || n.endsWith('_reason')) return rng.pick(['policy', 'user_request', 'expired', 'invalid_signature', 'not_authorized']);
+  if (n === 'reason' || n.endsWith('_reason'))
+    return rng.pick(['policy', 'user_request', 'expired', 'invalid_signature', 'not_authorized']);
   if (n === 'algorithm') return rng.pick(['ES256', 'RS256', 'EdDSA']);
-  if (n.includes('type') || n.includes('mode') || n.includes('method') || n.includes('kind') || n === 'surface' || n === 'source' || n === 'cadence') return rng.pick(['standard', 'managed', 'automatic', 'manual', 'web', 'api']);
-  if (n === 'title' || n.endsWith('name') || n === 'label' || n === 'description' || n === 'deny_message' || n === 'detail') return phrase(rng, rng.between(2, 4));
+  if (
+    n.includes('type') ||
+    n.includes('mode') ||
+    n.includes('method') ||
+    n.includes('kind') ||
+    n === 'surface' ||
+    n === 'source' ||
+    n === 'cadence'
+  )
+    return rng.pick(['standard', 'managed', 'automatic', 'manual', 'web', 'api']);
+  if (
+    n === 'title' ||
+    n.endsWith('name') ||
+    n === 'label' ||
+    n === 'description' ||
+    n === 'deny_message' ||
+    n === 'detail'
+  )
+    return phrase(rng, rng.between(2, 4));
   if (n === 'slug' || n.endsWith('_slug') || n.endsWith('_code')) return slug(rng);
-  if (n === 'setting_key' || n.startsWith('keys_')) return rng.pick(['theme', 'permissions.allow', 'env.HTTP_PROXY', 'model', 'hooks.PreToolUse']);
+  if (n === 'setting_key' || n.startsWith('keys_'))
+    return rng.pick(['theme', 'permissions.allow', 'env.HTTP_PROXY', 'model', 'hooks.PreToolUse']);
   return slug(rng);
 }
 
@@ -302,7 +374,8 @@ export function numberFor(name: string, rng: Rng): number {
   if (n.endsWith('_ms')) return rng.between(100, 30_000);
   if (n.includes('usd') || n.includes('amount')) return Math.round(rng.next() * 500_000) / 100;
   if (n.includes('percentage')) return rng.between(0, 100);
-  if (n.startsWith('github_') || n.endsWith('_app_id') || n.endsWith('webhook_id')) return rng.between(100_000, 99_999_999);
+  if (n.startsWith('github_') || n.endsWith('_app_id') || n.endsWith('webhook_id'))
+    return rng.between(100_000, 99_999_999);
   if (n.includes('version')) return rng.between(1, 40);
   return rng.between(0, 120);
 }

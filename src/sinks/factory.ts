@@ -25,7 +25,10 @@ export interface SinkFactory<Schema extends z.ZodType = z.ZodType> {
 }
 
 /** A sink's own preview, or the event serialized in its `format` (ocsf when it has none). */
-export function sinkPreview<Schema extends z.ZodType>(factory: SinkFactory<Schema>, config: z.output<Schema>): SinkPreview {
+export function sinkPreview<Schema extends z.ZodType>(
+  factory: SinkFactory<Schema>,
+  config: z.output<Schema>,
+): SinkPreview {
   if (factory.preview) return factory.preview(config);
   const declared = outputFormat.safeParse((config as { format?: unknown }).format);
   const format = declared.success ? declared.data : 'ocsf';

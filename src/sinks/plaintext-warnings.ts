@@ -2,7 +2,6 @@ import type { ForwarderConfig } from '../config/schema';
 import type { Logger } from '../observability/logger';
 import { plaintextWarning } from '../config/plaintext';
 import { isLoopbackHost } from '../util/loopback';
-import type { SinkFactory } from './factory';
 import { sinkFactory } from './registry';
 
 /**
@@ -13,14 +12,17 @@ export function warnPlaintextPaths(config: ForwarderConfig, logger: Logger): num
   let warned = 0;
   const source = new URL(config.source.base_url);
   if (source.protocol === 'http:' && !isLoopbackHost(source.hostname)) {
-    logger.warn('the Compliance API is read over plain http (allow_insecure_http: true): the API key and every activity cross the network in clear', {
-      field: 'source.base_url',
-      fix: 'use an https:// base_url',
-    });
+    logger.warn(
+      'the Compliance API is read over plain http (allow_insecure_http: true): the API key and every activity cross the network in clear',
+      {
+        field: 'source.base_url',
+        fix: 'use an https:// base_url',
+      },
+    );
     warned++;
   }
   for (const [name, sink] of Object.entries(config.sinks)) {
-    const factory = sinkFactory(sink.type) as SinkFactory | undefined;
+    const factory = sinkFactory(sink.type);
     const path = factory?.plaintext?.(sink);
     const warning = path && plaintextWarning(name, path);
     if (!warning) continue;

@@ -17,7 +17,11 @@ export class ApiError extends Error {
 }
 
 /** What to tell the operator for a refused request. */
-export function explainApiError(status: number, errorType: string | undefined, serverMessage: string): string {
+export function explainApiError(
+  status: number,
+  errorType: string | undefined,
+  serverMessage: string,
+): string {
   const said = serverMessage ? ` The API said: "${serverMessage}".` : '';
   switch (status) {
     case 400:
@@ -27,7 +31,11 @@ export function explainApiError(status: number, errorType: string | undefined, s
     case 403: {
       const oneOf = /Needed one of:\s*\[([^\]]*)\]/.exec(serverMessage)?.[1];
       const scopes = /Needed:\s*\[([^\]]*)\]/.exec(serverMessage)?.[1];
-      const need = oneOf ? `The key lacks one of the scopes ${oneOf}.` : scopes ? `The key lacks the scope(s) ${scopes}.` : 'The key lacks permission for this request.';
+      const need = oneOf
+        ? `The key lacks one of the scopes ${oneOf}.`
+        : scopes
+          ? `The key lacks the scope(s) ${scopes}.`
+          : 'The key lacks permission for this request.';
       return `The Compliance API refused access (403 ${errorType ?? 'permission_error'}). ${need}${said} Use a key with scope read:compliance_activities (or read:org_audit), and organization_ids inside its tenant.`;
     }
     case 404:

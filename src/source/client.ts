@@ -100,7 +100,11 @@ export interface ResponseBounds {
   readonly maxActivityBytes: number;
 }
 
-export const DEFAULT_RESPONSE_BOUNDS: ResponseBounds = { maxBodyBytes: 16 * 1024 * 1024, maxCompressionRatio: 100, maxActivityBytes: 1024 * 1024 };
+export const DEFAULT_RESPONSE_BOUNDS: ResponseBounds = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  maxCompressionRatio: 100,
+  maxActivityBytes: 1024 * 1024,
+};
 
 /** A 15-minute wait is already longer than any rate-limit window the API documents. */
 export const DEFAULT_MAX_WAIT_MS = 15 * 60_000;
@@ -111,7 +115,8 @@ const MAX_ERROR_BODY_PARSE = 64 * 1024;
 const MAX_FALLBACK_PARSE = 1024 * 1024;
 
 /** Why a request is retried, as a small fixed set (a metrics label). */
-export type RetryReason = 'rate_limited' | 'server_error' | 'malformed_page' | 'oversized_response' | 'network';
+export type RetryReason =
+  'rate_limited' | 'server_error' | 'malformed_page' | 'oversized_response' | 'network';
 
 /** Classifies the RetryableErrors `requestOnce` throws (by the messages it writes). */
 function retryReason(err: unknown): RetryReason {
@@ -160,7 +165,11 @@ function headerText(headers: Readonly<Record<string, unknown>>, name: string): s
  */
 export function parsePage(
   response: string | Buffer,
-  meta: { readonly requestId?: string; readonly window?: RequestedWindow; readonly maxActivityBytes?: number } = {},
+  meta: {
+    readonly requestId?: string;
+    readonly window?: RequestedWindow;
+    readonly maxActivityBytes?: number;
+  } = {},
 ): Page {
   const bytes = typeof response === 'string' ? Buffer.from(response) : response;
   const bodyBytes = bytes.length;
@@ -169,17 +178,25 @@ export function parsePage(
     const top = topLevel(scanned.fields);
     // The structure is sound but the fields are not the documented types: parsing the whole
     // body for a better message could cost more heap than the page is worth.
-    if (!top) throw new RetryableError('malformed page: has_more, first_id or last_id is not of the documented type');
-    const text = new PageText(bytes, scanned.bounds, meta.maxActivityBytes ?? DEFAULT_RESPONSE_BOUNDS.maxActivityBytes);
+    if (!top)
+      throw new RetryableError('malformed page: has_more, first_id or last_id is not of the documented type');
+    const text = new PageText(
+      bytes,
+      scanned.bounds,
+      meta.maxActivityBytes ?? DEFAULT_RESPONSE_BOUNDS.maxActivityBytes,
+    );
     return new LazyPage(text, scanned.spaced, top, meta.requestId, bodyBytes, meta.window);
   }
-  if (bodyBytes > MAX_FALLBACK_PARSE) throw new RetryableError(`malformed page: not an object with a "data" array (${bodyBytes} bytes)`);
+  if (bodyBytes > MAX_FALLBACK_PARSE)
+    throw new RetryableError(`malformed page: not an object with a "data" array (${bodyBytes} bytes)`);
   const body = decodeBody(bytes);
   let doc: unknown;
   try {
     doc = JSON.parse(body);
   } catch (err) {
-    throw new RetryableError(`malformed page: the body is not JSON (${errorMessage(err)}; ${body.length} bytes)`);
+    throw new RetryableError(
+      `malformed page: the body is not JSON (${errorMessage(err)}; ${body.length} bytes)`,
+    );
   }
   const d = doc as { data?: unknown; has_more?: unknown; first_id?: unknown; last_id?: unknown };
   if (!d || typeof d !== 'object' || !Array.isArray(d.data) || typeof d.has_more !== 'boolean') {
@@ -227,7 +244,13 @@ function checkedActivity(item: unknown): Activity {
   const a = item as Partial<Activity> | null;
   // Whether created_at is a time is the poller's window check: a bad one costs that row
   // (dead-lettered), not the page, which retried forever.
-  if (!a || typeof a !== 'object' || typeof a.id !== 'string' || typeof a.created_at !== 'string' || typeof a.type !== 'string') {
+  if (
+    !a ||
+    typeof a !== 'object' ||
+    typeof a.id !== 'string' ||
+    typeof a.created_at !== 'string' ||
+    typeof a.type !== 'string'
+  ) {
     throw new RetryableError('malformed page: an activity lacks a string id, created_at or type');
   }
   return a as Activity;
@@ -250,7 +273,8 @@ function topLevel(fields: ReadonlyMap<string, string>): TopLevel | undefined {
     const firstId = value('first_id');
     const lastId = value('last_id');
     if (typeof hasMore !== 'boolean') return undefined;
-    if ((firstId !== null && typeof firstId !== 'string') || (lastId !== null && typeof lastId !== 'string')) return undefined;
+    if ((firstId !== null && typeof firstId !== 'string') || (lastId !== null && typeof lastId !== 'string'))
+      return undefined;
     return { hasMore, firstId, lastId };
   } catch {
     return undefined;
@@ -280,7 +304,8 @@ class PageText {
   ) {
     for (let i = 0; i < bounds.length / 2; i++) {
       const size = bounds[2 * i + 1] - bounds[2 * i];
-      if (size > maxActivityBytes) this.oversized.set(i, describeOversized(bytes.subarray(bounds[2 * i], bounds[2 * i + 1])));
+      if (size > maxActivityBytes)
+        this.oversized.set(i, describeOversized(bytes.subarray(bounds[2 * i], bounds[2 * i + 1])));
     }
   }
 
@@ -356,7 +381,7 @@ class LazyPage implements Page {
     const lastAt = kept.at(-1);
     if (firstAt === undefined || lastAt === undefined) return undefined;
     const [first, last] = this.body.items([firstAt, lastAt]);
-    return { first: parseItem(first!, firstAt), last: parseItem(last!, lastAt), count: kept.length };
+    return { first: parseItem(first, firstAt), last: parseItem(last, lastAt), count: kept.length };
   }
 
   private parse(): void {
@@ -440,7 +465,11 @@ export class ComplianceApiClient {
       shouldRetry: (err) => err instanceof RetryableError,
       onRetry: (err, attempt, delayMs) => {
         this.opts.onRetry?.(errorMessage(err), delayMs, retryReason(err));
-        this.opts.logger.warn('Compliance API request failed; retrying', { attempt, delay_ms: delayMs, error: errorMessage(err) });
+        this.opts.logger.warn('Compliance API request failed; retrying', {
+          attempt,
+          delay_ms: delayMs,
+          error: errorMessage(err),
+        });
       },
     });
   }
@@ -470,13 +499,17 @@ export class ComplianceApiClient {
         signal,
         onHeaders: (status, headers) => {
           this.opts.onResponse?.(status, headerText(headers, 'request-id'));
-          if (status !== 401) this.opts.governor.observe(headers, (askedMs) => this.capped('anthropic-ratelimit-requests-reset', askedMs));
+          if (status !== 401)
+            this.opts.governor.observe(headers, (askedMs) =>
+              this.capped('anthropic-ratelimit-requests-reset', askedMs),
+            );
         },
       });
     } catch (err) {
       // Timeouts, resets, refused connections, DNS: all transient from here. A certificate
       // problem or a refusing proxy is not (the poll cycle fails and says which field to fix).
-      if (err instanceof RetryableError && !(err instanceof OversizedResponseError)) throw new RetryableError(`request failed: ${err.message}`);
+      if (err instanceof RetryableError && !(err instanceof OversizedResponseError))
+        throw new RetryableError(`request failed: ${err.message}`);
       throw err;
     }
     return this.answer(query, res);
@@ -491,12 +524,13 @@ export class ComplianceApiClient {
       const page = parsePage(bytes, { requestId, window, maxActivityBytes: this.bounds.maxActivityBytes });
       const rows = pageRowCount(page);
       // More rows than asked for: a server out of its contract. Nothing of it is kept.
-      if (rows > query.limit) throw new RetryableError(`malformed page: ${rows} rows where limit=${query.limit} was asked`);
+      if (rows > query.limit)
+        throw new RetryableError(`malformed page: ${rows} rows where limit=${query.limit} was asked`);
       this.opts.onPageRead?.();
       return page;
     }
     let errorType: string | undefined;
-    let serverMessage = '';
+    let serverMessage: string;
     try {
       if (bytes.length > MAX_ERROR_BODY_PARSE) throw new Error('too long to read');
       const e = JSON.parse(decodeBody(bytes)) as { error?: { type?: string; message?: string } };
@@ -511,11 +545,20 @@ export class ComplianceApiClient {
       const askedMs = Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : 60_000;
       const waitMs = this.capped('retry-after', askedMs);
       this.opts.governor.pauseUntil(Date.now() + waitMs);
-      const how = waitMs < askedMs ? `source.max_wait caps the ${askedMs / 1000}s Retry-After asks` : 'as Retry-After asks';
-      throw new RetryableError(`rate limited (429 ${errorType ?? 'rate_limit_error'}); waiting ${waitMs / 1000}s ${how}`, waitMs);
+      const how =
+        waitMs < askedMs
+          ? `source.max_wait caps the ${askedMs / 1000}s Retry-After asks`
+          : 'as Retry-After asks';
+      throw new RetryableError(
+        `rate limited (429 ${errorType ?? 'rate_limit_error'}); waiting ${waitMs / 1000}s ${how}`,
+        waitMs,
+      );
     }
     if (res.status >= 500 && !noRetry) {
-      throw new RetryableError(`server error ${res.status} ${errorType ?? ''}`.trim() + (requestId ? ` (request-id ${requestId})` : ''));
+      throw new RetryableError(
+        `server error ${res.status} ${errorType ?? ''}`.trim() +
+          (requestId ? ` (request-id ${requestId})` : ''),
+      );
     }
     if (res.status >= 500) {
       throw new ApiError(
@@ -526,7 +569,13 @@ export class ComplianceApiClient {
         true,
       );
     }
-    throw new ApiError(explainApiError(res.status, errorType, serverMessage), res.status, errorType, requestId, false);
+    throw new ApiError(
+      explainApiError(res.status, errorType, serverMessage),
+      res.status,
+      errorType,
+      requestId,
+      false,
+    );
   }
 
   /** Closes the kept-alive connections (and proxy tunnels). */
@@ -538,11 +587,14 @@ export class ComplianceApiClient {
   private capped(header: WaitHeader, askedMs: number): number {
     const wait = capWait(header, askedMs, this.opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
     if (wait.cappedMs < askedMs) {
-      this.opts.logger.warn('the Compliance API asked for a longer wait than source.max_wait allows; waiting max_wait instead', {
-        header,
-        asked_seconds: Math.round(askedMs / 1000),
-        waiting_seconds: Math.round(wait.cappedMs / 1000),
-      });
+      this.opts.logger.warn(
+        'the Compliance API asked for a longer wait than source.max_wait allows; waiting max_wait instead',
+        {
+          header,
+          asked_seconds: Math.round(askedMs / 1000),
+          waiting_seconds: Math.round(wait.cappedMs / 1000),
+        },
+      );
       this.opts.onWaitCapped?.(wait);
     }
     return wait.cappedMs;

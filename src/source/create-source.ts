@@ -76,7 +76,10 @@ export function createSource(src: SourceConfig, deps: SourceDeps): Source {
       logger: logger.child({ component: 'poller' }),
       observer: deps.pollObserver,
       // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
-      backfill: { concurrency: src.backfill_concurrency, sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)) },
+      backfill: {
+        concurrency: src.backfill_concurrency,
+        sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)),
+      },
       accessTransparency: position.accessTransparency,
     },
     [...ACTIVITY_TYPES.map((t) => t.type), ...ACCESS_TRANSPARENCY_TYPES],

@@ -24,12 +24,22 @@ export type FilterVerdict = 'deliver' | 'self_event' | 'other_key';
 export function makeClientFilter(opts: ClientFilterOptions): (a: Activity) => FilterVerdict {
   const keys = new Set(opts.apiKeyIds.map(keySuffix));
   return (a) => {
-    if (opts.dropSelfEvents && a.type === SELF_EVENT_TYPE && typeof a.request_id === 'string' && opts.isOwnRequest(a.request_id)) {
+    if (
+      opts.dropSelfEvents &&
+      a.type === SELF_EVENT_TYPE &&
+      typeof a.request_id === 'string' &&
+      opts.isOwnRequest(a.request_id)
+    ) {
       return 'self_event';
     }
     if (keys.size > 0) {
       const actor = a.actor ?? {};
-      const key = typeof actor.api_key_id === 'string' ? actor.api_key_id : typeof actor.admin_api_key_id === 'string' ? actor.admin_api_key_id : undefined;
+      const key =
+        typeof actor.api_key_id === 'string'
+          ? actor.api_key_id
+          : typeof actor.admin_api_key_id === 'string'
+            ? actor.admin_api_key_id
+            : undefined;
       if (!key || !keys.has(keySuffix(key))) return 'other_key';
     }
     return 'deliver';

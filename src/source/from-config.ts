@@ -35,7 +35,9 @@ export function createApiClient(
     },
     governor: deps.governor,
     logger: logger.child({ component: 'source' }),
-    tls: src.base_url.startsWith('https:') ? buildTlsOptions(src.tls, { fieldPath: 'source.tls', component: 'source', logger, baseDir }) : undefined,
+    tls: src.base_url.startsWith('https:')
+      ? buildTlsOptions(src.tls, { fieldPath: 'source.tls', component: 'source', logger, baseDir })
+      : undefined,
     proxy: src.proxy,
     onResponse: deps.onResponse,
     onRetry: deps.onRetry,

@@ -48,7 +48,10 @@ export interface PollerOptions {
 export interface PollObserver {
   /** A cycle starts reading the created_at window [from, to). */
   onCycleStart?(window: { readonly from: string; readonly to: string }): void;
-  onPage?(page: Page, stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] }): void;
+  onPage?(
+    page: Page,
+    stats: { fetched: number; duplicates: number; late: number; filtered: number; unknownTypes: string[] },
+  ): void;
   /** Rows dead-lettered by the source, by reason. */
   onRejected?(reason: RejectReason, count: number): void;
 }
@@ -153,7 +156,12 @@ export class Poller {
    */
   private async *pages(from: string, to: string, signal: AbortSignal): AsyncGenerator<Page> {
     const fetch = (q: PageQuery, urgency?: Urgency) => this.opts.client.fetchPage(q, signal, urgency);
-    const first = await fetch({ createdAtGte: from, createdAtLt: to, limit: this.opts.pageSize, order: 'asc' });
+    const first = await fetch({
+      createdAtGte: from,
+      createdAtLt: to,
+      limit: this.opts.pageSize,
+      order: 'asc',
+    });
     const last = first.activities.at(-1);
     if (!first.hasMore || !first.lastId || !last) {
       yield first;
@@ -163,7 +171,12 @@ export class Poller {
     const resumeAt = last.created_at;
     // Slices start at the last row read: only a row inside the window may say where.
     const resumable = checkCreatedAt(resumeAt, { gte: from, lt: to }).ok;
-    if (backfill && backfill.concurrency > 1 && resumable && Date.parse(to) - Date.parse(resumeAt) > backfill.sliceAboveMs) {
+    if (
+      backfill &&
+      backfill.concurrency > 1 &&
+      resumable &&
+      Date.parse(to) - Date.parse(resumeAt) > backfill.sliceAboveMs
+    ) {
       // As many slices as the first page's density says the rest needs pages (a quiet day
       // is one slice, not 32 requests), up to four per concurrent request; a slice denser
       // than estimated is cut again when its own first page comes back (sliced-pages.ts).
@@ -171,23 +184,45 @@ export class Poller {
       const estimatedRows = (first.activities.length * (Date.parse(to) - Date.parse(resumeAt))) / readMs;
       const wanted = Math.ceil(estimatedRows / this.opts.pageSize);
       const slices = cutSlices(resumeAt, to, Math.max(1, Math.min(256, backfill.concurrency * 4, wanted)));
-      this.opts.logger.info('backfill: reading the rest of the window in parallel slices', { from: resumeAt, to, slices: slices.length, concurrency: backfill.concurrency });
-      yield* firstThenRest(first, slicedPages(fetch, slices, { pageSize: this.opts.pageSize, concurrency: backfill.concurrency, signal }));
+      this.opts.logger.info('backfill: reading the rest of the window in parallel slices', {
+        from: resumeAt,
+        to,
+        slices: slices.length,
+        concurrency: backfill.concurrency,
+      });
+      yield* firstThenRest(
+        first,
+        slicedPages(fetch, slices, {
+          pageSize: this.opts.pageSize,
+          concurrency: backfill.concurrency,
+          signal,
+        }),
+      );
       return;
     }
-    yield* firstThenRest(first, slicedPages(fetch, [{ gte: from, lt: to, afterId: first.lastId }], { pageSize: this.opts.pageSize, concurrency: 1, signal }));
+    yield* firstThenRest(
+      first,
+      slicedPages(fetch, [{ gte: from, lt: to, afterId: first.lastId }], {
+        pageSize: this.opts.pageSize,
+        concurrency: 1,
+        signal,
+      }),
+    );
   }
 
   /** Dead-letters rows the window check or the size cap refused, before anything after them is emitted. */
   private async rejectRows(rows: RejectedRow[], page: Page): Promise<void> {
     const counts = new Map<RejectReason, number>();
     for (const r of rows) counts.set(r.reason, (counts.get(r.reason) ?? 0) + 1);
-    this.opts.logger.warn('activities refused by the source checks: written to the dead-letter file, not delivered', {
-      count: rows.length,
-      reasons: Object.fromEntries(counts),
-      first: rows[0].detail,
-      request_id: page.requestId,
-    });
+    this.opts.logger.warn(
+      'activities refused by the source checks: written to the dead-letter file, not delivered',
+      {
+        count: rows.length,
+        reasons: Object.fromEntries(counts),
+        first: rows[0].detail,
+        request_id: page.requestId,
+      },
+    );
     await this.opts.reject?.(rows);
     for (const [reason, count] of counts) this.opts.observer?.onRejected?.(reason, count);
   }
@@ -229,7 +264,14 @@ export class Poller {
         fetched++;
         const inWindow = checkCreatedAt(activity.created_at, page.window ?? { gte: from, lt: to });
         if (!inWindow.ok) {
-          rejected.push({ id: activity.id, type: activity.type, created_at: activity.created_at, reason: inWindow.reason, detail: inWindow.detail, raw: page.raw?.[i] ?? JSON.stringify(activity) });
+          rejected.push({
+            id: activity.id,
+            type: activity.type,
+            created_at: activity.created_at,
+            reason: inWindow.reason,
+            detail: inWindow.detail,
+            raw: page.raw?.[i] ?? JSON.stringify(activity),
+          });
           continue;
         }
         const ledger = isAccessTransparency(activity.type) ? this.opts.accessTransparency : undefined;
@@ -259,8 +301,18 @@ export class Poller {
         }
         items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver });
       }
-      this.opts.observer?.onPage?.(page, { fetched: page.activities.length, duplicates: pageDup, late: pageLate, filtered: pageFiltered, unknownTypes });
-      if (pageLate > 0) this.opts.logger.info('late-indexed activities caught behind the cursor', { count: pageLate, request_id: page.requestId });
+      this.opts.observer?.onPage?.(page, {
+        fetched: page.activities.length,
+        duplicates: pageDup,
+        late: pageLate,
+        filtered: pageFiltered,
+        unknownTypes,
+      });
+      if (pageLate > 0)
+        this.opts.logger.info('late-indexed activities caught behind the cursor', {
+          count: pageLate,
+          request_id: page.requestId,
+        });
       if (rejected.length > 0) await this.rejectRows(rejected, page);
       if (items.length > 0) await this.opts.emit(items, page);
       this.pruneBehindWatermark();

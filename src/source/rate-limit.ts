@@ -53,7 +53,9 @@ export class RateGovernor {
    * in `urgency` order (0 first, 9 last; bottleneck's priorities), then in arrival order.
    */
   async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal, urgency = DEFAULT_URGENCY): Promise<T> {
-    await this.limiter.schedule({ priority: Math.min(9, Math.max(0, Math.round(urgency))) }, () => this.takeTurn(signal));
+    await this.limiter.schedule({ priority: Math.min(9, Math.max(0, Math.round(urgency))) }, () =>
+      this.takeTurn(signal),
+    );
     return fn();
   }
 
@@ -95,7 +97,7 @@ export class RateGovernor {
   observe(headers: Record<string, unknown>, cap: (askedMs: number) => number = (ms) => ms): void {
     const limit = Number(headers['anthropic-ratelimit-requests-limit']);
     const remaining = Number(headers['anthropic-ratelimit-requests-remaining']);
-    const reset = Date.parse(String(headers['anthropic-ratelimit-requests-reset'] ?? ''));
+    const reset = Date.parse(asText(headers['anthropic-ratelimit-requests-reset']));
     if (!Number.isFinite(limit) || !Number.isFinite(remaining)) return;
     this.snapshot = { limit, remaining, resetAt: Number.isFinite(reset) ? reset : undefined };
     // Other tools share this budget: leave them the last tenth rather than race them to zero.
@@ -117,4 +119,8 @@ export class RateGovernor {
   async stop(): Promise<void> {
     await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
   }
+}
+
+function asText(header: unknown): string {
+  return typeof header === 'string' ? header : '';
 }

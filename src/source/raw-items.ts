@@ -13,7 +13,12 @@
 export function dataItemTexts(body: string | Buffer): (string | undefined)[] | undefined {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const scanned = scanPageBody(bytes);
-  return scanned && Array.from({ length: scanned.bounds.length / 2 }, (_, i) => (scanned.spaced.has(i) ? undefined : itemText(bytes, scanned.bounds, i)));
+  return (
+    scanned &&
+    Array.from({ length: scanned.bounds.length / 2 }, (_, i) =>
+      scanned.spaced.has(i) ? undefined : itemText(bytes, scanned.bounds, i),
+    )
+  );
 }
 
 /** Element `i`'s text, decoded from its bytes (one element of `scanPageBody`'s bounds). */
@@ -44,7 +49,9 @@ export interface ScannedPage {
 export function scanPageBody(body: Buffer): ScannedPage | undefined {
   const scanner = new Scanner(body);
   try {
-    return scanner.scan() ? { bounds: Int32Array.from(scanner.bounds), spaced: scanner.spacedItems, fields: scanner.fields } : undefined;
+    return scanner.scan()
+      ? { bounds: Int32Array.from(scanner.bounds), spaced: scanner.spacedItems, fields: scanner.fields }
+      : undefined;
   } catch (err) {
     if (err === MALFORMED) return undefined;
     throw err;
@@ -67,7 +74,8 @@ export function shortFields(body: Buffer, maxValueBytes = 1024): ReadonlyMap<str
   }
 }
 
-const MALFORMED = Symbol('malformed');
+// One shared instance: throwing it again captures no new stack, so malformed input stays cheap.
+const MALFORMED = new Error('malformed');
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -82,7 +90,8 @@ function isWhitespace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-const hasByteOrderMark = (b: Buffer): boolean => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+const hasByteOrderMark = (b: Buffer): boolean =>
+  b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 
 class Scanner {
   private pos: number;
@@ -119,7 +128,8 @@ class Scanner {
       else {
         const start = this.pos;
         this.skipValue();
-        if (this.pos - start <= this.maxFieldBytes) this.fields.set(key, this.bytes.toString('utf8', start, this.pos));
+        if (this.pos - start <= this.maxFieldBytes)
+          this.fields.set(key, this.bytes.toString('utf8', start, this.pos));
       }
       this.skipWhitespace();
       const c = this.next();

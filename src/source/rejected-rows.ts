@@ -13,7 +13,12 @@ export function rejectedRows(oversized: readonly OversizedActivity[]): RejectedR
       created_at: createdAt,
       reason: 'oversized',
       detail: `activity ${id} is ${o.bytes} bytes, over the size cap for one activity; its content is not kept`,
-      raw: JSON.stringify({ id: o.id ?? null, type: o.type ?? null, created_at: o.created_at ?? null, omitted_bytes: o.bytes }),
+      raw: JSON.stringify({
+        id: o.id ?? null,
+        type: o.type ?? null,
+        created_at: o.created_at ?? null,
+        omitted_bytes: o.bytes,
+      }),
     };
   });
 }

@@ -67,7 +67,8 @@ interface SliceState {
   /** Its first page came back (and the cut, if any, is done). */
   probed: boolean;
   done: boolean;
-  error?: unknown;
+  /** What its last request threw, once it failed. */
+  failure?: { error: unknown };
 }
 
 /**
@@ -86,7 +87,12 @@ function piecesOf(state: SliceState, page: Page, pageSize: number, room: number)
   const end = Date.parse(state.lt);
   if (!(reached > start) || !(end > reached)) return [];
   const estimatedRows = (count * (end - reached)) / (reached - start);
-  const pieces = Math.min(Math.ceil(estimatedRows / (PAGES_PER_PIECE * pageSize)), MAX_PIECES_PER_CUT, room + 1, Math.floor((end - reached) / MIN_PIECE_MS));
+  const pieces = Math.min(
+    Math.ceil(estimatedRows / (PAGES_PER_PIECE * pageSize)),
+    MAX_PIECES_PER_CUT,
+    room + 1,
+    Math.floor((end - reached) / MIN_PIECE_MS),
+  );
   if (pieces < 2) return [];
   const step = (end - reached) / pieces;
   const cuts: string[] = [];
@@ -122,7 +128,15 @@ export async function* slicedPages(
 ): AsyncGenerator<Page> {
   const concurrency = Math.max(1, options.concurrency);
   const pagesAhead = Math.max(1, options.pagesAhead ?? 2 * concurrency);
-  const states: SliceState[] = slices.map((sl) => ({ gte: sl.gte, lt: sl.lt, afterId: sl.afterId, pages: [], inFlight: false, probed: false, done: false }));
+  const states: SliceState[] = slices.map((sl) => ({
+    gte: sl.gte,
+    lt: sl.lt,
+    afterId: sl.afterId,
+    pages: [],
+    inFlight: false,
+    probed: false,
+    done: false,
+  }));
   let consumerAt = 0;
   /** Pages in flight or waiting in any slice. */
   let ahead = 0;
@@ -161,14 +175,30 @@ export async function* slicedPages(
     ahead++;
     try {
       const urgency = Math.min(LEAST_URGENT, Math.max(0, states.indexOf(state) - consumerAt));
-      const page = await fetchPage({ createdAtGte: state.gte, createdAtLt: state.lt, afterId: state.afterId, limit: options.pageSize, order: 'asc' }, urgency);
+      const page = await fetchPage(
+        {
+          createdAtGte: state.gte,
+          createdAtLt: state.lt,
+          afterId: state.afterId,
+          limit: options.pageSize,
+          order: 'asc',
+        },
+        urgency,
+      );
       if (stopped) return;
       if (!state.probed) {
         state.probed = true;
         if (page.hasMore && page.lastId) {
           const cuts = piecesOf(state, page, options.pageSize, MAX_SLICES - states.length);
           if (cuts.length > 0) {
-            const pieces = [...cuts, state.lt].slice(1).map((lt, i): SliceState => ({ gte: cuts[i], lt, pages: [], inFlight: false, probed: false, done: false }));
+            const pieces = [...cuts, state.lt].slice(1).map((lt, i): SliceState => ({
+              gte: cuts[i],
+              lt,
+              pages: [],
+              inFlight: false,
+              probed: false,
+              done: false,
+            }));
             state.lt = cuts[0];
             states.splice(states.indexOf(state) + 1, 0, ...pieces);
           }
@@ -179,7 +209,7 @@ export async function* slicedPages(
       if (!page.hasMore || !page.lastId) state.done = true;
       else state.afterId = page.lastId;
     } catch (err) {
-      state.error = err;
+      state.failure = { error: err };
       state.done = true;
     } finally {
       state.inFlight = false;
@@ -211,7 +241,7 @@ export async function* slicedPages(
           yield page;
           continue;
         }
-        if (state.error !== undefined) throw state.error;
+        if (state.failure) throw state.failure.error;
         if (state.done && !state.inFlight) break;
         await changed();
       }

@@ -11,7 +11,9 @@ export type RejectReason = 'outside_window' | 'bad_created_at' | 'oversized';
 /** RFC 3339 with a zone, as the API sends it: Date.parse alone also takes "2026" or local times. */
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
-export type RowCheck = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
+export type RowCheck =
+  | { readonly ok: true; readonly ms: number }
+  | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
 /** Microseconds since the epoch (real created_at values carry microseconds); NaN if not a time. */
 function micros(text: string): number {
@@ -24,13 +26,26 @@ function micros(text: string): number {
 
 export function checkCreatedAt(createdAt: string, window: RequestedWindow): RowCheck {
   const at = micros(createdAt);
-  if (!Number.isFinite(at)) return { ok: false, reason: 'bad_created_at', detail: `created_at ${JSON.stringify(createdAt.slice(0, 64))} is not an RFC 3339 time` };
+  if (!Number.isFinite(at))
+    return {
+      ok: false,
+      reason: 'bad_created_at',
+      detail: `created_at ${JSON.stringify(createdAt.slice(0, 64))} is not an RFC 3339 time`,
+    };
   // A bound we cannot read (never one we wrote) checks nothing.
   if (window.gte !== undefined && at < micros(window.gte)) {
-    return { ok: false, reason: 'outside_window', detail: `created_at ${createdAt} is before the requested created_at.gte ${window.gte}` };
+    return {
+      ok: false,
+      reason: 'outside_window',
+      detail: `created_at ${createdAt} is before the requested created_at.gte ${window.gte}`,
+    };
   }
   if (window.lt !== undefined && at >= micros(window.lt)) {
-    return { ok: false, reason: 'outside_window', detail: `created_at ${createdAt} is not before the requested created_at.lt ${window.lt}` };
+    return {
+      ok: false,
+      reason: 'outside_window',
+      detail: `created_at ${createdAt} is not before the requested created_at.lt ${window.lt}`,
+    };
   }
   return { ok: true, ms: Math.floor(at / 1000) };
 }

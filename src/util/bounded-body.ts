@@ -46,7 +46,12 @@ function decoderFor(encoding: string | undefined): Transform | undefined {
  * soon as it passes its bounds (the stream is destroyed: nothing more is read). Aborting
  * `signal` destroys the stream too and rejects with its reason.
  */
-export function readBoundedBody(stream: Readable, contentEncoding: string | undefined, bounds: BodyBounds, signal?: AbortSignal): Promise<Buffer> {
+export function readBoundedBody(
+  stream: Readable,
+  contentEncoding: string | undefined,
+  bounds: BodyBounds,
+  signal?: AbortSignal,
+): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     let decoder: Transform | undefined;
     try {
@@ -60,7 +65,7 @@ export function readBoundedBody(stream: Readable, contentEncoding: string | unde
     let received = 0;
     let decoded = 0;
     let settled = false;
-    const finish = (err: unknown, body?: Buffer): void => {
+    const finish = (err: Error | undefined, body?: Buffer): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
@@ -83,10 +88,18 @@ export function readBoundedBody(stream: Readable, contentEncoding: string | unde
       decoded += chunk.length;
       if (!decoder) received = decoded;
       if (decoded > bounds.maxBytes) {
-        return finish(new OversizedResponseError(`oversized response: more than ${bounds.maxBytes} bytes${decoder ? ' once decompressed' : ''}; refused`));
+        return finish(
+          new OversizedResponseError(
+            `oversized response: more than ${bounds.maxBytes} bytes${decoder ? ' once decompressed' : ''}; refused`,
+          ),
+        );
       }
       if (decoder && decoded > RATIO_FLOOR_BYTES && decoded > received * bounds.maxRatio) {
-        return finish(new OversizedResponseError(`oversized response: ${received} bytes inflate past ${decoded} (more than ${bounds.maxRatio}x: a decompression bomb); refused`));
+        return finish(
+          new OversizedResponseError(
+            `oversized response: ${received} bytes inflate past ${decoded} (more than ${bounds.maxRatio}x: a decompression bomb); refused`,
+          ),
+        );
       }
       chunks.push(chunk);
     });
@@ -101,9 +114,20 @@ export function readBoundedBody(stream: Readable, contentEncoding: string | unde
  * One deadline for a whole request, headers and body, tied to the caller's signal. `expired`
  * tells a timeout from the caller stopping.
  */
-export function requestDeadline(timeoutMs: number, caller?: AbortSignal): { readonly signal: AbortSignal; expired(): boolean; clear(): void } {
+export function requestDeadline(
+  timeoutMs: number,
+  caller?: AbortSignal,
+): { readonly signal: AbortSignal; expired(): boolean; clear(): void } {
   const timer = new AbortController();
-  const handle = setTimeout(() => timer.abort(new RetryableError(`no complete answer within ${timeoutMs / 1000}s (the timeout covers the whole request, body included)`)), timeoutMs);
+  const handle = setTimeout(
+    () =>
+      timer.abort(
+        new RetryableError(
+          `no complete answer within ${timeoutMs / 1000}s (the timeout covers the whole request, body included)`,
+        ),
+      ),
+    timeoutMs,
+  );
   return {
     signal: caller ? AbortSignal.any([caller, timer.signal]) : timer.signal,
     expired: () => timer.signal.aborted && !caller?.aborted,

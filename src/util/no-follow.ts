@@ -24,12 +24,22 @@ const FLAGS = {
 /** Says what the operator should do about a symbolic link where a data file belongs. */
 export class SymlinkRefusedError extends Error {
   override readonly name = 'SymlinkRefusedError';
-  constructor(readonly path: string, what: string) {
-    super(`${what} ${path} is a symbolic link; refusing to follow it (it could point the forwarder's writes at any file). Replace the link with a regular file, or point the config at the real path`);
+  constructor(
+    readonly path: string,
+    what: string,
+  ) {
+    super(
+      `${what} ${path} is a symbolic link; refusing to follow it (it could point the forwarder's writes at any file). Replace the link with a regular file, or point the config at the real path`,
+    );
   }
 }
 
-export async function openNoFollow(path: string, how: keyof typeof FLAGS, what: string, mode = 0o600): Promise<FileHandle> {
+export async function openNoFollow(
+  path: string,
+  how: keyof typeof FLAGS,
+  what: string,
+  mode = 0o600,
+): Promise<FileHandle> {
   try {
     return await open(path, FLAGS[how], mode);
   } catch (err) {
@@ -39,7 +49,11 @@ export async function openNoFollow(path: string, how: keyof typeof FLAGS, what: 
 }
 
 /** A temp file beside `path` with a name nobody can guess in advance, created exclusively. */
-export async function createTempBeside(path: string, suffix: string, what: string): Promise<{ path: string; handle: FileHandle }> {
+export async function createTempBeside(
+  path: string,
+  suffix: string,
+  what: string,
+): Promise<{ path: string; handle: FileHandle }> {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(12).toString('hex')}.${suffix}`);
   return { path: tmp, handle: await openNoFollow(tmp, 'exclusive', what) };
 }

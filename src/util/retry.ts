@@ -21,7 +21,11 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 60_000, 
  * (half fixed, half random) so that many clients recovering together spread out but no
  * client retries immediately.
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): number {
   const exp = policy.initialMs * Math.pow(policy.multiplier ?? 2, Math.min(attempt, 30));
   const capped = Math.min(policy.maxMs, exp);
   return Math.round(capped / 2 + random() * (capped / 2));
@@ -77,7 +81,8 @@ export async function retry<T>(op: (attempt: number) => Promise<T>, options: Ret
       if (err instanceof AbortedError) throw err;
       if (!shouldRetry(err) || attempt + 1 >= maxAttempts) throw err;
       let delay = err instanceof AuthError ? policy.maxMs : backoffDelay(attempt, policy, options.random);
-      if (err instanceof RetryableError && err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+      if (err instanceof RetryableError && err.retryAfterMs !== undefined)
+        delay = Math.max(delay, err.retryAfterMs);
       options.onRetry?.(err, attempt + 1, delay);
       await sleep(delay, options.signal);
     }

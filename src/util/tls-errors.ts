@@ -52,7 +52,10 @@ function chainOf(err: unknown): { code?: string; message: string }[] {
   let e: unknown = err;
   for (let depth = 0; depth < 6 && e !== null && typeof e === 'object'; depth++) {
     const { code, message } = e as { code?: unknown; message?: unknown };
-    out.push({ code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : '' });
+    out.push({
+      code: typeof code === 'string' ? code : undefined,
+      message: typeof message === 'string' ? message : '',
+    });
     const next = e as { cause?: unknown; originalError?: unknown };
     e = next.cause ?? next.originalError;
   }
@@ -67,10 +70,12 @@ export function classifyTlsError(err: unknown): TlsProblem | undefined {
     if (code && kind) return { kind, code };
   }
   for (const { code, message } of chain) {
-    if (code?.startsWith('ERR_SSL_') && CLIENT_CERT_REFUSED.test(code)) return { kind: 'client_certificate_refused', code };
+    if (code?.startsWith('ERR_SSL_') && CLIENT_CERT_REFUSED.test(code))
+      return { kind: 'client_certificate_refused', code };
     const alert = CLIENT_CERT_REFUSED.exec(message);
     if (alert) return { kind: 'client_certificate_refused', code: code ?? alert[0] };
-    if (code === 'EPROTO' && /wrong version number|unknown protocol/i.test(message)) return { kind: 'not_tls', code };
+    if (code === 'EPROTO' && /wrong version number|unknown protocol/i.test(message))
+      return { kind: 'not_tls', code };
   }
   const ssl = chain.find((e) => e.code?.startsWith('ERR_SSL_'))?.code;
   return ssl ? { kind: 'handshake_failed', code: ssl } : undefined;
@@ -93,7 +98,12 @@ const WHAT: Readonly<Record<TlsProblemKind, string>> = {
  * https://…"), `tlsField` the config section that fixes it ("sinks.splunk.tls"), `plainText`
  * how this peer is reached without TLS ("with an http:// endpoint").
  */
-export function describeTlsProblem(problem: TlsProblem, peer: string, tlsField: string, plainText = `without ${tlsField}`): string {
+export function describeTlsProblem(
+  problem: TlsProblem,
+  peer: string,
+  tlsField: string,
+  plainText = `without ${tlsField}`,
+): string {
   const fix: Record<TlsProblemKind, string> = {
     untrusted: `set ${tlsField}.ca_file to the CA that signed it`,
     self_signed: `set ${tlsField}.ca_file to that certificate or the CA that signed it`,

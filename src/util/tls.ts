@@ -37,7 +37,10 @@ function readPem(path: string, field: string, baseDir: string): Buffer {
   try {
     return readFileSync(resolve(baseDir, path));
   } catch (err) {
-    throw new ConfigError(`cannot read ${path} (${errorMessage(err)}); point it at a readable PEM file`, field);
+    throw new ConfigError(
+      `cannot read ${path} (${errorMessage(err)}); point it at a readable PEM file`,
+      field,
+    );
   }
 }
 
@@ -66,7 +69,10 @@ export function buildTlsOptions(
   if (c.ca_file) out.ca = readPem(c.ca_file, `${opts.fieldPath}.ca_file`, opts.baseDir);
   if (c.cert_file || c.key_file) {
     if (!c.cert_file || !c.key_file) {
-      throw new ConfigError('cert_file and key_file go together for mutual TLS; set both or neither', opts.fieldPath);
+      throw new ConfigError(
+        'cert_file and key_file go together for mutual TLS; set both or neither',
+        opts.fieldPath,
+      );
     }
     out.cert = readPem(c.cert_file, `${opts.fieldPath}.cert_file`, opts.baseDir);
     out.key = readPem(c.key_file, `${opts.fieldPath}.key_file`, opts.baseDir);
@@ -75,10 +81,13 @@ export function buildTlsOptions(
   }
   if (c.server_name) out.servername = c.server_name;
   if (!c.verify) {
-    opts.logger.warn('TLS certificate verification is OFF (tls.verify: false): the connection can be intercepted', {
-      component: opts.component,
-      field: `${opts.fieldPath}.verify`,
-    });
+    opts.logger.warn(
+      'TLS certificate verification is OFF (tls.verify: false): the connection can be intercepted',
+      {
+        component: opts.component,
+        field: `${opts.fieldPath}.verify`,
+      },
+    );
   }
   return out;
 }

@@ -12,11 +12,25 @@ const settings = (id: string, at: string, fields: Record<string, unknown>): Acti
 });
 
 test('logging switched off opens a gap, naming who; switched on closes it', () => {
-  const off = applyActivity(INITIAL_RECORDING, settings('activity_off', '2026-12-01T10:00:00Z', { compliance_api_logging_enabled: false }));
+  const off = applyActivity(
+    INITIAL_RECORDING,
+    settings('activity_off', '2026-12-01T10:00:00Z', { compliance_api_logging_enabled: false }),
+  );
   assert.equal(off.switched, 'off');
   assert.equal(isRecording(off.state), false);
-  assert.deepEqual(off.state.gaps, [{ from: '2026-12-01T10:00:00Z', to: null, off_activity_id: 'activity_off', on_activity_id: null, switched_off_by: 'admin@example.com' }]);
-  const on = applyActivity(off.state, settings('activity_on', '2026-12-01T12:00:00Z', { compliance_api_logging_enabled: true }));
+  assert.deepEqual(off.state.gaps, [
+    {
+      from: '2026-12-01T10:00:00Z',
+      to: null,
+      off_activity_id: 'activity_off',
+      on_activity_id: null,
+      switched_off_by: 'admin@example.com',
+    },
+  ]);
+  const on = applyActivity(
+    off.state,
+    settings('activity_on', '2026-12-01T12:00:00Z', { compliance_api_logging_enabled: true }),
+  );
   assert.equal(on.switched, 'on');
   assert.equal(isRecording(on.state), true);
   assert.equal(on.state.gaps[0].to, '2026-12-01T12:00:00Z');
@@ -24,9 +38,18 @@ test('logging switched off opens a gap, naming who; switched on closes it', () =
 });
 
 test('either switch off is a gap; both must be on to record; null and absent fields change nothing', () => {
-  let s = applyActivity(INITIAL_RECORDING, settings('a1', '2026-12-01T10:00:00Z', { compliance_api_enabled: false, compliance_api_logging_enabled: null })).state;
+  let s = applyActivity(
+    INITIAL_RECORDING,
+    settings('a1', '2026-12-01T10:00:00Z', {
+      compliance_api_enabled: false,
+      compliance_api_logging_enabled: null,
+    }),
+  ).state;
   assert.equal(isRecording(s), false);
-  s = applyActivity(s, settings('a2', '2026-12-01T11:00:00Z', { compliance_api_logging_enabled: true })).state;
+  s = applyActivity(
+    s,
+    settings('a2', '2026-12-01T11:00:00Z', { compliance_api_logging_enabled: true }),
+  ).state;
   assert.equal(isRecording(s), false, 'the API itself is still off');
   const on = applyActivity(s, settings('a3', '2026-12-01T12:00:00Z', { compliance_api_enabled: true }));
   assert.equal(on.switched, 'on');
@@ -34,9 +57,17 @@ test('either switch off is a gap; both must be on to record; null and absent fie
 });
 
 test('other activities, and a settings row older than the last one applied, change nothing', () => {
-  const other: Activity = { id: 'x', type: 'org_user_deleted', created_at: '2026-12-01T10:00:00Z', actor: { type: 'system_actor' } };
+  const other: Activity = {
+    id: 'x',
+    type: 'org_user_deleted',
+    created_at: '2026-12-01T10:00:00Z',
+    actor: { type: 'system_actor' },
+  };
   assert.equal(applyActivity(INITIAL_RECORDING, other).state, INITIAL_RECORDING);
-  const on = applyActivity(INITIAL_RECORDING, settings('a1', '2026-12-02T00:00:00Z', { compliance_api_enabled: true })).state;
+  const on = applyActivity(
+    INITIAL_RECORDING,
+    settings('a1', '2026-12-02T00:00:00Z', { compliance_api_enabled: true }),
+  ).state;
   const stale = applyActivity(on, settings('a0', '2026-12-01T00:00:00Z', { compliance_api_enabled: false }));
   assert.equal(stale.switched, undefined);
   assert.equal(isRecording(stale.state), true);

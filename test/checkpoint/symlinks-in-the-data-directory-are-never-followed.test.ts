@@ -54,7 +54,10 @@ test('a checkpoint that is a symbolic link is refused, never read or replaced th
   symlinkSync(foreign, path);
   await assert.rejects(new FileCheckpointStore(path, BASE).load(), (err: Error) => {
     assert.ok(err instanceof CheckpointError);
-    assert.match(err.message, /checkpoint\.path\) .*checkpoint\.json is a symbolic link; refusing to follow it/);
+    assert.match(
+      err.message,
+      /checkpoint\.path\) .*checkpoint\.json is a symbolic link; refusing to follow it/,
+    );
     return true;
   });
   assert.equal(readFileSync(outside, 'utf8'), OUTSIDE);
@@ -64,16 +67,26 @@ test('a dead-letter file or file-sink path that is a symbolic link is refused, n
   const { data, outside } = layout();
   const deadLetter = join(data, 'dead-letter.jsonl');
   symlinkSync(outside, deadLetter);
-  await assert.rejects(new DeadLetterFile(deadLetter).open(), /dead_letter\.path\) .*is a symbolic link; refusing to follow it/);
+  await assert.rejects(
+    new DeadLetterFile(deadLetter).open(),
+    /dead_letter\.path\) .*is a symbolic link; refusing to follow it/,
+  );
   const events = join(data, 'events.jsonl');
   symlinkSync(outside, events);
-  const sink = fileSinkFactory.create('archive', fileSinkFactory.configSchema.parse({ type: 'file', path: events }), {
-    logger: silentLogger,
-    hostname: 'h',
-    version: 'test',
-    baseDir: data,
-  });
-  await assert.rejects(sink.start(new AbortController().signal), /sinks\.archive\.path\) .*is a symbolic link; refusing to follow it/);
+  const sink = fileSinkFactory.create(
+    'archive',
+    fileSinkFactory.configSchema.parse({ type: 'file', path: events }),
+    {
+      logger: silentLogger,
+      hostname: 'h',
+      version: 'test',
+      baseDir: data,
+    },
+  );
+  await assert.rejects(
+    sink.start(new AbortController().signal),
+    /sinks\.archive\.path\) .*is a symbolic link; refusing to follow it/,
+  );
   assert.equal(readFileSync(outside, 'utf8'), OUTSIDE);
 });
 
@@ -85,16 +98,28 @@ for (const [field, name] of [
   test(`validate and run refuse a symbolic link at ${field} with exit 2, naming the field`, async () => {
     const { data, outside } = layout();
     symlinkSync(outside, join(data, name));
-    const path = writeConfig(data, {
-      source: { base_url: 'http://127.0.0.1:9', api_key: 'sk-ant-api01-test-key' },
-      checkpoint: { path: join(data, 'checkpoint.json') },
-      dead_letter: { path: join(data, 'dead-letter.jsonl') },
-      sinks: { archive: { type: 'file', path: join(data, 'events.jsonl') } },
-    }, '../config.yaml');
-    for (const args of [['validate', '-c', path], ['run', '--once', '-c', path]]) {
+    const path = writeConfig(
+      data,
+      {
+        source: { base_url: 'http://127.0.0.1:9', api_key: 'sk-ant-api01-test-key' },
+        checkpoint: { path: join(data, 'checkpoint.json') },
+        dead_letter: { path: join(data, 'dead-letter.jsonl') },
+        sinks: { archive: { type: 'file', path: join(data, 'events.jsonl') } },
+      },
+      '../config.yaml',
+    );
+    for (const args of [
+      ['validate', '-c', path],
+      ['run', '--once', '-c', path],
+    ]) {
       const r = await runCli(args);
       assert.equal(r.code, 2, `${args[0]}: ${r.stderr}`);
-      assert.match(r.stderr.trim(), new RegExp(`^claude-audit-forwarder: config error: ${field.replace(/\./g, '\\.')}: .*${name.replace('.', '\\.')} is a symbolic link; refusing to follow it`));
+      assert.match(
+        r.stderr.trim(),
+        new RegExp(
+          `^claude-audit-forwarder: config error: ${field.replace(/\./g, '\\.')}: .*${name.replace('.', '\\.')} is a symbolic link; refusing to follow it`,
+        ),
+      );
     }
     assert.equal(readFileSync(outside, 'utf8'), OUTSIDE);
   });

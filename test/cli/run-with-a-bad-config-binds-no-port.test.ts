@@ -22,18 +22,34 @@ function listen(port: number): Promise<Server> {
   });
 }
 
-const cases: { name: string; config: (dir: string) => Record<string, unknown>; env?: NodeJS.ProcessEnv; line: RegExp }[] = [
+const cases: {
+  name: string;
+  config: (dir: string) => Record<string, unknown>;
+  env?: NodeJS.ProcessEnv;
+  line: RegExp;
+}[] = [
   {
     name: 'a checkpoint directory that cannot be written',
     config: (dir) => {
       writeFileSync(join(dir, 'blocker'), '');
-      return { checkpoint: { path: join(dir, 'blocker', 'checkpoint.json') }, sinks: { out: { type: 'stdout' } } };
+      return {
+        checkpoint: { path: join(dir, 'blocker', 'checkpoint.json') },
+        sinks: { out: { type: 'stdout' } },
+      };
     },
     line: /^claude-audit-forwarder: config error: checkpoint\.path: .*blocker is not a directory/,
   },
   {
     name: 'a proxy environment variable a sink cannot use',
-    config: () => ({ sinks: { splunk: { type: 'splunk_hec', endpoint: 'https://splunk.example.com:8088', token: 'hec-token-0123456789' } } }),
+    config: () => ({
+      sinks: {
+        splunk: {
+          type: 'splunk_hec',
+          endpoint: 'https://splunk.example.com:8088',
+          token: 'hec-token-0123456789',
+        },
+      },
+    }),
     env: { HTTPS_PROXY: 'socks5://127.0.0.1:1080', https_proxy: 'socks5://127.0.0.1:1080' },
     line: /^claude-audit-forwarder: config error: sinks\.splunk\.proxy: the HTTPS_PROXY environment variable names a socks5:\/\/ proxy/,
   },

@@ -34,7 +34,11 @@ test('the password of source.proxy and sinks.<name>.proxy is masked wherever it 
 test('a proxy URL that is not http:// is refused with exit 2, naming the field, never echoing the password', async () => {
   const dir = tempDir('caf-proxy-config-');
   const path = writeConfig(dir, {
-    source: { base_url: 'http://127.0.0.1:9', api_key: API_KEY, proxy: `https://svc:${PASSWORD}@proxy.corp:3128` },
+    source: {
+      base_url: 'http://127.0.0.1:9',
+      api_key: API_KEY,
+      proxy: `https://svc:${PASSWORD}@proxy.corp:3128`,
+    },
     checkpoint: { path: `${dir}/data/checkpoint.json` },
     sinks: { archive: { type: 'file', path: `${dir}/data/events.jsonl` } },
   });

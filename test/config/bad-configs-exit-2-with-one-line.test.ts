@@ -24,18 +24,78 @@ mkdirSync(unreadable);
 const cases: Case[] = [
   { name: 'missing sinks', yaml: GOOD_SOURCE, field: 'sinks', mentions: /at least one sink/ },
   { name: 'empty sinks', yaml: GOOD_SOURCE + 'sinks: {}\n', field: 'sinks', mentions: /at least one sink/ },
-  { name: 'unknown key (typo)', yaml: GOOD_SOURCE.replace('api_key:', 'api_kye: x\n  api_key:') + FILE_SINK, field: 'source', mentions: /unknown key "api_kye" \(did you mean "api_key"\?\)/ },
-  { name: 'unknown key in a sink', yaml: GOOD_SOURCE + 'sinks:\n  archive: { type: file, path: ./e.jsonl, fromat: ocsf }\n', field: 'sinks.archive', mentions: /did you mean "format"/ },
-  { name: 'bad duration', yaml: GOOD_SOURCE + '  poll_interval: 30 sec\n' + FILE_SINK, field: 'source.poll_interval', mentions: /not a duration.*"30s"/ },
-  { name: 'bad size', yaml: GOOD_SOURCE + 'sinks:\n  archive: { type: file, path: ./e.jsonl, batch: { max_bytes: lots } }\n', field: 'sinks.archive.batch.max_bytes', mentions: /not a size/ },
-  { name: 'missing env var', yaml: 'source:\n  base_url: http://127.0.0.1:9\n  api_key: ${CAF_TEST_UNSET_KEY}\n' + FILE_SINK, field: 'source.api_key', mentions: /CAF_TEST_UNSET_KEY is not set/ },
-  { name: 'unreadable secret file', yaml: `source:\n  base_url: http://127.0.0.1:9\n  api_key_file: ${unreadable}\n` + FILE_SINK, field: 'source.api_key_file', mentions: /cannot read secret file/ },
-  { name: 'missing secret file', yaml: `source:\n  base_url: http://127.0.0.1:9\n  api_key_file: ${join(dir, 'nope')}\n` + FILE_SINK, field: 'source.api_key_file', mentions: /cannot read secret file/ },
-  { name: 'missing api key', yaml: 'source:\n  base_url: http://127.0.0.1:9\n' + FILE_SINK, field: 'source.api_key', mentions: /api_key_file/ },
-  { name: 'unknown sink type', yaml: GOOD_SOURCE + 'sinks:\n  s: { type: splunk }\n', field: 'sinks.s.type', mentions: /one of: .*file/ },
-  { name: 'page_size over the API limit', yaml: GOOD_SOURCE + '  page_size: 9000\n' + FILE_SINK, field: 'source.page_size', mentions: /1\.\.5000/ },
-  { name: 'plain http to a remote API', yaml: 'source:\n  base_url: http://api.example.com\n  api_key: sk-ant-api01-x\n' + FILE_SINK, field: 'source.base_url', mentions: /https/ },
-  { name: 'both activity filters', yaml: GOOD_SOURCE + '  activity_types: [a]\n  exclude_activity_types: [b]\n' + FILE_SINK, field: 'source.exclude_activity_types', mentions: /cannot be combined/ },
+  {
+    name: 'unknown key (typo)',
+    yaml: GOOD_SOURCE.replace('api_key:', 'api_kye: x\n  api_key:') + FILE_SINK,
+    field: 'source',
+    mentions: /unknown key "api_kye" \(did you mean "api_key"\?\)/,
+  },
+  {
+    name: 'unknown key in a sink',
+    yaml: GOOD_SOURCE + 'sinks:\n  archive: { type: file, path: ./e.jsonl, fromat: ocsf }\n',
+    field: 'sinks.archive',
+    mentions: /did you mean "format"/,
+  },
+  {
+    name: 'bad duration',
+    yaml: GOOD_SOURCE + '  poll_interval: 30 sec\n' + FILE_SINK,
+    field: 'source.poll_interval',
+    mentions: /not a duration.*"30s"/,
+  },
+  {
+    name: 'bad size',
+    yaml: GOOD_SOURCE + 'sinks:\n  archive: { type: file, path: ./e.jsonl, batch: { max_bytes: lots } }\n',
+    field: 'sinks.archive.batch.max_bytes',
+    mentions: /not a size/,
+  },
+  {
+    name: 'missing env var',
+    yaml: 'source:\n  base_url: http://127.0.0.1:9\n  api_key: ${CAF_TEST_UNSET_KEY}\n' + FILE_SINK,
+    field: 'source.api_key',
+    mentions: /CAF_TEST_UNSET_KEY is not set/,
+  },
+  {
+    name: 'unreadable secret file',
+    yaml: `source:\n  base_url: http://127.0.0.1:9\n  api_key_file: ${unreadable}\n` + FILE_SINK,
+    field: 'source.api_key_file',
+    mentions: /cannot read secret file/,
+  },
+  {
+    name: 'missing secret file',
+    yaml: `source:\n  base_url: http://127.0.0.1:9\n  api_key_file: ${join(dir, 'nope')}\n` + FILE_SINK,
+    field: 'source.api_key_file',
+    mentions: /cannot read secret file/,
+  },
+  {
+    name: 'missing api key',
+    yaml: 'source:\n  base_url: http://127.0.0.1:9\n' + FILE_SINK,
+    field: 'source.api_key',
+    mentions: /api_key_file/,
+  },
+  {
+    name: 'unknown sink type',
+    yaml: GOOD_SOURCE + 'sinks:\n  s: { type: splunk }\n',
+    field: 'sinks.s.type',
+    mentions: /one of: .*file/,
+  },
+  {
+    name: 'page_size over the API limit',
+    yaml: GOOD_SOURCE + '  page_size: 9000\n' + FILE_SINK,
+    field: 'source.page_size',
+    mentions: /1\.\.5000/,
+  },
+  {
+    name: 'plain http to a remote API',
+    yaml: 'source:\n  base_url: http://api.example.com\n  api_key: sk-ant-api01-x\n' + FILE_SINK,
+    field: 'source.base_url',
+    mentions: /https/,
+  },
+  {
+    name: 'both activity filters',
+    yaml: GOOD_SOURCE + '  activity_types: [a]\n  exclude_activity_types: [b]\n' + FILE_SINK,
+    field: 'source.exclude_activity_types',
+    mentions: /cannot be combined/,
+  },
   { name: 'invalid YAML', yaml: 'source: [oops\n', field: 'config', mentions: /invalid YAML/ },
 ];
 
@@ -56,7 +116,10 @@ test('run refuses a bad config the same way, before starting anything', async ()
   const path = writeConfig(dir, GOOD_SOURCE + '  lookback: soon\n' + FILE_SINK, 'run-bad.yaml');
   const r = await runCli(['run', '--once', '-c', path]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr.trim(), /^claude-audit-forwarder: config error: source\.lookback: "soon" is not a duration/);
+  assert.match(
+    r.stderr.trim(),
+    /^claude-audit-forwarder: config error: source\.lookback: "soon" is not a duration/,
+  );
 });
 
 test('a valid config passes with exit 0', async () => {
@@ -68,7 +131,12 @@ test('a valid config passes with exit 0', async () => {
 
 test('a secret given through an env var never shows in a config error', async () => {
   const secret = 'sk-ant-api01-THIS-IS-SECRET-123456';
-  const path = writeConfig(dir, 'source:\n  base_url: http://127.0.0.1:9\n  api_key: ${CAF_SECRET}\n  poll_interval: ${CAF_SECRET}\n' + FILE_SINK, 'secret.yaml');
+  const path = writeConfig(
+    dir,
+    'source:\n  base_url: http://127.0.0.1:9\n  api_key: ${CAF_SECRET}\n  poll_interval: ${CAF_SECRET}\n' +
+      FILE_SINK,
+    'secret.yaml',
+  );
   const r = await runCli(['validate', '-c', path], { env: { CAF_SECRET: secret } });
   assert.equal(r.code, 2);
   assert.ok(!r.stderr.includes(secret), r.stderr);

@@ -17,7 +17,10 @@ test('validate --print-schema prints the same schema', async () => {
   const r = await runCli(['validate', '--print-schema']);
   assert.equal(r.code, 0);
   const printed = JSON.parse(r.stdout) as Record<string, unknown>;
-  const file = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/config.schema.json'), 'utf8')) as Record<string, unknown>;
+  const file = JSON.parse(readFileSync(join(REPO_ROOT, 'schema/config.schema.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   assert.deepEqual(printed.properties, file.properties);
 });
 
@@ -32,12 +35,20 @@ test('the example configs satisfy the exported schema, and a typo does not', () 
     // The loader too (it resolves *_file, which the JSON Schema cannot): only the files may be missing.
     const text = readFileSync(join(REPO_ROOT, 'config', name), 'utf8');
     try {
-      parseConfig(text, { env: { ANTHROPIC_COMPLIANCE_KEY: 'sk-ant-api01-example', SPLUNK_HEC_TOKEN: 'example-token' } });
+      parseConfig(text, {
+        env: { ANTHROPIC_COMPLIANCE_KEY: 'sk-ant-api01-example', SPLUNK_HEC_TOKEN: 'example-token' },
+      });
     } catch (err) {
-      assert.match((err as Error).message, /cannot read secret file \/run\/secrets\//, `${name}: ${(err as Error).message}`);
+      assert.match(
+        (err as Error).message,
+        /cannot read secret file \/run\/secrets\//,
+        `${name}: ${(err as Error).message}`,
+      );
     }
   }
-  const typo = YAML.parse(readFileSync(join(REPO_ROOT, 'config', 'demo.yaml'), 'utf8')) as { source: Record<string, unknown> };
+  const typo = YAML.parse(readFileSync(join(REPO_ROOT, 'config', 'demo.yaml'), 'utf8')) as {
+    source: Record<string, unknown>;
+  };
   typo.source.pol_interval = '5s';
   assert.equal(validate(typo), false);
 });

@@ -23,7 +23,11 @@ test('every registered sink type and the source default to retry 1s doubling to 
     const sink = MINIMAL[f.type];
     assert.ok(sink, `a minimal ${f.type} config is listed here`);
     const cfg = parse({ source: SOURCE, sinks: { s: sink } });
-    assert.deepEqual((cfg.sinks.s as { retry: unknown }).retry, { initial_backoff: 1000, max_backoff: 30_000 }, f.type);
+    assert.deepEqual(
+      (cfg.sinks.s as { retry: unknown }).retry,
+      { initial_backoff: 1000, max_backoff: 30_000 },
+      f.type,
+    );
     assert.deepEqual(cfg.source.retry, { initial_backoff: 1000, max_backoff: 30_000 });
   }
 });
@@ -31,23 +35,36 @@ test('every registered sink type and the source default to retry 1s doubling to 
 test('a retry block whose ceiling is below its start is refused naming the field, in a sink and in the source', () => {
   const bad = { initial_backoff: '1m', max_backoff: '1s' };
   for (const f of SINK_FACTORIES) {
-    assert.throws(() => parse({ source: SOURCE, sinks: { s: { ...MINIMAL[f.type], retry: bad } } }), (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
-      assert.match(err.message, /must be at least retry\.initial_backoff/);
-      assert.equal(err.path, 'sinks.s.retry.max_backoff');
-      return true;
-    });
+    assert.throws(
+      () => parse({ source: SOURCE, sinks: { s: { ...MINIMAL[f.type], retry: bad } } }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /must be at least retry\.initial_backoff/);
+        assert.equal(err.path, 'sinks.s.retry.max_backoff');
+        return true;
+      },
+    );
   }
-  assert.throws(() => parse({ source: { ...SOURCE, retry: bad }, sinks: { s: MINIMAL.stdout } }), (err: unknown) => err instanceof ConfigError && err.path === 'source.retry.max_backoff');
+  assert.throws(
+    () => parse({ source: { ...SOURCE, retry: bad }, sinks: { s: MINIMAL.stdout } }),
+    (err: unknown) => err instanceof ConfigError && err.path === 'source.retry.max_backoff',
+  );
 });
 
 test("syslog's former reconnect: block is refused with the new name", () => {
   assert.throws(
-    () => parse({ source: SOURCE, sinks: { s: { ...MINIMAL.syslog, reconnect: { initial_backoff: '1s', max_backoff: '30s' } } } }),
+    () =>
+      parse({
+        source: SOURCE,
+        sinks: { s: { ...MINIMAL.syslog, reconnect: { initial_backoff: '1s', max_backoff: '30s' } } },
+      }),
     (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.equal(err.path, 'sinks.s.reconnect');
-      assert.match(err.message, /"reconnect" was renamed "retry" \(same fields\); rename reconnect: to retry:/);
+      assert.match(
+        err.message,
+        /"reconnect" was renamed "retry" \(same fields\); rename reconnect: to retry:/,
+      );
       return true;
     },
   );

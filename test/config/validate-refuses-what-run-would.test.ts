@@ -12,31 +12,53 @@ import { runCli, tempDir, writeConfig } from '../support/forwarder';
 const dir = tempDir('caf-validate-run-');
 const SOURCE = { base_url: 'http://127.0.0.1:9', api_key: 'sk-ant-api01-test-key' };
 
-const cases: { name: string; sinks?: Record<string, unknown>; source?: Record<string, unknown>; line: RegExp }[] = [
+const cases: {
+  name: string;
+  sinks?: Record<string, unknown>;
+  source?: Record<string, unknown>;
+  line: RegExp;
+}[] = [
   {
     name: 'an unreadable sink CA file',
-    sinks: { siem: { type: 'syslog', address: '127.0.0.1:6514', tls: { ca_file: join(dir, 'missing-ca.pem') } } },
+    sinks: {
+      siem: { type: 'syslog', address: '127.0.0.1:6514', tls: { ca_file: join(dir, 'missing-ca.pem') } },
+    },
     line: /config error: sinks\.siem\.tls\.ca_file: cannot read .*missing-ca\.pem/,
   },
   {
     name: 'a client certificate without its key',
-    sinks: { k: { type: 'kafka', brokers: ['127.0.0.1:9093'], topic: 't', tls: { cert_file: join(dir, 'client.pem') } } },
+    sinks: {
+      k: {
+        type: 'kafka',
+        brokers: ['127.0.0.1:9093'],
+        topic: 't',
+        tls: { cert_file: join(dir, 'client.pem') },
+      },
+    },
     line: /config error: sinks\.k\.tls: cert_file and key_file go together/,
   },
   {
     name: 'an unreadable source CA file',
-    source: { ...SOURCE, base_url: 'https://127.0.0.1:9', tls: { ca_file: join(dir, 'missing-source-ca.pem') } },
+    source: {
+      ...SOURCE,
+      base_url: 'https://127.0.0.1:9',
+      tls: { ca_file: join(dir, 'missing-source-ca.pem') },
+    },
     line: /config error: source\.tls\.ca_file: cannot read/,
   },
 ];
 
 for (const c of cases) {
   test(`${c.name}: validate refuses it exactly as run does`, async () => {
-    const path = writeConfig(dir, {
-      source: c.source ?? SOURCE,
-      checkpoint: { path: join(dir, 'data', 'checkpoint.json') },
-      sinks: c.sinks ?? { archive: { type: 'file', path: join(dir, 'data', 'events.jsonl') } },
-    }, `${c.name.replace(/\W+/g, '-')}.yaml`);
+    const path = writeConfig(
+      dir,
+      {
+        source: c.source ?? SOURCE,
+        checkpoint: { path: join(dir, 'data', 'checkpoint.json') },
+        sinks: c.sinks ?? { archive: { type: 'file', path: join(dir, 'data', 'events.jsonl') } },
+      },
+      `${c.name.replace(/\W+/g, '-')}.yaml`,
+    );
     const validate = await runCli(['validate', '-c', path]);
     const run = await runCli(['run', '--once', '-c', path]);
     assert.equal(validate.code, 2, validate.stdout + validate.stderr);

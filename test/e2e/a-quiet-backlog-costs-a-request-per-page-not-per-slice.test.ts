@@ -15,7 +15,14 @@ async function firstRun(backlog: number, seed: number) {
   const dir = tempDir();
   try {
     const config = writeConfig(dir, {
-      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 100, start_at: '24h', max_requests_per_minute: 600, backfill_concurrency: 8 },
+      source: {
+        base_url: sim.url,
+        api_key: sim.apiKey,
+        page_size: 100,
+        start_at: '24h',
+        max_requests_per_minute: 600,
+        backfill_concurrency: 8,
+      },
       checkpoint: { path: join(dir, 'checkpoint.json') },
       dead_letter: { path: join(dir, 'dead.jsonl') },
       sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'raw' } },

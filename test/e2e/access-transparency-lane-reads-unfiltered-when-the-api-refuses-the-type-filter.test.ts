@@ -14,12 +14,25 @@ import { countIds, staffAccessRow } from '../support/access-transparency';
  * do not ask again.
  */
 test('when the API refuses a filter on the Access Transparency types, the lane reads unfiltered at 5000 a page and remembers it', async () => {
-  const sim = await startSimulator({ seed: 5, backlog: 300, backlogWindowMs: 80 * 3_600_000, staffAccessRate: 0, acceptUnlistedTypes: false });
+  const sim = await startSimulator({
+    seed: 5,
+    backlog: 300,
+    backlogWindowMs: 80 * 3_600_000,
+    staffAccessRate: 0,
+    acceptUnlistedTypes: false,
+  });
   const dir = tempDir();
   const checkpointPath = join(dir, 'checkpoint.json');
   const events = join(dir, 'events.jsonl');
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 100, start_at: '96h', max_requests_per_minute: 600, access_transparency: { sweep_interval: '1s' } },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 100,
+      start_at: '96h',
+      max_requests_per_minute: 600,
+      access_transparency: { sweep_interval: '1s' },
+    },
     checkpoint: { path: checkpointPath },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { archive: { type: 'file', path: events, format: 'raw' } },
@@ -30,7 +43,8 @@ test('when the API refuses a filter on the Access Transparency types, the lane r
     assert.equal(r.code, 0, `${label}: exit ${r.code}\n${r.stderr.slice(-2000)}`);
     return r;
   };
-  const laneRequests = () => sim.requests().filter((r) => r.path.includes('anthropic_access') || r.path.includes('limit=5000'));
+  const laneRequests = () =>
+    sim.requests().filter((r) => r.path.includes('anthropic_access') || r.path.includes('limit=5000'));
   try {
     const first = await runOnce('first run');
     assert.match(first.stderr, /refused a filter on anthropic_access, cmek_preserve/);
@@ -54,7 +68,11 @@ test('when the API refuses a filter on the Access Transparency types, the lane r
     }
     const counts = countIds(readJsonl<{ id: string }>(events).map((e) => e.id));
     for (const a of late) assert.equal(counts.get(a.id), 1, `${a.id} delivered once`);
-    assert.deepEqual([...counts].filter(([, n]) => n > 1), [], 'nothing delivered twice');
+    assert.deepEqual(
+      [...counts].filter(([, n]) => n > 1),
+      [],
+      'nothing delivered twice',
+    );
   } finally {
     await sim.close();
   }

@@ -4,7 +4,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
 import type { CheckpointState } from '../../src/checkpoint/state';
-import { readJsonl, startCli, tempDir, waitFor, writeConfig, type ForwarderProcess } from '../support/forwarder';
+import {
+  readJsonl,
+  startCli,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type ForwarderProcess,
+} from '../support/forwarder';
 import { countIds, staffAccessRow } from '../support/access-transparency';
 
 /**
@@ -39,10 +46,14 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
     },
     checkpoint: { path: checkpointPath },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
-    sinks: { raw: { type: 'file', path: sinks.raw, format: 'raw' }, ocsf: { type: 'file', path: sinks.ocsf, format: 'ocsf' } },
+    sinks: {
+      raw: { type: 'file', path: sinks.raw, format: 'raw' },
+      ocsf: { type: 'file', path: sinks.ocsf, format: 'ocsf' },
+    },
     log: { level: 'warn' },
   });
-  const checkpoint = (): CheckpointState => JSON.parse(readFileSync(checkpointPath, 'utf8')) as CheckpointState;
+  const checkpoint = (): CheckpointState =>
+    JSON.parse(readFileSync(checkpointPath, 'utf8')) as CheckpointState;
   const sweeps = (): number => {
     try {
       return checkpoint().access_transparency?.sweeps ?? 0;
@@ -60,7 +71,9 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
     start();
     await waitFor(() => sweeps() >= 1, 30_000, 'the first sweep');
 
-    const late = [30, 30, 40, 40, 70, 70].map((h, i) => staffAccessRow(h, { type: i % 2 === 0 ? 'anthropic_access' : 'cmek_preserve' }));
+    const late = [30, 30, 40, 40, 70, 70].map((h, i) =>
+      staffAccessRow(h, { type: i % 2 === 0 ? 'anthropic_access' : 'cmek_preserve' }),
+    );
     const unindexed = staffAccessRow(50);
     sim.append([...late, unindexed]);
     fwd!.child.kill('SIGKILL');
@@ -68,17 +81,29 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
 
     const before = checkpoint().updated_at;
     start();
-    await waitFor(() => checkpoint().updated_at !== before, 30_000, 'the restarted forwarder to write its checkpoint');
+    await waitFor(
+      () => checkpoint().updated_at !== before,
+      30_000,
+      'the restarted forwarder to write its checkpoint',
+    );
     fwd!.child.kill('SIGTERM');
     assert.equal((await fwd!.exited).code, 0, 'a graceful stop');
 
     start();
     const wanted = [...late, unindexed].map((a) => a.id);
-    await waitFor(() => Object.values(delivered()).every((rows) => wanted.every((id) => rows.some((r) => r.id === id))), 30_000, 'every late row in every sink');
+    await waitFor(
+      () => Object.values(delivered()).every((rows) => wanted.every((id) => rows.some((r) => r.id === id))),
+      30_000,
+      'every late row in every sink',
+    );
 
     // The same row re-served with the transparency-log index it lacked is a new copy (spec §2.9).
     sim.append([{ ...unindexed, transparency_log_leaf_index: 5 }]);
-    await waitFor(() => delivered().raw.some((r) => r.id === unindexed.id && r.transparency_log_leaf_index === 5), 30_000, 'the indexed copy');
+    await waitFor(
+      () => delivered().raw.some((r) => r.id === unindexed.id && r.transparency_log_leaf_index === 5),
+      30_000,
+      'the indexed copy',
+    );
 
     // More sweeps, and a kill -9 right after one: nothing comes again.
     const after = sweeps();
@@ -93,16 +118,31 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
 
     for (const [name, rows] of Object.entries(delivered())) {
       const counts = countIds(rows.map((r) => r.id));
-      for (const id of late.map((a) => a.id)) assert.equal(counts.get(id), 1, `${name}: ${id} delivered exactly once`);
-      assert.equal(counts.get(unindexed.id), 2, `${name}: the index-less copy and the indexed copy, once each`);
+      for (const id of late.map((a) => a.id))
+        assert.equal(counts.get(id), 1, `${name}: ${id} delivered exactly once`);
+      assert.equal(
+        counts.get(unindexed.id),
+        2,
+        `${name}: the index-less copy and the indexed copy, once each`,
+      );
       const everyOther = sim.allIds({ includeSelf: true }).filter((id) => !wanted.includes(id));
-      const missing = everyOther.filter((id) => !counts.has(id) && Date.parse(sim.allActivities({ includeSelf: true }).find((a) => a.id === id)!.created_at) < Date.parse(checkpoint().watermark!) - 600_000);
+      const missing = everyOther.filter(
+        (id) =>
+          !counts.has(id) &&
+          Date.parse(sim.allActivities({ includeSelf: true }).find((a) => a.id === id)!.created_at) <
+            Date.parse(checkpoint().watermark!) - 600_000,
+      );
       assert.deepEqual(missing, [], `${name}: every other activity too`);
     }
     const state = checkpoint();
     assert.equal(state.access_transparency?.filter, 'server');
-    assert.ok((state.access_transparency?.found_late ?? 0) >= 7, `the completeness record counts the late rows: ${JSON.stringify(state.access_transparency?.found_late)}`);
-    assert.ok(state.access_transparency?.delivered.some(([id, , indexed]) => id === unindexed.id && indexed === 1));
+    assert.ok(
+      (state.access_transparency?.found_late ?? 0) >= 7,
+      `the completeness record counts the late rows: ${JSON.stringify(state.access_transparency?.found_late)}`,
+    );
+    assert.ok(
+      state.access_transparency?.delivered.some(([id, , indexed]) => id === unindexed.id && indexed === 1),
+    );
   } finally {
     if (fwd && fwd.child.exitCode === null) fwd.child.kill('SIGKILL');
     await sim.close();

@@ -14,7 +14,13 @@ test('every activity reaches the file sink exactly once over several --once runs
     seed: 11,
     backlog: 1500,
     backlogWindowMs: 6 * 3600_000,
-    faults: { errorRate: 0.08, rateLimitedRate: 0.05, retryAfterSeconds: 1, malformedRate: 0.04, duplicateRate: 0.2 },
+    faults: {
+      errorRate: 0.08,
+      rateLimitedRate: 0.05,
+      retryAfterSeconds: 1,
+      malformedRate: 0.04,
+      duplicateRate: 0.2,
+    },
   });
   const dir = tempDir();
   try {
@@ -52,7 +58,9 @@ test('every activity reaches the file sink exactly once over several --once runs
     const cutoff = Date.now();
     await runOnce('final run');
 
-    const delivered = readJsonl<{ id: string; created_at: string }>(join(dir, 'events.jsonl')).map((a) => a.id);
+    const delivered = readJsonl<{ id: string; created_at: string }>(join(dir, 'events.jsonl')).map(
+      (a) => a.id,
+    );
     const counts = new Map<string, number>();
     for (const id of delivered) counts.set(id, (counts.get(id) ?? 0) + 1);
     const dupes = [...counts].filter(([, n]) => n > 1);
@@ -62,9 +70,16 @@ test('every activity reaches the file sink exactly once over several --once runs
       .filter((a) => Date.parse(a.created_at) < cutoff)
       .map((a) => a.id);
     const missing = expected.filter((id) => !counts.has(id));
-    assert.deepEqual(missing, [], `every activity served by the API was delivered (${expected.length} expected)`);
+    assert.deepEqual(
+      missing,
+      [],
+      `every activity served by the API was delivered (${expected.length} expected)`,
+    );
     const stats = sim.stats();
-    assert.ok((stats.byStatus['429'] ?? 0) > 0 && Object.keys(stats.byStatus).some((s) => s.startsWith('5')), `faults were exercised: ${JSON.stringify(stats.byStatus)}`);
+    assert.ok(
+      (stats.byStatus['429'] ?? 0) > 0 && Object.keys(stats.byStatus).some((s) => s.startsWith('5')),
+      `faults were exercised: ${JSON.stringify(stats.byStatus)}`,
+    );
   } finally {
     await sim.close();
   }

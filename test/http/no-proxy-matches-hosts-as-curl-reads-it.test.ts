@@ -12,8 +12,14 @@ const url = (u: string): URL => new URL(u);
 test('a name matches itself and its subdomains, with or without a leading dot, in any case', () => {
   for (const entry of ['example.com', '.example.com', 'EXAMPLE.com', '*.example.com']) {
     assert.ok(noProxyMatches(entry, url('https://example.com')), `${entry} matches example.com`);
-    assert.ok(noProxyMatches(entry, url('https://splunk.eu.example.com:8088')), `${entry} matches a subdomain`);
-    assert.ok(!noProxyMatches(entry, url('https://notexample.com')), `${entry} does not match notexample.com`);
+    assert.ok(
+      noProxyMatches(entry, url('https://splunk.eu.example.com:8088')),
+      `${entry} matches a subdomain`,
+    );
+    assert.ok(
+      !noProxyMatches(entry, url('https://notexample.com')),
+      `${entry} does not match notexample.com`,
+    );
   }
 });
 
@@ -43,11 +49,35 @@ test('addresses and CIDR blocks match addresses, IPv4 and IPv6', () => {
 test('the environment applies when proxy is absent: lowercase first, NO_PROXY honoured, ALL_PROXY as a fallback', () => {
   const ctx = { fieldPath: 'sinks.s', credential: 'the HEC token' };
   const target = url('https://splunk.example.com:8088');
-  const route = chooseRoute(target, undefined, { ...ctx, env: { https_proxy: 'http://lower:3128', HTTPS_PROXY: 'http://upper:3128' } });
+  const route = chooseRoute(target, undefined, {
+    ...ctx,
+    env: { https_proxy: 'http://lower:3128', HTTPS_PROXY: 'http://upper:3128' },
+  });
   assert.equal(route.kind === 'tunnel' && route.proxy.host, 'lower:3128');
-  assert.equal(chooseRoute(target, undefined, { ...ctx, env: { HTTPS_PROXY: 'proxy.lan:3128' } }).kind, 'tunnel', 'a bare host:port is http://');
-  assert.equal(chooseRoute(target, undefined, { ...ctx, env: { ALL_PROXY: 'http://all:3128' } }).kind, 'tunnel');
-  assert.equal(chooseRoute(target, undefined, { ...ctx, env: { HTTPS_PROXY: 'http://p:3128', NO_PROXY: '.example.com' } }).kind, 'direct');
-  assert.equal(chooseRoute(target, false, { ...ctx, env: { HTTPS_PROXY: 'http://p:3128' } }).kind, 'direct', 'proxy: false ignores the environment');
-  assert.equal(chooseRoute(target, 'http://named:3128/', { ...ctx, env: { NO_PROXY: '*' } }).kind, 'tunnel', 'a named proxy is used as named');
+  assert.equal(
+    chooseRoute(target, undefined, { ...ctx, env: { HTTPS_PROXY: 'proxy.lan:3128' } }).kind,
+    'tunnel',
+    'a bare host:port is http://',
+  );
+  assert.equal(
+    chooseRoute(target, undefined, { ...ctx, env: { ALL_PROXY: 'http://all:3128' } }).kind,
+    'tunnel',
+  );
+  assert.equal(
+    chooseRoute(target, undefined, {
+      ...ctx,
+      env: { HTTPS_PROXY: 'http://p:3128', NO_PROXY: '.example.com' },
+    }).kind,
+    'direct',
+  );
+  assert.equal(
+    chooseRoute(target, false, { ...ctx, env: { HTTPS_PROXY: 'http://p:3128' } }).kind,
+    'direct',
+    'proxy: false ignores the environment',
+  );
+  assert.equal(
+    chooseRoute(target, 'http://named:3128/', { ...ctx, env: { NO_PROXY: '*' } }).kind,
+    'tunnel',
+    'a named proxy is used as named',
+  );
 });

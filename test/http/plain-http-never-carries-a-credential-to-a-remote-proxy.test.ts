@@ -16,7 +16,10 @@ test('a loopback plain-http target is read directly, whatever the proxy', () => 
     const route = chooseRoute(new URL('http://127.0.0.1:8088'), undefined, { ...ctx, env });
     assert.equal(route.kind, 'direct');
   }
-  assert.equal(chooseRoute(new URL('http://localhost:8088'), 'http://127.0.0.1:3128', { ...ctx, env: {} }).kind, 'direct');
+  assert.equal(
+    chooseRoute(new URL('http://localhost:8088'), 'http://127.0.0.1:3128', { ...ctx, env: {} }).kind,
+    'direct',
+  );
 });
 
 test('a plain-http target is forwarded by a proxy on this machine', () => {
@@ -27,14 +30,27 @@ test('a plain-http target is forwarded by a proxy on this machine', () => {
 test('a named remote proxy for a plain-http target is a config error naming the field; from the environment it is ignored', () => {
   assert.throws(
     () => chooseRoute(new URL('http://splunk.lan:8088'), 'http://proxy.corp:3128', { ...ctx, env: {} }),
-    (err: unknown) => err instanceof ConfigError && /^sinks\.splunk\.proxy: http:\/\/splunk\.lan:8088 is plain http .*the HEC token would reach it in clear/.test(err.message),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      /^sinks\.splunk\.proxy: http:\/\/splunk\.lan:8088 is plain http .*the HEC token would reach it in clear/.test(
+        err.message,
+      ),
   );
-  const route = chooseRoute(new URL('http://splunk.lan:8088'), undefined, { ...ctx, env: { HTTP_PROXY: 'http://proxy.corp:3128' } });
+  const route = chooseRoute(new URL('http://splunk.lan:8088'), undefined, {
+    ...ctx,
+    env: { HTTP_PROXY: 'http://proxy.corp:3128' },
+  });
   assert.equal(route.kind, 'direct');
-  assert.match(route.kind === 'direct' ? (route.note ?? '') : '', /HTTP_PROXY environment variable is ignored .*the HEC token would reach the proxy proxy\.corp:3128 in clear/);
+  assert.match(
+    route.kind === 'direct' ? (route.note ?? '') : '',
+    /HTTP_PROXY environment variable is ignored .*the HEC token would reach the proxy proxy\.corp:3128 in clear/,
+  );
 });
 
 test('https goes through a CONNECT tunnel, to a remote proxy too', () => {
-  const route = chooseRoute(new URL('https://splunk.lan:8088'), 'http://proxy.corp:3128', { ...ctx, env: {} });
+  const route = chooseRoute(new URL('https://splunk.lan:8088'), 'http://proxy.corp:3128', {
+    ...ctx,
+    env: {},
+  });
   assert.equal(route.kind, 'tunnel');
 });

@@ -66,12 +66,33 @@ const DOCUMENTED: readonly Json[] = [
 
 /** Shapes the leaf rules allow (§8 vectors, §9.12/17): fields absent or null, nanoseconds, unknown codes, fields to come. */
 const VARIANTS: readonly Json[] = [
-  { ...DOCUMENTED[0], id: 'activity_01NoResource', resource_details: undefined, workspace_id: null, transparency_log_leaf_index: undefined },
-  { ...DOCUMENTED[1], id: 'activity_01NullResource', resource_details: null, accessed_at: '2026-07-01T16:20:00.123456789Z', reason_code: 'unspecified' },
-  { ...DOCUMENTED[2], id: 'activity_01Future', resource_details: { type: 'file', id: 'file_01X', parent: 'claude_chat_01Y' }, accessor_department: 'Sûreté "T&S"', review_ticket: { system: 'internal', opened: true } },
+  {
+    ...DOCUMENTED[0],
+    id: 'activity_01NoResource',
+    resource_details: undefined,
+    workspace_id: null,
+    transparency_log_leaf_index: undefined,
+  },
+  {
+    ...DOCUMENTED[1],
+    id: 'activity_01NullResource',
+    resource_details: null,
+    accessed_at: '2026-07-01T16:20:00.123456789Z',
+    reason_code: 'unspecified',
+  },
+  {
+    ...DOCUMENTED[2],
+    id: 'activity_01Future',
+    resource_details: { type: 'file', id: 'file_01X', parent: 'claude_chat_01Y' },
+    accessor_department: 'Sûreté "T&S"',
+    review_ticket: { system: 'internal', opened: true },
+  },
 ].map((value) => JSON.parse(JSON.stringify(value)) as Json);
 
-const TYPE_SPECIFIC = (src: Json): string[] => Object.keys(src).filter((key) => !['id', 'created_at', 'type', 'organization_id', 'organization_uuid', 'actor'].includes(key));
+const TYPE_SPECIFIC = (src: Json): string[] =>
+  Object.keys(src).filter(
+    (key) => !['id', 'created_at', 'type', 'organization_id', 'organization_uuid', 'actor'].includes(key),
+  );
 
 describe('Access Transparency records', () => {
   it('keep every field verbatim in OCSF unmapped and ECS anthropic.audit, valid and rebuilt exactly', () => {
@@ -113,8 +134,11 @@ describe('Access Transparency records', () => {
   it('name the content accessed as the OCSF resource, and so in CEF and LEEF', () => {
     const ocsf = toOcsf(DOCUMENTED[0] as unknown as Activity);
     assert.deepEqual(ocsf.resources, [{ uid: 'msg_1234ABCD', type: 'message' }]);
-    assert.deepEqual(toOcsf(VARIANTS[2] as unknown as Activity).resources, [{ uid: 'file_01X', type: 'file' }]);
-    for (const missing of VARIANTS.slice(0, 2)) assert.equal(toOcsf(missing as unknown as Activity).resources, undefined, String(missing.id));
+    assert.deepEqual(toOcsf(VARIANTS[2] as unknown as Activity).resources, [
+      { uid: 'file_01X', type: 'file' },
+    ]);
+    for (const missing of VARIANTS.slice(0, 2))
+      assert.equal(toOcsf(missing as unknown as Activity).resources, undefined, String(missing.id));
     assert.match(toCef(DOCUMENTED[0] as unknown as Activity), / cs4=msg_1234ABCD /);
     assert.match(toLeef(DOCUMENTED[0] as unknown as Activity), /\tentityUid=msg_1234ABCD\t/);
   });

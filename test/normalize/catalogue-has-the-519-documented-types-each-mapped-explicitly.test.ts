@@ -84,13 +84,16 @@ describe('the catalogue and the mapping table follow the docs of 2026-10-09', ()
   it('marks the 54 types whose field list the docs left incomplete', () => {
     const incomplete = ACTIVITY_TYPES.filter((entry) => entry.fields_unknown === true);
     assert.equal(incomplete.length, 54);
-    for (const entry of ACTIVITY_TYPES) assert.ok(entry.fields_unknown === undefined || entry.fields_unknown === true, entry.type);
+    for (const entry of ACTIVITY_TYPES)
+      assert.ok(entry.fields_unknown === undefined || entry.fields_unknown === true, entry.type);
   });
 
   it('gives every new type an explicit, reviewed entry in the mapping table', () => {
     const missing = ADDED_SINCE_2026_08_22.filter((type) => !byType.has(type));
     assert.deepEqual(missing, [], 'types missing from the catalogue');
-    const unlisted = ADDED_SINCE_2026_08_22.filter((type) => !resolveMapping(type).listed || !resolveMapping(type).inCatalogue);
+    const unlisted = ADDED_SINCE_2026_08_22.filter(
+      (type) => !resolveMapping(type).listed || !resolveMapping(type).inCatalogue,
+    );
     assert.deepEqual(unlisted, [], 'types mapped only by family fallback');
   });
 

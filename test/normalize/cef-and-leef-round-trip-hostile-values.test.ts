@@ -72,7 +72,9 @@ function parseLeef(line: string): Leef {
   let delimiter = '\t';
   if (m[1] === '2.0') {
     const d = header[4];
-    delimiter = /^(0x|x)[0-9a-fA-F]{2}$/.test(d) ? String.fromCharCode(parseInt(d.replace(/^0?x/, ''), 16)) : d;
+    delimiter = /^(0x|x)[0-9a-fA-F]{2}$/.test(d)
+      ? String.fromCharCode(parseInt(d.replace(/^0?x/, ''), 16))
+      : d;
     assert.equal([...delimiter].length, 1, 'one delimiter character');
   }
   const body = fields.slice(headerCount).join('|');
@@ -82,9 +84,19 @@ function parseLeef(line: string): Leef {
     assert.ok(eq > 0, `key=value, not ${JSON.stringify(pair.slice(0, 40))}`);
     const key = pair.slice(0, eq);
     assert.ok(!(key in attrs), `key ${key} once`);
-    attrs[key] = pair.slice(eq + 1).replace(/\\(x[0-9a-f]{2}|[\\tnr])/g, (_, c: string) =>
-      c === 'n' ? '\n' : c === 'r' ? '\r' : c === 't' ? '\t' : c === '\\' ? '\\' : String.fromCharCode(parseInt(c.slice(1), 16)),
-    );
+    attrs[key] = pair
+      .slice(eq + 1)
+      .replace(/\\(x[0-9a-f]{2}|[\\tnr])/g, (_, c: string) =>
+        c === 'n'
+          ? '\n'
+          : c === 'r'
+            ? '\r'
+            : c === 't'
+              ? '\t'
+              : c === '\\'
+                ? '\\'
+                : String.fromCharCode(parseInt(c.slice(1), 16)),
+      );
   }
   return { version: m[1], header, delimiter, attrs };
 }
@@ -102,7 +114,7 @@ function hostileCarrying(sample: string, i: number): Activity {
     mcp_server_id: sample,
     mcp_server_name: `${sample} (name)`,
     organization_id: `org_${sample}`,
-  } as Activity;
+  };
 }
 
 describe('CEF', () => {
@@ -112,7 +124,11 @@ describe('CEF', () => {
       const line = toCef(activity);
       assert.ok(!/[\r\n]/.test(line), `${name}: one line`);
       const { header, ext } = parseCef(line);
-      assert.deepEqual(header.slice(0, 6), ['0', 'Anthropic', 'Claude', '1.0', 'mcp_server_created', 'MCP server created'], name);
+      assert.deepEqual(
+        header.slice(0, 6),
+        ['0', 'Anthropic', 'Claude', '1.0', 'mcp_server_created', 'MCP server created'],
+        name,
+      );
       assert.equal(ext.requestClientApplication, sample, `${name}: user agent`);
       assert.equal(ext.suid, `user_${sample}`, `${name}: suid`);
       assert.equal(ext.cs4, sample, `${name}: entity uid`);
@@ -124,7 +140,10 @@ describe('CEF', () => {
 
   it('escapes hostile header values and keeps the type intact in act', () => {
     const type = 'evil|type\\with\r\nbreaks';
-    const activity = { ...makeActivity({ type: 'mcp_server_created', actorType: 'user_actor', seed: 1 }), type } as Activity;
+    const activity = {
+      ...makeActivity({ type: 'mcp_server_created', actorType: 'user_actor', seed: 1 }),
+      type,
+    } as Activity;
     const options = { vendor: 'Ven|dor\\', product: 'Pro|duct', version: '2|0' };
     const { header, ext } = parseCef(toCef(activity, options));
     assert.deepEqual(header.slice(1, 5), ['Ven|dor\\', 'Pro|duct', '2|0', 'evil|type\\with breaks']);
@@ -132,14 +151,19 @@ describe('CEF', () => {
   });
 
   it('uses rt in epoch ms, the activity id, src for IPv4 and c6a2 for IPv6, and the shared severity', () => {
-    const activity = makeActivity({ type: 'org_ip_restriction_deleted', actorType: 'user_actor', seed: 3, createdAt: '2026-05-22T15:25:13.701734Z' });
-    const v4 = parseCef(toCef({ ...activity, actor: { ...activity.actor, ip_address: '192.0.2.1' } } as Activity));
+    const activity = makeActivity({
+      type: 'org_ip_restriction_deleted',
+      actorType: 'user_actor',
+      seed: 3,
+      createdAt: '2026-05-22T15:25:13.701734Z',
+    });
+    const v4 = parseCef(toCef({ ...activity, actor: { ...activity.actor, ip_address: '192.0.2.1' } }));
     assert.equal(v4.ext.rt, String(Date.UTC(2026, 4, 22, 15, 25, 13, 701)));
     assert.equal(v4.ext.externalId, activity.id);
     assert.equal(v4.ext.src, '192.0.2.1');
     assert.equal(v4.header[6], String(severityOf(activity).cef));
     assert.equal(v4.header[6], '5', 'Medium → 5');
-    const v6 = parseCef(toCef({ ...activity, actor: { ...activity.actor, ip_address: '2001:db8::1' } } as Activity));
+    const v6 = parseCef(toCef({ ...activity, actor: { ...activity.actor, ip_address: '2001:db8::1' } }));
     assert.equal(v6.ext.src, undefined);
     assert.equal(v6.ext.c6a2, '2001:db8::1');
     assert.equal(v6.ext.c6a2Label, 'Source IPv6 Address');
@@ -186,19 +210,31 @@ describe('LEEF', () => {
   }
 
   it('writes devTime with its format, the shared severity, and a header free of | and line breaks', () => {
-    const activity = { ...makeActivity({ type: 'org_sso_connection_deleted', actorType: 'user_actor', seed: 2, createdAt: '2026-05-22T15:25:13.701734Z' }), type: 'org_sso_connection_deleted' } as Activity;
+    const activity = {
+      ...makeActivity({
+        type: 'org_sso_connection_deleted',
+        actorType: 'user_actor',
+        seed: 2,
+        createdAt: '2026-05-22T15:25:13.701734Z',
+      }),
+      type: 'org_sso_connection_deleted',
+    } as Activity;
     const leef = parseLeef(toLeef(activity));
     assert.equal(leef.attrs.devTime, '2026-05-22T15:25:13.701Z');
     assert.equal(leef.attrs.devTimeFormat, "yyyy-MM-dd'T'HH:mm:ss.SSSX");
     assert.equal(leef.attrs.sev, String(severityOf(activity).leef));
-    const evil = parseLeef(toLeef({ ...activity, type: 'a|b\r\nc' } as Activity, { vendor: 'V|x', product: 'P\ny' }));
+    const evil = parseLeef(toLeef({ ...activity, type: 'a|b\r\nc' }, { vendor: 'V|x', product: 'P\ny' }));
     assert.deepEqual(evil.header.slice(0, 4), ['V_x', 'P_y', '1.0', 'a_b__c']);
     assert.equal(evil.attrs.activityType, 'a|b\r\nc', 'the attribute keeps the type intact');
   });
 
   it('refuses delimiters that cannot work, naming the option', () => {
     for (const delimiter of ['', 'ab', '=', '\\', '|', 'a', '7', '\n', ' ', 'é']) {
-      assert.throws(() => createLeefEncoder({ delimiter }), (err: unknown) => err instanceof ConfigError && /delimiter/.test(err.message), JSON.stringify(delimiter));
+      assert.throws(
+        () => createLeefEncoder({ delimiter }),
+        (err: unknown) => err instanceof ConfigError && /delimiter/.test(err.message),
+        JSON.stringify(delimiter),
+      );
     }
   });
 });

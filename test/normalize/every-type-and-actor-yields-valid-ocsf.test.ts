@@ -30,14 +30,21 @@ function check(activity: Activity, problems: Problem[], expectedClass?: number):
   const label = `${String(activity.type)} / ${String(activity.actor?.type)}`;
   const event = toOcsf(activity);
   const errors = ocsfErrors(validators, event);
-  if (errors.length > 0) problems.push({ what: `${label}: invalid OCSF`, detail: errors.slice(0, 5).join('\n') });
+  if (errors.length > 0)
+    problems.push({ what: `${label}: invalid OCSF`, detail: errors.slice(0, 5).join('\n') });
   if (expectedClass !== undefined && event.class_uid !== expectedClass) {
-    problems.push({ what: `${label}: class`, detail: `class_uid ${String(event.class_uid)}, the table says ${expectedClass}` });
+    problems.push({
+      what: `${label}: class`,
+      detail: `class_uid ${String(event.class_uid)}, the table says ${expectedClass}`,
+    });
   }
   try {
     assert.deepEqual(restoreFromOcsf(event), activity);
   } catch (err) {
-    problems.push({ what: `${label}: not rebuilt from unmapped + mapped fields`, detail: String(err).slice(0, 800) });
+    problems.push({
+      what: `${label}: not rebuilt from unmapped + mapped fields`,
+      detail: String(err).slice(0, 800),
+    });
   }
 }
 
@@ -50,7 +57,9 @@ function report(problems: Problem[]): string {
 
 describe('OCSF output for every activity type and actor variant', () => {
   it('the validators reject broken events, so a pass means something', () => {
-    const event = toOcsf(makeActivity({ type: 'platform_workspace_created', actorType: 'user_actor', seed: 7 }));
+    const event = toOcsf(
+      makeActivity({ type: 'platform_workspace_created', actorType: 'user_actor', seed: 7 }),
+    );
     assert.deepEqual(ocsfErrors(validators, event), []);
     const broken: Record<string, (e: Record<string, unknown>) => void> = {
       'no metadata.version': (e) => delete (e.metadata as Record<string, unknown>).version,
@@ -69,7 +78,11 @@ describe('OCSF output for every activity type and actor variant', () => {
     }
     const web = toOcsf(makeActivity({ type: 'claude_file_uploaded', actorType: 'user_actor', seed: 7 }));
     delete (web.metadata as Record<string, unknown>).profiles;
-    assert.match(ocsfErrors(validators, web).join('\n'), /strict/, '6001 actor without the host profile is rejected by the strict schema');
+    assert.match(
+      ocsfErrors(validators, web).join('\n'),
+      /strict/,
+      '6001 actor without the host profile is rejected by the strict schema',
+    );
   });
 
   it('every type × every actor variant × 3 seeds is valid (lenient and strict), of its mapped class, and rebuilds the original', () => {
@@ -102,14 +115,23 @@ describe('OCSF output for every activity type and actor variant', () => {
 
   it('keeps the identity and time facts: metadata.uid, original_time with microseconds, time in integer ms', () => {
     for (const mapping of knownMappings()) {
-      const activity = makeActivity({ type: mapping.type, actorType: 'user_actor', seed: 11, createdAt: '2026-05-22T15:25:13.701734Z' });
+      const activity = makeActivity({
+        type: mapping.type,
+        actorType: 'user_actor',
+        seed: 11,
+        createdAt: '2026-05-22T15:25:13.701734Z',
+      });
       const event = toOcsf(activity);
       const metadata = event.metadata as Record<string, unknown>;
       assert.equal(metadata.uid, activity.id);
       assert.equal(metadata.original_time, '2026-05-22T15:25:13.701734Z');
       assert.equal(event.time, Date.UTC(2026, 4, 22, 15, 25, 13, 701));
       assert.equal(metadata.version, '1.8.0');
-      assert.deepEqual(metadata.product, { name: 'Claude', vendor_name: 'Anthropic', feature: { name: 'Compliance API' } });
+      assert.deepEqual(metadata.product, {
+        name: 'Claude',
+        vendor_name: 'Anthropic',
+        feature: { name: 'Compliance API' },
+      });
       assert.equal(event.type_uid, (event.class_uid as number) * 100 + (event.activity_id as number));
     }
   });
@@ -121,6 +143,10 @@ describe('OCSF output for every activity type and actor variant', () => {
     assert.equal(event.raw_data, raw);
     assert.deepEqual(ocsfErrors(validators, event), []);
     assert.equal(toOcsf(activity).raw_data, undefined, 'off by default');
-    assert.equal(toOcsf(activity, { includeRawData: true }).raw_data, raw, 'serialized when the caller has no text');
+    assert.equal(
+      toOcsf(activity, { includeRawData: true }).raw_data,
+      raw,
+      'serialized when the caller has no text',
+    );
   });
 });

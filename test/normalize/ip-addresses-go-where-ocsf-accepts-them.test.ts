@@ -24,9 +24,51 @@ const viaPattern = (s: string): boolean => s.length <= 40 && isIP(s) !== 0 && ip
 function* candidates(): Generator<string> {
   let seed = 7;
   const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8) % n;
-  const octets = ['0', '1', '9', '10', '99', '100', '199', '200', '249', '250', '255', '256', '300', '00', '01', '001', '-1', ' 1', '1 ', 'a', ''];
-  for (let i = 0; i < 20_000; i++) yield Array.from({ length: 4 }, () => (rand(4) === 0 ? octets[rand(octets.length)] : String(rand(256)))).join(rand(50) === 0 ? ',' : '.');
-  yield* ['1.2.3', '1.2.3.4.5', ' 1.2.3.4', '1.2.3.4 ', '1.2.3.4\n', '١.٢.٣.٤', '::1', '::ffff:1.2.3.4', 'fe80::1%eth0', '2001:db8::', '2001:db8:0:0:0:0:2:1', 'gggg::1', '1::2::3', ':::', '::', '2001:0db8:85a3:0000:0000:8a2e:0370:7334'];
+  const octets = [
+    '0',
+    '1',
+    '9',
+    '10',
+    '99',
+    '100',
+    '199',
+    '200',
+    '249',
+    '250',
+    '255',
+    '256',
+    '300',
+    '00',
+    '01',
+    '001',
+    '-1',
+    ' 1',
+    '1 ',
+    'a',
+    '',
+  ];
+  for (let i = 0; i < 20_000; i++)
+    yield Array.from({ length: 4 }, () =>
+      rand(4) === 0 ? octets[rand(octets.length)] : String(rand(256)),
+    ).join(rand(50) === 0 ? ',' : '.');
+  yield* [
+    '1.2.3',
+    '1.2.3.4.5',
+    ' 1.2.3.4',
+    '1.2.3.4 ',
+    '1.2.3.4\n',
+    '١.٢.٣.٤',
+    '::1',
+    '::ffff:1.2.3.4',
+    'fe80::1%eth0',
+    '2001:db8::',
+    '2001:db8:0:0:0:0:2:1',
+    'gggg::1',
+    '1::2::3',
+    ':::',
+    '::',
+    '2001:0db8:85a3:0000:0000:8a2e:0370:7334',
+  ];
 }
 
 test('isOcsfIp agrees with node and the OCSF ip_t pattern on IPv4 and IPv6 alike', () => {
@@ -36,5 +78,6 @@ test('isOcsfIp agrees with node and the OCSF ip_t pattern on IPv4 and IPv6 alike
     if (isOcsfIp(s)) accepted++;
   }
   assert.ok(accepted > 5000, `the candidates exercise the accepting side too (${accepted})`);
-  for (const v of [undefined, null, 42, {}, ['1.2.3.4'], '1.2.3.4'.padEnd(41, '0')]) assert.equal(isOcsfIp(v), false);
+  for (const v of [undefined, null, 42, {}, ['1.2.3.4'], '1.2.3.4'.padEnd(41, '0')])
+    assert.equal(isOcsfIp(v), false);
 });

@@ -7,7 +7,10 @@ import { MAPPING_DOC_PATH, renderMappingDoc } from '../../scripts/gen-mapping-do
 describe('docs/mapping.md', () => {
   it('is what scripts/gen-mapping-doc.ts generates from the current table (run it after changing mapping.ts)', () => {
     const committed = readFileSync(MAPPING_DOC_PATH, 'utf8');
-    assert.ok(committed === renderMappingDoc(), 'docs/mapping.md is stale: run `node --import tsx scripts/gen-mapping-doc.ts`');
+    assert.ok(
+      committed === renderMappingDoc(),
+      'docs/mapping.md is stale: run `node --import tsx scripts/gen-mapping-doc.ts`',
+    );
   });
 
   it('lists every type with its OCSF class and ECS category', () => {

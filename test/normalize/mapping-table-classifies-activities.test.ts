@@ -10,10 +10,37 @@ const classOf = (type: string) => resolveMapping(type).cls.uid;
 describe('the mapping table', () => {
   it('puts the issue’s examples in the suggested classes', () => {
     const expected: Record<number, string[]> = {
-      3002: ['sso_login_succeeded', 'sso_login_failed', 'magic_link_login_succeeded', 'social_login_succeeded', 'user_logged_out', 'session_revoked', 'step_up_authentication_failed'],
-      3001: ['org_user_deleted', 'org_user_invite_sent', 'scim_user_created', 'scim_user_deleted', 'scim_user_updated', 'account_deleted'],
-      3005: ['claude_user_role_updated', 'rbac_role_assigned', 'rbac_role_unassigned', 'platform_workspace_member_updated', 'role_assignment_granted'],
-      3006: ['group_created', 'group_deleted', 'group_member_added', 'group_member_removed', 'platform_workspace_member_added'],
+      3002: [
+        'sso_login_succeeded',
+        'sso_login_failed',
+        'magic_link_login_succeeded',
+        'social_login_succeeded',
+        'user_logged_out',
+        'session_revoked',
+        'step_up_authentication_failed',
+      ],
+      3001: [
+        'org_user_deleted',
+        'org_user_invite_sent',
+        'scim_user_created',
+        'scim_user_deleted',
+        'scim_user_updated',
+        'account_deleted',
+      ],
+      3005: [
+        'claude_user_role_updated',
+        'rbac_role_assigned',
+        'rbac_role_unassigned',
+        'platform_workspace_member_updated',
+        'role_assignment_granted',
+      ],
+      3006: [
+        'group_created',
+        'group_deleted',
+        'group_member_added',
+        'group_member_removed',
+        'platform_workspace_member_added',
+      ],
       3004: [
         'platform_api_key_created',
         'admin_api_key_deleted',
@@ -24,7 +51,13 @@ describe('the mapping table', () => {
         'claude_project_created',
         'org_sso_connection_deactivated',
       ],
-      6001: ['claude_file_uploaded', 'claude_project_document_viewed', 'claude_artifact_published', 'platform_file_deleted', 'claude_chat_viewed'],
+      6001: [
+        'claude_file_uploaded',
+        'claude_project_document_viewed',
+        'claude_artifact_published',
+        'platform_file_deleted',
+        'claude_chat_viewed',
+      ],
       6003: ['compliance_api_accessed', 'org_users_listed', 'an_activity_type_from_next_year'],
     };
     for (const [uid, types] of Object.entries(expected)) {
@@ -89,12 +122,22 @@ describe('the mapping table', () => {
     const m = resolveMapping('platform_workspace_rate_limit_deleted');
     assert.equal(m.subject, 'workspace');
     assert.equal(m.activityName, 'Update');
-    const event = toOcsf(makeActivity({ type: 'platform_workspace_rate_limit_deleted', actorType: 'user_actor', seed: 1 }));
+    const event = toOcsf(
+      makeActivity({ type: 'platform_workspace_rate_limit_deleted', actorType: 'user_actor', seed: 1 }),
+    );
     assert.equal((event.entity as Record<string, unknown>).type, 'workspace');
     assert.equal(event.activity_id, 3);
     for (const mapping of knownMappings()) {
-      if (mapping.cls.key === 'entity_management' && mapping.subjectId === 'workspace_id' && mapping.subject === 'workspace') {
-        assert.ok(!mapping.type.startsWith('platform_workspace_') || ['Create', 'Update', 'Read', 'Deactivate', 'Enable', 'Disable'].includes(mapping.activityName), mapping.type);
+      if (
+        mapping.cls.key === 'entity_management' &&
+        mapping.subjectId === 'workspace_id' &&
+        mapping.subject === 'workspace'
+      ) {
+        assert.ok(
+          !mapping.type.startsWith('platform_workspace_') ||
+            ['Create', 'Update', 'Read', 'Deactivate', 'Enable', 'Disable'].includes(mapping.activityName),
+          mapping.type,
+        );
       }
     }
   });
@@ -106,10 +149,22 @@ describe('the mapping table', () => {
     };
     assert.deepEqual(outcome('compliance_api_accessed', { status_code: 200 }), ['Success', 'success']);
     assert.deepEqual(outcome('compliance_api_accessed', { status_code: 429 }), ['Failure', 'failure']);
-    assert.deepEqual(outcome('mcp_server_managed_auth_token_exchanged', { outcome: 'failure' }), ['Failure', 'failure']);
-    assert.deepEqual(outcome('platform_federated_authentication', { status: { outcome: 'success' } }), ['Success', 'success']);
-    assert.deepEqual(outcome('org_external_key_validated', { validation_result: 'failure' }), ['Failure', 'failure']);
-    assert.deepEqual(outcome('github_token_import', { result: 'rejected_feature_disabled' }), ['Failure', 'failure']);
+    assert.deepEqual(outcome('mcp_server_managed_auth_token_exchanged', { outcome: 'failure' }), [
+      'Failure',
+      'failure',
+    ]);
+    assert.deepEqual(outcome('platform_federated_authentication', { status: { outcome: 'success' } }), [
+      'Success',
+      'success',
+    ]);
+    assert.deepEqual(outcome('org_external_key_validated', { validation_result: 'failure' }), [
+      'Failure',
+      'failure',
+    ]);
+    assert.deepEqual(outcome('github_token_import', { result: 'rejected_feature_disabled' }), [
+      'Failure',
+      'failure',
+    ]);
     assert.deepEqual(outcome('abuse_decision_received', { decision: 'blocked' }), ['Failure', 'failure']);
     assert.deepEqual(outcome('abuse_decision_received', { decision: 'unspecified' }), ['Unknown', 'unknown']);
     assert.deepEqual(outcome('claude_chat_access_failed', {}), ['Failure', 'failure']);
@@ -117,7 +172,8 @@ describe('the mapping table', () => {
   });
 
   it('raises failures to at least Low severity and keeps listed severities', () => {
-    const sev = (type: string, fields: Record<string, unknown> = {}) => toOcsf(makeActivity({ type, actorType: 'user_actor', seed: 3, fields })).severity_id;
+    const sev = (type: string, fields: Record<string, unknown> = {}) =>
+      toOcsf(makeActivity({ type, actorType: 'user_actor', seed: 3, fields })).severity_id;
     assert.equal(sev('claude_chat_viewed'), 1);
     assert.equal(sev('compliance_api_accessed', { status_code: 403 }), 2);
     assert.equal(sev('org_ip_restriction_deleted'), 3);
@@ -125,11 +181,31 @@ describe('the mapping table', () => {
   });
 
   it('names the entity from the activity’s own id and name fields', () => {
-    const event = toOcsf(makeActivity({ type: 'mcp_server_created', actorType: 'user_actor', seed: 4, fields: { mcp_server_id: 'mcpsrv_1', mcp_server_name: 'Jira' } }));
+    const event = toOcsf(
+      makeActivity({
+        type: 'mcp_server_created',
+        actorType: 'user_actor',
+        seed: 4,
+        fields: { mcp_server_id: 'mcpsrv_1', mcp_server_name: 'Jira' },
+      }),
+    );
     assert.deepEqual(event.entity, { uid: 'mcpsrv_1', name: 'Jira', type: 'mcp_server' });
-    const setting = toOcsf(makeActivity({ type: 'org_cowork_auto_mode_enabled', actorType: 'user_actor', seed: 4 }));
-    assert.deepEqual(setting.entity, { name: 'cowork_auto_mode', type: 'cowork_auto_mode' }, 'a setting with no id is named by its type');
-    const group = toOcsf(makeActivity({ type: 'group_member_added', actorType: 'scim_directory_sync_actor', seed: 4, fields: { group_id: 'grp_1', member_ids: ['user_9'] } }));
+    const setting = toOcsf(
+      makeActivity({ type: 'org_cowork_auto_mode_enabled', actorType: 'user_actor', seed: 4 }),
+    );
+    assert.deepEqual(
+      setting.entity,
+      { name: 'cowork_auto_mode', type: 'cowork_auto_mode' },
+      'a setting with no id is named by its type',
+    );
+    const group = toOcsf(
+      makeActivity({
+        type: 'group_member_added',
+        actorType: 'scim_directory_sync_actor',
+        seed: 4,
+        fields: { group_id: 'grp_1', member_ids: ['user_9'] },
+      }),
+    );
     assert.equal((group.group as Record<string, unknown>).uid, 'grp_1');
     assert.deepEqual(group.user, { uid: 'user_9' });
   });
@@ -143,12 +219,16 @@ describe('the mapping table', () => {
 describe('types the catalogue does not know', () => {
   it('find their subject in the event’s own fields, but never call a container deleted', () => {
     const base = makeActivity({ type: 'platform_workspace_created', actorType: 'user_actor', seed: 1 });
-    const own = toOcsf({ ...base, type: 'mcp_gateway_created', gateway_id: 'gw_1', gateway_name: 'edge' } as typeof base);
+    const own = toOcsf({ ...base, type: 'mcp_gateway_created', gateway_id: 'gw_1', gateway_name: 'edge' });
     assert.deepEqual(own.entity, { uid: 'gw_1', name: 'edge', type: 'mcp_gateway' });
-    const part = toOcsf({ ...base, type: 'platform_workspace_quota_deleted', workspace_id: 'wrkspc_9' } as typeof base);
+    const part = toOcsf({ ...base, type: 'platform_workspace_quota_deleted', workspace_id: 'wrkspc_9' });
     assert.equal(part.activity_name, 'Delete');
-    assert.deepEqual(part.entity, { name: 'workspace_quota', type: 'workspace_quota' }, 'not "workspace wrkspc_9 deleted"');
-    const read = toOcsf({ ...base, type: 'platform_workspace_quota_viewed', workspace_id: 'wrkspc_9' } as typeof base);
+    assert.deepEqual(
+      part.entity,
+      { name: 'workspace_quota', type: 'workspace_quota' },
+      'not "workspace wrkspc_9 deleted"',
+    );
+    const read = toOcsf({ ...base, type: 'platform_workspace_quota_viewed', workspace_id: 'wrkspc_9' });
     assert.deepEqual(read.entity, { uid: 'wrkspc_9', type: 'workspace' });
   });
 });

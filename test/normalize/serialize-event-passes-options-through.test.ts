@@ -27,9 +27,10 @@ describe('serializeEvent', () => {
 
   it('passes include_raw_data through, with the record’s raw text', () => {
     const r = record();
-    assert.equal(JSON.parse(serializeEvent(r, 'ocsf', { includeRawData: true })).raw_data, r.raw);
-    assert.equal(JSON.parse(serializeEvent(r, 'ecs', { includeRawData: true })).event.original, r.raw);
-    assert.equal(JSON.parse(serializeEvent(r, 'ocsf')).raw_data, undefined);
+    const parse = (text: string) => JSON.parse(text) as { raw_data?: string; event?: { original?: string } };
+    assert.equal(parse(serializeEvent(r, 'ocsf', { includeRawData: true })).raw_data, r.raw);
+    assert.equal(parse(serializeEvent(r, 'ecs', { includeRawData: true })).event?.original, r.raw);
+    assert.equal(parse(serializeEvent(r, 'ocsf')).raw_data, undefined);
   });
 
   it('writes one line of JSON whatever the values', () => {

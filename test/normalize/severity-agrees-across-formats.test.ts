@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { cefSeverity, knownMappings, leefSeverity, severityOf, syslogSeverity, toEcs, toOcsf } from '../../src/normalize';
+import {
+  cefSeverity,
+  knownMappings,
+  leefSeverity,
+  severityOf,
+  syslogSeverity,
+  toEcs,
+  toOcsf,
+} from '../../src/normalize';
 import { makeActivity } from '../../src/simulator/generate';
 
 describe('severity', () => {
@@ -29,16 +37,36 @@ describe('severity', () => {
         const activity = makeActivity({ type: mapping.type, actorType: 'user_actor', seed: 5, fields });
         const severities = severityOf(activity);
         assert.equal(toOcsf(activity).severity_id, severities.ocsf, mapping.type);
-        assert.equal((toEcs(activity).event as Record<string, unknown>).severity, severities.ocsf, mapping.type);
+        assert.equal(
+          (toEcs(activity).event as Record<string, unknown>).severity,
+          severities.ocsf,
+          mapping.type,
+        );
         assert.equal(severities.syslog, syslogSeverity(severities.ocsf));
-        assert.ok(severities.cef >= 0 && severities.cef <= 10 && severities.leef >= 1 && severities.leef <= 10);
+        assert.ok(
+          severities.cef >= 0 && severities.cef <= 10 && severities.leef >= 1 && severities.leef <= 10,
+        );
       }
     }
   });
 
   it('makes failures louder than the successes of the same type', () => {
-    const ok = severityOf(makeActivity({ type: 'compliance_api_accessed', actorType: 'api_actor', seed: 1, fields: { status_code: 200 } }));
-    const denied = severityOf(makeActivity({ type: 'compliance_api_accessed', actorType: 'api_actor', seed: 1, fields: { status_code: 403 } }));
+    const ok = severityOf(
+      makeActivity({
+        type: 'compliance_api_accessed',
+        actorType: 'api_actor',
+        seed: 1,
+        fields: { status_code: 200 },
+      }),
+    );
+    const denied = severityOf(
+      makeActivity({
+        type: 'compliance_api_accessed',
+        actorType: 'api_actor',
+        seed: 1,
+        fields: { status_code: 403 },
+      }),
+    );
     assert.ok(denied.ocsf > ok.ocsf && denied.syslog < ok.syslog && denied.cef > ok.cef);
   });
 });

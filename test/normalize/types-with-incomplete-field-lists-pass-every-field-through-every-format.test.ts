@@ -58,10 +58,14 @@ describe('types whose documented field list is incomplete', () => {
       const audit = (ecs.anthropic as Record<string, Record<string, unknown>>).audit;
       for (const [field, value] of Object.entries(src)) {
         if (COMMON.has(field)) continue;
-        if (!Object.prototype.hasOwnProperty.call(unmapped, field)) problems.push(`${where}: ${field} missing from OCSF unmapped`);
-        else if (JSON.stringify(unmapped[field]) !== JSON.stringify(value)) problems.push(`${where}: ${field} changed in OCSF unmapped`);
-        if (!Object.prototype.hasOwnProperty.call(audit, field)) problems.push(`${where}: ${field} missing from ECS anthropic.audit`);
-        else if (JSON.stringify(audit[field]) !== JSON.stringify(value)) problems.push(`${where}: ${field} changed in ECS anthropic.audit`);
+        if (!Object.prototype.hasOwnProperty.call(unmapped, field))
+          problems.push(`${where}: ${field} missing from OCSF unmapped`);
+        else if (JSON.stringify(unmapped[field]) !== JSON.stringify(value))
+          problems.push(`${where}: ${field} changed in OCSF unmapped`);
+        if (!Object.prototype.hasOwnProperty.call(audit, field))
+          problems.push(`${where}: ${field} missing from ECS anthropic.audit`);
+        else if (JSON.stringify(audit[field]) !== JSON.stringify(value))
+          problems.push(`${where}: ${field} changed in ECS anthropic.audit`);
       }
       const ocsfErrs = ocsfErrors(validators, ocsf);
       if (ocsfErrs.length > 0) problems.push(`${where}: invalid OCSF: ${ocsfErrs.slice(0, 3).join('; ')}`);
@@ -73,7 +77,8 @@ describe('types whose documented field list is incomplete', () => {
       } catch {
         problems.push(`${where}: not rebuilt from OCSF / ECS`);
       }
-      if (serializeEvent(record, 'raw') !== record.raw) problems.push(`${where}: raw is not the source's bytes`);
+      if (serializeEvent(record, 'raw') !== record.raw)
+        problems.push(`${where}: raw is not the source's bytes`);
     }
     assert.deepEqual(problems, []);
   });

@@ -18,12 +18,22 @@ function event(type: string, fields: Json): { ocsf: Json; ecs: Json } {
 
 describe('types with an incomplete field list', () => {
   it('name their subject from an id field the list lacks', () => {
-    const { ocsf } = event('claude_plugin_downloaded', { plugin_id: 'plugin_01Undocumented', plugin_name: 'Release notes' });
-    assert.deepEqual((ocsf.web_resources as Json[])[0], { uid: 'plugin_01Undocumented', name: 'Release notes', type: 'plugin' });
+    const { ocsf } = event('claude_plugin_downloaded', {
+      plugin_id: 'plugin_01Undocumented',
+      plugin_name: 'Release notes',
+    });
+    assert.deepEqual((ocsf.web_resources as Json[])[0], {
+      uid: 'plugin_01Undocumented',
+      name: 'Release notes',
+      type: 'plugin',
+    });
   });
 
   it('name the user acted upon from a field the list lacks, in OCSF and ECS', () => {
-    const { ocsf, ecs } = event('claude_code_security_scan_project_member_updated', { user_id: 'user_01Target', role: 'viewer' });
+    const { ocsf, ecs } = event('claude_code_security_scan_project_member_updated', {
+      user_id: 'user_01Target',
+      role: 'viewer',
+    });
     assert.equal((ocsf.user as Json).uid, 'user_01Target');
     assert.deepEqual(ocsf.privileges, ['viewer']);
     assert.deepEqual((ecs.user as Json).target, { id: 'user_01Target' });

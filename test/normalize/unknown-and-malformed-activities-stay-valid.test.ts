@@ -32,7 +32,9 @@ function assertValidAndLossless(activity: Activity, label: string): Record<strin
 /** Test activities are deliberately not what the type promises. */
 const act = (value: Record<string, unknown>): Activity => value as unknown as Activity;
 
-const base = (): Record<string, unknown> => ({ ...makeActivity({ type: 'platform_workspace_created', actorType: 'user_actor', seed: 21 }) });
+const base = (): Record<string, unknown> => ({
+  ...makeActivity({ type: 'platform_workspace_created', actorType: 'user_actor', seed: 21 }),
+});
 
 describe('unknown types, unknown actors, malformed values', () => {
   it('an unknown type is API Activity (6003) with api.operation = the type, its fields kept in unmapped', () => {
@@ -62,11 +64,17 @@ describe('unknown types, unknown actors, malformed values', () => {
   });
 
   it('an unknown actor type keeps IP and user agent mapping and names the actor after its type', () => {
-    const activity = act({ ...base(), actor: { type: 'robot_actor', robot_id: 'rbt_1', ip_address: '198.51.100.7', user_agent: 'robot/1.0' } });
+    const activity = act({
+      ...base(),
+      actor: { type: 'robot_actor', robot_id: 'rbt_1', ip_address: '198.51.100.7', user_agent: 'robot/1.0' },
+    });
     const event = assertValidAndLossless(activity, 'robot_actor');
     assert.deepEqual(event.actor, { app_name: 'robot_actor' });
     assert.deepEqual(event.src_endpoint, { ip: '198.51.100.7' });
-    assert.deepEqual((event.unmapped as Record<string, unknown>).actor, { type: 'robot_actor', robot_id: 'rbt_1' });
+    assert.deepEqual((event.unmapped as Record<string, unknown>).actor, {
+      type: 'robot_actor',
+      robot_id: 'rbt_1',
+    });
     const doc = toEcs(activity, clock);
     assert.deepEqual(doc.source, { ip: '198.51.100.7' });
     assert.deepEqual(doc.user_agent, { original: 'robot/1.0' });
@@ -95,27 +103,67 @@ describe('unknown types, unknown actors, malformed values', () => {
       'created_at with offset': { ...base(), created_at: '2026-05-22T17:25:13.701734+02:00' },
       'created_at lowercase, no zone': { ...base(), created_at: '2026-05-22t15:25:13' },
       'created_at not a string': { ...base(), created_at: 1779463513701 },
-      'IP not an IP': { ...base(), actor: { type: 'user_actor', user_id: 'user_01X', ip_address: '999.1.1.1' } },
-      'IP too long for OCSF (zone id)': { ...base(), actor: { type: 'user_actor', user_id: 'user_01X', ip_address: 'fe80::1%an-interface-name-much-too-long-for-ocsf' } },
-      'IPv6': { ...base(), actor: { type: 'user_actor', user_id: 'user_01X', ip_address: '2001:db8::1' } },
-      'email OCSF rejects': { ...base(), actor: { type: 'user_actor', user_id: 'user_01X', email_address: 'not an email' } },
-      'no user_id, valid email': { ...base(), actor: { type: 'user_actor', email_address: 'alice@example.com' } },
-      'everything null': { ...base(), actor: { type: 'user_actor', user_id: null, email_address: null, ip_address: null, user_agent: null } },
-      'a __proto__ key': JSON.parse('{"id":"activity_1","created_at":"2026-06-01T00:00:00Z","type":"group_created","__proto__":{"polluted":true},"actor":{"type":"user_actor","__proto__":{"x":1},"user_id":"user_1"}}') as Record<string, unknown>,
-      'fields named like OCSF attributes': { ...base(), metadata: { uid: 'spoof' }, unmapped: 'spoof', class_uid: 1, actor: { type: 'user_actor', user_id: 'u', user: { uid: 'spoof' } } },
-      'federated actor with every provider shape': { ...base(), actor: { type: 'federated_actor', provider: { type: 'gcp', project_number: '123456789012' } } },
-      'federated actor with a provider that is not an object': { ...base(), actor: { type: 'federated_actor', provider: 'aws', subject: null } },
-      'scim actor without ids': { ...base(), actor: { type: 'scim_directory_sync_actor', idp_connection_type: null } },
+      'IP not an IP': {
+        ...base(),
+        actor: { type: 'user_actor', user_id: 'user_01X', ip_address: '999.1.1.1' },
+      },
+      'IP too long for OCSF (zone id)': {
+        ...base(),
+        actor: {
+          type: 'user_actor',
+          user_id: 'user_01X',
+          ip_address: 'fe80::1%an-interface-name-much-too-long-for-ocsf',
+        },
+      },
+      IPv6: { ...base(), actor: { type: 'user_actor', user_id: 'user_01X', ip_address: '2001:db8::1' } },
+      'email OCSF rejects': {
+        ...base(),
+        actor: { type: 'user_actor', user_id: 'user_01X', email_address: 'not an email' },
+      },
+      'no user_id, valid email': {
+        ...base(),
+        actor: { type: 'user_actor', email_address: 'alice@example.com' },
+      },
+      'everything null': {
+        ...base(),
+        actor: { type: 'user_actor', user_id: null, email_address: null, ip_address: null, user_agent: null },
+      },
+      'a __proto__ key': JSON.parse(
+        '{"id":"activity_1","created_at":"2026-06-01T00:00:00Z","type":"group_created","__proto__":{"polluted":true},"actor":{"type":"user_actor","__proto__":{"x":1},"user_id":"user_1"}}',
+      ) as Record<string, unknown>,
+      'fields named like OCSF attributes': {
+        ...base(),
+        metadata: { uid: 'spoof' },
+        unmapped: 'spoof',
+        class_uid: 1,
+        actor: { type: 'user_actor', user_id: 'u', user: { uid: 'spoof' } },
+      },
+      'federated actor with every provider shape': {
+        ...base(),
+        actor: { type: 'federated_actor', provider: { type: 'gcp', project_number: '123456789012' } },
+      },
+      'federated actor with a provider that is not an object': {
+        ...base(),
+        actor: { type: 'federated_actor', provider: 'aws', subject: null },
+      },
+      'scim actor without ids': {
+        ...base(),
+        actor: { type: 'scim_directory_sync_actor', idp_connection_type: null },
+      },
       'system actor without service': { ...base(), actor: { type: 'system_actor' } },
     };
-    for (const [label, activity] of Object.entries(cases)) assertValidAndLossless(activity as unknown as Activity, label);
+    for (const [label, activity] of Object.entries(cases))
+      assertValidAndLossless(activity as unknown as Activity, label);
     // Hostile keys never reach the prototype of what we build.
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
   it('the documented but unlisted staff-access types are API Activity reads of Medium severity', () => {
     for (const type of ['anthropic_access', 'cmek_preserve']) {
-      const event = assertValidAndLossless(makeActivity({ type, actorType: 'anthropic_actor', seed: 3 }), type);
+      const event = assertValidAndLossless(
+        makeActivity({ type, actorType: 'anthropic_actor', seed: 3 }),
+        type,
+      );
       assert.equal(event.class_uid, 6003);
       assert.equal(event.activity_id, 2);
       assert.equal(event.severity_id, 3);

@@ -23,7 +23,14 @@ before(async () => {
   sim = await startSimulator({ seed: 17, backlog: 400, backlogWindowMs: 2 * 3600_000, selfEvents: false });
   dir = tempDir('caf-complete-');
   config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 100, start_at: '3h', lookback: '5m', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 100,
+      start_at: '3h',
+      lookback: '5m',
+      max_requests_per_minute: 600,
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'raw' } },
@@ -46,7 +53,9 @@ function checkpoint(): CheckpointState {
 
 /** The delivered activities, as the raw file sink wrote them (one JSON text per line). */
 function deliveredLines(): string[] {
-  return readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 test('each cycle logs its completeness record, and the checkpoint keeps the same records', () => {
@@ -80,7 +89,11 @@ test('the running SHA-256 can be recomputed from the delivered activities, cycle
       sha = createHash('sha256').update(sha).update(id).update('\n').update(raw).digest('hex');
     }
     n += record.delivered;
-    assert.equal(record.sha256, sha, `cycle ${record.cycle}: the chain after its ${record.delivered} activities`);
+    assert.equal(
+      record.sha256,
+      sha,
+      `cycle ${record.cycle}: the chain after its ${record.delivered} activities`,
+    );
     const created = slice.map((raw) => (JSON.parse(raw) as { created_at: string }).created_at);
     assert.equal(record.first_created_at, created[0], 'time span: first delivered');
     assert.equal(record.last_created_at, created.at(-1), 'time span: last delivered');
@@ -90,14 +103,23 @@ test('the running SHA-256 can be recomputed from the delivered activities, cycle
   // Tampering with one delivered activity changes the roll-up: the record proves content.
   const tampered = lines.map((l, i) => (i === 7 ? l.replace(/"type":"/, '"type":"x') : l));
   let other = EMPTY_SHA256;
-  for (const raw of tampered) other = createHash('sha256').update(other).update((JSON.parse(raw) as { id: string }).id).update('\n').update(raw).digest('hex');
+  for (const raw of tampered)
+    other = createHash('sha256')
+      .update(other)
+      .update((JSON.parse(raw) as { id: string }).id)
+      .update('\n')
+      .update(raw)
+      .digest('hex');
   assert.notEqual(other, sha);
 });
 
 test('records carry the last request-id the API gave the cycle, and cursors of its first and last page', () => {
   const ids = new Set(sim.requests().map((r) => r.requestId));
   for (const record of checkpoint().history) {
-    assert.ok(record.last_request_id && ids.has(record.last_request_id), `cycle ${record.cycle}: a request-id the API issued`);
+    assert.ok(
+      record.last_request_id && ids.has(record.last_request_id),
+      `cycle ${record.cycle}: a request-id the API issued`,
+    );
     assert.ok(record.start_cursor && record.end_cursor, 'cursors');
     assert.ok(record.pages >= 1);
   }
@@ -112,11 +134,21 @@ test('`checkpoint show` prints the records as a table, and `--json` as data', as
   const rows = table.stdout.split('\n').filter((l) => /^\d+\s/.test(l));
   assert.equal(rows.length, 3);
   state.history.forEach((r: CycleRecord, i) => {
-    assert.ok(rows[i].includes(r.last_request_id!) && rows[i].includes(r.sha256.slice(0, 16)) && rows[i].includes(r.from), rows[i]);
+    assert.ok(
+      rows[i].includes(r.last_request_id!) &&
+        rows[i].includes(r.sha256.slice(0, 16)) &&
+        rows[i].includes(r.from),
+      rows[i],
+    );
   });
   const json = await runCli(['checkpoint', 'show', '--json', '--last', '2', '-c', config]);
   assert.equal(json.code, 0, json.stderr);
-  const doc = JSON.parse(json.stdout) as { sha256: string; totals: unknown; history: CycleRecord[]; watermark: string };
+  const doc = JSON.parse(json.stdout) as {
+    sha256: string;
+    totals: unknown;
+    history: CycleRecord[];
+    watermark: string;
+  };
   assert.equal(doc.sha256, state.sha256);
   assert.deepEqual(doc.totals, state.totals);
   assert.deepEqual(doc.history, state.history.slice(-2));

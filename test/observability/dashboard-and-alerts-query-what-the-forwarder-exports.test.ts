@@ -23,8 +23,14 @@ interface Rule {
   labels: { severity: string };
 }
 
-const alerts = (YAML.parse(readFileSync(join(REPO_ROOT, 'deploy/prometheus/alerts.yaml'), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules);
-const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'deploy/grafana/claude-audit-forwarder.json'), 'utf8')) as {
+const alerts = (
+  YAML.parse(readFileSync(join(REPO_ROOT, 'deploy/prometheus/alerts.yaml'), 'utf8')) as {
+    groups: { rules: Rule[] }[];
+  }
+).groups.flatMap((g) => g.rules);
+const dashboard = JSON.parse(
+  readFileSync(join(REPO_ROOT, 'deploy/grafana/claude-audit-forwarder.json'), 'utf8'),
+) as {
   uid: string;
   panels: { id: number; type: string; title: string; targets?: { expr: string }[] }[];
 };
@@ -40,7 +46,11 @@ async function exported(): Promise<Map<string, Set<string>>> {
       health: () => [{ sink: 's', type: 'file', healthy: true }],
       sinks: [{ name: 's', type: 'file', stats: new SinkStats() }],
     },
-    checkpointer: { watermark: null, saveError: undefined, current: Checkpointer.fresh('http://x', new Date().toISOString()) },
+    checkpointer: {
+      watermark: null,
+      saveError: undefined,
+      current: Checkpointer.fresh('http://x', new Date().toISOString()),
+    },
     sourceError: undefined,
   };
   metrics.attach(view);
@@ -50,8 +60,12 @@ async function exported(): Promise<Map<string, Set<string>>> {
   for (const m of metrics.instruments.registry.getMetricsAsArray()) {
     const info = m as unknown as { name: string; labelNames?: string[]; constructor: { name: string } };
     const labels = new Set<string>(['instance', 'job', ...(info.labelNames ?? [])]);
-    for (const v of values.get(info.name)?.values ?? []) for (const k of Object.keys(v.labels)) if (k !== 'le') labels.add(k);
-    const family = info.constructor.name === 'Histogram' ? ['_bucket', '_sum', '_count'].map((suffix) => info.name + suffix) : [info.name];
+    for (const v of values.get(info.name)?.values ?? [])
+      for (const k of Object.keys(v.labels)) if (k !== 'le') labels.add(k);
+    const family =
+      info.constructor.name === 'Histogram'
+        ? ['_bucket', '_sum', '_count'].map((suffix) => info.name + suffix)
+        : [info.name];
     for (const n of family) names.set(n, labels);
   }
   return names;
@@ -68,7 +82,12 @@ function references(expr: string): { name: string; labels: string[] }[] {
 }
 
 function byLabels(expr: string): string[] {
-  return [...expr.matchAll(/\bby \(([^)]*)\)/g)].flatMap((m) => m[1].split(',').map((s) => s.trim()).filter((s) => s && s !== 'le'));
+  return [...expr.matchAll(/\bby \(([^)]*)\)/g)].flatMap((m) =>
+    m[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s && s !== 'le'),
+  );
 }
 
 test('every metric and label the alert rules use is exported', async () => {
@@ -80,7 +99,8 @@ test('every metric and label the alert rules use is exported', async () => {
     for (const ref of refs) {
       const labels = names.get(ref.name);
       assert.ok(labels, `${rule.alert}: ${ref.name} is not exported`);
-      for (const l of [...ref.labels, ...byLabels(rule.expr)]) assert.ok(labels.has(l), `${rule.alert}: ${ref.name} has no label "${l}"`);
+      for (const l of [...ref.labels, ...byLabels(rule.expr)])
+        assert.ok(labels.has(l), `${rule.alert}: ${ref.name} has no label "${l}"`);
     }
   }
 });
@@ -97,13 +117,24 @@ test('every dashboard query uses exported metrics and labels, and panels are wel
       for (const ref of references(target.expr)) {
         const labels = names.get(ref.name);
         assert.ok(labels, `"${panel.title}": ${ref.name} is not exported`);
-        for (const l of [...ref.labels, ...byLabels(target.expr)]) assert.ok(labels.has(l), `"${panel.title}": ${ref.name} has no label "${l}"`);
+        for (const l of [...ref.labels, ...byLabels(target.expr)])
+          assert.ok(labels.has(l), `"${panel.title}": ${ref.name} has no label "${l}"`);
       }
     }
   }
   assert.ok(queries > 25);
-  for (const needed of ['source_lag_seconds', 'checkpoint_age_seconds', 'dead_lettered_total', 'sink_healthy', 'api_requests_total', 'unknown_activity_types_total']) {
-    assert.ok(JSON.stringify(dashboard).includes(`claude_audit_forwarder_${needed}`), `the dashboard shows ${needed}`);
+  for (const needed of [
+    'source_lag_seconds',
+    'checkpoint_age_seconds',
+    'dead_lettered_total',
+    'sink_healthy',
+    'api_requests_total',
+    'unknown_activity_types_total',
+  ]) {
+    assert.ok(
+      JSON.stringify(dashboard).includes(`claude_audit_forwarder_${needed}`),
+      `the dashboard shows ${needed}`,
+    );
   }
 });
 
@@ -113,13 +144,23 @@ function normalize(expr: string): string {
     .replace(/(namespace|service|job)="[^"]*",?/g, '')
     .replace(/\{,?\}/g, '')
     .replace(/,\}/g, '}')
-    .replace(/by \(([^)]*)\)/g, (_m, list: string) => `by (${list.split(',').map((s) => s.trim()).filter((s) => !['namespace', 'pod', 'instance'].includes(s)).join(', ')})`)
+    .replace(
+      /by \(([^)]*)\)/g,
+      (_m, list: string) =>
+        `by (${list
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => !['namespace', 'pod', 'instance'].includes(s))
+          .join(', ')})`,
+    )
     .replace(/\s+/g, ' ')
     .trim();
 }
 
 test("the rules match the Helm chart's PrometheusRule (names, expressions, thresholds, durations, severities)", () => {
-  const rule = findOne(render({ set: { 'prometheusRule.enabled': true } }), 'PrometheusRule') as unknown as { spec: { groups: { rules: Rule[] }[] } };
+  const rule = findOne(render({ set: { 'prometheusRule.enabled': true } }), 'PrometheusRule') as unknown as {
+    spec: { groups: { rules: Rule[] }[] };
+  };
   const chart = rule.spec.groups.flatMap((g) => g.rules);
   for (const c of chart) {
     const mine = alerts.find((a) => a.alert === c.alert);

@@ -47,8 +47,15 @@ function encodedText(value: unknown, seen = new Set<unknown>()): string {
 test("dry-run prints each registered sink's own preview, the payload that sink encodes", async () => {
   const sinks: Record<string, Record<string, unknown>> = {};
   for (const type of registeredSinkTypes()) {
-    assert.ok(MINIMAL_SINKS[type] && FORMATS[type], `test/support/minimal-sinks.ts and FORMATS here list ${type}`);
-    sinks[`to_${type}`] = { ...MINIMAL_SINKS[type], ...FORMATS[type], ...(type === 'file' ? { path: join(dir, 'events.jsonl') } : {}) };
+    assert.ok(
+      MINIMAL_SINKS[type] && FORMATS[type],
+      `test/support/minimal-sinks.ts and FORMATS here list ${type}`,
+    );
+    sinks[`to_${type}`] = {
+      ...MINIMAL_SINKS[type],
+      ...FORMATS[type],
+      ...(type === 'file' ? { path: join(dir, 'events.jsonl') } : {}),
+    };
   }
   const doc = {
     source: { base_url: sim.url, api_key: sim.apiKey, page_size: 50, start_at: '2h' },
@@ -59,9 +66,18 @@ test("dry-run prints each registered sink's own preview, the payload that sink e
   };
   const r = await runCli(['run', '--dry-run', '--limit', '3', '-c', writeConfig(dir, doc)]);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { sinks: string[]; format: string; event: unknown });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { sinks: string[]; format: string; event: unknown });
   assert.deepEqual([...new Set(lines.map((l) => l.format))].sort(), ['leef', 'ocsf']);
-  assert.deepEqual(lines.flatMap((l) => l.sinks).sort(), Object.keys(sinks).flatMap((s) => [s, s, s]).sort(), 'every sink named on 3 activities');
+  assert.deepEqual(
+    lines.flatMap((l) => l.sinks).sort(),
+    Object.keys(sinks)
+      .flatMap((s) => [s, s, s])
+      .sort(),
+    'every sink named on 3 activities',
+  );
 
   const config = parseConfig(JSON.stringify(doc), { env: {} });
   const activities = sim.allActivities().slice(0, 3);
@@ -71,11 +87,21 @@ test("dry-run prints each registered sink's own preview, the payload that sink e
     assert.equal(printed.length, 3, name);
     const sink = sinkFactory(sinkConfig.type)!.create(name, sinkConfig, ctx);
     printed.forEach((line, i) => {
-      const record: PipelineRecord = { seq: i + 1, activity: activities[i], raw: JSON.stringify(activities[i]) };
+      const record: PipelineRecord = {
+        seq: i + 1,
+        activity: activities[i],
+        raw: JSON.stringify(activities[i]),
+      };
       const text = typeof line.event === 'string' ? line.event : JSON.stringify(line.event);
-      assert.ok(encodedText(sink.encode(record)).includes(text), `${name} (${sinkConfig.type}) sends what dry-run printed for it`);
+      assert.ok(
+        encodedText(sink.encode(record)).includes(text),
+        `${name} (${sinkConfig.type}) sends what dry-run printed for it`,
+      );
     });
   }
   const leef = lines.find((l) => l.format === 'leef')!;
-  assert.ok(typeof leef.event === 'string' && leef.event.startsWith('LEEF:2.0|') && leef.event.includes('^'), 'LEEF with the configured delimiter');
+  assert.ok(
+    typeof leef.event === 'string' && leef.event.startsWith('LEEF:2.0|') && leef.event.includes('^'),
+    'LEEF with the configured delimiter',
+  );
 });

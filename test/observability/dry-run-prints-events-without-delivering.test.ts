@@ -19,14 +19,25 @@ before(async () => {
   sim = await startSimulator({ seed: 21, backlog: 120, backlogWindowMs: 3600_000, selfEvents: false });
   dir = tempDir('caf-dry-');
   config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 50, start_at: '2h', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 50,
+      start_at: '2h',
+      max_requests_per_minute: 600,
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: {
       archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'ocsf' },
       // Never contacted by a dry run: nothing listens there.
       siem: { type: 'syslog', address: '127.0.0.1:9', transport: 'tcp', format: 'cef' },
-      splunk: { type: 'splunk_hec', endpoint: 'http://127.0.0.1:9', token: '00000000-0000-4000-8000-000000000000', format: 'ocsf' },
+      splunk: {
+        type: 'splunk_hec',
+        endpoint: 'http://127.0.0.1:9',
+        token: '00000000-0000-4000-8000-000000000000',
+        format: 'ocsf',
+      },
     },
     metrics: { enabled: false },
   });
@@ -37,7 +48,10 @@ after(() => sim?.close());
 test('prints each activity once per format the sinks use, naming the sinks, and stops at --limit', async () => {
   const r = await runCli(['run', '--dry-run', '--limit', '7', '-c', config]);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { sinks: string[]; format: string; event: unknown });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { sinks: string[]; format: string; event: unknown });
   assert.equal(lines.length, 14, 'two renderings (OCSF for archive+splunk, CEF for siem) of 7 activities');
   const ocsf = lines.filter((l) => l.format === 'ocsf');
   const cef = lines.filter((l) => l.format === 'cef');
@@ -45,7 +59,10 @@ test('prints each activity once per format the sinks use, naming the sinks, and 
   assert.deepEqual(ocsf[0].sinks, ['archive', 'splunk']);
   assert.deepEqual(cef[0].sinks, ['siem']);
   assert.ok(cef.every((l) => typeof l.event === 'string' && l.event.startsWith('CEF:0|Anthropic|Claude|')));
-  const first = sim.allActivities().slice(0, 7).map((a) => a.id);
+  const first = sim
+    .allActivities()
+    .slice(0, 7)
+    .map((a) => a.id);
   assert.deepEqual(
     ocsf.map((l) => (l.event as { metadata: { uid: string } }).metadata.uid),
     first,
@@ -59,7 +76,10 @@ test('prints each activity once per format the sinks use, naming the sinks, and 
 test('--format prints plain documents in that format; --limit 0 prints the whole window', async () => {
   const r = await runCli(['run', '--dry-run', '--limit', '0', '--format', 'ecs', '-c', config]);
   assert.equal(r.code, 0, r.stderr);
-  const docs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: { id: string; kind: string } });
+  const docs = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: { id: string; kind: string } });
   assert.deepEqual(
     docs.map((d) => d.event.id),
     sim.allActivities().map((a) => a.id),
@@ -72,7 +92,13 @@ test('after a real run, a dry run shows only what is new and leaves the checkpoi
   const fileOnly = writeConfig(
     dir,
     {
-      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 50, start_at: '2h', max_requests_per_minute: 600 },
+      source: {
+        base_url: sim.url,
+        api_key: sim.apiKey,
+        page_size: 50,
+        start_at: '2h',
+        max_requests_per_minute: 600,
+      },
       checkpoint: { path: join(dir, 'checkpoint.json') },
       dead_letter: { path: join(dir, 'dead-letter.jsonl') },
       sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'raw' } },
@@ -81,16 +107,25 @@ test('after a real run, a dry run shows only what is new and leaves the checkpoi
     'file-only.yaml',
   );
   assert.equal((await runCli(['run', '--once', '-c', fileOnly])).code, 0);
-  const hash = (): string => createHash('sha256').update(readFileSync(join(dir, 'checkpoint.json'))).digest('hex');
+  const hash = (): string =>
+    createHash('sha256')
+      .update(readFileSync(join(dir, 'checkpoint.json')))
+      .digest('hex');
   const before = hash();
   const delivered = readJsonl(join(dir, 'events.jsonl')).length;
   const appended = new Set(sim.append(3));
   // In the API's order: (created_at, id).
-  const fresh = sim.allActivities().map((a) => a.id).filter((id) => appended.has(id));
+  const fresh = sim
+    .allActivities()
+    .map((a) => a.id)
+    .filter((id) => appended.has(id));
   const r = await runCli(['run', '--dry-run', '--format', 'raw', '-c', fileOnly]);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(
-    r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id),
+    r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: string }).id),
     fresh,
     'only the activities after the checkpoint',
   );

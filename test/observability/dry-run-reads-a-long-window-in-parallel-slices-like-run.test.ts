@@ -20,7 +20,14 @@ after(() => sim?.close());
 
 test('a 24-hour window is read in parallel slices, and every activity is printed once, in order', async () => {
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 50, start_at: '24h', backfill_concurrency: 4, max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 50,
+      start_at: '24h',
+      backfill_concurrency: 4,
+      max_requests_per_minute: 600,
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'ocsf' } },
@@ -29,9 +36,20 @@ test('a 24-hour window is read in parallel slices, and every activity is printed
   const r = await runCli(['run', '--dry-run', '--limit', '0', '-c', config]);
   assert.equal(r.code, 0, r.stderr);
   // The poller says when it slices; stdout carries only the printed events.
-  const logs = r.stderr.trim().split('\n').map((l) => JSON.parse(l) as { message: string; concurrency?: number });
-  const sliced = logs.find((l) => l.message === 'backfill: reading the rest of the window in parallel slices');
+  const logs = r.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { message: string; concurrency?: number });
+  const sliced = logs.find(
+    (l) => l.message === 'backfill: reading the rest of the window in parallel slices',
+  );
   assert.equal(sliced?.concurrency, 4, r.stderr);
-  const printed = r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { metadata: { uid: string } }).metadata.uid);
-  assert.deepEqual(printed, sim.allActivities().map((a) => a.id));
+  const printed = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { metadata: { uid: string } }).metadata.uid);
+  assert.deepEqual(
+    printed,
+    sim.allActivities().map((a) => a.id),
+  );
 });

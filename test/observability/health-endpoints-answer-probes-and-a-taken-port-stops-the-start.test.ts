@@ -17,7 +17,9 @@ import { httpGet } from './support/scrape';
  * shutting down; anything else is 404/405. A configured metrics.listen that cannot be bound
  * stops the start (exit 1, naming the field) — a forwarder nobody can watch is not running.
  */
-function view(overrides: { sinkHealthy?: boolean; saveError?: string; sourceError?: string } = {}): ForwarderView {
+function view(
+  overrides: { sinkHealthy?: boolean; saveError?: string; sourceError?: string } = {},
+): ForwarderView {
   return {
     governor: { state: { pausedUntil: 0 } },
     pipeline: {
@@ -25,11 +27,20 @@ function view(overrides: { sinkHealthy?: boolean; saveError?: string; sourceErro
       workerStats: () => [],
       health: () => [
         { sink: 'archive', type: 'file', healthy: true },
-        { sink: 'splunk', type: 'splunk_hec', healthy: overrides.sinkHealthy ?? true, ...(overrides.sinkHealthy === false ? { detail: 'Splunk refused the token' } : {}) },
+        {
+          sink: 'splunk',
+          type: 'splunk_hec',
+          healthy: overrides.sinkHealthy ?? true,
+          ...(overrides.sinkHealthy === false ? { detail: 'Splunk refused the token' } : {}),
+        },
       ],
       sinks: [],
     },
-    checkpointer: { watermark: null, saveError: overrides.saveError, current: Checkpointer.fresh('http://x', new Date().toISOString()) },
+    checkpointer: {
+      watermark: null,
+      saveError: overrides.saveError,
+      current: Checkpointer.fresh('http://x', new Date().toISOString()),
+    },
     sourceError: overrides.sourceError,
   };
 }
@@ -60,7 +71,11 @@ test('readiness names what is not ready: starting, the source, a sink, the check
 
 test('/healthz, /readyz, /metrics, HEAD, 404 and 405', async () => {
   const readiness = new Readiness();
-  const server = await startHealthServer({ listen: '127.0.0.1:0', metrics: async () => ({ contentType: 'text/plain', text: 'm 1\n' }), readiness: () => readiness.report() });
+  const server = await startHealthServer({
+    listen: '127.0.0.1:0',
+    metrics: async () => ({ contentType: 'text/plain', text: 'm 1\n' }),
+    readiness: () => readiness.report(),
+  });
   try {
     const health = await httpGet(`${server.url}/healthz`);
     assert.equal(health.status, 200);
@@ -96,7 +111,12 @@ test('a configured metrics.listen that is taken stops the start with exit 1, nam
     });
     const r = await runCli(['run', '--once', '-c', config]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`metrics\\.listen: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use; set metrics\\.listen to a free host:port`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `metrics\\.listen: cannot listen on 127\\.0\\.0\\.1:${port}: the address is already in use; set metrics\\.listen to a free host:port`,
+      ),
+    );
     assert.equal(existsSync(join(dir, 'events.jsonl')), false, 'nothing started');
   } finally {
     blocker.close();

@@ -44,14 +44,24 @@ before(async () => {
   dir = tempDir('caf-secrets-');
   certs = makeCertificates({ dir: join(dir, 'certs'), clientCert: true });
   encryptedKeyFile = join(dir, 'certs', 'client-encrypted.key');
-  execFileSync('openssl', ['pkey', '-in', certs.clientKeyFile!, '-aes256', '-passout', `pass:${KEY_PASSWORD}`, '-out', encryptedKeyFile]);
+  execFileSync('openssl', [
+    'pkey',
+    '-in',
+    certs.clientKeyFile!,
+    '-aes256',
+    '-passout',
+    `pass:${KEY_PASSWORD}`,
+    '-out',
+    encryptedKeyFile,
+  ]);
   sim = await startSimulator({ seed: 5, keys: [API_KEY], backlog: 300, backlogWindowMs: 3600_000, rate: 2 });
   hec = await startHecReceiver({
     tokens: { [HEC_TOKEN]: { acks: true } },
     tls: { certFile: certs.certFile, keyFile: certs.keyFile, caFile: certs.caFile, requireClientCert: true },
   });
   // Some events are refused for good: their reasons go to the dead-letter file and a metric label.
-  hec.faults.rejectEvent = (envelope) => (String((envelope.fields as { event_id?: string }).event_id).endsWith('x') ? 6 : undefined);
+  hec.faults.rejectEvent = (envelope) =>
+    String((envelope.fields as { event_id?: string }).event_id).endsWith('x') ? 6 : undefined;
 });
 
 after(async () => {
@@ -73,7 +83,15 @@ function config(name: string, o: Overrides = {}): string {
   return writeConfig(
     dir,
     {
-      source: { base_url: sim.url, api_key_file: keyFile, page_size: 50, start_at: '2h', lookback: '1m', poll_interval: '1s', max_requests_per_minute: 600 },
+      source: {
+        base_url: sim.url,
+        api_key_file: keyFile,
+        page_size: 50,
+        start_at: '2h',
+        lookback: '1m',
+        poll_interval: '1s',
+        max_requests_per_minute: 600,
+      },
       checkpoint: { path: join(dir, 'data', 'checkpoint.json') },
       dead_letter: { path: join(dir, 'data', 'dead-letter.jsonl') },
       sinks: {
@@ -86,13 +104,22 @@ function config(name: string, o: Overrides = {}): string {
           indexer_acknowledgements: true,
           ack: { poll_interval: '50ms', timeout: '20s' },
           retry: { initial_backoff: '100ms', max_backoff: '500ms' },
-          tls: { ca_file: certs.caFile, cert_file: certs.clientCertFile, key_file: encryptedKeyFile, key_password: KEY_PASSWORD },
+          tls: {
+            ca_file: certs.caFile,
+            cert_file: certs.clientCertFile,
+            key_file: encryptedKeyFile,
+            key_password: KEY_PASSWORD,
+          },
         },
         kafka: {
           type: 'kafka',
           brokers: [broker!.saslPlaintext],
           topic: 'audit',
-          sasl: { mechanism: 'scram-sha-512', username: broker!.user.username, password: o.saslPassword ?? broker!.user.password },
+          sasl: {
+            mechanism: 'scram-sha-512',
+            username: broker!.user.username,
+            password: o.saslPassword ?? broker!.user.password,
+          },
         },
       },
       metrics: { listen: '127.0.0.1:0' },
@@ -104,7 +131,14 @@ function config(name: string, o: Overrides = {}): string {
 
 /** Every form a secret takes on the wire or in a line: plain, JSON-escaped, URL-encoded, base64. */
 function forms(secret: string): string[] {
-  return [...new Set([secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), Buffer.from(secret).toString('base64')])];
+  return [
+    ...new Set([
+      secret,
+      JSON.stringify(secret).slice(1, -1),
+      encodeURIComponent(secret),
+      Buffer.from(secret).toString('base64'),
+    ]),
+  ];
 }
 
 function filesUnder(root: string): string[] {
@@ -123,23 +157,59 @@ test('no secret from the config reaches stdout, stderr, metrics, health answers 
   // A daemon run, read from outside, and pushed through the error paths.
   const fwd = await startForwarder(['run', '-c', main]);
   try {
-    await eventually(() => readyz(fwd.base), (r) => r.status === 200, 60_000, 'ready');
-    const m = await eventually(() => scrape(fwd.base), (s) => s.count('claude_audit_forwarder_poll_cycles_total') >= 2, 60_000, 'two poll cycles');
-    assert.ok(m.count('claude_audit_forwarder_delivered_total', { sink: 'kafka' }) > 0, 'Kafka (SASL) received events');
-    assert.ok(m.count('claude_audit_forwarder_delivered_total', { sink: 'splunk' }) > 0, 'HEC (mutual TLS, encrypted key) received events');
+    await eventually(
+      () => readyz(fwd.base),
+      (r) => r.status === 200,
+      60_000,
+      'ready',
+    );
+    const m = await eventually(
+      () => scrape(fwd.base),
+      (s) => s.count('claude_audit_forwarder_poll_cycles_total') >= 2,
+      60_000,
+      'two poll cycles',
+    );
+    assert.ok(
+      m.count('claude_audit_forwarder_delivered_total', { sink: 'kafka' }) > 0,
+      'Kafka (SASL) received events',
+    );
+    assert.ok(
+      m.count('claude_audit_forwarder_delivered_total', { sink: 'splunk' }) > 0,
+      'HEC (mutual TLS, encrypted key) received events',
+    );
     collect('/metrics', m.text);
     collect('/healthz', (await httpGet(`${fwd.base}/healthz`)).body);
     hec.setToken(HEC_TOKEN, undefined);
-    const hecRed = await eventually(() => readyz(fwd.base), (r) => r.status === 503, 30_000, 'HEC refusal');
+    const hecRed = await eventually(
+      () => readyz(fwd.base),
+      (r) => r.status === 503,
+      30_000,
+      'HEC refusal',
+    );
     collect('/readyz (HEC refused)', JSON.stringify(hecRed.report));
     hec.setToken(HEC_TOKEN, { acks: true });
-    await eventually(() => readyz(fwd.base), (r) => r.status === 200, 30_000, 'HEC back');
+    await eventually(
+      () => readyz(fwd.base),
+      (r) => r.status === 200,
+      30_000,
+      'HEC back',
+    );
     sim.revokeKey(API_KEY);
-    const apiRed = await eventually(() => readyz(fwd.base), (r) => r.status === 503, 30_000, 'API key refusal');
+    const apiRed = await eventually(
+      () => readyz(fwd.base),
+      (r) => r.status === 503,
+      30_000,
+      'API key refusal',
+    );
     collect('/readyz (key revoked)', JSON.stringify(apiRed.report));
     collect('/metrics (key revoked)', (await scrape(fwd.base)).text);
     sim.restoreKey(API_KEY);
-    await eventually(() => readyz(fwd.base), (r) => r.status === 200, 30_000, 'API key back');
+    await eventually(
+      () => readyz(fwd.base),
+      (r) => r.status === 200,
+      30_000,
+      'API key back',
+    );
   } finally {
     fwd.child.kill('SIGTERM');
   }
@@ -148,7 +218,10 @@ test('no secret from the config reaches stdout, stderr, metrics, health answers 
   collect('daemon stdout', daemon.stdout);
   collect('daemon stderr', daemon.stderr);
   if (process.env.CAF_TEST_DEBUG) process.stderr.write(daemon.stderr);
-  assert.ok(daemon.stderr.split('\n').filter((l) => l.includes('"level":"debug"')).length >= 5, 'debug lines were written');
+  assert.ok(
+    daemon.stderr.split('\n').filter((l) => l.includes('"level":"debug"')).length >= 5,
+    'debug lines were written',
+  );
   assert.match(daemon.stderr, /refused the API key \(401/, 'the revoked-key error was logged');
   assert.match(daemon.stderr, /Splunk HEC refuses delivery/, 'the refused-token error was logged');
   assert.ok(daemon.stdout.length > 0, 'the stdout sink wrote events');
@@ -160,9 +233,24 @@ test('no secret from the config reaches stdout, stderr, metrics, health answers 
     { label: 'checkpoint show --json', args: ['checkpoint', 'show', '--json', '-c', main], code: 0 },
     { label: 'run --dry-run', args: ['run', '--dry-run', '--limit', '5', '-c', main], code: 0 },
     { label: 'validate', args: ['validate', '-c', main], code: 0 },
-    { label: 'wrong HEC token', args: ['run', '--once', '-c', config('wrong-hec', { hecToken: WRONG_HEC_TOKEN })], code: 1, expect: /token/i },
-    { label: 'wrong SASL password', args: ['run', '--once', '-c', config('wrong-sasl', { saslPassword: WRONG_SASL_PASSWORD })], code: 1, expect: /SASL|authentic|password|credentials/i },
-    { label: 'wrong API key', args: ['run', '--once', '-c', config('wrong-key', { apiKey: WRONG_API_KEY })], code: 1, expect: /refused the API key \(401/ },
+    {
+      label: 'wrong HEC token',
+      args: ['run', '--once', '-c', config('wrong-hec', { hecToken: WRONG_HEC_TOKEN })],
+      code: 1,
+      expect: /token/i,
+    },
+    {
+      label: 'wrong SASL password',
+      args: ['run', '--once', '-c', config('wrong-sasl', { saslPassword: WRONG_SASL_PASSWORD })],
+      code: 1,
+      expect: /SASL|authentic|password|credentials/i,
+    },
+    {
+      label: 'wrong API key',
+      args: ['run', '--once', '-c', config('wrong-key', { apiKey: WRONG_API_KEY })],
+      code: 1,
+      expect: /refused the API key \(401/,
+    },
   ];
   const results = await Promise.all(commands.map((c) => runCli(c.args, { timeoutMs: 60_000 })));
   commands.forEach((c, i) => {
@@ -173,14 +261,32 @@ test('no secret from the config reaches stdout, stderr, metrics, health answers 
     collect(`${c.label} stderr`, r.stderr);
   });
   for (const file of filesUnder(join(dir, 'data'))) collect(file, readFileSync(file, 'utf8'));
-  assert.ok(outputs.some((o) => o.label.endsWith('dead-letter.jsonl') && o.text.includes('Splunk HEC refused the event')), 'dead letters were written');
+  assert.ok(
+    outputs.some(
+      (o) => o.label.endsWith('dead-letter.jsonl') && o.text.includes('Splunk HEC refused the event'),
+    ),
+    'dead letters were written',
+  );
 
-  const secrets = { API_KEY, WRONG_API_KEY, HEC_TOKEN, WRONG_HEC_TOKEN, SASL_PASSWORD: broker!.user.password, WRONG_SASL_PASSWORD, KEY_PASSWORD };
+  const secrets = {
+    API_KEY,
+    WRONG_API_KEY,
+    HEC_TOKEN,
+    WRONG_HEC_TOKEN,
+    SASL_PASSWORD: broker!.user.password,
+    WRONG_SASL_PASSWORD,
+    KEY_PASSWORD,
+  };
   const leaks: string[] = [];
   for (const { label, text } of outputs) {
     for (const [name, secret] of Object.entries(secrets)) {
-      for (const form of forms(secret)) if (text.includes(form)) leaks.push(`${name} (${form === secret ? 'plain' : form}) in ${label}`);
+      for (const form of forms(secret))
+        if (text.includes(form)) leaks.push(`${name} (${form === secret ? 'plain' : form}) in ${label}`);
     }
   }
-  assert.deepEqual(leaks, [], `${outputs.length} outputs, ${outputs.reduce((n, o) => n + o.text.length, 0)} characters checked`);
+  assert.deepEqual(
+    leaks,
+    [],
+    `${outputs.length} outputs, ${outputs.reduce((n, o) => n + o.text.length, 0)} characters checked`,
+  );
 });

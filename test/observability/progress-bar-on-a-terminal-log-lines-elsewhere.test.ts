@@ -20,8 +20,22 @@ const HOUR = 3600_000;
 const T0 = Date.parse('2026-05-01T00:00:00Z');
 
 function page(createdAt: number, n: number): Page {
-  const activities = Array.from({ length: n }, (_, i) => ({ id: `activity_${createdAt}_${i}`, type: 'x', created_at: new Date(createdAt).toISOString() }) as Activity);
-  return { activities, hasMore: true, firstId: activities[0]?.id ?? null, lastId: activities.at(-1)?.id ?? null, bodyBytes: 0 };
+  const activities = Array.from(
+    { length: n },
+    (_, i) =>
+      ({
+        id: `activity_${createdAt}_${i}`,
+        type: 'x',
+        created_at: new Date(createdAt).toISOString(),
+      }) as Activity,
+  );
+  return {
+    activities,
+    hasMore: true,
+    firstId: activities[0]?.id ?? null,
+    lastId: activities.at(-1)?.id ?? null,
+    bodyBytes: 0,
+  };
 }
 
 function captureLogger(lines: { message: string; meta?: Record<string, unknown> }[]): Logger {
@@ -68,7 +82,12 @@ class FakeTty extends Writable {
 test('without a terminal: a log line every interval with activities, rate, position and an ETA', () => {
   let now = T0;
   const lines: { message: string; meta?: Record<string, unknown> }[] = [];
-  const p = new ProgressReporter({ tty: false, logger: captureLogger(lines), now: () => now, logEveryMs: 30_000 });
+  const p = new ProgressReporter({
+    tty: false,
+    logger: captureLogger(lines),
+    now: () => now,
+    logEveryMs: 30_000,
+  });
   const cycle = p.cycleStarted();
   p.poll.onCycleStart({ from: new Date(T0 - 10 * HOUR).toISOString(), to: new Date(T0).toISOString() });
   now += 10_000;
@@ -98,7 +117,7 @@ test('without a terminal: a log line every interval with activities, rate, posit
 test('on a terminal: a bar with the same figures, log lines above it, gone when the cycle ends', async () => {
   let now = T0;
   const tty = new FakeTty();
-  const p = new ProgressReporter({ tty: true, stream: tty as unknown as NodeJS.WritableStream, logger: captureLogger([]), now: () => now });
+  const p = new ProgressReporter({ tty: true, stream: tty, logger: captureLogger([]), now: () => now });
   const cycle = p.cycleStarted();
   p.poll.onCycleStart({ from: new Date(T0 - 10 * HOUR).toISOString(), to: new Date(T0).toISOString() });
   now += 1000;
@@ -108,7 +127,10 @@ test('on a terminal: a bar with the same figures, log lines above it, gone when 
   p.poll.onPage(page(T0 - 8 * HOUR, 1900), { fetched: 1900 });
   p.logStream.write('{"level":"info","message":"a log line"}\n');
   await new Promise((r) => setTimeout(r, 600)); // the bar redraws on its own timer
-  assert.match(tty.text, /backfill \[=+-+\] 20% \| 2,000 activities \| 100\/s \| reached 2026-04-30T16:00:00Z of 2026-05-01T00:00:00Z \| ETA 1m20s/);
+  assert.match(
+    tty.text,
+    /backfill \[=+-+\] 20% \| 2,000 activities \| 100\/s \| reached 2026-04-30T16:00:00Z of 2026-05-01T00:00:00Z \| ETA 1m20s/,
+  );
   assert.match(tty.text, /a log line/, 'log lines are printed, not swallowed');
   cycle.completed({} as CycleRecord, 20);
   const drawn = tty.text.length;
@@ -119,14 +141,23 @@ test('on a terminal: a bar with the same figures, log lines above it, gone when 
 
 let sim: SimulatorHandle;
 before(async () => {
-  sim = await startSimulator({ seed: 9, backlog: 3000, backlogWindowMs: 20 * HOUR, latencyMs: 60, selfEvents: false });
+  sim = await startSimulator({
+    seed: 9,
+    backlog: 3000,
+    backlogWindowMs: 20 * HOUR,
+    latencyMs: 60,
+    selfEvents: false,
+  });
 });
 after(() => sim?.close());
 
 /** Runs `command` inside a pseudo-terminal (script(1)); async, so the simulator here keeps answering. */
 function inTerminal(command: string): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qefc', command, '/dev/null'], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -145,17 +176,29 @@ test('a real backfill in a real terminal (script(1)) draws the bar above the log
   }
   const dir = tempDir('caf-progress-');
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 50, start_at: '24h', max_requests_per_minute: 600, backfill_concurrency: 1 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 50,
+      start_at: '24h',
+      max_requests_per_minute: 600,
+      backfill_concurrency: 1,
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl') } },
     metrics: { enabled: false },
     log: { level: 'info', format: 'text' },
   });
-  const command = [process.execPath, ...cliArgs(['run', '--once', '-c', config])].map((a) => `'${a}'`).join(' ');
+  const command = [process.execPath, ...cliArgs(['run', '--once', '-c', config])]
+    .map((a) => `'${a}'`)
+    .join(' ');
   const r = await inTerminal(`stty cols 200; exec ${command}`);
   assert.equal(r.status, 0, r.output.slice(-3000));
-  assert.match(r.output, /backfill \[[=-]+\] \d+% \| [\d,]+ activities \| \d+\/s \| reached \S+ of \S+ \| ETA \S+/);
+  assert.match(
+    r.output,
+    /backfill \[[=-]+\] \d+% \| [\d,]+ activities \| \d+\/s \| reached \S+ of \S+ \| ETA \S+/,
+  );
   assert.match(r.output, /poll cycle complete/, 'log lines still reach the terminal');
   assert.doesNotMatch(r.output, /backfill progress/, 'no progress log lines on a terminal');
 });

@@ -19,7 +19,10 @@ const FIXTURE = join(__dirname, 'fixtures', 'leaky-process.ts');
 
 function run(mode: string, secret: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, secret], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, mode, secret], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -46,7 +49,10 @@ test('a crash on an axios error is reported redacted, without its request header
     const s = secret();
     const control = await run(`${mode}-unguarded`, s);
     assert.notEqual(control.code, 0);
-    assert.ok(control.out.includes(s), `control (${mode}): Node prints the error's config, x-api-key included`);
+    assert.ok(
+      control.out.includes(s),
+      `control (${mode}): Node prints the error's config, x-api-key included`,
+    );
     const r = await run(mode, s);
     assert.equal(r.code, 1, r.out);
     assert.match(r.out, /"level":"error".*this is a bug; exiting/);

@@ -17,10 +17,22 @@ let dir: string;
 let config: string;
 
 before(async () => {
-  sim = await startSimulator({ seed: 33, keys: [KEY_THAT_IS_ALSO_CONTENT], backlog: 60, backlogWindowMs: 3600_000, selfEvents: false });
+  sim = await startSimulator({
+    seed: 33,
+    keys: [KEY_THAT_IS_ALSO_CONTENT],
+    backlog: 60,
+    backlogWindowMs: 3600_000,
+    selfEvents: false,
+  });
   dir = tempDir('caf-payload-');
   config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: KEY_THAT_IS_ALSO_CONTENT, page_size: 50, start_at: '2h', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: KEY_THAT_IS_ALSO_CONTENT,
+      page_size: 50,
+      start_at: '2h',
+      max_requests_per_minute: 600,
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { terminal: { type: 'stdout', format: 'raw' } },
@@ -50,8 +62,13 @@ test('the stdout sink writes every activity byte for byte, the secret-looking wo
   assert.ok(!r.stdout.includes('[REDACTED]'), 'no event was rewritten by redaction');
   const carrying = lines.filter((l) => l.includes(`"${KEY_THAT_IS_ALSO_CONTENT}"`));
   assert.ok(carrying.length >= 10, `many activities carry the word (${carrying.length} of ${lines.length})`);
-  assert.deepEqual(new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id)), new Set(sim.allActivities().map((a) => a.id)));
-  const served = new Map(expectedLines().map((l) => [(JSON.parse(l) as { id: string }).id, JSON.parse(l) as unknown]));
+  assert.deepEqual(
+    new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id)),
+    new Set(sim.allActivities().map((a) => a.id)),
+  );
+  const served = new Map(
+    expectedLines().map((l) => [(JSON.parse(l) as { id: string }).id, JSON.parse(l) as unknown]),
+  );
   for (const l of lines) {
     const a = JSON.parse(l) as { id: string };
     assert.deepEqual(a, served.get(a.id), `activity ${a.id} as served`);

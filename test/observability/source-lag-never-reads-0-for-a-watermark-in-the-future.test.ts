@@ -17,7 +17,10 @@ const T0 = Date.parse('2026-05-01T12:00:00Z');
 test('a watermark in the future does not count: lag grows from the last window really read', async () => {
   const clock = { now: T0 };
   const metrics = new ForwarderMetrics({ version: 't', now: () => clock.now, processMetrics: false });
-  const state = { ...Checkpointer.fresh('http://x', new Date(T0 - 3600_000).toISOString()), watermark: '2999-01-01T00:00:00.000000Z' };
+  const state = {
+    ...Checkpointer.fresh('http://x', new Date(T0 - 3600_000).toISOString()),
+    watermark: '2999-01-01T00:00:00.000000Z',
+  };
   const view: ForwarderView = {
     governor: { state: { pausedUntil: 0 } },
     pipeline: { buffered: 0, workerStats: () => [], health: () => [], sinks: [] },
@@ -25,7 +28,8 @@ test('a watermark in the future does not count: lag grows from the last window r
     sourceError: undefined,
   };
   metrics.attach(view);
-  const lag = async (): Promise<number | undefined> => new Scrape(await metrics.text()).get(`${P}source_lag_seconds`);
+  const lag = async (): Promise<number | undefined> =>
+    new Scrape(await metrics.text()).get(`${P}source_lag_seconds`);
   assert.equal(await lag(), 3600, 'counted from where reading started, not from 2999');
   metrics.cycleStarted().completed({ to: new Date(T0).toISOString() } as CycleRecord, 0.1);
   clock.now += 600_000;

@@ -26,7 +26,11 @@ class OtlpReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        this.received.push({ path: req.url ?? '', contentType: String(req.headers['content-type']), body: Buffer.concat(chunks) });
+        this.received.push({
+          path: req.url ?? '',
+          contentType: String(req.headers['content-type']),
+          body: Buffer.concat(chunks),
+        });
         // An empty ExportServiceResponse is an empty protobuf message.
         res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end();
       });
@@ -83,17 +87,29 @@ after(async () => {
   await sim?.close();
 });
 
-async function runOnce(telemetry: Record<string, unknown> | undefined, env: NodeJS.ProcessEnv = {}): Promise<void> {
+async function runOnce(
+  telemetry: Record<string, unknown> | undefined,
+  env: NodeJS.ProcessEnv = {},
+): Promise<void> {
   const dir = tempDir('caf-otel-');
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 100, start_at: '2h', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 100,
+      start_at: '2h',
+      max_requests_per_minute: 600,
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl') } },
     metrics: { enabled: false },
     ...(telemetry ? { telemetry } : {}),
   });
-  const r = await runCli(['run', '--once', '-c', config], { env: { ...CLEAN_OTEL_ENV, ...env }, timeoutMs: 60_000 });
+  const r = await runCli(['run', '--once', '-c', config], {
+    env: { ...CLEAN_OTEL_ENV, ...env },
+    timeoutMs: 60_000,
+  });
   assert.equal(r.code, 0, r.stderr.slice(-2000));
 }
 

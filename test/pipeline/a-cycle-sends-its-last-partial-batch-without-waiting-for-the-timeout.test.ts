@@ -13,9 +13,12 @@ import { readJsonl, runCli, tempDir, writeConfig } from '../support/forwarder';
  */
 test('sendQueued sends what is queued at once, and what comes after is batched as usual', async () => {
   const sent: number[][] = [];
-  const batcher = new Batcher<{ size: number; n: number }>({ maxEvents: 10, maxBytes: 1 << 20, timeoutMs: 3_600_000, concurrency: 1 }, async (batch) => {
-    sent.push(batch.map((b) => b.n));
-  });
+  const batcher = new Batcher<{ size: number; n: number }>(
+    { maxEvents: 10, maxBytes: 1 << 20, timeoutMs: 3_600_000, concurrency: 1 },
+    async (batch) => {
+      sent.push(batch.map((b) => b.n));
+    },
+  );
   try {
     for (let n = 0; n < 13; n++) batcher.push({ size: 1, n });
     await new Promise((r) => setImmediate(r));
@@ -37,10 +40,23 @@ test('run --once with an hour-long batch timeout delivers everything and exits',
   const dir = tempDir();
   try {
     const config = writeConfig(dir, {
-      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 100, start_at: '2h', max_requests_per_minute: 600 },
+      source: {
+        base_url: sim.url,
+        api_key: sim.apiKey,
+        page_size: 100,
+        start_at: '2h',
+        max_requests_per_minute: 600,
+      },
       checkpoint: { path: join(dir, 'checkpoint.json') },
       dead_letter: { path: join(dir, 'dead.jsonl') },
-      sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'raw', batch: { max_events: 1000, timeout: '1h' } } },
+      sinks: {
+        archive: {
+          type: 'file',
+          path: join(dir, 'events.jsonl'),
+          format: 'raw',
+          batch: { max_events: 1000, timeout: '1h' },
+        },
+      },
       log: { level: 'warn' },
     });
     const r = await runCli(['run', '--once', '-c', config], { timeoutMs: 30_000 });

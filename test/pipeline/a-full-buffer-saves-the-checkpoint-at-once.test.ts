@@ -18,7 +18,14 @@ import { InstantSink, activityItems } from '../support/pipeline';
 test('a push waiting for room gets a checkpoint save at once, not at the end of the save interval', async () => {
   const dir = tempDir();
   const base = 'http://127.0.0.1:1';
-  const checkpointer = new Checkpointer(new FileCheckpointStore(join(dir, 'checkpoint.json'), base), Checkpointer.fresh(base, '2026-01-01T00:00:00Z'), 600_000, 10, silentLogger, 60_000);
+  const checkpointer = new Checkpointer(
+    new FileCheckpointStore(join(dir, 'checkpoint.json'), base),
+    Checkpointer.fresh(base, '2026-01-01T00:00:00Z'),
+    600_000,
+    10,
+    silentLogger,
+    60_000,
+  );
   const pipeline = new Pipeline({
     sinks: [new InstantSink({ maxEvents: 50, concurrency: 2 })],
     maxBufferedEvents: 200,
@@ -37,7 +44,11 @@ test('a push waiting for room gets a checkpoint save at once, not at the end of 
       await pipeline.whenIdle();
     })();
     const timedOut = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000).unref());
-    assert.notEqual(await Promise.race([pushing.then(() => 'done' as const), timedOut]), 'timeout', 'the pushes waited for the one-minute save interval');
+    assert.notEqual(
+      await Promise.race([pushing.then(() => 'done' as const), timedOut]),
+      'timeout',
+      'the pushes waited for the one-minute save interval',
+    );
     assert.ok(Date.now() - started < 10_000);
     assert.equal(checkpointer.current.totals.delivered, 1000);
   } finally {

@@ -22,7 +22,12 @@ class ControlledSink implements Sink {
     limits: { maxEvents: number; concurrency: number },
     private readonly refuse: (a: Activity) => string | undefined = () => undefined,
   ) {
-    this.batch = { maxEvents: limits.maxEvents, maxBytes: 1 << 20, timeoutMs: 5, concurrency: limits.concurrency };
+    this.batch = {
+      maxEvents: limits.maxEvents,
+      maxBytes: 1 << 20,
+      timeoutMs: 5,
+      concurrency: limits.concurrency,
+    };
   }
   async start(): Promise<void> {}
   encode(record: PipelineRecord): EncodedRecord {
@@ -49,7 +54,12 @@ class ControlledSink implements Sink {
 }
 
 function activity(i: number, type = 'org_user_created'): Activity {
-  return { id: `activity_${String(i).padStart(4, '0')}`, created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(), type, actor: { type: 'user_actor' } };
+  return {
+    id: `activity_${String(i).padStart(4, '0')}`,
+    created_at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+    type,
+    actor: { type: 'user_actor' },
+  };
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -89,13 +99,23 @@ test('never commits past a batch one sink has not acknowledged', async () => {
   assert.equal(fast.pending.length, 3);
   assert.equal(slow.pending.length, 3);
   // Every sink finishes batches 2 and 3, but the slow one has not finished batch 1.
-  fast.complete(2); fast.complete(1); fast.complete(0);
-  slow.complete(2); slow.complete(1);
+  fast.complete(2);
+  fast.complete(1);
+  fast.complete(0);
+  slow.complete(2);
+  slow.complete(1);
   await tick();
   assert.deepEqual(committed, [], 'nothing commits while the first batch is unacknowledged by one sink');
   slow.complete(0);
   await tick();
-  assert.deepEqual(committed, ['activity_0000', 'activity_0001', 'activity_0002', 'activity_0003', 'activity_0004', 'activity_0005']);
+  assert.deepEqual(committed, [
+    'activity_0000',
+    'activity_0001',
+    'activity_0002',
+    'activity_0003',
+    'activity_0004',
+    'activity_0005',
+  ]);
   await pipeline.close();
 });
 
@@ -133,7 +153,9 @@ test('filtered records commit in order without reaching any sink', async () => {
 });
 
 test('a permanently rejected record is dead-lettered with the reason before it commits', async () => {
-  const sink = new ControlledSink('picky', { maxEvents: 10, concurrency: 1 }, (a) => (a.id === 'activity_0001' ? 'field too large' : undefined));
+  const sink = new ControlledSink('picky', { maxEvents: 10, concurrency: 1 }, (a) =>
+    a.id === 'activity_0001' ? 'field too large' : undefined,
+  );
   const { pipeline, committed, push, dir } = setup([sink]);
   await pipeline.start(new AbortController().signal);
   await push(0, 3);
@@ -141,7 +163,9 @@ test('a permanently rejected record is dead-lettered with the reason before it c
   sink.complete(0);
   await tick();
   assert.deepEqual(committed, ['activity_0000', 'activity_0001', 'activity_0002']);
-  const dead = readJsonl<{ sink: string; reason: string; activity_id: string; activity: Activity }>(join(dir, 'dead.jsonl'));
+  const dead = readJsonl<{ sink: string; reason: string; activity_id: string; activity: Activity }>(
+    join(dir, 'dead.jsonl'),
+  );
   assert.equal(dead.length, 1);
   assert.equal(dead[0].sink, 'picky');
   assert.equal(dead[0].reason, 'field too large');

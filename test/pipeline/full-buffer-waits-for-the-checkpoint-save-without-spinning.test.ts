@@ -20,7 +20,8 @@ test('a push waiting for room sleeps until the checkpoint is saved, then proceed
   let waits = 0;
   // A spinning pipeline calls this without end: fail loudly instead of hanging the runner.
   AckTracker.prototype.whenSomethingCommits = function (this: AckTracker) {
-    if (++waits > 1000) throw new Error('the pipeline is spinning on commits while waiting for a checkpoint save');
+    if (++waits > 1000)
+      throw new Error('the pipeline is spinning on commits while waiting for a checkpoint save');
     return original.call(this);
   };
   const committed: number[] = [];

@@ -48,7 +48,12 @@ class FormatSink implements Sink<Text> {
 test('sinks sharing a format get one serialization of each activity, and the right text for theirs', async () => {
   const activities = Array.from({ length: 50 }, (_, i) => makeRandomActivity(i));
   const items = activities.map((a) => ({ activity: a, raw: JSON.stringify(a), deliver: true }));
-  const sinks = [new FormatSink('a', 'ocsf'), new FormatSink('b', 'ocsf'), new FormatSink('c', 'ocsf'), new FormatSink('d', 'ecs')];
+  const sinks = [
+    new FormatSink('a', 'ocsf'),
+    new FormatSink('b', 'ocsf'),
+    new FormatSink('c', 'ocsf'),
+    new FormatSink('d', 'ecs'),
+  ];
   const committed: PipelineRecord[] = [];
   const pipeline = new Pipeline({
     sinks,
@@ -76,11 +81,17 @@ test('sinks sharing a format get one serialization of each activity, and the rig
       return doc;
     };
     for (const [i, a] of activities.entries()) {
-      const record: PipelineRecord = { seq: i + 1, activity: a, raw: items[i]!.raw };
+      const record: PipelineRecord = { seq: i + 1, activity: a, raw: items[i].raw };
       for (const sink of sinks.slice(0, 3)) assert.equal(sink.got[i], serializeEvent(record, 'ocsf'));
-      assert.deepEqual(withoutProcessingTime(sinks[3]!.got[i]!), withoutProcessingTime(serializeEvent(record, 'ecs')));
+      assert.deepEqual(
+        withoutProcessingTime(sinks[3].got[i]),
+        withoutProcessingTime(serializeEvent(record, 'ecs')),
+      );
     }
-    assert.ok(committed.every((r) => r.serialized === undefined), 'no record keeps a serialized copy');
+    assert.ok(
+      committed.every((r) => r.serialized === undefined),
+      'no record keeps a serialized copy',
+    );
   } finally {
     JSON.stringify = stringify;
     await pipeline.close();

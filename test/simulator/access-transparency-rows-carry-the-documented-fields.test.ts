@@ -21,7 +21,10 @@ describe('Access Transparency fields', () => {
         assert.deepEqual(a.actor, { type: 'anthropic_actor', email_address: null }, where);
         assert.match(String(a.accessed_at), FRACTIONS, where);
         digits.add((/\.(\d+)Z$/.exec(String(a.accessed_at))?.[1] ?? '').length);
-        assert.ok((parseMicros(String(a.accessed_at)) ?? Infinity) <= (parseMicros(a.created_at) ?? 0), `${where}: accessed_at after created_at`);
+        assert.ok(
+          (parseMicros(String(a.accessed_at)) ?? Infinity) <= (parseMicros(a.created_at) ?? 0),
+          `${where}: accessed_at after created_at`,
+        );
         assert.ok(REASON_CODES.includes(String(a.reason_code)), where);
         assert.ok(['Safeguards', 'Trust & Safety'].includes(String(a.accessor_department)), where);
         assert.equal(typeof a.organization_id, 'string', where);
@@ -29,7 +32,11 @@ describe('Access Transparency fields', () => {
         if (typeof a.workspace_id === 'string') {
           seen.workspace++;
           assert.match(a.workspace_id, /^wrkspc_01/);
-          assert.match(String(a.workspace_uuid), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, where);
+          assert.match(
+            String(a.workspace_uuid),
+            /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+            where,
+          );
         } else {
           assert.ok(!('workspace_uuid' in a), `${where}: workspace_uuid only with a workspace_id`);
           if (a.workspace_id === null) seen.nullWorkspace++;
@@ -48,7 +55,10 @@ describe('Access Transparency fields', () => {
       }
     }
     assert.deepEqual([...digits].sort(), [0, 3, 6, 9]);
-    assert.ok(Object.values(seen).every((n) => n > 0), JSON.stringify(seen));
+    assert.ok(
+      Object.values(seen).every((n) => n > 0),
+      JSON.stringify(seen),
+    );
   });
 
   it('keeps the same workspace_uuid for the same workspace_id', () => {
@@ -64,9 +74,18 @@ describe('Access Transparency fields', () => {
   });
 
   it('are served by the simulator with the tenant organization', async () => {
-    const sim = await startSimulator({ seed: 33, backlog: 2000, staffAccessRate: 0.05, accessTransparency: { visibilityDelay: { lateRate: 0 } }, rateLimit: false, selfEvents: false });
+    const sim = await startSimulator({
+      seed: 33,
+      backlog: 2000,
+      staffAccessRate: 0.05,
+      accessTransparency: { visibilityDelay: { lateRate: 0 } },
+      rateLimit: false,
+      selfEvents: false,
+    });
     try {
-      const served = (await walkAfter(sim, { limit: 1000 })).pages.flatMap((p) => p.data).filter((a) => isAccessTransparencyType(a.type));
+      const served = (await walkAfter(sim, { limit: 1000 })).pages
+        .flatMap((p) => p.data)
+        .filter((a) => isAccessTransparencyType(a.type));
       assert.ok(served.length > 50);
       for (const a of served) {
         assert.equal(a.organization_id, sim.tenant.organizationId);

@@ -12,7 +12,8 @@ import { ACTOR_TYPES, allowedActors, pickKind, usualActors } from '../../src/sim
  */
 describe('actor variants', () => {
   it('allows all 11 variants on every catalogue type, and only anthropic_actor on Access Transparency rows', () => {
-    for (const t of ACTIVITY_TYPES) assert.deepEqual([...allowedActors(t.type)].sort(), [...ACTOR_TYPES].sort(), t.type);
+    for (const t of ACTIVITY_TYPES)
+      assert.deepEqual([...allowedActors(t.type)].sort(), [...ACTOR_TYPES].sort(), t.type);
     assert.deepEqual(allowedActors('anthropic_access'), ['anthropic_actor']);
     assert.deepEqual(allowedActors('cmek_preserve'), ['anthropic_actor']);
   });
@@ -41,7 +42,9 @@ describe('actor variants', () => {
     try {
       const rows = sim.allActivities();
       assert.ok(rows.filter((a) => !usualActors(a.type).includes(a.actor.type)).length > 50);
-      assert.ok(rows.filter((a) => isAccessTransparencyType(a.type)).every((a) => a.actor.type === 'anthropic_actor'));
+      assert.ok(
+        rows.filter((a) => isAccessTransparencyType(a.type)).every((a) => a.actor.type === 'anthropic_actor'),
+      );
     } finally {
       await sim.close();
     }

@@ -9,7 +9,15 @@ describe('cursors', () => {
   let ascending: string[];
   before(async () => {
     sim = await startSimulator({ seed: 21, backlog: 300, selfEvents: false, rateLimit: false });
-    sim.append([makeActivity({ type: 'claude_chat_created', actorType: 'user_actor', seed: 1, id: 'activity_01ExplicitlyGivenId0000000', createdAt: new Date(Date.now() - 60_000).toISOString() })]);
+    sim.append([
+      makeActivity({
+        type: 'claude_chat_created',
+        actorType: 'user_actor',
+        seed: 1,
+        id: 'activity_01ExplicitlyGivenId0000000',
+        createdAt: new Date(Date.now() - 60_000).toISOString(),
+      }),
+    ]);
     ascending = sim.allIds();
   });
   after(() => sim.close());
@@ -26,10 +34,18 @@ describe('cursors', () => {
   it('accepts a raw activity id as after_id and before_id', async () => {
     const k = 150;
     const afterRaw = page(await activities(sim, { after_id: ascending[k], limit: 3 }));
-    assert.deepEqual(afterRaw.data.map((a) => a.id), [ascending[k - 1], ascending[k - 2], ascending[k - 3]]);
+    assert.deepEqual(
+      afterRaw.data.map((a) => a.id),
+      [ascending[k - 1], ascending[k - 2], ascending[k - 3]],
+    );
     const beforeRaw = page(await activities(sim, { before_id: ascending[k], limit: 3, order: 'asc' }));
-    assert.deepEqual(beforeRaw.data.map((a) => a.id), ascending.slice(k - 3, k));
-    const explicit = page(await activities(sim, { after_id: 'activity_01ExplicitlyGivenId0000000', limit: 1 }));
+    assert.deepEqual(
+      beforeRaw.data.map((a) => a.id),
+      ascending.slice(k - 3, k),
+    );
+    const explicit = page(
+      await activities(sim, { after_id: 'activity_01ExplicitlyGivenId0000000', limit: 1 }),
+    );
     assert.equal(explicit.data.length, 1);
   });
 
@@ -45,7 +61,10 @@ describe('cursors', () => {
     const p = page(await activities(sim, { limit: 1, order: 'asc', after_id: ascending[10] }));
     const std = p.first_id ?? '';
     const url = std.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-    assert.deepEqual(page(await activities(sim, { after_id: url, limit: 2 })), page(await activities(sim, { after_id: std, limit: 2 })));
+    assert.deepEqual(
+      page(await activities(sim, { after_id: url, limit: 2 })),
+      page(await activities(sim, { after_id: std, limit: 2 })),
+    );
   });
 
   it('answers an undecodable cursor or an unknown id with 400 naming the parameter', async () => {
@@ -58,7 +77,10 @@ describe('cursors', () => {
       const r = await activities(sim, { [param]: value });
       assert.equal(r.status, 400, `${param}=${value}`);
       assert.equal(errorOf(r).error.type, 'invalid_request_error');
-      assert.equal(errorOf(r).error.message, `Invalid \`${param}\`. No activity found for \`${param}\` "${value}"`);
+      assert.equal(
+        errorOf(r).error.message,
+        `Invalid \`${param}\`. No activity found for \`${param}\` "${value}"`,
+      );
     }
   });
 

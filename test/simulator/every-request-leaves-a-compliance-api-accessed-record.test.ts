@@ -37,7 +37,11 @@ describe('compliance_api_accessed self-records', () => {
 
   it('are recorded for errors too, with the status the client saw, but not for unknown keys', async () => {
     let now = Date.parse('2026-09-01T00:00:00Z');
-    const sim = await startSimulator({ clock: () => now, rateLimit: 2, keys: ['sk-ant-api01-a', 'sk-ant-admin01-b', { key: 'sk-ant-api01-c', scopes: [] }] });
+    const sim = await startSimulator({
+      clock: () => now,
+      rateLimit: 2,
+      keys: ['sk-ant-api01-a', 'sk-ant-admin01-b', { key: 'sk-ant-api01-c', scopes: [] }],
+    });
     try {
       const replies = [
         await activities(sim, { limit: 0 }, 'sk-ant-api01-a'),
@@ -45,7 +49,10 @@ describe('compliance_api_accessed self-records', () => {
         await activities(sim, {}, 'sk-ant-admin01-b'),
         await activities(sim, {}, 'sk-ant-api01-unknown'),
       ];
-      assert.deepEqual(replies.map((r) => r.status), [400, 403, 429, 401]);
+      assert.deepEqual(
+        replies.map((r) => r.status),
+        [400, 403, 429, 401],
+      );
       now += 999;
       assert.equal(sim.allIds({ includeSelf: true }).length, 0, 'still under a second');
       now += 2;

@@ -7,11 +7,24 @@ describe('fault injection', () => {
   it('plays a script of faults on the next requests, each with its status, body and headers', async () => {
     const sim = await startSimulator({ seed: 3, backlog: 30, rateLimit: false });
     try {
-      const script: FaultKind[] = ['error_500', 'fatal_500', 'error_502', 'error_503', 'error_504', 'error_529', 'rate_limited', 'truncated_json', 'invalid_json', 'html_200', 'html_502'];
+      const script: FaultKind[] = [
+        'error_500',
+        'fatal_500',
+        'error_502',
+        'error_503',
+        'error_504',
+        'error_529',
+        'rate_limited',
+        'truncated_json',
+        'invalid_json',
+        'html_200',
+        'html_502',
+      ];
       sim.setFaults({ script, retryAfterSeconds: 7 });
       const replies = [];
       for (let i = 0; i < script.length + 1; i++) replies.push(await activities(sim, { limit: 10 }));
-      const [e500, fatal, e502, e503, e504, e529, r429, truncated, invalid, html200, html502, healthy] = replies;
+      const [e500, fatal, e502, e503, e504, e529, r429, truncated, invalid, html200, html502, healthy] =
+        replies;
 
       for (const [reply, status, type] of [
         [e500, 500, 'api_error'],
@@ -50,7 +63,12 @@ describe('fault injection', () => {
 
   it('injects 5xx at the configured rate, reproducibly for a seed', async () => {
     const statuses = async (): Promise<number[]> => {
-      const sim = await startSimulator({ seed: 8, rateLimit: false, selfEvents: false, faults: { errorRate: 0.3 } });
+      const sim = await startSimulator({
+        seed: 8,
+        rateLimit: false,
+        selfEvents: false,
+        faults: { errorRate: 0.3 },
+      });
       try {
         const out: number[] = [];
         for (let i = 0; i < 150; i++) out.push((await activities(sim)).status);
@@ -68,7 +86,12 @@ describe('fault injection', () => {
 
   it('applies scheduled fault windows only inside them, and run-time changes at once', async () => {
     let now = Date.parse('2026-09-01T00:00:00Z');
-    const sim = await startSimulator({ clock: () => now, rateLimit: false, selfEvents: false, faults: { schedule: [{ fromMs: 10_000, untilMs: 20_000, faults: { errorRate: 1 } }] } });
+    const sim = await startSimulator({
+      clock: () => now,
+      rateLimit: false,
+      selfEvents: false,
+      faults: { schedule: [{ fromMs: 10_000, untilMs: 20_000, faults: { errorRate: 1 } }] },
+    });
     try {
       assert.equal((await activities(sim)).status, 200);
       now += 10_000;
@@ -89,7 +112,10 @@ describe('fault injection', () => {
   it('hangs slow responses long enough for a client timeout, and still closes promptly', async () => {
     const sim = await startSimulator({ rateLimit: false, faults: { script: ['slow'], slowMs: 60_000 } });
     const started = Date.now();
-    await assert.rejects(get(sim, '/v1/compliance/activities', sim.apiKey, AbortSignal.timeout(300)), /abort|timeout/i);
+    await assert.rejects(
+      get(sim, '/v1/compliance/activities', sim.apiKey, AbortSignal.timeout(300)),
+      /abort|timeout/i,
+    );
     assert.ok(Date.now() - started >= 250);
     assert.equal((await activities(sim)).status, 200, 'the next request is served');
     sim.setFaults({ script: ['slow'] });

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ACTIVITY_TYPES, ACTOR_VARIANTS } from '../../src/catalogue';
 import { SELF_EVENT_TYPE } from '../../src/source/activity';
-import { allKinds, makeActivity, makeHostileActivity, makeRandomActivity, usualActors } from '../../src/simulator/generate';
+import {
+  allKinds,
+  makeActivity,
+  makeHostileActivity,
+  makeRandomActivity,
+  usualActors,
+} from '../../src/simulator/generate';
 import { hostileStrings } from '../../src/simulator/hostile';
 import { DEFAULT_TENANT, makeTenant } from '../../src/simulator/tenant';
 import { enumValues, parseTypeText } from '../../src/simulator/values';
@@ -16,14 +22,30 @@ describe('generator', () => {
     const spec = { type: 'platform_api_key_updated', actorType: 'user_actor', seed: 1234 };
     assert.deepEqual(makeActivity(spec), makeActivity(spec));
     assert.notDeepEqual(makeActivity(spec), makeActivity({ ...spec, seed: 1235 }));
-    for (let seed = 0; seed < 200; seed++) assert.deepEqual(makeRandomActivity(seed), makeRandomActivity(seed));
+    for (let seed = 0; seed < 200; seed++)
+      assert.deepEqual(makeRandomActivity(seed), makeRandomActivity(seed));
   });
 
   it('keeps a given id and created_at exactly', () => {
-    const a = makeActivity({ type: 'claude_chat_created', actorType: 'user_actor', seed: 9, id: 'activity_01XyDMpzjS89pFZXqSFUBDr6', createdAt: '2026-05-22T15:25:13.701734Z' });
+    const a = makeActivity({
+      type: 'claude_chat_created',
+      actorType: 'user_actor',
+      seed: 9,
+      id: 'activity_01XyDMpzjS89pFZXqSFUBDr6',
+      createdAt: '2026-05-22T15:25:13.701734Z',
+    });
     assert.equal(a.id, 'activity_01XyDMpzjS89pFZXqSFUBDr6');
     assert.equal(a.created_at, '2026-05-22T15:25:13.701734Z');
-    assert.throws(() => makeActivity({ type: 'claude_chat_created', actorType: 'user_actor', seed: 9, createdAt: 'yesterday' }), /RFC 3339/);
+    assert.throws(
+      () =>
+        makeActivity({
+          type: 'claude_chat_created',
+          actorType: 'user_actor',
+          seed: 9,
+          createdAt: 'yesterday',
+        }),
+      /RFC 3339/,
+    );
   });
 
   it('generates every catalogue type with every actor variant it allows, shaped as the spec says', () => {
@@ -44,7 +66,8 @@ describe('generator', () => {
         }
         // Every required (non-optional) field of the actor variant is present.
         for (const field of ACTOR_VARIANTS[kind.actorType] ?? []) {
-          if (!parseTypeText(field.type).optional) assert.ok(field.name in a.actor, `${where}: actor.${field.name}`);
+          if (!parseTypeText(field.type).optional)
+            assert.ok(field.name in a.actor, `${where}: actor.${field.name}`);
         }
         // Every required type-specific field is present, flat beside `type`, and fits its type text.
         const entry = ACTIVITY_TYPES.find((t) => t.type === kind.type);
@@ -60,7 +83,8 @@ describe('generator', () => {
           if (t.base === 'number') assert.equal(typeof v, 'number', `${where}: ${field.name}`);
           if (t.base === 'boolean') assert.equal(typeof v, 'boolean', `${where}: ${field.name}`);
           if (t.base.startsWith('array of')) assert.ok(Array.isArray(v), `${where}: ${field.name}`);
-          if (t.base.startsWith('"')) assert.ok(enumValues(t.base).includes(String(v)), `${where}: ${field.name}=${String(v)}`);
+          if (t.base.startsWith('"'))
+            assert.ok(enumValues(t.base).includes(String(v)), `${where}: ${field.name}=${String(v)}`);
         }
         typesSeen.add(a.type);
       }
@@ -105,19 +129,37 @@ describe('generator', () => {
       providers.add(provider.type);
       if (!('ip_address' in fed)) seen.optionalAbsent++;
       if (fed.ip_address === null) seen.optionalNull++;
-      const scim = makeActivity({ type: 'claude_chat_created', actorType: 'scim_directory_sync_actor', seed }).actor;
+      const scim = makeActivity({
+        type: 'claude_chat_created',
+        actorType: 'scim_directory_sync_actor',
+        seed,
+      }).actor;
       assert.match(String(scim.directory_id), /^directory_01/);
       assert.match(String(scim.workos_event_id), /^event_01/);
-      const fid = makeActivity({ type: 'claude_chat_created', actorType: 'federated_identity_actor', seed }).actor;
+      const fid = makeActivity({
+        type: 'claude_chat_created',
+        actorType: 'federated_identity_actor',
+        seed,
+      }).actor;
       assert.match(String(fid.issuer), /^https:\/\//);
       assert.equal(typeof fid.subject, 'string');
-      const dev = makeActivity({ type: 'claude_chat_created', actorType: 'attested_device_actor', seed }).actor;
+      const dev = makeActivity({
+        type: 'claude_chat_created',
+        actorType: 'attested_device_actor',
+        seed,
+      }).actor;
       assert.match(String(dev.external_client_id), /^clid_01/);
       assert.match(String(dev.kid_hash), /^[0-9a-f]+$/);
-      assert.equal(makeActivity({ type: 'claude_chat_created', actorType: 'anthropic_actor', seed }).actor.email_address, null);
+      assert.equal(
+        makeActivity({ type: 'claude_chat_created', actorType: 'anthropic_actor', seed }).actor.email_address,
+        null,
+      );
     }
     assert.ok(seen.ipv4 > 0 && seen.ipv6 > 0, `both IP families: ${JSON.stringify(seen)}`);
-    assert.ok(seen.optionalNull > 0 && seen.optionalAbsent > 0, 'optional actor fields are sometimes null, sometimes absent');
+    assert.ok(
+      seen.optionalNull > 0 && seen.optionalAbsent > 0,
+      'optional actor fields are sometimes null, sometimes absent',
+    );
     assert.deepEqual([...providers].sort(), ['aws', 'azure', 'gcp', 'oidc']);
   });
 
@@ -157,7 +199,10 @@ describe('generator', () => {
     assert.equal(unknown.type, 'brand_new_type_2027');
     assert.equal(unknown.actor.type, 'robot_actor');
     const staff = makeActivity({ type: 'anthropic_access', actorType: 'anthropic_actor', seed: 3 });
-    assert.ok(Date.parse(String(staff.accessed_at)) <= Date.parse(staff.created_at), 'accessed before it became visible');
+    assert.ok(
+      Date.parse(String(staff.accessed_at)) <= Date.parse(staff.created_at),
+      'accessed before it became visible',
+    );
   });
 
   it('makes 100 000 distinct ids from 100 000 seeds', () => {
@@ -170,7 +215,20 @@ describe('generator', () => {
 describe('hostile activities', () => {
   it('carry every hostile sample, stay valid activities, and survive a JSON round trip', () => {
     const samples = Object.values(hostileStrings());
-    const kinds = ['crlf', 'quotes', 'bracket', 'pipe', 'equals', 'backslash', 'unicode', 'emoji', 'rtl', 'nul', 'syslog_header', 'long'];
+    const kinds = [
+      'crlf',
+      'quotes',
+      'bracket',
+      'pipe',
+      'equals',
+      'backslash',
+      'unicode',
+      'emoji',
+      'rtl',
+      'nul',
+      'syslog_header',
+      'long',
+    ];
     for (const k of kinds) assert.ok(k in hostileStrings(), k);
     assert.ok(hostileStrings().long.length >= 3000);
     assert.match(hostileStrings().syslog_header, /^<13>1 2026-/);
@@ -179,11 +237,20 @@ describe('hostile activities', () => {
       assert.match(a.id, ACTIVITY_ID);
       assert.match(a.created_at, MICROS_RFC3339);
       const values = JSON.stringify(a);
-      for (const s of samples) assert.ok(values.includes(JSON.stringify(s).slice(1, -1)), `seed ${seed} lacks ${JSON.stringify(s).slice(0, 40)}`);
+      for (const s of samples)
+        assert.ok(
+          values.includes(JSON.stringify(s).slice(1, -1)),
+          `seed ${seed} lacks ${JSON.stringify(s).slice(0, 40)}`,
+        );
       assert.deepEqual(JSON.parse(values), a);
       assert.deepEqual(makeHostileActivity(seed), a, 'deterministic');
     }
-    const strings = JSON.stringify(makeHostileActivity(1, { type: 'claude_chat_created', actorType: 'user_actor' }).actor);
-    assert.ok(samples.some((s) => strings.includes(JSON.stringify(s).slice(1, -1))), 'the actor carries hostile strings too');
+    const strings = JSON.stringify(
+      makeHostileActivity(1, { type: 'claude_chat_created', actorType: 'user_actor' }).actor,
+    );
+    assert.ok(
+      samples.some((s) => strings.includes(JSON.stringify(s).slice(1, -1))),
+      'the actor carries hostile strings too',
+    );
   });
 });

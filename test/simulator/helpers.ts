@@ -24,7 +24,9 @@ export interface ErrorBody {
 }
 
 /** Builds a query string the way a client must: repeated `key[]=` and URL-encoded values. */
-export function queryString(params: Readonly<Record<string, string | number | readonly string[] | undefined>>): string {
+export function queryString(
+  params: Readonly<Record<string, string | number | readonly string[] | undefined>>,
+): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined) continue;
@@ -35,8 +37,17 @@ export function queryString(params: Readonly<Record<string, string | number | re
   return s ? `?${s}` : '';
 }
 
-export async function get(sim: SimulatorHandle, pathAndQuery: string, apiKey: string | null = sim.apiKey, signal?: AbortSignal): Promise<Reply> {
-  const headers: Record<string, string> = { accept: 'application/json', 'anthropic-version': '2023-06-01', 'user-agent': 'simulator-tests/1.0' };
+export async function get(
+  sim: SimulatorHandle,
+  pathAndQuery: string,
+  apiKey: string | null = sim.apiKey,
+  signal?: AbortSignal,
+): Promise<Reply> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'anthropic-version': '2023-06-01',
+    'user-agent': 'simulator-tests/1.0',
+  };
   if (apiKey !== null) headers['x-api-key'] = apiKey;
   const res = await fetch(`${sim.url}${pathAndQuery}`, { headers, signal });
   const text = await res.text();
@@ -49,8 +60,16 @@ export async function get(sim: SimulatorHandle, pathAndQuery: string, apiKey: st
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export async function activities(sim: SimulatorHandle, params: Readonly<Record<string, string | number | readonly string[] | undefined>> = {}, apiKey?: string | null): Promise<Reply> {
-  return get(sim, `/v1/compliance/activities${queryString(params)}`, apiKey === undefined ? sim.apiKey : apiKey);
+export async function activities(
+  sim: SimulatorHandle,
+  params: Readonly<Record<string, string | number | readonly string[] | undefined>> = {},
+  apiKey?: string | null,
+): Promise<Reply> {
+  return get(
+    sim,
+    `/v1/compliance/activities${queryString(params)}`,
+    apiKey === undefined ? sim.apiKey : apiKey,
+  );
 }
 
 export function page(reply: Reply): Page {
@@ -63,7 +82,10 @@ export function errorOf(reply: Reply): ErrorBody {
 }
 
 /** Follows `after_id` from the start until has_more is false; returns ids in visit order. */
-export async function walkAfter(sim: SimulatorHandle, params: Readonly<Record<string, string | number | readonly string[] | undefined>>): Promise<{ ids: string[]; pages: Page[] }> {
+export async function walkAfter(
+  sim: SimulatorHandle,
+  params: Readonly<Record<string, string | number | readonly string[] | undefined>>,
+): Promise<{ ids: string[]; pages: Page[] }> {
   const ids: string[] = [];
   const pages: Page[] = [];
   let cursor: string | undefined;

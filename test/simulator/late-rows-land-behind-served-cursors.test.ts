@@ -11,7 +11,13 @@ import { activities, page, walkAfter } from './helpers';
 describe('late-indexed rows', () => {
   it('appear behind a cursor already served: a cursor catch-up misses them, a lookback window finds them', async () => {
     let now = Date.parse('2026-09-01T12:00:00Z');
-    const sim = await startSimulator({ seed: 4, backlog: 200, backlogWindowMs: 3_600_000, selfEvents: false, clock: () => now });
+    const sim = await startSimulator({
+      seed: 4,
+      backlog: 200,
+      backlogWindowMs: 3_600_000,
+      selfEvents: false,
+      clock: () => now,
+    });
     try {
       const head = page(await activities(sim, { limit: 1 }));
       const cursor = head.first_id ?? '';
@@ -31,7 +37,10 @@ describe('late-indexed rows', () => {
       assert.deepEqual(caughtUp.sort(), [...fresh].sort(), 'only the rows newer than the cursor');
       for (const id of late) assert.ok(!caughtUp.includes(id));
 
-      const window = await walkAfter(sim, { 'created_at.gte': new Date(now - 15 * 60_000).toISOString(), limit: 500 });
+      const window = await walkAfter(sim, {
+        'created_at.gte': new Date(now - 15 * 60_000).toISOString(),
+        limit: 500,
+      });
       for (const id of late) assert.ok(window.ids.includes(id), 'the overlap re-poll sees the late rows');
     } finally {
       await sim.close();
@@ -59,7 +68,14 @@ describe('late-indexed rows', () => {
 
   it('come from the live feed at the configured late rate and delay', async () => {
     let now = Date.parse('2026-09-01T12:00:00Z');
-    const sim = await startSimulator({ seed: 9, rate: 20, ingestionDelayMs: 0, selfEvents: false, clock: () => now, faults: { lateRate: 0.25, lateDelayMs: 90_000 } });
+    const sim = await startSimulator({
+      seed: 9,
+      rate: 20,
+      ingestionDelayMs: 0,
+      selfEvents: false,
+      clock: () => now,
+      faults: { lateRate: 0.25, lateDelayMs: 90_000 },
+    });
     try {
       now += 10_000;
       const stats = sim.stats();
@@ -82,7 +98,13 @@ describe('late-indexed rows', () => {
 describe('live generation', () => {
   it('adds `rate` rows per second created about now, each visible after its ingestion delay', async () => {
     let now = Date.parse('2026-09-01T12:00:00Z');
-    const sim = await startSimulator({ seed: 12, rate: 10, ingestionDelayMs: { minMs: 0, maxMs: 1000 }, selfEvents: false, clock: () => now });
+    const sim = await startSimulator({
+      seed: 12,
+      rate: 10,
+      ingestionDelayMs: { minMs: 0, maxMs: 1000 },
+      selfEvents: false,
+      clock: () => now,
+    });
     try {
       now += 5_000;
       assert.equal(sim.stats().live, 50);
@@ -92,7 +114,11 @@ describe('live generation', () => {
         assert.ok(t >= Date.parse('2026-09-01T12:00:00Z') && t <= now);
       }
       assert.ok(sim.allIds().length < 50, 'the newest rows are not indexed yet');
-      assert.equal(page(await activities(sim, { limit: 1000 })).data.length, sim.allIds().length, 'the API serves only indexed rows');
+      assert.equal(
+        page(await activities(sim, { limit: 1000 })).data.length,
+        sim.allIds().length,
+        'the API serves only indexed rows',
+      );
       now += 1_000;
       assert.ok(sim.allIds().length >= 50);
       assert.ok(new Set(all.map((a) => a.created_at.slice(-7, -1))).size > 40, 'microsecond timestamps');
@@ -104,7 +130,13 @@ describe('live generation', () => {
   it('is deterministic for a seed', async () => {
     const run = async (): Promise<string> => {
       let now = Date.parse('2026-09-01T12:00:00Z');
-      const sim = await startSimulator({ seed: 77, rate: 5, backlog: 50, selfEvents: false, clock: () => now });
+      const sim = await startSimulator({
+        seed: 77,
+        rate: 5,
+        backlog: 50,
+        selfEvents: false,
+        clock: () => now,
+      });
       try {
         now += 4_000;
         return JSON.stringify(sim.allActivities({ includeInvisible: true }));

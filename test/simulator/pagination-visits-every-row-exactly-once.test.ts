@@ -29,7 +29,10 @@ describe('pagination', () => {
     const rows = sim.allActivities();
     for (let i = 1; i < rows.length; i++) {
       const [a, b] = [rows[i - 1], rows[i]];
-      assert.ok(a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id), `${a.id} before ${b.id}`);
+      assert.ok(
+        a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id),
+        `${a.id} before ${b.id}`,
+      );
     }
   });
 
@@ -57,7 +60,10 @@ describe('pagination', () => {
       const p = page(await activities(sim, { before_id: cursor ?? undefined, limit: 113 }));
       const ids = p.data.map((a) => a.id);
       // Desc order within the page, and the page sits right above the cursor.
-      assert.deepEqual(ids, [...ids].sort((x, y) => ascending.indexOf(y) - ascending.indexOf(x)));
+      assert.deepEqual(
+        ids,
+        [...ids].sort((x, y) => ascending.indexOf(y) - ascending.indexOf(x)),
+      );
       // Newer pages go in front: `seen` stays newest-first.
       seen.unshift(...ids);
       if (!p.has_more) break;
@@ -86,15 +92,24 @@ describe('pagination', () => {
     const cursor = cursorPage.first_id ?? '';
 
     const desc = page(await activities(sim, { before_id: cursor, limit: 5 }));
-    assert.deepEqual(desc.data.map((a) => a.id), ascending.slice(k + 1, k + 6).reverse());
+    assert.deepEqual(
+      desc.data.map((a) => a.id),
+      ascending.slice(k + 1, k + 6).reverse(),
+    );
     assert.equal(desc.has_more, true);
     const asc = page(await activities(sim, { before_id: cursor, limit: 5, order: 'asc' }));
-    assert.deepEqual(asc.data.map((a) => a.id), ascending.slice(k - 5, k));
+    assert.deepEqual(
+      asc.data.map((a) => a.id),
+      ascending.slice(k - 5, k),
+    );
     assert.equal(asc.has_more, true);
 
     // Near the ends: fewer rows than `limit`, has_more false.
     const nearTop = page(await activities(sim, { before_id: ascending.at(-3), limit: 5 }));
-    assert.deepEqual(nearTop.data.map((a) => a.id), ascending.slice(-2).reverse());
+    assert.deepEqual(
+      nearTop.data.map((a) => a.id),
+      ascending.slice(-2).reverse(),
+    );
     assert.equal(nearTop.has_more, false);
     const atTop = page(await activities(sim, { before_id: ascending.at(-1), limit: 5 }));
     assert.deepEqual(atTop.data, []);
@@ -114,7 +129,10 @@ describe('pagination', () => {
     const allButOne = page(await activities(sim, { limit: ascending.length - 1, order: 'asc' }));
     assert.equal(allButOne.has_more, true);
     const last = page(await activities(sim, { after_id: allButOne.last_id ?? '', order: 'asc', limit: 1 }));
-    assert.deepEqual(last.data.map((a) => a.id), [ascending.at(-1)]);
+    assert.deepEqual(
+      last.data.map((a) => a.id),
+      [ascending.at(-1)],
+    );
     assert.equal(last.has_more, false);
     const beyond = page(await activities(sim, { after_id: last.last_id ?? '', order: 'asc' }));
     assert.deepEqual(beyond.data, []);
@@ -123,6 +141,9 @@ describe('pagination', () => {
 
   it('defaults to limit 100, newest first', async () => {
     const p = page(await activities(sim));
-    assert.deepEqual(p.data.map((a) => a.id), ascending.slice(-100).reverse());
+    assert.deepEqual(
+      p.data.map((a) => a.id),
+      ascending.slice(-100).reverse(),
+    );
   });
 });

@@ -14,13 +14,29 @@ describe('prerendered simulator', () => {
   let prerendered: SimulatorHandle;
 
   before(async () => {
-    const options = { seed: 5, backlog: 3_000, backlogWindowMs: 3_600_000, hostileRate: 0.2, futureTypeRate: 0.05, selfEvents: false, rateLimit: false as const, clock };
+    const options = {
+      seed: 5,
+      backlog: 3_000,
+      backlogWindowMs: 3_600_000,
+      hostileRate: 0.2,
+      futureTypeRate: 0.05,
+      selfEvents: false,
+      rateLimit: false as const,
+      clock,
+    };
     plain = await startSimulator(options);
     prerendered = await startSimulator({ ...options, prerender: true });
     for (const sim of [plain, prerendered]) {
       // Rows added after start are not prerendered: pages mixing both must still match.
       sim.append(40, { createdAt: new Date(clock() - 1_800_000) });
-      sim.append([{ id: 'activity_01explicitExplicit00', created_at: '2026-05-28T20:00:00Z', type: 'magic_link_login_initiated', actor: { type: 'user_actor', user_id: 'user_x' } }]);
+      sim.append([
+        {
+          id: 'activity_01explicitExplicit00',
+          created_at: '2026-05-28T20:00:00Z',
+          type: 'magic_link_login_initiated',
+          actor: { type: 'user_actor', user_id: 'user_x' },
+        },
+      ]);
     }
   });
   after(async () => {
@@ -28,7 +44,10 @@ describe('prerendered simulator', () => {
     await prerendered?.close();
   });
 
-  async function walk(sim: SimulatorHandle, params: Record<string, string | number | readonly string[]>): Promise<string[]> {
+  async function walk(
+    sim: SimulatorHandle,
+    params: Record<string, string | number | readonly string[]>,
+  ): Promise<string[]> {
     const bodies: string[] = [];
     let cursor: string | null | undefined;
     for (;;) {
@@ -43,8 +62,17 @@ describe('prerendered simulator', () => {
   const cases: (Record<string, string | number | readonly string[]> & { limit: number })[] = [
     { limit: 500, order: 'asc' },
     { limit: 333 },
-    { limit: 1000, order: 'asc', 'exclude_activity_types[]': ['magic_link_login_initiated', 'api_key_created'] },
-    { limit: 5000, order: 'asc', 'created_at.gte': '2026-05-28T19:40:00Z', 'created_at.lt': '2026-05-28T20:10:00Z' },
+    {
+      limit: 1000,
+      order: 'asc',
+      'exclude_activity_types[]': ['magic_link_login_initiated', 'api_key_created'],
+    },
+    {
+      limit: 5000,
+      order: 'asc',
+      'created_at.gte': '2026-05-28T19:40:00Z',
+      'created_at.lt': '2026-05-28T20:10:00Z',
+    },
   ];
   for (const params of cases) {
     it(`serves the same bytes for ${JSON.stringify(params)}`, async () => {

@@ -10,10 +10,15 @@ const RESET = 'anthropic-ratelimit-requests-reset';
 describe('tenant rate limit', () => {
   it('counts down, then answers 429 rate_limit_error with retry-after until the window frees a slot', async () => {
     let now = Date.parse('2026-09-01T12:00:00Z');
-    const sim = await startSimulator({ rateLimit: 5, clock: () => now, keys: ['sk-ant-api01-a', { key: 'sk-ant-api01-noscope', scopes: [] }] });
+    const sim = await startSimulator({
+      rateLimit: 5,
+      clock: () => now,
+      keys: ['sk-ant-api01-a', { key: 'sk-ant-api01-noscope', scopes: [] }],
+    });
     try {
       // Failed authentication does not count.
-      for (let i = 0; i < 3; i++) assert.equal((await activities(sim, {}, 'sk-ant-api01-unknown')).status, 401);
+      for (let i = 0; i < 3; i++)
+        assert.equal((await activities(sim, {}, 'sk-ant-api01-unknown')).status, 401);
       const remaining: string[] = [];
       for (let i = 0; i < 4; i++) {
         now += 1000;
@@ -23,7 +28,11 @@ describe('tenant rate limit', () => {
         remaining.push(r.headers.get(REMAINING) ?? '');
         const reset = r.headers.get(RESET) ?? '';
         assert.match(reset, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/);
-        assert.equal(Date.parse(reset), Date.parse('2026-09-01T12:00:01Z') + 60_000, 'a slot frees when the oldest request leaves the window');
+        assert.equal(
+          Date.parse(reset),
+          Date.parse('2026-09-01T12:00:01Z') + 60_000,
+          'a slot frees when the oldest request leaves the window',
+        );
       }
       assert.deepEqual(remaining, ['4', '3', '2', '1']);
       // A scope failure counts.
@@ -91,9 +100,17 @@ describe('tenant rate limit', () => {
       assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
       const log = sim.requests();
       assert.equal(log.length, 5);
-      assert.deepEqual(log.map((e) => e.status), statuses);
-      assert.ok(log.every((e) => e.path.startsWith('/v1/compliance/activities') && /^req_01/.test(e.requestId ?? '')));
-      assert.ok(log.every((e) => e.time >= Date.now() - 60_000), 'entries carry their time');
+      assert.deepEqual(
+        log.map((e) => e.status),
+        statuses,
+      );
+      assert.ok(
+        log.every((e) => e.path.startsWith('/v1/compliance/activities') && /^req_01/.test(e.requestId ?? '')),
+      );
+      assert.ok(
+        log.every((e) => e.time >= Date.now() - 60_000),
+        'entries carry their time',
+      );
     } finally {
       await sim.close();
     }

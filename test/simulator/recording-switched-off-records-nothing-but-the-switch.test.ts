@@ -21,14 +21,24 @@ function between(rows: readonly Activity[], fromMs: number, untilMs: number): Ac
 describe('recording switched off', () => {
   it('setRecording(false) records a settings row, then nothing (no live rows, no self events) until setRecording(true)', async () => {
     let now = START;
-    const sim = await startSimulator({ seed: 91, rate: 20, rateLimit: false, selfEventDelayMs: 0, clock: () => now });
+    const sim = await startSimulator({
+      seed: 91,
+      rate: 20,
+      rateLimit: false,
+      selfEventDelayMs: 0,
+      clock: () => now,
+    });
     try {
       now += 10_000;
       sim.setRecording(false);
       const offAt = now;
       for (let i = 0; i < 5; i++) {
         now += 10_000;
-        assert.equal((await activities(sim, { limit: 10 })).status, 200, 'the feed still serves what was recorded');
+        assert.equal(
+          (await activities(sim, { limit: 10 })).status,
+          200,
+          'the feed still serves what was recorded',
+        );
       }
       sim.setRecording(true);
       const onAt = now;
@@ -50,9 +60,18 @@ describe('recording switched off', () => {
         assert.ok(!('compliance_api_logging_enabled' in a));
       }
       assert.deepEqual(between(rows, offAt + 1, onAt), [], 'nothing recorded while off');
-      assert.ok(between(rows, START, offAt).some((a) => a.type !== SETTINGS && a.type !== SELF_EVENT_TYPE), 'recorded before');
-      assert.ok(between(rows, onAt + 1, now).some((a) => a.type !== SETTINGS && a.type !== SELF_EVENT_TYPE), 'recorded after');
-      assert.ok(between(rows, onAt + 1, now).some((a) => a.type === SELF_EVENT_TYPE), 'self events again after');
+      assert.ok(
+        between(rows, START, offAt).some((a) => a.type !== SETTINGS && a.type !== SELF_EVENT_TYPE),
+        'recorded before',
+      );
+      assert.ok(
+        between(rows, onAt + 1, now).some((a) => a.type !== SETTINGS && a.type !== SELF_EVENT_TYPE),
+        'recorded after',
+      );
+      assert.ok(
+        between(rows, onAt + 1, now).some((a) => a.type === SELF_EVENT_TYPE),
+        'self events again after',
+      );
     } finally {
       await sim.close();
     }
@@ -65,12 +84,17 @@ describe('recording switched off', () => {
       rate: 10,
       rateLimit: false,
       selfEvents: false,
-      faults: { recordingOff: [{ fromMs: 60_000, untilMs: 120_000, setting: 'compliance_api_logging_enabled' }] },
+      faults: {
+        recordingOff: [{ fromMs: 60_000, untilMs: 120_000, setting: 'compliance_api_logging_enabled' }],
+      },
       clock: () => now,
     });
     try {
       now += 30_000;
-      sim.setFaults({ errorRate: 0, recordingOff: [{ fromMs: 60_000, untilMs: 120_000, setting: 'compliance_api_logging_enabled' }] });
+      sim.setFaults({
+        errorRate: 0,
+        recordingOff: [{ fromMs: 60_000, untilMs: 120_000, setting: 'compliance_api_logging_enabled' }],
+      });
       now += 170_000;
       const rows = sim.allActivities();
       const settings = rows.filter((a) => a.type === SETTINGS);
@@ -83,7 +107,9 @@ describe('recording switched off', () => {
       );
       assert.ok(settings.every((a) => !('compliance_api_enabled' in a)));
       assert.equal(between(rows, START + 60_001, START + 120_000).length, 0);
-      assert.ok(between(rows, START, START + 60_000).length > 400 && between(rows, START + 120_001, now).length > 600);
+      assert.ok(
+        between(rows, START, START + 60_000).length > 400 && between(rows, START + 120_001, now).length > 600,
+      );
     } finally {
       await sim.close();
     }
@@ -91,13 +117,23 @@ describe('recording switched off', () => {
 
   it('ends a switch-off when the faults are cleared', async () => {
     let now = START;
-    const sim = await startSimulator({ seed: 93, rate: 5, rateLimit: false, selfEvents: false, faults: { recordingOff: [{ fromMs: 1_000 }] }, clock: () => now });
+    const sim = await startSimulator({
+      seed: 93,
+      rate: 5,
+      rateLimit: false,
+      selfEvents: false,
+      faults: { recordingOff: [{ fromMs: 1_000 }] },
+      clock: () => now,
+    });
     try {
       now += 30_000;
       sim.clearFaults();
       now += 30_000;
       const rows = sim.allActivities();
-      assert.deepEqual(rows.filter((a) => a.type === SETTINGS).map((a) => a.compliance_api_enabled), [false, true]);
+      assert.deepEqual(
+        rows.filter((a) => a.type === SETTINGS).map((a) => a.compliance_api_enabled),
+        [false, true],
+      );
       assert.ok(between(rows, START + 30_001, now).length > 100);
     } finally {
       await sim.close();

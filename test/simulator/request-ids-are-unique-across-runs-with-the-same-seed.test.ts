@@ -10,7 +10,13 @@ import { activities } from './helpers';
  */
 async function run(): Promise<{ requestIds: string[]; body: string }> {
   const now = Date.parse('2026-10-05T09:00:00Z');
-  const sim = await startSimulator({ seed: 81, backlog: 300, rateLimit: false, selfEvents: false, clock: () => now });
+  const sim = await startSimulator({
+    seed: 81,
+    backlog: 300,
+    rateLimit: false,
+    selfEvents: false,
+    clock: () => now,
+  });
   try {
     const requestIds: string[] = [];
     let body = '';
@@ -31,7 +37,8 @@ describe('request ids', () => {
   it('differ between two runs with the same seed, and within a run, while the activities are the same', async () => {
     const first = await run();
     const second = await run();
-    for (const id of [...first.requestIds, ...second.requestIds]) assert.match(id, /^req_01[1-9A-HJ-NP-Za-km-z]{22}$/);
+    for (const id of [...first.requestIds, ...second.requestIds])
+      assert.match(id, /^req_01[1-9A-HJ-NP-Za-km-z]{22}$/);
     assert.equal(new Set(first.requestIds).size, first.requestIds.length, 'unique within a run');
     const both = new Set([...first.requestIds, ...second.requestIds]);
     assert.equal(both.size, first.requestIds.length + second.requestIds.length, 'unique across runs');

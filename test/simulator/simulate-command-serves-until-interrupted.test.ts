@@ -11,7 +11,10 @@ const ROOT = resolve(__dirname, '../..');
 /** Runs `simulate` with these arguments in a child process (as the CLI would). */
 function spawnSimulate(args: readonly string[]): ChildProcess {
   const script = `require('./src/cli/simulate').simulateCommand().parseAsync(${JSON.stringify(args)}, { from: 'user' })`;
-  return spawn(process.execPath, ['--import', 'tsx', '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 async function firstLine(child: ChildProcess): Promise<string> {
@@ -52,13 +55,27 @@ const DEFAULT_FLAGS = {
 
 describe('simulate command', () => {
   it('prints the URL and key, serves the API, and exits 0 on SIGTERM', async () => {
-    const child = spawnSimulate(['--port', '0', '--backlog', '25', '--rate', '0', '--api-key', 'sk-ant-api01-cli-test', '--error-rate', '0', '--no-self-events']);
+    const child = spawnSimulate([
+      '--port',
+      '0',
+      '--backlog',
+      '25',
+      '--rate',
+      '0',
+      '--api-key',
+      'sk-ant-api01-cli-test',
+      '--error-rate',
+      '0',
+      '--no-self-events',
+    ]);
     try {
       const line = await firstLine(child);
       const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
       assert.ok(url, line);
       assert.match(line, /sk-ant-api01-cli-test/);
-      const res = await fetch(`${url}/v1/compliance/activities?limit=100`, { headers: { 'x-api-key': 'sk-ant-api01-cli-test' } });
+      const res = await fetch(`${url}/v1/compliance/activities?limit=100`, {
+        headers: { 'x-api-key': 'sk-ant-api01-cli-test' },
+      });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { data: unknown[] }).data.length, 25);
       child.kill('SIGTERM');
@@ -79,7 +96,16 @@ describe('simulate command', () => {
   });
 
   it('turns flags into simulator options', () => {
-    const o = simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, rate: '300/m', latency: '100-500ms', lateDelay: '2m', rateLimit: '0', apiKey: ['sk-ant-admin01-x'], selfEvents: false, missingKey404: true });
+    const o = simulatorOptionsFromFlags({
+      ...DEFAULT_FLAGS,
+      rate: '300/m',
+      latency: '100-500ms',
+      lateDelay: '2m',
+      rateLimit: '0',
+      apiKey: ['sk-ant-admin01-x'],
+      selfEvents: false,
+      missingKey404: true,
+    });
     assert.equal(o.rate, 5);
     assert.deepEqual(o.latencyMs, { minMs: 100, maxMs: 500 });
     assert.deepEqual(o.ingestionDelayMs, { minMs: 0, maxMs: 1000 });
@@ -98,7 +124,11 @@ describe('simulate command', () => {
       ['429Rate', 'x'],
       ['hostileRate', '2'],
     ] as const) {
-      assert.throws(() => simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, [flag]: value }), ConfigError, `${flag}=${value}`);
+      assert.throws(
+        () => simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, [flag]: value }),
+        ConfigError,
+        `${flag}=${value}`,
+      );
     }
   });
 
@@ -106,7 +136,11 @@ describe('simulate command', () => {
     const o = simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, recordingOff: ['5m-10m', '1h-'] });
     assert.deepEqual(o.faults?.recordingOff, [{ fromMs: 300_000, untilMs: 600_000 }, { fromMs: 3_600_000 }]);
     for (const value of ['10m-5m', 'soon', '5m-later', '-5m']) {
-      assert.throws(() => simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, recordingOff: [value] }), /--recording-off/, value);
+      assert.throws(
+        () => simulatorOptionsFromFlags({ ...DEFAULT_FLAGS, recordingOff: [value] }),
+        /--recording-off/,
+        value,
+      );
     }
   });
 });

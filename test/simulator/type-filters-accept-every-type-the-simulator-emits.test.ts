@@ -16,12 +16,21 @@ const AT = [...UNLISTED_FEED_TYPES];
 
 describe('type filters', () => {
   it('accept both Access Transparency types by default, in either list, and filter by them', async () => {
-    const sim = await startSimulator({ seed: 51, backlog: 3000, staffAccessRate: 0.02, accessTransparency: { visibilityDelay: { lateRate: 0 } }, rateLimit: false, selfEvents: false });
+    const sim = await startSimulator({
+      seed: 51,
+      backlog: 3000,
+      staffAccessRate: 0.02,
+      accessTransparency: { visibilityDelay: { lateRate: 0 } },
+      rateLimit: false,
+      selfEvents: false,
+    });
     try {
       const only = page(await activities(sim, { 'activity_types[]': AT, limit: 5000 })).data;
       assert.ok(only.length > 20);
       assert.ok(only.every((a) => isAccessTransparencyType(a.type)));
-      assert.ok(only.some((a) => a.type === 'anthropic_access') && only.some((a) => a.type === 'cmek_preserve'));
+      assert.ok(
+        only.some((a) => a.type === 'anthropic_access') && only.some((a) => a.type === 'cmek_preserve'),
+      );
       const without = page(await activities(sim, { 'exclude_activity_types[]': AT, limit: 5000 })).data;
       assert.ok(without.every((a) => !isAccessTransparencyType(a.type)));
       assert.equal(only.length + without.length, sim.allIds().length);
@@ -47,7 +56,12 @@ describe('type filters', () => {
   });
 
   it('refuse the Access Transparency types with the documented 400 when acceptUnlistedTypes is false', async () => {
-    const sim = await startSimulator({ seed: 53, acceptUnlistedTypes: false, rateLimit: false, selfEvents: false });
+    const sim = await startSimulator({
+      seed: 53,
+      acceptUnlistedTypes: false,
+      rateLimit: false,
+      selfEvents: false,
+    });
     try {
       for (const key of ['activity_types[]', 'exclude_activity_types[]']) {
         for (const type of AT) {
@@ -57,7 +71,11 @@ describe('type filters', () => {
           assert.equal(errorOf(reply).error.message, `Invalid activity type: \`${type}\``);
         }
       }
-      assert.equal((await activities(sim, { 'activity_types[]': [FUTURE_TYPES[0]] })).status, 200, 'other emitted types stay accepted');
+      assert.equal(
+        (await activities(sim, { 'activity_types[]': [FUTURE_TYPES[0]] })).status,
+        200,
+        'other emitted types stay accepted',
+      );
     } finally {
       await sim.close();
     }

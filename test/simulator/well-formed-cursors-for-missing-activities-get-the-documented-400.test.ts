@@ -28,7 +28,10 @@ describe('cursors for activities that do not exist', () => {
           const r = await activities(sim, { [param]: value });
           assert.equal(r.status, 400, `${param}=${value}`);
           assert.equal(errorOf(r).error.type, 'invalid_request_error');
-          assert.equal(errorOf(r).error.message, `Invalid \`${param}\`. No activity found for \`${param}\` "${value}"`);
+          assert.equal(
+            errorOf(r).error.message,
+            `Invalid \`${param}\`. No activity found for \`${param}\` "${value}"`,
+          );
         }
       }
     } finally {

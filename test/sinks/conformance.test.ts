@@ -47,10 +47,19 @@ interface Run {
   readonly logger: ReturnType<typeof captureLogger>;
 }
 
-function build(factory: SinkFactory, dest: Destination, config: Record<string, unknown>, dir: string, useHarnessBuild: boolean): Run {
+function build(
+  factory: SinkFactory,
+  dest: Destination,
+  config: Record<string, unknown>,
+  dir: string,
+  useHarnessBuild: boolean,
+): Run {
   const logger = captureLogger();
   const ctx: SinkContext = { logger, hostname: 'conformance-host', version: '0.0.0-test', baseDir: dir };
-  const sink = useHarnessBuild && dest.build ? dest.build(NAME, ctx) : factory.create(NAME, factory.configSchema.parse(config), ctx);
+  const sink =
+    useHarnessBuild && dest.build
+      ? dest.build(NAME, ctx)
+      : factory.create(NAME, factory.configSchema.parse(config), ctx);
   const committed = new Set<string>();
   const deadLetterPath = join(dir, `dead-letter-${seq}.jsonl`);
   const pipeline = new Pipeline({
@@ -64,7 +73,9 @@ function build(factory: SinkFactory, dest: Destination, config: Record<string, u
 }
 
 async function deliver(run: Run, batch: readonly Activity[]): Promise<void> {
-  await run.pipeline.push(batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })));
+  await run.pipeline.push(
+    batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })),
+  );
   assert.ok(await run.pipeline.drain(WAIT_MS), 'everything pushed is acknowledged in time');
 }
 
@@ -79,7 +90,9 @@ async function holds(dest: Destination, ids: readonly string[]): Promise<void> {
     WAIT_MS,
     'the destination to hold every acknowledged activity',
   ).catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 3).join(', ')}`);
+    throw new Error(
+      `${(err as Error).message}; missing ${missing.length}: ${missing.slice(0, 3).join(', ')}`,
+    );
   });
 }
 
@@ -89,7 +102,11 @@ async function metricsOf(run: Run): Promise<string> {
   metrics.attach({
     governor: { state: { pausedUntil: 0 } },
     pipeline: { buffered: 0, workerStats: () => [], health: () => run.pipeline.health(), sinks: [run.sink] },
-    checkpointer: { watermark: null, saveError: undefined, current: Checkpointer.fresh('http://x', new Date().toISOString()) },
+    checkpointer: {
+      watermark: null,
+      saveError: undefined,
+      current: Checkpointer.fresh('http://x', new Date().toISOString()),
+    },
     sourceError: undefined,
   });
   return metrics.text();
@@ -116,13 +133,19 @@ for (const factory of registered) {
 
     /** The destination, or a skip (outside CI) when its server is not installed. */
     function destination(t: { skip(message: string): void }): Destination | undefined {
-      assert.ok(harness, `no conformance harness for sink type "${factory.type}": add one to test/sinks/conformance/ and list it in HARNESSES`);
+      assert.ok(
+        harness,
+        `no conformance harness for sink type "${factory.type}": add one to test/sinks/conformance/ and list it in HARNESSES`,
+      );
       if (!dest) t.skip(`${factory.type}: destination unavailable (see the SKIPPING line above)`);
       return dest;
     }
 
     it('has a harness for its destination', () => {
-      assert.ok(harness, `no conformance harness for sink type "${factory.type}": add one to test/sinks/conformance/ and list it in HARNESSES`);
+      assert.ok(
+        harness,
+        `no conformance harness for sink type "${factory.type}": add one to test/sinks/conformance/ and list it in HARNESSES`,
+      );
     });
 
     it('starts, delivers, and acknowledges what the destination holds; stats count requests and bytes', async (t) => {
@@ -133,16 +156,31 @@ for (const factory of registered) {
       const batch = activities(factory.type, 50);
       await deliver(run, batch);
       const ids = batch.map((a) => a.id);
-      assert.deepEqual(ids.filter((id) => !run!.committed.has(id)), [], 'every activity acknowledged');
+      assert.deepEqual(
+        ids.filter((id) => !run!.committed.has(id)),
+        [],
+        'every activity acknowledged',
+      );
       await holds(d, ids);
       assert.deepEqual(run.sink.health(), { healthy: true });
       assert.ok(run.sink.stats.requests.ok >= 1, `requests ok: ${JSON.stringify(run.sink.stats.requests)}`);
       assert.equal(run.sink.stats.requests.retried, 0);
       assert.ok(run.sink.stats.sentBytes > 0, 'bytes sent are counted');
       const text = await metricsOf(run);
-      const series = (name: string, labels: string): number => Number(new RegExp(`^claude_audit_forwarder_${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-      assert.equal(series('sink_requests_total', `sink="${NAME}",outcome="ok"`), run.sink.stats.requests.ok, '/metrics shows the requests');
-      assert.equal(series('sink_sent_bytes_total', `sink="${NAME}"`), run.sink.stats.sentBytes, '/metrics shows the bytes');
+      const series = (name: string, labels: string): number =>
+        Number(
+          new RegExp(`^claude_audit_forwarder_${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0,
+        );
+      assert.equal(
+        series('sink_requests_total', `sink="${NAME}",outcome="ok"`),
+        run.sink.stats.requests.ok,
+        '/metrics shows the requests',
+      );
+      assert.equal(
+        series('sink_sent_bytes_total', `sink="${NAME}"`),
+        run.sink.stats.sentBytes,
+        '/metrics shows the bytes',
+      );
     });
 
     it('sends a record refused for good to the dead-letter file with the reason, and delivers the rest', async (t) => {
@@ -155,13 +193,32 @@ for (const factory of registered) {
       const rejectedBefore = run.sink.stats.requests.rejected;
       await deliver(run, batch);
       const letters = readJsonl<{ activity_id: string; reason: string; sink: string }>(run.deadLetterPath);
-      assert.deepEqual(letters.map((l) => l.activity_id), [refusedId], 'the refused record alone is dead-lettered');
+      assert.deepEqual(
+        letters.map((l) => l.activity_id),
+        [refusedId],
+        'the refused record alone is dead-lettered',
+      );
       assert.match(letters[0].reason, d.refusal.reason);
       assert.equal(letters[0].sink, NAME);
-      await holds(d, batch.filter((a) => a.id !== refusedId).map((a) => a.id));
-      assert.ok(run.committed.has(refusedId), 'a dead-lettered record is acknowledged (it is durable in the dead-letter file)');
-      if (d.refusal.by === 'destination') assert.ok(run.sink.stats.requests.rejected > rejectedBefore, 'the refused request is counted as rejected');
-      else assert.equal(run.sink.stats.requests.rejected, rejectedBefore, 'a record refused by encoding never reaches the destination');
+      await holds(
+        d,
+        batch.filter((a) => a.id !== refusedId).map((a) => a.id),
+      );
+      assert.ok(
+        run.committed.has(refusedId),
+        'a dead-lettered record is acknowledged (it is durable in the dead-letter file)',
+      );
+      if (d.refusal.by === 'destination')
+        assert.ok(
+          run.sink.stats.requests.rejected > rejectedBefore,
+          'the refused request is counted as rejected',
+        );
+      else
+        assert.equal(
+          run.sink.stats.requests.rejected,
+          rejectedBefore,
+          'a record refused by encoding never reaches the destination',
+        );
       assert.deepEqual(run.sink.health(), { healthy: true }, 'refused data is not a sink failure');
     });
 
@@ -172,34 +229,53 @@ for (const factory of registered) {
       const retriesBefore = r.sink.stats.retries;
       await d.breakTransiently();
       const batch = activities(factory.type, 20);
-      const pushed = r.pipeline.push(batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })));
+      const pushed = r.pipeline.push(
+        batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })),
+      );
       r.pipeline.sendQueued();
       try {
         await waitFor(() => !r.sink.health().healthy, WAIT_MS, 'health to turn false');
         const health = r.sink.health();
         assert.equal(typeof health.detail, 'string');
         assert.ok((health.detail ?? '').length > 0, 'an operator is told why');
-        assert.equal(batch.filter((a) => r.committed.has(a.id)).length, 0, 'nothing is acknowledged while the destination fails');
+        assert.equal(
+          batch.filter((a) => r.committed.has(a.id)).length,
+          0,
+          'nothing is acknowledged while the destination fails',
+        );
       } finally {
         await d.recover();
       }
       await pushed;
       assert.ok(await r.pipeline.drain(WAIT_MS), 'delivered once the destination is back');
-      await holds(d, batch.map((a) => a.id));
+      await holds(
+        d,
+        batch.map((a) => a.id),
+      );
       assert.deepEqual(r.sink.health(), { healthy: true });
       assert.ok(r.sink.stats.retries > retriesBefore, 'retries are counted');
-      assert.ok((await metricsOf(r)).includes(`claude_audit_forwarder_sink_retries_total{sink="${NAME}"} ${r.sink.stats.retries}`), '/metrics shows the retries');
+      assert.ok(
+        (await metricsOf(r)).includes(
+          `claude_audit_forwarder_sink_retries_total{sink="${NAME}"} ${r.sink.stats.retries}`,
+        ),
+        '/metrics shows the retries',
+      );
     });
 
     it('close leaves everything acknowledged at the destination', async (t) => {
       const d = destination(t);
       if (!d || !run) return;
       const batch = activities(factory.type, 30);
-      await run.pipeline.push(batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })));
+      await run.pipeline.push(
+        batch.map((activity) => ({ activity, raw: JSON.stringify(activity), deliver: true })),
+      );
       assert.ok(await run.pipeline.drain(WAIT_MS));
       await run.pipeline.close();
       run = undefined;
-      await holds(d, batch.map((a) => a.id));
+      await holds(
+        d,
+        batch.map((a) => a.id),
+      );
     });
 
     it('a start-up failure names sinks.<name> exactly once', async (t) => {

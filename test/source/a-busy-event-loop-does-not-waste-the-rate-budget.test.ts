@@ -24,7 +24,9 @@ test('requests keep their pace through a busy event loop, and never exceed the b
   const blocker = setInterval(() => busyWait(35), 45);
   const starts: number[] = [];
   try {
-    await Promise.all(Array.from({ length: 41 }, () => governor.schedule(async () => void starts.push(Date.now()))));
+    await Promise.all(
+      Array.from({ length: 41 }, () => governor.schedule(async () => void starts.push(Date.now()))),
+    );
   } finally {
     clearInterval(blocker);
     await governor.stop();
@@ -36,7 +38,10 @@ test('requests keep their pace through a busy event loop, and never exceed the b
   // The budget: any j - i gaps span at least (j - i - 1) spacings.
   for (let i = 0; i < starts.length; i++) {
     for (let j = i + 1; j < starts.length; j++) {
-      assert.ok(starts[j] - starts[i] >= (j - i - 1) * spacing, `requests ${i}..${j} came ${starts[j] - starts[i]} ms apart`);
+      assert.ok(
+        starts[j] - starts[i] >= (j - i - 1) * spacing,
+        `requests ${i}..${j} came ${starts[j] - starts[i]} ms apart`,
+      );
     }
   }
 });
@@ -56,5 +61,8 @@ test('a request that comes after its slot has passed starts the spacing afresh',
   }
   assert.ok(starts[1] - starts[0] >= spacing * 1.5 - 5, 'the late request went when it came');
   // Counting from its missed slot would let the third go after half a spacing.
-  assert.ok(starts[2] - starts[1] >= spacing - 5, `the next request came ${starts[2] - starts[1]} ms after it (spacing ${spacing} ms)`);
+  assert.ok(
+    starts[2] - starts[1] >= spacing - 5,
+    `the next request came ${starts[2] - starts[1]} ms after it (spacing ${spacing} ms)`,
+  );
 });

@@ -27,33 +27,49 @@ after(async () => {
   await sim.close();
 });
 
-test('a server certificate from an untrusted CA fails the request at once, naming source.tls.ca_file', { timeout: 15_000 }, async () => {
-  const retries: string[] = [];
-  const client = testApiClient({
-    baseUrl: front.url,
-    apiKey: sim.apiKey,
-    backoff: { initialMs: 20, maxMs: 100 },
-    tls: { ca: readFileSync(front.certs.otherCaFile) },
-    onRetry: (reason) => retries.push(reason),
-  });
-  try {
-    const err = await client.fetchPage({ limit: 5, order: 'asc' }, AbortSignal.timeout(5000)).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    assert.ok(err instanceof TlsCertificateError, `a certificate error, not ${String(err)}`);
-    assert.match(err.message, new RegExp(`^TLS with the Compliance API at ${front.url.replace(/[.]/g, '\\.')} \\(source\\.base_url\\): its certificate is signed by a CA this process does not trust`));
-    assert.match(err.message, /set source\.tls\.ca_file to the CA that signed it/);
-    assert.deepEqual(retries, [], 'never retried as a network fault');
-  } finally {
-    client.close();
-  }
-});
+test(
+  'a server certificate from an untrusted CA fails the request at once, naming source.tls.ca_file',
+  { timeout: 15_000 },
+  async () => {
+    const retries: string[] = [];
+    const client = testApiClient({
+      baseUrl: front.url,
+      apiKey: sim.apiKey,
+      backoff: { initialMs: 20, maxMs: 100 },
+      tls: { ca: readFileSync(front.certs.otherCaFile) },
+      onRetry: (reason) => retries.push(reason),
+    });
+    try {
+      const err = await client.fetchPage({ limit: 5, order: 'asc' }, AbortSignal.timeout(5000)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof TlsCertificateError, `a certificate error, not ${String(err)}`);
+      assert.match(
+        err.message,
+        new RegExp(
+          `^TLS with the Compliance API at ${front.url.replace(/[.]/g, '\\.')} \\(source\\.base_url\\): its certificate is signed by a CA this process does not trust`,
+        ),
+      );
+      assert.match(err.message, /set source\.tls\.ca_file to the CA that signed it/);
+      assert.deepEqual(retries, [], 'never retried as a network fault');
+    } finally {
+      client.close();
+    }
+  },
+);
 
 test('/readyz names the certificate problem of the source while it lasts', { timeout: 60_000 }, async () => {
   const dir = tempDir('caf-source-ca-');
   const config = writeConfig(dir, {
-    source: { base_url: front.url, api_key: sim.apiKey, page_size: 100, start_at: '1h', poll_interval: '1s', tls: { ca_file: front.certs.otherCaFile } },
+    source: {
+      base_url: front.url,
+      api_key: sim.apiKey,
+      page_size: 100,
+      start_at: '1h',
+      poll_interval: '1s',
+      tls: { ca_file: front.certs.otherCaFile },
+    },
     checkpoint: { path: join(dir, 'checkpoint.json') },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
     sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'raw' } },
@@ -68,8 +84,13 @@ test('/readyz names the certificate problem of the source while it lasts', { tim
       30_000,
       '/readyz to name source.tls.ca_file',
     );
-    assert.match(red.report.checks.source?.detail ?? '', /its certificate is signed by a CA this process does not trust/);
-    const retried = logLines(fwd.stderr()).filter((l) => l.message === 'Compliance API request failed; retrying');
+    assert.match(
+      red.report.checks.source?.detail ?? '',
+      /its certificate is signed by a CA this process does not trust/,
+    );
+    const retried = logLines(fwd.stderr()).filter(
+      (l) => l.message === 'Compliance API request failed; retrying',
+    );
     assert.deepEqual(retried, [], 'no network-fault retries');
   } finally {
     fwd.child.kill('SIGKILL');

@@ -2,7 +2,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { ComplianceApiClient, type PageQuery } from '../../src/source/client';
-import { HOSTILE_ID_PREFIX, startHostileApi, type HostileApi, type HostileTrick } from '../support/hostile-api';
+import {
+  HOSTILE_ID_PREFIX,
+  startHostileApi,
+  type HostileApi,
+  type HostileTrick,
+} from '../support/hostile-api';
 import { testApiClient } from '../support/api-client';
 
 /**
@@ -49,7 +54,10 @@ async function survives(trick: HostileTrick, expected: RegExp, timeoutMs?: numbe
     'the retry read the real page',
   );
   // Generous: what matters is that hundreds of MB never reached the heap.
-  assert.ok(process.memoryUsage().heapUsed - heapBefore < 64 * 1024 * 1024, `heap grew by ${process.memoryUsage().heapUsed - heapBefore} bytes`);
+  assert.ok(
+    process.memoryUsage().heapUsed - heapBefore < 64 * 1024 * 1024,
+    `heap grew by ${process.memoryUsage().heapUsed - heapBefore} bytes`,
+  );
 }
 
 test('an endless body is cut off at the size cap and retried', { timeout: 30_000 }, async () => {
@@ -64,11 +72,15 @@ test('a page holding more rows than limit asked is refused and retried', async (
   await survives('oversized_page', /malformed page: 50000 rows where limit=10 was asked/);
 });
 
-test('a body trickling past request_timeout is given up at the deadline, body included, and retried', { timeout: 30_000 }, async () => {
-  const started = Date.now();
-  await survives('trickle', /request failed: timeout: no complete answer within 1s/, 1000);
-  assert.ok(Date.now() - started < 10_000, 'the trickle did not hold the request');
-});
+test(
+  'a body trickling past request_timeout is given up at the deadline, body included, and retried',
+  { timeout: 30_000 },
+  async () => {
+    const started = Date.now();
+    await survives('trickle', /request failed: timeout: no complete answer within 1s/, 1000);
+    assert.ok(Date.now() - started < 10_000, 'the trickle did not hold the request');
+  },
+);
 
 test('one activity over the size cap is set aside by id; the rest of its page is read', async () => {
   const retries: string[] = [];
@@ -82,7 +94,7 @@ test('one activity over the size cap is set aside by id; the rest of its page is
     real.activities.map((a) => a.id),
   );
   assert.equal(page.oversized?.length, 1);
-  const [giant] = page.oversized!;
+  const [giant] = page.oversized;
   assert.ok(giant.id?.startsWith(HOSTILE_ID_PREFIX), 'named by its id');
   assert.equal(giant.type, 'org_user_deleted');
   assert.ok(giant.bytes > 4 * 1024 * 1024);

@@ -29,11 +29,19 @@ test('a copy re-served with a transparency-log index the delivered copy lacked i
   assert.equal(ledger.isNew(row('activity_b')), false);
   assert.equal(ledger.isNew(row('activity_b', 7)), true);
   ledger.emitted(row('activity_b', 7));
-  assert.equal(ledger.isNew(row('activity_b', 7)), false, 'the indexed copy in flight is not handed on twice');
+  assert.equal(
+    ledger.isNew(row('activity_b', 7)),
+    false,
+    'the indexed copy in flight is not handed on twice',
+  );
   ledger.commit(row('activity_b', 7));
   const restarted = new AccessTransparencyLedger(ledger.entries());
   assert.equal(restarted.isNew(row('activity_b', 7)), false);
-  assert.equal(restarted.isNew(row('activity_b')), false, 'an index-less copy after the indexed one is old news');
+  assert.equal(
+    restarted.isNew(row('activity_b')),
+    false,
+    'an index-less copy after the indexed one is old news',
+  );
 });
 
 test('an index-less copy committing after an indexed copy was handed on keeps the indexed one in flight', () => {
@@ -45,7 +53,13 @@ test('an index-less copy committing after an indexed copy was handed on keeps th
 });
 
 test('rows older than the floor are forgotten', () => {
-  const ledger = new AccessTransparencyLedger([['activity_old', Date.parse('2026-11-01T00:00:00Z'), 1], ['activity_new', Date.parse('2026-12-01T00:00:00Z'), 0]]);
+  const ledger = new AccessTransparencyLedger([
+    ['activity_old', Date.parse('2026-11-01T00:00:00Z'), 1],
+    ['activity_new', Date.parse('2026-12-01T00:00:00Z'), 0],
+  ]);
   ledger.prune(Date.parse('2026-11-15T00:00:00Z'));
-  assert.deepEqual(ledger.entries().map(([id]) => id), ['activity_new']);
+  assert.deepEqual(
+    ledger.entries().map(([id]) => id),
+    ['activity_new'],
+  );
 });

@@ -13,9 +13,21 @@ before(async () => {
 after(() => sim.close());
 
 const QUERY: PageQuery = { limit: 10, order: 'asc' };
-const NO_FILTERS: SourceFilters = { activityTypes: [], excludeActivityTypes: [], organizationIds: [], actorIds: [] };
+const NO_FILTERS: SourceFilters = {
+  activityTypes: [],
+  excludeActivityTypes: [],
+  organizationIds: [],
+  actorIds: [],
+};
 
-function client(opts: { key?: string; perMinute?: number; filters?: Partial<typeof NO_FILTERS>; retries?: { reason: string; delayMs: number }[] } = {}) {
+function client(
+  opts: {
+    key?: string;
+    perMinute?: number;
+    filters?: Partial<typeof NO_FILTERS>;
+    retries?: { reason: string; delayMs: number }[];
+  } = {},
+) {
   return new ComplianceApiClient({
     baseUrl: sim.url,
     apiKey: opts.key ?? sim.apiKey,
@@ -34,7 +46,10 @@ test('sends the documented headers and bracketed array parameters', async () => 
   await c.fetchPage(QUERY);
   const last = sim.requests().at(-1)!;
   assert.equal(last.status, 200);
-  assert.match(last.path, /[?&]activity_types%5B%5D=org_user_deleted&activity_types%5B%5D=api_key_created(&|$)/);
+  assert.match(
+    last.path,
+    /[?&]activity_types%5B%5D=org_user_deleted&activity_types%5B%5D=api_key_created(&|$)/,
+  );
   assert.match(last.path, /[?&]limit=10(&|$)/);
   assert.match(last.path, /[?&]order=asc(&|$)/);
 });
@@ -50,13 +65,28 @@ test('429: waits retry-after, then gets the same page (the position never advanc
   assert.equal(retries.length, 1);
   assert.match(retries[0].reason, /429/);
   assert.ok(retries[0].delayMs >= 1000);
-  assert.deepEqual(page.activities.map((a) => a.id), expected.activities.map((a) => a.id));
+  assert.deepEqual(
+    page.activities.map((a) => a.id),
+    expected.activities.map((a) => a.id),
+  );
 });
 
 test('5xx, 529 and malformed pages are retried with backoff until they succeed', async () => {
   const retries: { reason: string; delayMs: number }[] = [];
   const c = client({ retries });
-  sim.setFaults({ script: ['error_500', 'error_502', 'error_503', 'error_504', 'error_529', 'truncated_json', 'invalid_json', 'html_200', 'html_502'] });
+  sim.setFaults({
+    script: [
+      'error_500',
+      'error_502',
+      'error_503',
+      'error_504',
+      'error_529',
+      'truncated_json',
+      'invalid_json',
+      'html_200',
+      'html_502',
+    ],
+  });
   const page = await c.fetchPage(QUERY);
   assert.equal(page.activities.length, 10);
   assert.equal(retries.length, 9);
@@ -98,11 +128,14 @@ test('403: names the missing scope', async () => {
 });
 
 test('400: an unknown activity type in the filter stops with a pointer to the config', async () => {
-  await assert.rejects(client({ filters: { activityTypes: ['no_such_activity_type'] } }).fetchPage(QUERY), (err: ApiError) => {
-    assert.equal(err.status, 400);
-    assert.match(err.message, /source\.activity_types/);
-    return true;
-  });
+  await assert.rejects(
+    client({ filters: { activityTypes: ['no_such_activity_type'] } }).fetchPage(QUERY),
+    (err: ApiError) => {
+      assert.equal(err.status, 400);
+      assert.match(err.message, /source\.activity_types/);
+      return true;
+    },
+  );
 });
 
 test('holds its own request rate under max_requests_per_minute', async () => {
@@ -118,7 +151,11 @@ test('holds its own request rate under max_requests_per_minute', async () => {
 test('pauses when the server says the shared budget is nearly spent', async () => {
   const governor = new RateGovernor(600);
   const reset = new Date(Date.now() + 700).toISOString();
-  governor.observe({ 'anthropic-ratelimit-requests-limit': '600', 'anthropic-ratelimit-requests-remaining': '20', 'anthropic-ratelimit-requests-reset': reset });
+  governor.observe({
+    'anthropic-ratelimit-requests-limit': '600',
+    'anthropic-ratelimit-requests-remaining': '20',
+    'anthropic-ratelimit-requests-reset': reset,
+  });
   const started = Date.now();
   await governor.schedule(async () => undefined);
   assert.ok(Date.now() - started >= 600, 'waited for the window to reset');
@@ -130,14 +167,21 @@ test('identifies itself: x-api-key, anthropic-version, Accept and a versioned Us
   let seen: import('node:http').IncomingHttpHeaders = {};
   const server = http.createServer((req, res) => {
     seen = req.headers;
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[],"has_more":false,"first_id":null,"last_id":null}');
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end('{"data":[],"has_more":false,"first_id":null,"last_id":null}');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as import('node:net').AddressInfo).port;
   try {
     const c = new ComplianceApiClient({
-      baseUrl: `http://127.0.0.1:${port}`, apiKey: 'sk-ant-api01-header-check', version: '9.9.9', timeoutMs: 2000,
-      filters: NO_FILTERS, governor: new RateGovernor(600), logger: silentLogger,
+      baseUrl: `http://127.0.0.1:${port}`,
+      apiKey: 'sk-ant-api01-header-check',
+      version: '9.9.9',
+      timeoutMs: 2000,
+      filters: NO_FILTERS,
+      governor: new RateGovernor(600),
+      logger: silentLogger,
     });
     const page = await c.fetchPage(QUERY);
     assert.equal(page.activities.length, 0);

@@ -24,7 +24,14 @@ function heapMb(): number {
  * out intact.
  */
 test('pages fetched ahead are held outside the JavaScript heap, and decode intact when taken', async () => {
-  const sim = await startSimulator({ seed: 8, backlog: 40_000, backlogWindowMs: 3_600_000, rateLimit: false, selfEvents: false, prerender: true });
+  const sim = await startSimulator({
+    seed: 8,
+    backlog: 40_000,
+    backlogWindowMs: 3_600_000,
+    rateLimit: false,
+    selfEvents: false,
+    prerender: true,
+  });
   const client = new ComplianceApiClient({
     baseUrl: sim.url,
     apiKey: sim.apiKey,
@@ -41,7 +48,12 @@ test('pages fetched ahead are held outside the JavaScript heap, and decode intac
     const before = heapMb();
     let bytes = 0;
     for (;;) {
-      const page = await client.fetchPage({ createdAtGte: new Date(Date.now() - 2 * 3_600_000).toISOString(), afterId, limit: 5000, order: 'asc' });
+      const page = await client.fetchPage({
+        createdAtGte: new Date(Date.now() - 2 * 3_600_000).toISOString(),
+        afterId,
+        limit: 5000,
+        order: 'asc',
+      });
       pages.push(page);
       bytes += page.bodyBytes;
       if (!page.hasMore || !page.lastId) break;
@@ -50,14 +62,17 @@ test('pages fetched ahead are held outside the JavaScript heap, and decode intac
     const held = heapMb() - before;
     assert.equal(pages.length, 8);
     assert.ok(bytes > 15 * 2 ** 20, `the pages are large (${(bytes / 2 ** 20).toFixed(1)} MB)`);
-    assert.ok(held < (bytes / 2 ** 20) * 0.25, `8 waiting pages (${(bytes / 2 ** 20).toFixed(1)} MB) hold ${held.toFixed(1)} MB of heap`);
+    assert.ok(
+      held < (bytes / 2 ** 20) * 0.25,
+      `8 waiting pages (${(bytes / 2 ** 20).toFixed(1)} MB) hold ${held.toFixed(1)} MB of heap`,
+    );
 
     const ids = new Set<string>();
     for (const page of pages) {
       assert.equal(page.activities.length, page.raw?.length);
       for (const [i, a] of page.activities.entries()) {
         ids.add(a.id);
-        assert.deepEqual(JSON.parse(page.raw![i]!), a);
+        assert.deepEqual(JSON.parse(page.raw![i]), a);
       }
     }
     // Access Transparency rows recorded lately may not be visible yet: every visible one, once.

@@ -22,7 +22,16 @@ test('a future-dated row and an unreadable created_at are dead-lettered; the wat
   const dir = tempDir('caf-window-');
   try {
     const config = writeConfig(dir, {
-      source: { base_url: hostile.url, api_key: sim.apiKey, page_size: 50, start_at: '2h', lookback: '2m', poll_interval: '1s', max_requests_per_minute: 600, backfill_concurrency: 1 },
+      source: {
+        base_url: hostile.url,
+        api_key: sim.apiKey,
+        page_size: 50,
+        start_at: '2h',
+        lookback: '2m',
+        poll_interval: '1s',
+        max_requests_per_minute: 600,
+        backfill_concurrency: 1,
+      },
       checkpoint: { path: join(dir, 'checkpoint.json') },
       dead_letter: { path: join(dir, 'dead-letter.jsonl') },
       sinks: { archive: { type: 'file', path: join(dir, 'events.jsonl'), format: 'raw' } },
@@ -36,8 +45,13 @@ test('a future-dated row and an unreadable created_at are dead-lettered; the wat
     assert.equal(first.code, 0, first.stderr.slice(-2000));
     assert.deepEqual([...hostile.played], ['future_row']);
     assert.match(first.stderr, /activities refused by the source checks/);
-    const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as { watermark: string };
-    assert.ok(Date.parse(checkpoint.watermark) <= Date.now(), `watermark ${checkpoint.watermark} stays in the past`);
+    const checkpoint = JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8')) as {
+      watermark: string;
+    };
+    assert.ok(
+      Date.parse(checkpoint.watermark) <= Date.now(),
+      `watermark ${checkpoint.watermark} stays in the past`,
+    );
 
     // New rows after the first run: the second run must read them (an inverted window would not).
     sim.append(20);
@@ -45,7 +59,9 @@ test('a future-dated row and an unreadable created_at are dead-lettered; the wat
     assert.equal(second.code, 0, second.stderr.slice(-2000));
     assert.deepEqual([...hostile.played], ['future_row', 'bad_created_at']);
 
-    const dead = readJsonl<{ sink: string; reason: string; activity_id: string; created_at: string }>(join(dir, 'dead-letter.jsonl'));
+    const dead = readJsonl<{ sink: string; reason: string; activity_id: string; created_at: string }>(
+      join(dir, 'dead-letter.jsonl'),
+    );
     assert.deepEqual(
       dead.map((d) => [d.sink, d.created_at]),
       [

@@ -43,32 +43,43 @@ function client(capped: CappedWait[], warnings: string[]): ComplianceApiClient {
   });
 }
 
-test('a Retry-After of 20 days is obeyed for max_wait only, logged and reported', { timeout: 20_000 }, async () => {
-  const capped: CappedWait[] = [];
-  const warnings: string[] = [];
-  const c = client(capped, warnings);
-  hostile.play(['huge_retry_after']);
-  const started = Date.now();
-  const page = await c.fetchPage({ limit: 5, order: 'asc' });
-  const waited = Date.now() - started;
-  assert.equal(page.activities.length, 5);
-  assert.ok(waited >= MAX_WAIT_MS - 50 && waited < MAX_WAIT_MS + 3000, `waited ${waited} ms`);
-  assert.deepEqual(capped, [{ header: 'retry-after', askedMs: 20 * 86_400_000, cappedMs: MAX_WAIT_MS }]);
-  assert.ok(warnings.some((w) => /longer wait than source\.max_wait/.test(w)));
-});
+test(
+  'a Retry-After of 20 days is obeyed for max_wait only, logged and reported',
+  { timeout: 20_000 },
+  async () => {
+    const capped: CappedWait[] = [];
+    const warnings: string[] = [];
+    const c = client(capped, warnings);
+    hostile.play(['huge_retry_after']);
+    const started = Date.now();
+    const page = await c.fetchPage({ limit: 5, order: 'asc' });
+    const waited = Date.now() - started;
+    assert.equal(page.activities.length, 5);
+    assert.ok(waited >= MAX_WAIT_MS - 50 && waited < MAX_WAIT_MS + 3000, `waited ${waited} ms`);
+    assert.deepEqual(capped, [{ header: 'retry-after', askedMs: 20 * 86_400_000, cappedMs: MAX_WAIT_MS }]);
+    assert.ok(warnings.some((w) => /longer wait than source\.max_wait/.test(w)));
+  },
+);
 
-test('a rate-limit reset dated 2999 pauses for max_wait only, logged and reported', { timeout: 20_000 }, async () => {
-  const capped: CappedWait[] = [];
-  const warnings: string[] = [];
-  const c = client(capped, warnings);
-  hostile.play(['reset_2999']);
-  await c.fetchPage({ limit: 5, order: 'asc' });
-  const started = Date.now();
-  await c.fetchPage({ limit: 5, order: 'asc' });
-  const waited = Date.now() - started;
-  assert.ok(waited >= MAX_WAIT_MS - 100 && waited < MAX_WAIT_MS + 3000, `the next request waited ${waited} ms`);
-  assert.equal(capped.length, 1);
-  assert.equal(capped[0].header, 'anthropic-ratelimit-requests-reset');
-  assert.ok(capped[0].askedMs > 900 * 365 * 86_400_000);
-  assert.ok(warnings.some((w) => /longer wait than source\.max_wait/.test(w)));
-});
+test(
+  'a rate-limit reset dated 2999 pauses for max_wait only, logged and reported',
+  { timeout: 20_000 },
+  async () => {
+    const capped: CappedWait[] = [];
+    const warnings: string[] = [];
+    const c = client(capped, warnings);
+    hostile.play(['reset_2999']);
+    await c.fetchPage({ limit: 5, order: 'asc' });
+    const started = Date.now();
+    await c.fetchPage({ limit: 5, order: 'asc' });
+    const waited = Date.now() - started;
+    assert.ok(
+      waited >= MAX_WAIT_MS - 100 && waited < MAX_WAIT_MS + 3000,
+      `the next request waited ${waited} ms`,
+    );
+    assert.equal(capped.length, 1);
+    assert.equal(capped[0].header, 'anthropic-ratelimit-requests-reset');
+    assert.ok(capped[0].askedMs > 900 * 365 * 86_400_000);
+    assert.ok(warnings.some((w) => /longer wait than source\.max_wait/.test(w)));
+  },
+);

@@ -52,35 +52,53 @@ function client(baseUrl: string): ComplianceApiClient {
   });
 }
 
-test('with HTTP_PROXY set, a plain-http base URL is read directly: the proxy handles nothing', { skip, timeout: 15_000 }, async () => {
-  const before = squid.requests().length;
-  const page = await withProxyEnv({ HTTP_PROXY: squid.url, http_proxy: squid.url }, () => client(sim.url).fetchPage({ limit: 5, order: 'asc' }));
-  assert.equal(page.activities.length, 5, 'read from the simulator itself');
-  await new Promise((r) => setTimeout(r, 300)); // anything squid handled is logged by now
-  assert.deepEqual(squid.requests().slice(before), [], 'squid handled no request');
-});
+test(
+  'with HTTP_PROXY set, a plain-http base URL is read directly: the proxy handles nothing',
+  { skip, timeout: 15_000 },
+  async () => {
+    const before = squid.requests().length;
+    const page = await withProxyEnv({ HTTP_PROXY: squid.url, http_proxy: squid.url }, () =>
+      client(sim.url).fetchPage({ limit: 5, order: 'asc' }),
+    );
+    assert.equal(page.activities.length, 5, 'read from the simulator itself');
+    await new Promise((r) => setTimeout(r, 300)); // anything squid handled is logged by now
+    assert.deepEqual(squid.requests().slice(before), [], 'squid handled no request');
+  },
+);
 
-test('with HTTPS_PROXY set, an https base URL goes through a CONNECT tunnel: the proxy sees host and port only', { skip, timeout: 15_000 }, async () => {
-  const before = squid.requests().length;
-  const api = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url }, async () => client(tlsUrl));
-  const page = await api.fetchPage({ limit: 5, order: 'asc' });
-  assert.equal(page.activities.length, 5);
-  // squid logs a tunnel when it closes, and the client keeps it open until closed.
-  api.close();
-  for (let i = 0; i < 60 && squid.requests().length === before; i++) await new Promise((r) => setTimeout(r, 50));
-  const seen = squid.requests().slice(before);
-  const host = new URL(tlsUrl).host;
-  assert.ok(seen.length > 0, 'the request went through squid');
-  for (const line of seen) {
-    assert.match(line, new RegExp(`^CONNECT ${host.replace(/[.]/g, '\\.')} `), `only CONNECT ${host}: ${line}`);
-    assert.ok(!line.includes(sim.apiKey), 'no key in what squid saw');
-  }
-});
+test(
+  'with HTTPS_PROXY set, an https base URL goes through a CONNECT tunnel: the proxy sees host and port only',
+  { skip, timeout: 15_000 },
+  async () => {
+    const before = squid.requests().length;
+    const api = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url }, async () =>
+      client(tlsUrl),
+    );
+    const page = await api.fetchPage({ limit: 5, order: 'asc' });
+    assert.equal(page.activities.length, 5);
+    // squid logs a tunnel when it closes, and the client keeps it open until closed.
+    api.close();
+    for (let i = 0; i < 60 && squid.requests().length === before; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    const seen = squid.requests().slice(before);
+    const host = new URL(tlsUrl).host;
+    assert.ok(seen.length > 0, 'the request went through squid');
+    for (const line of seen) {
+      assert.match(
+        line,
+        new RegExp(`^CONNECT ${host.replace(/[.]/g, '\\.')} `),
+        `only CONNECT ${host}: ${line}`,
+      );
+      assert.ok(!line.includes(sim.apiKey), 'no key in what squid saw');
+    }
+  },
+);
 
 test('NO_PROXY is honoured for an https base URL', { skip, timeout: 15_000 }, async () => {
   const before = squid.requests().length;
-  const page = await withProxyEnv({ HTTPS_PROXY: squid.url, https_proxy: squid.url, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' }, () =>
-    client(tlsUrl).fetchPage({ limit: 5, order: 'asc' }),
+  const page = await withProxyEnv(
+    { HTTPS_PROXY: squid.url, https_proxy: squid.url, NO_PROXY: '127.0.0.1', no_proxy: '127.0.0.1' },
+    () => client(tlsUrl).fetchPage({ limit: 5, order: 'asc' }),
   );
   assert.equal(page.activities.length, 5);
   await new Promise((r) => setTimeout(r, 300));

@@ -29,7 +29,12 @@ test('a sweep dead-letters an Access Transparency row outside its window and del
     const real = [staffAccessRow(50), staffAccessRow(30, { type: 'cmek_preserve' })];
     sim.append(real);
     const now = Date.now();
-    const src = parseConfig(YAML.stringify({ source: { base_url: hostile.url, api_key: sim.apiKey }, sinks: { out: { type: 'stdout' } } })).source;
+    const src = parseConfig(
+      YAML.stringify({
+        source: { base_url: hostile.url, api_key: sim.apiKey },
+        sinks: { out: { type: 'stdout' } },
+      }),
+    ).source;
     const client = createApiClient(src, { logger: silentLogger, governor, baseDir: process.cwd() });
     const emitted: PolledItem[] = [];
     const rejected: RejectedRow[] = [];

@@ -4,7 +4,15 @@ import type { Activity } from '../../src/source/activity';
 const HOUR = 3_600_000;
 
 /** An Access Transparency row recorded `hoursAgo` hours ago, shaped as access-transparency.md §2.4 shows. */
-export function staffAccessRow(hoursAgo: number, options: { type?: 'anthropic_access' | 'cmek_preserve'; leafIndex?: number; id?: string; now?: number } = {}): Activity {
+export function staffAccessRow(
+  hoursAgo: number,
+  options: {
+    type?: 'anthropic_access' | 'cmek_preserve';
+    leafIndex?: number;
+    id?: string;
+    now?: number;
+  } = {},
+): Activity {
   const created = new Date((options.now ?? Date.now()) - hoursAgo * HOUR);
   return {
     id: options.id ?? `activity_01${randomBytes(11).toString('hex').slice(0, 22)}`,

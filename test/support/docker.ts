@@ -1,5 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServerUnavailable } from './servers';
@@ -16,7 +26,8 @@ import { ServerUnavailable } from './servers';
 export const REPO_ROOT = resolve(__dirname, '../..');
 const CACHE = join(REPO_ROOT, '.cache/docker');
 const SETUP_SCRIPT = join(REPO_ROOT, 'scripts/ci/docker.sh');
-export const HOW_TO_INSTALL = 'run `sudo scripts/ci/docker.sh` (installs docker.io and debootstrap and prepares the base images), then run the tests as root';
+export const HOW_TO_INSTALL =
+  'run `sudo scripts/ci/docker.sh` (installs docker.io and debootstrap and prepares the base images), then run the tests as root';
 
 /** The Dockerfile's default bases (ARG BASE_IMAGE / RUNTIME_BASE_IMAGE), read from it. */
 export function dockerfileBases(): { build: string; runtime: string } {
@@ -73,7 +84,11 @@ export class Docker {
         clearTimeout(timer);
         const result = { code: code ?? (signal ? 128 : -1), stdout, stderr };
         if (result.code !== 0 && !opts.allowFailure) {
-          reject(new Error(`docker ${args.join(' ')} exited ${result.code}${signal ? ` (${signal})` : ''}:\n${tail(stderr || stdout, 3000)}`));
+          reject(
+            new Error(
+              `docker ${args.join(' ')} exited ${result.code}${signal ? ` (${signal})` : ''}:\n${tail(stderr || stdout, 3000)}`,
+            ),
+          );
         } else resolvePromise(result);
       });
     });
@@ -99,7 +114,10 @@ function commandExists(cmd: string): boolean {
 
 async function answers(host: string): Promise<boolean> {
   if (!commandExists('docker')) return false;
-  const r = await new Docker(host, false).run(['version', '--format', '{{.Server.Version}}'], { allowFailure: true, timeoutMs: 15_000 });
+  const r = await new Docker(host, false).run(['version', '--format', '{{.Server.Version}}'], {
+    allowFailure: true,
+    timeoutMs: 15_000,
+  });
   return r.code === 0;
 }
 
@@ -118,10 +136,15 @@ function alive(pid: number): boolean {
 
 /** Runs scripts/ci/docker.sh (idempotent) when something it provides is missing. */
 function runSetupScript(reason: string): void {
-  if (!isRoot()) throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, `${reason}, and only root can install it`);
+  if (!isRoot())
+    throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, `${reason}, and only root can install it`);
   process.stderr.write(`[docker] ${reason}: running scripts/ci/docker.sh\n`);
-  const r = spawnSync('bash', [SETUP_SCRIPT], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 15 * 60_000 });
-  if (r.status !== 0) throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, `scripts/ci/docker.sh failed (exit ${r.status})`);
+  const r = spawnSync('bash', [SETUP_SCRIPT], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    timeout: 15 * 60_000,
+  });
+  if (r.status !== 0)
+    throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, `scripts/ci/docker.sh failed (exit ${r.status})`);
 }
 
 /** Where our private daemon lives; fixed so concurrent test processes find and share it. */
@@ -147,7 +170,11 @@ function liveUsers(): number[] {
     .filter((pid) => Number.isInteger(pid) && pid > 0 && alive(pid));
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, onTick?: () => string | undefined): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  onTick?: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
@@ -172,7 +199,8 @@ async function startPrivateDaemon(): Promise<Docker> {
     if (alive(pid)) process.kill(pid, 'SIGKILL');
     // dockerd leaves its network namespace bind-mounted under the exec root.
     const netns = join(DAEMON_DIR, 'exec/netns');
-    if (existsSync(netns)) for (const f of readdirSync(netns)) spawnSync('umount', [join(netns, f)], { stdio: 'ignore' });
+    if (existsSync(netns))
+      for (const f of readdirSync(netns)) spawnSync('umount', [join(netns, f)], { stdio: 'ignore' });
   };
 
   if (!(await answers(SOCKET))) {
@@ -198,14 +226,23 @@ async function startPrivateDaemon(): Promise<Docker> {
     let exited: string | undefined;
     child.on('exit', (code) => (exited = `dockerd exited with code ${code}`));
     try {
-      await waitFor(() => answers(SOCKET), 60_000, () => {
-        // Another test process may have won the race for the pidfile: its daemon is fine too.
-        if (exited && daemonPid() === undefined) return `${exited}; last lines of ${LOG}:\n${tail(readFileSync(LOG, 'utf8'), 2000)}`;
-        return undefined;
-      });
+      await waitFor(
+        () => answers(SOCKET),
+        60_000,
+        () => {
+          // Another test process may have won the race for the pidfile: its daemon is fine too.
+          if (exited && daemonPid() === undefined)
+            return `${exited}; last lines of ${LOG}:\n${tail(readFileSync(LOG, 'utf8'), 2000)}`;
+          return undefined;
+        },
+      );
     } catch (err) {
       await release();
-      throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, err instanceof Error ? err.message : String(err));
+      throw new ServerUnavailable(
+        'dockerd',
+        HOW_TO_INSTALL,
+        err instanceof Error ? err.message : String(err),
+      );
     }
   }
   return new Docker(SOCKET, true, release);
@@ -219,12 +256,17 @@ async function startPrivateDaemon(): Promise<Docker> {
 export async function startDocker(): Promise<Docker> {
   if (isRoot()) {
     if (!commandExists('dockerd')) runSetupScript('dockerd is not installed');
-    if (!commandExists('docker')) throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, 'the docker CLI is not on PATH');
+    if (!commandExists('docker'))
+      throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, 'the docker CLI is not on PATH');
     return startPrivateDaemon();
   }
   const host = process.env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
   if (await answers(host)) return new Docker(host, false);
-  throw new ServerUnavailable('dockerd', HOW_TO_INSTALL, `not root (cannot start dockerd) and no daemon answers at ${host}`);
+  throw new ServerUnavailable(
+    'dockerd',
+    HOW_TO_INSTALL,
+    `not root (cannot start dockerd) and no daemon answers at ${host}`,
+  );
 }
 
 const ROOTFS = {
@@ -241,7 +283,8 @@ const ROOTFS = {
  */
 export async function ensureBaseImages(docker: Docker): Promise<{ build: string; runtime: string }> {
   const bases = dockerfileBases();
-  if (!existsSync(ROOTFS.runtime.tar) || !existsSync(ROOTFS.build.tar)) runSetupScript('the base image rootfs tarballs are not in .cache/docker');
+  if (!existsSync(ROOTFS.runtime.tar) || !existsSync(ROOTFS.build.tar))
+    runSetupScript('the base image rootfs tarballs are not in .cache/docker');
 
   for (const kind of ['runtime', 'build'] as const) {
     const { tar, local } = ROOTFS[kind];
@@ -250,7 +293,15 @@ export async function ensureBaseImages(docker: Docker): Promise<{ build: string;
     const ref = `${local}:${Math.floor(st.mtimeMs)}-${st.size}`;
     if (!(await docker.imageExists(ref))) {
       await docker.run(
-        ['import', '--change', 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', '--change', `CMD ["${kind === 'build' ? 'node' : 'bash'}"]`, tar, ref],
+        [
+          'import',
+          '--change',
+          'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+          '--change',
+          `CMD ["${kind === 'build' ? 'node' : 'bash'}"]`,
+          tar,
+          ref,
+        ],
         { timeoutMs: 300_000 },
       );
     }
@@ -291,10 +342,12 @@ function hostExtraCas(): string | undefined {
   const parts: string[] = [];
   const localDir = '/usr/local/share/ca-certificates';
   if (existsSync(localDir)) {
-    for (const f of readdirSync(localDir).sort()) if (f.endsWith('.crt')) parts.push(readFileSync(join(localDir, f), 'utf8'));
+    for (const f of readdirSync(localDir).sort())
+      if (f.endsWith('.crt')) parts.push(readFileSync(join(localDir, f), 'utf8'));
   }
   const extra = process.env.NODE_EXTRA_CA_CERTS;
-  if (extra && existsSync(extra) && !extra.startsWith('/etc/ssl/certs/')) parts.push(readFileSync(extra, 'utf8'));
+  if (extra && existsSync(extra) && !extra.startsWith('/etc/ssl/certs/'))
+    parts.push(readFileSync(extra, 'utf8'));
   return parts.length > 0 ? parts.join('\n') : undefined;
 }
 

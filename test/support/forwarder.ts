@@ -47,12 +47,16 @@ export interface ForwarderProcess {
  */
 const children = new Set<ChildProcess>();
 function killChildren(): void {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 after(killChildren);
 process.on('exit', killChildren);
 
-export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ForwarderProcess {
+export function startCli(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): ForwarderProcess {
   const child = spawn(process.execPath, cliArgs(args), {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, ...opts.env },
@@ -62,8 +66,8 @@ export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEn
   child.on('exit', () => children.delete(child));
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<CliResult>((res) =>
     child.on('close', (code, signal) => res({ code, signal, stdout: out, stderr: err })),
   );
@@ -71,7 +75,10 @@ export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEn
 }
 
 /** Runs the CLI to completion (killing it after `timeoutMs`). */
-export async function runCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const p = startCli(args, opts);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
   try {
@@ -98,7 +105,11 @@ export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
 }
 
 /** Waits until `check` returns true, polling; fails after `timeoutMs`. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;

@@ -141,16 +141,41 @@ const TEXT: Record<number, string> = {
 };
 
 const STATUS_OF_CODE: Record<number, number> = {
-  1: 403, 2: 401, 3: 401, 4: 403, 5: 400, 6: 400, 7: 400, 8: 500, 9: 503, 10: 400, 11: 400,
-  12: 400, 13: 400, 14: 400, 15: 400, 16: 400, 17: 200, 18: 503, 26: 429,
+  1: 403,
+  2: 401,
+  3: 401,
+  4: 403,
+  5: 400,
+  6: 400,
+  7: 400,
+  8: 500,
+  9: 503,
+  10: 400,
+  11: 400,
+  12: 400,
+  13: 400,
+  14: 400,
+  15: 400,
+  16: 400,
+  17: 200,
+  18: 503,
+  26: 429,
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EVENT_PATHS = new Set(['/services/collector', '/services/collector/event', '/services/collector/event/1.0']);
+const EVENT_PATHS = new Set([
+  '/services/collector',
+  '/services/collector/event',
+  '/services/collector/event/1.0',
+]);
 const HEALTH_PATHS = new Set(['/services/collector/health', '/services/collector/health/1.0']);
 const ACK_PATHS = new Set(['/services/collector/ack', '/services/collector/ack/1.0']);
 
-function hecReply(code: number, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Reply {
+function hecReply(
+  code: number,
+  extra: Record<string, unknown> = {},
+  headers?: Record<string, string>,
+): Reply {
   return { status: STATUS_OF_CODE[code] ?? 200, body: { text: TEXT[code], code, ...extra }, headers };
 }
 
@@ -161,7 +186,8 @@ function objectEnd(text: string, start: number): number {
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -209,7 +235,8 @@ export class HecReceiver {
   private readonly maxBodyBytes: number;
 
   constructor(private readonly options: HecReceiverOptions = {}) {
-    for (const [token, spec] of Object.entries(options.tokens ?? { [DEFAULT_HEC_TOKEN]: {} })) this.tokens.set(token, spec);
+    for (const [token, spec] of Object.entries(options.tokens ?? { [DEFAULT_HEC_TOKEN]: {} }))
+      this.tokens.set(token, spec);
     this.maxBodyBytes = options.maxBodyBytes ?? 1_000_000;
     this.boundPort = options.port ?? 0;
   }
@@ -313,7 +340,9 @@ export class HecReceiver {
 
   /** `fields.event_id` of each indexed event, in order (duplicates included). */
   eventIds(): string[] {
-    return this.indexed.map((e) => String((e.envelope.fields as Record<string, unknown> | undefined)?.event_id));
+    return this.indexed.map((e) =>
+      String((e.envelope.fields as Record<string, unknown> | undefined)?.event_id),
+    );
   }
 
   /** How many times each event id was indexed. */
@@ -343,7 +372,8 @@ export class HecReceiver {
   async waitFor(predicate: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`HEC receiver: timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`HEC receiver: timed out after ${timeoutMs} ms waiting for ${what}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
@@ -383,9 +413,17 @@ export class HecReceiver {
     let reply: Reply;
     let resetAfter = false;
     if (HEALTH_PATHS.has(path)) {
-      reply = req.method === 'GET' || req.method === 'POST' ? (this.faults.unhealthy ? hecReply(18) : hecReply(17)) : { status: 405, body: { text: 'Method not allowed' } };
+      reply =
+        req.method === 'GET' || req.method === 'POST'
+          ? this.faults.unhealthy
+            ? hecReply(18)
+            : hecReply(17)
+          : { status: 405, body: { text: 'Method not allowed' } };
     } else if (ACK_PATHS.has(path)) {
-      reply = req.method === 'POST' ? this.ack(req, url, body) : { status: 405, body: { text: 'Method not allowed' } };
+      reply =
+        req.method === 'POST'
+          ? this.ack(req, url, body)
+          : { status: 405, body: { text: 'Method not allowed' } };
     } else if (isEvent) {
       if (req.method !== 'POST') {
         reply = { status: 405, body: { text: 'Method not allowed' } };
@@ -412,7 +450,11 @@ export class HecReceiver {
       return;
     }
     const text = JSON.stringify(reply.body);
-    res.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...reply.headers });
+    res.writeHead(reply.status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      ...reply.headers,
+    });
     res.end(text);
   }
 
@@ -427,7 +469,9 @@ export class HecReceiver {
         if (size > this.maxBodyBytes) tooLarge = true;
         else chunks.push(chunk);
       });
-      req.on('end', () => resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), size, tooLarge }));
+      req.on('end', () =>
+        resolve({ body: tooLarge ? Buffer.alloc(0) : Buffer.concat(chunks), size, tooLarge }),
+      );
       req.on('error', reject);
       req.on('aborted', () => reject(new Error('aborted')));
     });
@@ -439,7 +483,10 @@ export class HecReceiver {
   }
 
   /** Token, then channel: the first two steps of every data request. */
-  private authenticate(req: http.IncomingMessage, url: URL): { spec: HecTokenSpec; channel?: string } | Reply {
+  private authenticate(
+    req: http.IncomingMessage,
+    url: URL,
+  ): { spec: HecTokenSpec; channel?: string } | Reply {
     const auth = req.headers.authorization;
     if (auth === undefined) return url.searchParams.has('token') ? hecReply(16) : hecReply(2);
     const m = /^Splunk\s+(\S+)\s*$/.exec(auth);
@@ -454,10 +501,19 @@ export class HecReceiver {
   }
 
   /** `oversize`: the wire size when the body was over the limit (and not kept). */
-  private event(req: http.IncomingMessage, url: URL, wire: Buffer, oversize: number | undefined, requestNo: number): Reply {
+  private event(
+    req: http.IncomingMessage,
+    url: URL,
+    wire: Buffer,
+    oversize: number | undefined,
+    requestNo: number,
+  ): Reply {
     const auth = this.authenticate(req, url);
     if ('status' in auth) return auth;
-    const retryAfter = this.faults.retryAfterSeconds !== undefined ? { 'Retry-After': String(this.faults.retryAfterSeconds) } : undefined;
+    const retryAfter =
+      this.faults.retryAfterSeconds !== undefined
+        ? { 'Retry-After': String(this.faults.retryAfterSeconds) }
+        : undefined;
     if (this.faults.busy > 0) {
       this.faults.busy--;
       return hecReply(9, {}, retryAfter);
@@ -471,7 +527,8 @@ export class HecReceiver {
       return hecReply(8);
     }
     const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding !== 'identity' && encoding !== 'gzip') return { status: 415, body: { text: `Unsupported Content-Encoding: ${encoding}` } };
+    if (encoding !== 'identity' && encoding !== 'gzip')
+      return { status: 415, body: { text: `Unsupported Content-Encoding: ${encoding}` } };
     const tooLargeReply = (n: number): Reply => ({
       status: 413,
       body: { text: `Content-Length of ${n} too large (maximum is ${this.maxBodyBytes})` },
@@ -481,7 +538,8 @@ export class HecReceiver {
     try {
       raw = encoding === 'gzip' ? gunzipSync(wire, { maxOutputLength: this.maxBodyBytes + 1 }) : wire;
     } catch (err) {
-      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLargeReply(this.maxBodyBytes + 1);
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        return tooLargeReply(this.maxBodyBytes + 1);
       return hecReply(6, { 'invalid-event-number': 0 });
     }
     if (raw.length > this.maxBodyBytes) return tooLargeReply(raw.length);
@@ -500,7 +558,12 @@ export class HecReceiver {
           envelope = undefined;
         }
       }
-      if (envelope === undefined || envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
+      if (
+        envelope === undefined ||
+        envelope === null ||
+        typeof envelope !== 'object' ||
+        Array.isArray(envelope)
+      ) {
         failure = { code: 6, index: i };
         break;
       }
@@ -528,12 +591,17 @@ export class HecReceiver {
         this.faults.loseAcks--;
         lost = true;
       }
-      const entry: AckEntry = { readyAt: lost ? Number.POSITIVE_INFINITY : now + this.faults.ackDelayMs, events: stored };
+      const entry: AckEntry = {
+        readyAt: lost ? Number.POSITIVE_INFINITY : now + this.faults.ackDelayMs,
+        events: stored,
+      };
       state.acks.set(ackId, entry);
-      for (const envelope of accepted) stored.push({ envelope, channel: auth.channel, ackId, request: requestNo, at: now });
+      for (const envelope of accepted)
+        stored.push({ envelope, channel: auth.channel, ackId, request: requestNo, at: now });
       for (const e of stored) this.ackEntryOf.set(e, entry);
     } else {
-      for (const envelope of accepted) stored.push({ envelope, channel: auth.channel, request: requestNo, at: now });
+      for (const envelope of accepted)
+        stored.push({ envelope, channel: auth.channel, request: requestNo, at: now });
     }
     this.indexed.push(...stored);
     if (failure) return hecReply(failure.code, { 'invalid-event-number': failure.index });
@@ -548,19 +616,22 @@ export class HecReceiver {
       const fields = envelope.fields;
       if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return 15;
       for (const value of Object.values(fields as Record<string, unknown>)) {
-        const ok = typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
+        const ok =
+          typeof value === 'string' || (Array.isArray(value) && value.every((v) => typeof v === 'string'));
         if (!ok) return 15;
       }
     }
     if ('time' in envelope) {
       const t = envelope.time;
-      const ok = (typeof t === 'number' && Number.isFinite(t)) || (typeof t === 'string' && /^\d+(\.\d+)?$/.test(t));
+      const ok =
+        (typeof t === 'number' && Number.isFinite(t)) || (typeof t === 'string' && /^\d+(\.\d+)?$/.test(t));
       if (!ok) return 6;
     }
     for (const key of ['host', 'source', 'sourcetype', 'index']) {
       if (key in envelope && typeof envelope[key] !== 'string') return 6;
     }
-    if (typeof envelope.index === 'string' && spec.indexes && !spec.indexes.includes(envelope.index)) return 7;
+    if (typeof envelope.index === 'string' && spec.indexes && !spec.indexes.includes(envelope.index))
+      return 7;
     return this.faults.rejectEvent?.(envelope);
   }
 

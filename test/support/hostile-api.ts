@@ -73,7 +73,9 @@ function forward(upstream: string, req: http.IncomingMessage): Promise<Upstream>
     const out = http.request(new URL(req.url ?? '/', upstream), { method: req.method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
       res.on('error', reject);
     });
     out.on('error', reject);
@@ -103,14 +105,23 @@ function inventedRow(createdAt: string, extra: Record<string, unknown> = {}): Re
 function withRow(body: Buffer, query: URLSearchParams, row: Record<string, unknown>): Buffer | undefined {
   const limit = Number(query.get('limit') ?? 100);
   const only = query.getAll('activity_types[]');
-  if ((only.length > 0 && !only.includes(String(row.type))) || query.getAll('exclude_activity_types[]').includes(String(row.type))) return undefined;
+  if (
+    (only.length > 0 && !only.includes(String(row.type))) ||
+    query.getAll('exclude_activity_types[]').includes(String(row.type))
+  )
+    return undefined;
   const page = JSON.parse(body.toString('utf8')) as { data: Record<string, unknown>[] };
   if (page.data.length >= limit) return undefined;
   page.data.push(row);
   return Buffer.from(JSON.stringify(page));
 }
 
-const ROW_TRICKS = new Set<HostileTrick>(['future_row', 'future_access_row', 'bad_created_at', 'giant_field']);
+const ROW_TRICKS = new Set<HostileTrick>([
+  'future_row',
+  'future_access_row',
+  'bad_created_at',
+  'giant_field',
+]);
 
 export async function startHostileApi(upstream: string): Promise<HostileApi> {
   const script: (HostileTrick | null)[] = [];
@@ -141,8 +152,16 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
     }
     if (trick === 'huge_retry_after') {
       played.push(trick);
-      const body = JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' }, request_id: 'req_hostile' });
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(20 * 86_400), 'x-should-retry': 'true' });
+      const body = JSON.stringify({
+        type: 'error',
+        error: { type: 'rate_limit_error', message: 'slow down' },
+        request_id: 'req_hostile',
+      });
+      res.writeHead(429, {
+        'content-type': 'application/json',
+        'retry-after': String(20 * 86_400),
+        'x-should-retry': 'true',
+      });
       res.end(body);
       return;
     }
@@ -154,18 +173,31 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
       return;
     }
     const up = await forward(upstream, req);
-    const headers: http.OutgoingHttpHeaders = { 'content-type': up.headers['content-type'] ?? 'application/json' };
-    for (const name of Object.keys(up.headers)) if (name.startsWith('anthropic-ratelimit') || name === 'request-id' || name === 'retry-after' || name === 'x-should-retry') headers[name] = up.headers[name];
+    const headers: http.OutgoingHttpHeaders = {
+      'content-type': up.headers['content-type'] ?? 'application/json',
+    };
+    for (const name of Object.keys(up.headers))
+      if (
+        name.startsWith('anthropic-ratelimit') ||
+        name === 'request-id' ||
+        name === 'retry-after' ||
+        name === 'x-should-retry'
+      )
+        headers[name] = up.headers[name];
     let body = up.body;
     if (up.status === 200 && trick !== null && ROW_TRICKS.has(trick)) {
       const row =
         trick === 'future_row'
           ? inventedRow('2999-01-01T00:00:00.000000Z')
           : trick === 'future_access_row'
-            ? inventedRow('2999-01-01T00:00:00.000000Z', { type: 'anthropic_access', actor: { type: 'anthropic_actor', email_address: null }, reason_code: 'safety_review' })
-          : trick === 'bad_created_at'
-            ? inventedRow('not a time')
-            : inventedRow(new Date(Date.now() - 5000).toISOString(), { note: 'x'.repeat(4 * 1024 * 1024) });
+            ? inventedRow('2999-01-01T00:00:00.000000Z', {
+                type: 'anthropic_access',
+                actor: { type: 'anthropic_actor', email_address: null },
+                reason_code: 'safety_review',
+              })
+            : trick === 'bad_created_at'
+              ? inventedRow('not a time')
+              : inventedRow(new Date(Date.now() - 5000).toISOString(), { note: 'x'.repeat(4 * 1024 * 1024) });
       const spoiled = withRow(body, query, row);
       if (spoiled) {
         played.push(trick);
@@ -173,7 +205,11 @@ export async function startHostileApi(upstream: string): Promise<HostileApi> {
       } else script.unshift(trick); // no room on this page: the next one
     } else if (trick === 'reset_2999' && up.status === 200) {
       played.push(trick);
-      Object.assign(headers, { 'anthropic-ratelimit-requests-limit': '600', 'anthropic-ratelimit-requests-remaining': '0', 'anthropic-ratelimit-requests-reset': '2999-01-01T00:00:00Z' });
+      Object.assign(headers, {
+        'anthropic-ratelimit-requests-limit': '600',
+        'anthropic-ratelimit-requests-remaining': '0',
+        'anthropic-ratelimit-requests-reset': '2999-01-01T00:00:00Z',
+      });
     } else if (trick !== null && !ROW_TRICKS.has(trick) && trick !== 'trickle') script.unshift(trick);
     if (trick === 'trickle' && up.status === 200) {
       played.push(trick);

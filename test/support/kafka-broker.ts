@@ -62,7 +62,10 @@ export interface KafkaBroker {
   /** Starts the broker again on the same ports and data. */
   start(): Promise<void>;
   readonly running: boolean;
-  createTopic(topic: string, options?: { partitions?: number; config?: Record<string, string> }): Promise<void>;
+  createTopic(
+    topic: string,
+    options?: { partitions?: number; config?: Record<string, string> },
+  ): Promise<void>;
   /** Stops the broker and deletes its data. */
   destroy(): Promise<void>;
   /** The last lines of the broker's log, for failure messages. */
@@ -86,9 +89,16 @@ function portAccepts(port: number): Promise<boolean> {
  * version the jars must be).
  */
 export function ensureKafkaJars(): void {
-  const r = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'ci', 'kafka.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'ci', 'kafka.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.status !== 0 || !existsSync(LIBS)) {
-    throw new ServerUnavailable('Kafka broker', KAFKA_INSTALL_HINT, `scripts/ci/kafka.sh failed: ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(-600)}`);
+    throw new ServerUnavailable(
+      'Kafka broker',
+      KAFKA_INSTALL_HINT,
+      `scripts/ci/kafka.sh failed: ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(-600)}`,
+    );
   }
 }
 
@@ -124,7 +134,11 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const heap = options.heap ?? '384m';
   const quickJit = options.quickJit ?? true;
   const user: SaslUser = { username: 'forwarder', password: `pw-${randomBytes(12).toString('hex')}` };
-  const wanted = { ssl: options.tls === true, saslPlaintext: options.sasl === true, saslSsl: options.tls === true && options.sasl === true };
+  const wanted = {
+    ssl: options.tls === true,
+    saslPlaintext: options.sasl === true,
+    saslSsl: options.tls === true && options.sasl === true,
+  };
   const free = await freePorts(Array<'tcp'>(2 + Object.values(wanted).filter(Boolean).length).fill('tcp'));
   const take = (want: boolean): number | undefined => (want ? free.shift() : undefined);
   const ports = {
@@ -170,7 +184,11 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
 
   let certs: Certificates | undefined;
   if (options.tls) {
-    certs = makeCertificates({ dir: join(dir, 'certs'), hosts: ['localhost', '127.0.0.1'], clientCert: true });
+    certs = makeCertificates({
+      dir: join(dir, 'certs'),
+      hosts: ['localhost', '127.0.0.1'],
+      clientCert: true,
+    });
     const keystore = join(dir, 'certs', 'broker-keystore.pem');
     // Kafka's PEM keystore: the (unencrypted PKCS#8) key followed by the certificate chain.
     writeFileSync(keystore, readFileSync(certs.keyFile, 'utf8') + readFileSync(certs.certFile, 'utf8'));
@@ -209,7 +227,15 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   );
   const log4j = `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`;
 
-  const formatArgs = [...javaArgs('256m', true), log4j, 'kafka.tools.StorageTool', 'format', `--cluster-id=${clusterId()}`, '-c', propsFile];
+  const formatArgs = [
+    ...javaArgs('256m', true),
+    log4j,
+    'kafka.tools.StorageTool',
+    'format',
+    `--cluster-id=${clusterId()}`,
+    '-c',
+    propsFile,
+  ];
   if (options.sasl) {
     for (const mech of ['SCRAM-SHA-256', 'SCRAM-SHA-512']) {
       formatArgs.push('--add-scram', `${mech}=[name=${user.username},password=${user.password}]`);
@@ -218,7 +244,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   const format = spawnSync('java', formatArgs, { encoding: 'utf8' });
   if (format.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`formatting the Kafka storage failed: ${(format.stderr || format.stdout).trim().slice(-1000)}`);
+    throw new Error(
+      `formatting the Kafka storage failed: ${(format.stderr || format.stdout).trim().slice(-1000)}`,
+    );
   }
 
   let child: ChildProcess | undefined;
@@ -238,7 +266,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     if (child) throw new Error('the Kafka broker is already running');
     const startsBefore = (readLog().match(/Kafka Server started/g) ?? []).length;
     const out = createWriteStream(join(dir, 'stdout.log'), { flags: 'a' });
-    const proc = spawn('java', [...javaArgs(heap, quickJit), log4j, 'kafka.Kafka', propsFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('java', [...javaArgs(heap, quickJit), log4j, 'kafka.Kafka', propsFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout?.pipe(out);
     proc.stderr?.pipe(out);
     child = proc;
@@ -252,7 +282,8 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     );
     const deadline = Date.now() + 90_000;
     for (;;) {
-      if (exitCode !== undefined) throw new Error(`the Kafka broker exited with code ${exitCode} while starting:\n${logTail()}`);
+      if (exitCode !== undefined)
+        throw new Error(`the Kafka broker exited with code ${exitCode} while starting:\n${logTail()}`);
       const started = (readLog().match(/Kafka Server started/g) ?? []).length > startsBefore;
       if (started && (await portAccepts(ports.plaintext))) return;
       if (Date.now() > deadline) {
@@ -291,8 +322,13 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
       const admin = testKafka(broker.plaintext).admin();
       await admin.connect();
       try {
-        const configEntries: ITopicConfig['configEntries'] = Object.entries(opts.config ?? {}).map(([name, value]) => ({ name, value }));
-        await admin.createTopics({ topics: [{ topic, numPartitions: opts.partitions ?? 1, replicationFactor: 1, configEntries }], waitForLeaders: true });
+        const configEntries: ITopicConfig['configEntries'] = Object.entries(opts.config ?? {}).map(
+          ([name, value]) => ({ name, value }),
+        );
+        await admin.createTopics({
+          topics: [{ topic, numPartitions: opts.partitions ?? 1, replicationFactor: 1, configEntries }],
+          waitForLeaders: true,
+        });
       } finally {
         await admin.disconnect();
       }
@@ -345,7 +381,11 @@ export interface ReadMessage {
  * has when called: the exact contents of the topics, so tests can count duplicates and
  * losses without guessing how long to wait.
  */
-export async function readTopics(brokers: string, topics: readonly string[], timeoutMs = 30_000): Promise<ReadMessage[]> {
+export async function readTopics(
+  brokers: string,
+  topics: readonly string[],
+  timeoutMs = 30_000,
+): Promise<ReadMessage[]> {
   const kafka = testKafka(brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -361,12 +401,24 @@ export async function readTopics(brokers: string, topics: readonly string[], tim
   }
   const messages: ReadMessage[] = [];
   if (targets.size === 0) return messages;
-  const consumer = kafka.consumer({ groupId: `test-reader-${randomBytes(6).toString('hex')}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const consumer = kafka.consumer({
+    groupId: `test-reader-${randomBytes(6).toString('hex')}`,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+  });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
     await new Promise<void>((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`read ${messages.length} messages; timed out waiting for ${[...targets.keys()].join(', ')}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          fail(
+            new Error(
+              `read ${messages.length} messages; timed out waiting for ${[...targets.keys()].join(', ')}`,
+            ),
+          ),
+        timeoutMs,
+      );
       consumer
         .run({
           eachMessage: async ({ topic, partition, message }) => {
@@ -374,8 +426,16 @@ export async function readTopics(brokers: string, topics: readonly string[], tim
             const high = targets.get(key);
             if (high === undefined || BigInt(message.offset) >= high) return;
             const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(Array.isArray(value) ? value[0] : value);
-            messages.push({ topic, partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
+            for (const [name, value] of Object.entries(message.headers ?? {}))
+              headers[name] = String(Array.isArray(value) ? value[0] : value);
+            messages.push({
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? '',
+              value: message.value?.toString() ?? '',
+              headers,
+            });
             if (BigInt(message.offset) + 1n >= high) targets.delete(key);
             if (targets.size === 0) {
               clearTimeout(timer);
@@ -404,7 +464,11 @@ export interface TopicTail {
  */
 export async function tailTopics(brokers: string, topics: readonly string[]): Promise<TopicTail> {
   const keys = new Map<string, number>();
-  const consumer = testKafka(brokers).consumer({ groupId: `test-tail-${randomBytes(6).toString('hex')}`, sessionTimeout: 10_000, heartbeatInterval: 500 });
+  const consumer = testKafka(brokers).consumer({
+    groupId: `test-tail-${randomBytes(6).toString('hex')}`,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 500,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [...topics], fromBeginning: true });
   await consumer.run({

@@ -27,9 +27,17 @@ export class InstantSink implements Sink {
 }
 
 /** `count` minimal activities from number `from` on, as the poller hands them to the pipeline. */
-export function activityItems(from: number, count: number): { activity: Activity; raw: string; deliver: boolean }[] {
+export function activityItems(
+  from: number,
+  count: number,
+): { activity: Activity; raw: string; deliver: boolean }[] {
   return Array.from({ length: count }, (_, k) => {
-    const a: Activity = { id: `activity_${from + k}`, created_at: new Date(Date.UTC(2026, 0, 1) + from + k).toISOString(), type: 'org_user_created', actor: { type: 'user_actor' } };
+    const a: Activity = {
+      id: `activity_${from + k}`,
+      created_at: new Date(Date.UTC(2026, 0, 1) + from + k).toISOString(),
+      type: 'org_user_created',
+      actor: { type: 'user_actor' },
+    };
     return { activity: a, raw: JSON.stringify(a), deliver: true };
   });
 }

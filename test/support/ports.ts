@@ -12,7 +12,10 @@ async function hold(transport: PortTransport): Promise<Held> {
       socket.once('error', reject);
       socket.bind(0, '127.0.0.1', () => resolve());
     });
-    return { port: socket.address().port, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+    return {
+      port: socket.address().port,
+      close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    };
   }
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -53,5 +56,5 @@ export async function freePorts(transports: readonly PortTransport[]): Promise<n
 /** One free loopback port (the caller's server binds it a moment later). */
 export async function freePort(transport: PortTransport = 'tcp'): Promise<number> {
   const [port] = await freePorts([transport]);
-  return port!;
+  return port;
 }

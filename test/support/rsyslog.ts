@@ -94,25 +94,35 @@ export class RsyslogServer {
     this.confFile = join(dir, 'rsyslog.conf');
     mkdirSync(join(dir, 'work'), { recursive: true });
     writeFileSync(this.confFile, this.config());
-    this.daemon = new DaemonProcess('rsyslogd', ['-n', '-f', this.confFile, '-i', join(dir, 'rsyslogd.pid')], join(dir, 'rsyslogd.log'));
+    this.daemon = new DaemonProcess(
+      'rsyslogd',
+      ['-n', '-f', this.confFile, '-i', join(dir, 'rsyslogd.pid')],
+      join(dir, 'rsyslogd.log'),
+    );
   }
 
   /** Starts rsyslogd and waits until every listener is bound. Throws if it cannot. */
   static async start(options: RsyslogOptions): Promise<RsyslogServer> {
     ensureInstalled(rsyslogAvailable);
     if (!rsyslogAvailable()) throw new Error('rsyslogd 8.x is not installed');
-    if (options.listeners.some((l) => l.transport === 'tls') && !options.tls) throw new Error('a TLS listener needs options.tls');
+    if (options.listeners.some((l) => l.transport === 'tls') && !options.tls)
+      throw new Error('a TLS listener needs options.tls');
     const dir = mkdtempSync(join(tmpdir(), 'caf-rsyslog-'));
     const server = new RsyslogServer(await allocatePorts(options.listeners), options, dir);
     const check = spawnSync('rsyslogd', ['-N1', '-f', server.confFile], { encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`rsyslog rejected the generated config: ${check.stderr || check.stdout}`);
+    if (check.status !== 0)
+      throw new Error(`rsyslog rejected the generated config: ${check.stderr || check.stdout}`);
     await server.launch();
     return server;
   }
 
   private config(): string {
     const { tls, maxMessageSize } = this.options;
-    const global = [`workDirectory=${q(join(this.dir, 'work'))}`, `maxMessageSize="${maxMessageSize ?? 256 * 1024}"`, 'net.enableDNS="off"'];
+    const global = [
+      `workDirectory=${q(join(this.dir, 'work'))}`,
+      `maxMessageSize="${maxMessageSize ?? 256 * 1024}"`,
+      'net.enableDNS="off"',
+    ];
     if (tls) {
       global.push(
         `defaultNetstreamDriverCAFile=${q(tls.caFile)}`,
@@ -130,7 +140,8 @@ export class RsyslogServer {
       'template(name="caf_minimal" type="string" string="%msgid%\\n")',
     ];
     // rsyslog refuses a loaded input module without listeners.
-    if (this.options.listeners.some((l) => l.transport !== 'udp')) lines.push('module(load="imtcp" maxSessions="1000")');
+    if (this.options.listeners.some((l) => l.transport !== 'udp'))
+      lines.push('module(load="imtcp" maxSessions="1000")');
     if (this.options.listeners.some((l) => l.transport === 'udp')) lines.push('module(load="imudp")');
     for (const l of this.options.listeners) {
       const port = this.ports[l.name];
@@ -138,8 +149,13 @@ export class RsyslogServer {
       lines.push(
         `ruleset(name=${q(`r_${l.name}`)}) {`,
         ...(this.options.minimal
-          ? [`  action(type="omfile" file=${q(file)} template="caf_minimal" flushOnTXEnd="on" ioBufferSize="1m")`]
-          : ['  action(type="mmpstrucdata")', `  action(type="omfile" file=${q(file)} template="caf_json" flushOnTXEnd="on")`]),
+          ? [
+              `  action(type="omfile" file=${q(file)} template="caf_minimal" flushOnTXEnd="on" ioBufferSize="1m")`,
+            ]
+          : [
+              '  action(type="mmpstrucdata")',
+              `  action(type="omfile" file=${q(file)} template="caf_json" flushOnTXEnd="on")`,
+            ]),
         '}',
       );
       const common = `port="${port}" address="127.0.0.1" name=${q(l.name)} ruleset=${q(`r_${l.name}`)}`;
@@ -147,7 +163,9 @@ export class RsyslogServer {
       else if (l.transport === 'tcp') lines.push(`input(type="imtcp" ${common})`);
       else {
         const auth = l.mutualTls ? 'x509/certvalid' : 'anon';
-        lines.push(`input(type="imtcp" ${common} streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="${auth}")`);
+        lines.push(
+          `input(type="imtcp" ${common} streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="${auth}")`,
+        );
       }
     }
     return lines.join('\n') + '\n';
@@ -162,7 +180,9 @@ export class RsyslogServer {
         'rsyslogd to bind its listeners',
         () => {
           if (!this.daemon.running) throw new Error(`rsyslogd ${this.daemon.describeExit()}`);
-          return this.options.listeners.every((l) => portBound(this.ports[l.name], l.transport === 'udp' ? 'udp' : 'tcp'));
+          return this.options.listeners.every((l) =>
+            portBound(this.ports[l.name], l.transport === 'udp' ? 'udp' : 'tcp'),
+          );
         },
         15_000,
       );
@@ -187,13 +207,21 @@ export class RsyslogServer {
     return names.flatMap((name) => (readJsonLines(this.outputFile(name)) as RsyslogLine[]).map(toReceived));
   }
 
-  async waitForMessages(count: number, opts: { listener?: string; timeoutMs?: number; filter?: (m: ReceivedSyslogMessage) => boolean } = {}): Promise<ReceivedSyslogMessage[]> {
+  async waitForMessages(
+    count: number,
+    opts: { listener?: string; timeoutMs?: number; filter?: (m: ReceivedSyslogMessage) => boolean } = {},
+  ): Promise<ReceivedSyslogMessage[]> {
     let found: ReceivedSyslogMessage[] = [];
-    const select = (): ReceivedSyslogMessage[] => this.messages(opts.listener).filter(opts.filter ?? (() => true));
+    const select = (): ReceivedSyslogMessage[] =>
+      this.messages(opts.listener).filter(opts.filter ?? (() => true));
     try {
-      await waitUntil(`${count} messages in rsyslog`, () => (found = select()).length >= count, opts.timeoutMs ?? 15_000);
+      await waitUntil(
+        `${count} messages in rsyslog`,
+        () => (found = select()).length >= count,
+        opts.timeoutMs ?? 15_000,
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message} (have ${found.length})`);
+      throw new Error(`${(err as Error).message} (have ${found.length})`, { cause: err });
     }
     return found;
   }

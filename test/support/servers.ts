@@ -33,7 +33,8 @@ export async function startOrSkip<T>(
     return await start();
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
-    const unavailable = err instanceof ServerUnavailable ? err : new ServerUnavailable(server, howToInstall, reason);
+    const unavailable =
+      err instanceof ServerUnavailable ? err : new ServerUnavailable(server, howToInstall, reason);
     if (isCI()) throw unavailable;
     process.stderr.write(`\n*** SKIPPING: ${unavailable.message}\n\n`);
     return undefined;

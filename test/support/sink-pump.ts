@@ -10,13 +10,19 @@ import { makeRandomActivity } from '../../src/simulator/generate';
 /** `count` realistic activities (the simulator's mix) with ids unique from `from` on. */
 export function benchRecords(count: number, from: number): PipelineRecord[] {
   return Array.from({ length: count }, (_, k) => {
-    const activity = { ...makeRandomActivity(from + k), id: `activity_bench_${String(from + k).padStart(9, '0')}` };
+    const activity = {
+      ...makeRandomActivity(from + k),
+      id: `activity_bench_${String(from + k).padStart(9, '0')}`,
+    };
     return { seq: from + k, activity, raw: JSON.stringify(activity) };
   });
 }
 
 /** Encodes every record and cuts batches as the pipeline does (by events and bytes). */
-export function encodeBatches<E extends EncodedRecord>(sink: Sink<E>, recs: readonly PipelineRecord[]): { batches: E[][]; bytes: number } {
+export function encodeBatches<E extends EncodedRecord>(
+  sink: Sink<E>,
+  recs: readonly PipelineRecord[],
+): { batches: E[][]; bytes: number } {
   const batches: E[][] = [];
   let current: E[] = [];
   let bytes = 0;
@@ -24,7 +30,10 @@ export function encodeBatches<E extends EncodedRecord>(sink: Sink<E>, recs: read
   for (const r of recs) {
     const e = sink.encode(r);
     total += e.size;
-    if (current.length > 0 && (current.length >= sink.batch.maxEvents || bytes + e.size > sink.batch.maxBytes)) {
+    if (
+      current.length > 0 &&
+      (current.length >= sink.batch.maxEvents || bytes + e.size > sink.batch.maxBytes)
+    ) {
       batches.push(current);
       current = [];
       bytes = 0;
@@ -37,7 +46,10 @@ export function encodeBatches<E extends EncodedRecord>(sink: Sink<E>, recs: read
 }
 
 /** Sends every batch, `batch.concurrency` in flight like the pipeline; a rejection is a failed run. */
-export async function sendBatches<E extends EncodedRecord>(sink: Sink<E>, batches: readonly E[][]): Promise<void> {
+export async function sendBatches<E extends EncodedRecord>(
+  sink: Sink<E>,
+  batches: readonly E[][],
+): Promise<void> {
   let next = 0;
   const signal = new AbortController().signal;
   await Promise.all(
@@ -51,7 +63,10 @@ export async function sendBatches<E extends EncodedRecord>(sink: Sink<E>, batche
 }
 
 /** Encodes, batches and sends; returns the encoded bytes. */
-export async function pump<E extends EncodedRecord>(sink: Sink<E>, recs: readonly PipelineRecord[]): Promise<number> {
+export async function pump<E extends EncodedRecord>(
+  sink: Sink<E>,
+  recs: readonly PipelineRecord[],
+): Promise<number> {
   const { batches, bytes } = encodeBatches(sink, recs);
   await sendBatches(sink, batches);
   return bytes;

@@ -23,7 +23,11 @@ export interface SquidProxy {
 
 export function squidAvailable(): boolean {
   if (spawnSync('squid', ['-v'], { encoding: 'utf8' }).status === 0) return true;
-  if (process.getuid?.() === 0) spawnSync('bash', [join(REPO_ROOT, PROXY_CI_SCRIPT)], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  if (process.getuid?.() === 0)
+    spawnSync('bash', [join(REPO_ROOT, PROXY_CI_SCRIPT)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      timeout: 300_000,
+    });
   return spawnSync('squid', ['-v'], { encoding: 'utf8' }).status === 0;
 }
 
@@ -37,7 +41,10 @@ export interface SquidOptions {
 /** An htpasswd-style file basic_ncsa_auth reads (apr1 hashes, made by openssl). */
 function writePasswords(file: string, users: Readonly<Record<string, string>>): void {
   const lines = Object.entries(users).map(([user, password]) => {
-    const hash = execFileSync('openssl', ['passwd', '-apr1', '-stdin'], { input: `${password}\n`, encoding: 'utf8' }).trim();
+    const hash = execFileSync('openssl', ['passwd', '-apr1', '-stdin'], {
+      input: `${password}\n`,
+      encoding: 'utf8',
+    }).trim();
     return `${user}:${hash}`;
   });
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o644 });

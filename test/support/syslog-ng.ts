@@ -47,7 +47,10 @@ export interface SyslogNgOptions {
 }
 
 function env(): NodeJS.ProcessEnv {
-  return { ...process.env, LD_LIBRARY_PATH: [LIB_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') };
+  return {
+    ...process.env,
+    LD_LIBRARY_PATH: [LIB_DIR, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':'),
+  };
 }
 
 function moduleDir(): string {
@@ -109,11 +112,17 @@ export class SyslogNgServer {
   static async start(options: SyslogNgOptions): Promise<SyslogNgServer> {
     ensureInstalled(syslogNgAvailable);
     if (!syslogNgAvailable()) throw new Error(`syslog-ng is not extracted at ${ROOT}`);
-    if (options.listeners.some((l) => l.transport === 'tls') && !options.tls) throw new Error('a TLS listener needs options.tls');
+    if (options.listeners.some((l) => l.transport === 'tls') && !options.tls)
+      throw new Error('a TLS listener needs options.tls');
     const dir = mkdtempSync(join(tmpdir(), 'caf-syslog-ng-'));
     const server = new SyslogNgServer(await allocatePorts(options.listeners), options, dir);
-    const check = spawnSync(BINARY, ['--syntax-only', `--module-path=${moduleDir()}`, `--cfgfile=${server.confFile}`], { env: env(), encoding: 'utf8' });
-    if (check.status !== 0) throw new Error(`syslog-ng rejected the generated config: ${check.stderr || check.stdout}`);
+    const check = spawnSync(
+      BINARY,
+      ['--syntax-only', `--module-path=${moduleDir()}`, `--cfgfile=${server.confFile}`],
+      { env: env(), encoding: 'utf8' },
+    );
+    if (check.status !== 0)
+      throw new Error(`syslog-ng rejected the generated config: ${check.stderr || check.stdout}`);
     await server.launch();
     return server;
   }
@@ -129,7 +138,10 @@ export class SyslogNgServer {
       // syslog() reads octet counting and parses RFC 5424, falling back to RFC 3164;
       // network() reads LF frames and parses RFC 3164 unless told `syslog-protocol`.
       const driver = l.transport === 'tcp' && l.framing === 'lf' ? 'network' : 'syslog';
-      const flags = ['store-raw-message', ...(driver === 'network' && l.protocol !== 'rfc3164' ? ['syslog-protocol'] : [])];
+      const flags = [
+        'store-raw-message',
+        ...(driver === 'network' && l.protocol !== 'rfc3164' ? ['syslog-protocol'] : []),
+      ];
       let tlsPart = '';
       if (l.transport === 'tls' && tls) {
         const verify = l.mutualTls ? 'required-trusted' : 'optional-untrusted';
@@ -154,7 +166,9 @@ export class SyslogNgServer {
         'syslog-ng to bind its listeners',
         () => {
           if (!this.daemon.running) throw new Error(`syslog-ng ${this.daemon.describeExit()}`);
-          return this.options.listeners.every((l) => portBound(this.ports[l.name], l.transport === 'udp' ? 'udp' : 'tcp'));
+          return this.options.listeners.every((l) =>
+            portBound(this.ports[l.name], l.transport === 'udp' ? 'udp' : 'tcp'),
+          );
         },
         15_000,
       );
@@ -166,16 +180,26 @@ export class SyslogNgServer {
 
   messages(listener?: string): ReceivedSyslogMessage[] {
     const names = listener ? [listener] : this.options.listeners.map((l) => l.name);
-    return names.flatMap((name) => (readJsonLines(join(this.dir, `${name}.jsonl`)) as SyslogNgLine[]).map(toReceived));
+    return names.flatMap((name) =>
+      (readJsonLines(join(this.dir, `${name}.jsonl`)) as SyslogNgLine[]).map(toReceived),
+    );
   }
 
-  async waitForMessages(count: number, opts: { listener?: string; timeoutMs?: number; filter?: (m: ReceivedSyslogMessage) => boolean } = {}): Promise<ReceivedSyslogMessage[]> {
+  async waitForMessages(
+    count: number,
+    opts: { listener?: string; timeoutMs?: number; filter?: (m: ReceivedSyslogMessage) => boolean } = {},
+  ): Promise<ReceivedSyslogMessage[]> {
     let found: ReceivedSyslogMessage[] = [];
-    const select = (): ReceivedSyslogMessage[] => this.messages(opts.listener).filter(opts.filter ?? (() => true));
+    const select = (): ReceivedSyslogMessage[] =>
+      this.messages(opts.listener).filter(opts.filter ?? (() => true));
     try {
-      await waitUntil(`${count} messages in syslog-ng`, () => (found = select()).length >= count, opts.timeoutMs ?? 15_000);
+      await waitUntil(
+        `${count} messages in syslog-ng`,
+        () => (found = select()).length >= count,
+        opts.timeoutMs ?? 15_000,
+      );
     } catch (err) {
-      throw new Error(`${(err as Error).message} (have ${found.length})`);
+      throw new Error(`${(err as Error).message} (have ${found.length})`, { cause: err });
     }
     return found;
   }

@@ -46,9 +46,11 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const SYSLOG_CI_SCRIPT = 'scripts/ci/syslog.sh';
 
 /** Ports for every listener, all different numbers. */
-export async function allocatePorts(listeners: readonly SyslogListenerSpec[]): Promise<Record<string, number>> {
+export async function allocatePorts(
+  listeners: readonly SyslogListenerSpec[],
+): Promise<Record<string, number>> {
   const numbers = await freePorts(listeners.map((l) => (l.transport === 'udp' ? 'udp' : 'tcp')));
-  return Object.fromEntries(listeners.map((l, i) => [l.name, numbers[i]!]));
+  return Object.fromEntries(listeners.map((l, i) => [l.name, numbers[i]]));
 }
 
 /** Is 127.0.0.1:`port` bound (UDP) or listening (TCP)? Linux /proc, no probe traffic. */
@@ -61,7 +63,12 @@ export function portBound(port: number, transport: 'tcp' | 'udp'): boolean {
   });
 }
 
-export async function waitUntil(what: string, predicate: () => boolean, timeoutMs: number, intervalMs = 25): Promise<void> {
+export async function waitUntil(
+  what: string,
+  predicate: () => boolean,
+  timeoutMs: number,
+  intervalMs = 25,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -86,7 +93,10 @@ export function readJsonLines(path: string): unknown[] {
 export function ensureInstalled(check: () => boolean): void {
   if (check()) return;
   if (process.getuid?.() !== 0) return;
-  spawnSync('bash', [join(REPO_ROOT, SYSLOG_CI_SCRIPT)], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  spawnSync('bash', [join(REPO_ROOT, SYSLOG_CI_SCRIPT)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 300_000,
+  });
 }
 
 /** Daemons still running, killed if the test process exits or is interrupted. */
@@ -136,7 +146,9 @@ export class DaemonProcess {
 
   /** Why it exited, with the tail of its log: for assertion messages. */
   describeExit(): string {
-    const log = existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8').split('\n').slice(-15).join('\n') : '';
+    const log = existsSync(this.logFile)
+      ? readFileSync(this.logFile, 'utf8').split('\n').slice(-15).join('\n')
+      : '';
     return `${this.exitInfo ?? 'still running'}\n${log}`;
   }
 

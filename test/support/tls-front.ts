@@ -14,14 +14,21 @@ export interface TlsFront {
 
 export async function startTlsFront(target: string): Promise<TlsFront> {
   const certs = makeCertificates({ dir: tempDir('caf-tls-front-') });
-  const server = https.createServer({ cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) }, (req, res) => {
-    const out = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
+  const server = https.createServer(
+    { cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) },
+    (req, res) => {
+      const out = http.request(
+        new URL(req.url ?? '/', target),
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      out.on('error', () => res.destroy());
+      req.pipe(out);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,

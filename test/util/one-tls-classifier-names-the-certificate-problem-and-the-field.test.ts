@@ -36,21 +36,42 @@ test('every certificate code has one kind, wherever it sits in the error chain',
 });
 
 test('a client-certificate alert is recognised by its text when no code says it', () => {
-  assert.equal(classifyTlsError(new Error('write EPROTO ...:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:...SSL alert number 116'))?.kind, 'client_certificate_refused');
-  assert.equal(classifyTlsError(coded('EPROTO', 'write EPROTO ...:SSL routines:...:wrong version number'))?.kind, 'not_tls');
+  assert.equal(
+    classifyTlsError(
+      new Error(
+        'write EPROTO ...:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:...SSL alert number 116',
+      ),
+    )?.kind,
+    'client_certificate_refused',
+  );
+  assert.equal(
+    classifyTlsError(coded('EPROTO', 'write EPROTO ...:SSL routines:...:wrong version number'))?.kind,
+    'not_tls',
+  );
 });
 
 test('network faults are not certificate problems', () => {
-  for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN']) assert.equal(classifyTlsError(coded(code)), undefined, code);
+  for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'])
+    assert.equal(classifyTlsError(coded(code)), undefined, code);
   assert.equal(classifyTlsError('a string'), undefined);
 });
 
 test('the description names the peer, what is wrong, the code and the field that fixes it', () => {
-  const text = describeTlsProblem({ kind: 'untrusted', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }, 'Splunk HEC at https://s:8088 (sinks.s.endpoint)', 'sinks.s.tls');
+  const text = describeTlsProblem(
+    { kind: 'untrusted', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    'Splunk HEC at https://s:8088 (sinks.s.endpoint)',
+    'sinks.s.tls',
+  );
   assert.equal(
     text,
     'TLS with Splunk HEC at https://s:8088 (sinks.s.endpoint): its certificate is signed by a CA this process does not trust [UNABLE_TO_VERIFY_LEAF_SIGNATURE]; set sinks.s.tls.ca_file to the CA that signed it',
   );
-  assert.match(describeTlsProblem({ kind: 'wrong_name', code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, 'x', 'source.tls'), /set source\.tls\.server_name/);
-  assert.match(describeTlsProblem({ kind: 'not_tls', code: 'EPROTO' }, 'x', 'sinks.k.tls'), /reach it without sinks\.k\.tls/);
+  assert.match(
+    describeTlsProblem({ kind: 'wrong_name', code: 'ERR_TLS_CERT_ALTNAME_INVALID' }, 'x', 'source.tls'),
+    /set source\.tls\.server_name/,
+  );
+  assert.match(
+    describeTlsProblem({ kind: 'not_tls', code: 'EPROTO' }, 'x', 'sinks.k.tls'),
+    /reach it without sinks\.k\.tls/,
+  );
 });

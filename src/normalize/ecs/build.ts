@@ -3,7 +3,14 @@ import { ecsActorBindings, moveActorFields } from '../actor';
 import { eventOutcome, eventSeverityId, subjectOf, targetUserOf } from '../facts';
 import type { NormalizeOptions } from '../options';
 import { resolveMapping } from '../resolve';
-import { copyWithout, isNonEmptyString, isObject, isStrictIsoTime, parseTimeMs, type JsonObject } from '../values';
+import {
+  copyWithout,
+  isNonEmptyString,
+  isObject,
+  isStrictIsoTime,
+  parseTimeMs,
+  type JsonObject,
+} from '../values';
 
 /**
  * Activity → ECS 9 document, shaped like Elastic's `anthropic` integration: ECS fields for
@@ -46,7 +53,12 @@ export function toEcs(activity: Activity, options: NormalizeOptions = {}): EcsDo
   const reason = mapping.reasonField === undefined ? undefined : src[mapping.reasonField];
   if (isNonEmptyString(reason)) event.reason = reason;
 
-  const doc: EcsDocument = { '@timestamp': timestamp, ecs: { version: ECS_VERSION }, event, message: mapping.title };
+  const doc: EcsDocument = {
+    '@timestamp': timestamp,
+    ecs: { version: ECS_VERSION },
+    event,
+    message: mapping.title,
+  };
   if (isNonEmptyString(src.organization_id)) {
     doc.organization = { id: src.organization_id };
     movedTop.push('organization_id');
@@ -54,7 +66,9 @@ export function toEcs(activity: Activity, options: NormalizeOptions = {}): EcsDo
 
   const actorIn = src.actor;
   const moved: JsonObject = {};
-  const actorRemainder = isObject(actorIn) ? moveActorFields(actorIn, ecsActorBindings(actorIn.type), moved) : undefined;
+  const actorRemainder = isObject(actorIn)
+    ? moveActorFields(actorIn, ecsActorBindings(actorIn.type), moved)
+    : undefined;
   const user: JsonObject = isObject(moved.user) ? moved.user : {};
   const target = targetUserOf(mapping, src);
   if (target !== undefined) {
@@ -112,7 +126,8 @@ function httpOf(src: JsonObject): JsonObject | undefined {
   if (isNonEmptyString(src.request_id)) request.id = src.request_id;
   const http: JsonObject = {};
   if (Object.keys(request).length > 0) http.request = request;
-  if (typeof src.status_code === 'number' && Number.isInteger(src.status_code)) http.response = { status_code: src.status_code };
+  if (typeof src.status_code === 'number' && Number.isInteger(src.status_code))
+    http.response = { status_code: src.status_code };
   return Object.keys(http).length > 0 ? http : undefined;
 }
 

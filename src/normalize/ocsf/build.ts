@@ -3,7 +3,14 @@ import { decorateOcsfActor, moveActorFields, ocsfActorBindings } from '../actor'
 import { eventOutcome, eventSeverityId, privilegesOf, subjectOf, targetUserOf, type Subject } from '../facts';
 import type { NormalizeOptions } from '../options';
 import { resolveMapping, type Mapping } from '../resolve';
-import { copyWithout, isNonEmptyString, isObject, isOcsfEmail, parseTimeMs, type JsonObject } from '../values';
+import {
+  copyWithout,
+  isNonEmptyString,
+  isObject,
+  isOcsfEmail,
+  parseTimeMs,
+  type JsonObject,
+} from '../values';
 import { HTTP_METHODS, OCSF_VERSION, SEVERITY_NAMES, STATUS, USER_TYPE } from './schema';
 
 /**
@@ -22,7 +29,11 @@ import { HTTP_METHODS, OCSF_VERSION, SEVERITY_NAMES, STATUS, USER_TYPE } from '.
 
 export type OcsfEvent = Record<string, unknown>;
 
-const PRODUCT = Object.freeze({ name: 'Claude', vendor_name: 'Anthropic', feature: Object.freeze({ name: 'Compliance API' }) });
+const PRODUCT = Object.freeze({
+  name: 'Claude',
+  vendor_name: 'Anthropic',
+  feature: Object.freeze({ name: 'Compliance API' }),
+});
 
 export function toOcsf(activity: Activity, options: NormalizeOptions = {}): OcsfEvent {
   const src: JsonObject = isObject(activity) ? activity : {};
@@ -56,7 +67,9 @@ export function toOcsf(activity: Activity, options: NormalizeOptions = {}): Ocsf
   const staged: JsonObject = {};
   const actorIn = src.actor;
   const actorType = isObject(actorIn) ? actorIn.type : undefined;
-  const actorRemainder = isObject(actorIn) ? moveActorFields(actorIn, ocsfActorBindings(actorType), staged) : undefined;
+  const actorRemainder = isObject(actorIn)
+    ? moveActorFields(actorIn, ocsfActorBindings(actorType), staged)
+    : undefined;
   const actor = decorateOcsfActor(actorType, isObject(actorIn) ? actorIn : {}, staged);
 
   const event: OcsfEvent = {
@@ -93,7 +106,8 @@ export function toOcsf(activity: Activity, options: NormalizeOptions = {}): Ocsf
   }
   const httpRequest = httpRequestOf(staged, src, mapping);
   if (httpRequest !== undefined) event.http_request = httpRequest;
-  if (typeof src.status_code === 'number' && Number.isInteger(src.status_code)) event.http_response = { code: src.status_code };
+  if (typeof src.status_code === 'number' && Number.isInteger(src.status_code))
+    event.http_response = { code: src.status_code };
 
   const unmapped = copyWithout(src, movedTop);
   if (actorRemainder !== undefined) unmapped.actor = actorRemainder;
@@ -144,7 +158,9 @@ function targetUser(ctx: BuildContext): JsonObject {
 
 const CLASS_BUILDERS: Readonly<Record<Mapping['cls']['key'], ClassBuilder>> = {
   api_activity(event, { mapping, src, subject }) {
-    const api: JsonObject = { operation: typeof src.type === 'string' && src.type.length > 0 ? src.type : 'unknown' };
+    const api: JsonObject = {
+      operation: typeof src.type === 'string' && src.type.length > 0 ? src.type : 'unknown',
+    };
     api.service = { name: mapping.service };
     if (isNonEmptyString(src.request_id)) api.request = { uid: src.request_id };
     event.api = api;
@@ -194,7 +210,8 @@ const CLASS_BUILDERS: Readonly<Record<Mapping['cls']['key'], ClassBuilder>> = {
 function httpRequestOf(staged: JsonObject, src: JsonObject, mapping: Mapping): JsonObject | undefined {
   const request: JsonObject = isObject(staged.http_request) ? staged.http_request : {};
   if (mapping.cls.key === 'api_activity') {
-    if (typeof src.request_method === 'string' && HTTP_METHODS.has(src.request_method)) request.http_method = src.request_method;
+    if (typeof src.request_method === 'string' && HTTP_METHODS.has(src.request_method))
+      request.http_method = src.request_method;
     if (isNonEmptyString(src.url)) request.url = urlObject(src.url);
   }
   return Object.keys(request).length > 0 ? request : undefined;

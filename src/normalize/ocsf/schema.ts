@@ -114,7 +114,16 @@ export const OCSF_CLASSES: Readonly<Record<OcsfClass, OcsfClassInfo>> = {
     uid: 6001,
     name: 'Web Resources Activity',
     ...APPLICATION,
-    activities: { 1: 'Create', 2: 'Read', 3: 'Update', 4: 'Delete', 5: 'Search', 6: 'Import', 7: 'Export', 8: 'Share' },
+    activities: {
+      1: 'Create',
+      2: 'Read',
+      3: 'Update',
+      4: 'Delete',
+      5: 'Search',
+      6: 'Import',
+      7: 'Export',
+      8: 'Share',
+    },
   },
   api_activity: {
     key: 'api_activity',
@@ -168,4 +177,14 @@ export const AUTH_PROTOCOL = {
 } as const;
 
 /** The HTTP methods `http_request.http_method` accepts. */
-export const HTTP_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+export const HTTP_METHODS: ReadonlySet<string> = new Set([
+  'CONNECT',
+  'DELETE',
+  'GET',
+  'HEAD',
+  'OPTIONS',
+  'PATCH',
+  'POST',
+  'PUT',
+  'TRACE',
+]);

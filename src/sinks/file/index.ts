@@ -72,13 +72,21 @@ export class FileSink implements Sink<FileLine> {
         const keep = start + nl + 1;
         if (keep === size) return size;
         await handle.truncate(keep);
-        this.ctx.logger.warn('removed a torn last line left by a crash; its events are delivered again', { sink: this.name, path: this.path, bytes: size - keep });
+        this.ctx.logger.warn('removed a torn last line left by a crash; its events are delivered again', {
+          sink: this.name,
+          path: this.path,
+          bytes: size - keep,
+        });
         return keep;
       }
       end = start;
     }
     await handle.truncate(0);
-    this.ctx.logger.warn('removed a torn line left by a crash; its events are delivered again', { sink: this.name, path: this.path, bytes: size });
+    this.ctx.logger.warn('removed a torn line left by a crash; its events are delivered again', {
+      sink: this.name,
+      path: this.path,
+      bytes: size,
+    });
     return 0;
   }
 
@@ -105,7 +113,12 @@ export class FileSink implements Sink<FileLine> {
       stats: this.stats,
       health: this.healthTracker,
       onRetry: (err, attempt, delayMs) =>
-        this.ctx.logger.debug('file sink write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
+        this.ctx.logger.debug('file sink write failed; will retry', {
+          sink: this.name,
+          attempt,
+          delay_ms: delayMs,
+          error: errorMessage(err),
+        }),
     });
   }
 

@@ -76,6 +76,7 @@ export function loadCodec(name: ExternalCodecName): Codec {
     const pkg = name === 'snappy' ? 'snappy' : 'lz4-napi';
     throw new Error(
       `compression: ${name} needs the npm package "${pkg}" and its prebuilt binary for this platform, which did not load (${errorMessage(err)}); use compression: gzip or none`,
+      { cause: err },
     );
   }
   loaded.set(name, codec);

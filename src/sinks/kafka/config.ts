@@ -18,9 +18,10 @@ const brokerAddress = z.string().superRefine((value, ctx) => {
   }
   const m = /^([^:\s[\]]+):(\d{1,5})$/.exec(value);
   if (!m) {
-    const hint = value.includes('[') || (value.match(/:/g) ?? []).length > 1
-      ? 'IPv6 literals are not supported by the Kafka client; use a host name'
-      : 'write it as host:port, e.g. "kafka-1.example.com:9092"';
+    const hint =
+      value.includes('[') || (value.match(/:/g) ?? []).length > 1
+        ? 'IPv6 literals are not supported by the Kafka client; use a host name'
+        : 'write it as host:port, e.g. "kafka-1.example.com:9092"';
     ctx.addIssue({ code: 'custom', message: `"${value}" is not a broker address: ${hint}` });
     return;
   }
@@ -30,11 +31,18 @@ const brokerAddress = z.string().superRefine((value, ctx) => {
 
 const familyName = z
   .string()
-  .regex(/^[a-z0-9]+$/, { error: 'a family is the first word of an activity type: lowercase letters and digits, e.g. "sso" or "platform"' })
-  .refine((f) => f !== OTHER_FAMILY, { error: `"${OTHER_FAMILY}" is implied (every family not listed goes there); remove it` });
+  .regex(/^[a-z0-9]+$/, {
+    error:
+      'a family is the first word of an activity type: lowercase letters and digits, e.g. "sso" or "platform"',
+  })
+  .refine((f) => f !== OTHER_FAMILY, {
+    error: `"${OTHER_FAMILY}" is implied (every family not listed goes there); remove it`,
+  });
 
 export const saslSchema = z.strictObject({
-  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], { error: 'expected one of plain, scram-sha-256, scram-sha-512' }),
+  mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
+    error: 'expected one of plain, scram-sha-256, scram-sha-512',
+  }),
   username: z.string().min(1),
   /** A secret: may be given as `password_file` (resolved by the config loader). */
   password: z.string().min(1),
@@ -58,10 +66,16 @@ export const kafkaSinkConfig = z
     topic_families: z.array(familyName).min(1).optional(),
     format: outputFormat.default('ocsf'),
     /** `all` waits for every in-sync replica; `1` for the leader only (weaker, warned about). */
-    acks: z.union([z.literal('all'), z.literal(1), z.literal(0)], { error: 'expected all or 1' }).default('all'),
+    acks: z
+      .union([z.literal('all'), z.literal(1), z.literal(0)], { error: 'expected all or 1' })
+      .default('all'),
     /** The broker drops the copies a retried request would otherwise write twice. */
     idempotent: z.boolean().default(true),
-    compression: z.enum(COMPRESSIONS, { error: `expected one of ${COMPRESSIONS.join(', ')} (zstd is not offered: see the Kafka sink docs)` }).default('none'),
+    compression: z
+      .enum(COMPRESSIONS, {
+        error: `expected one of ${COMPRESSIONS.join(', ')} (zstd is not offered: see the Kafka sink docs)`,
+      })
+      .default('none'),
     client_id: z.string().min(1).default('claude-audit-forwarder'),
     /** The `source` header every message carries. */
     source: z.string().min(1).default('anthropic:compliance_api'),
@@ -85,14 +99,16 @@ export const kafkaSinkConfig = z
       ctx.addIssue({
         code: 'custom',
         path: ['acks'],
-        message: '0 means the broker never confirms a write, so the checkpoint could move past events that were lost; use all (default) or 1',
+        message:
+          '0 means the broker never confirms a write, so the checkpoint could move past events that were lost; use all (default) or 1',
       });
     }
     if (cfg.acks === 1 && cfg.idempotent) {
       ctx.addIssue({
         code: 'custom',
         path: ['idempotent'],
-        message: 'the idempotent producer needs acks: all; set acks: all, or idempotent: false to use acks: 1',
+        message:
+          'the idempotent producer needs acks: all; set acks: all, or idempotent: false to use acks: 1',
       });
     }
     if (cfg.idempotent && cfg.batch.concurrency > 1) {
@@ -107,8 +123,15 @@ export const kafkaSinkConfig = z
     if (templateIssue) ctx.addIssue({ code: 'custom', path: ['topic'], message: templateIssue });
     const templated = cfg.topic.includes(FAMILY_PLACEHOLDER);
     if (!templateIssue && templated && cfg.topic_families) {
-      const tooLong = new TopicRouter(cfg.topic, cfg.topic_families).allTopics().filter((t) => !isLegalTopic(t));
-      if (tooLong.length) ctx.addIssue({ code: 'custom', path: ['topic'], message: `${tooLong.join(', ')}: longer than Kafka's 249-character limit` });
+      const tooLong = new TopicRouter(cfg.topic, cfg.topic_families)
+        .allTopics()
+        .filter((t) => !isLegalTopic(t));
+      if (tooLong.length)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['topic'],
+          message: `${tooLong.join(', ')}: longer than Kafka's 249-character limit`,
+        });
     }
     if (templated && !cfg.topic_families) {
       ctx.addIssue({
@@ -118,14 +141,20 @@ export const kafkaSinkConfig = z
       });
     }
     if (!templated && cfg.topic_families) {
-      ctx.addIssue({ code: 'custom', path: ['topic_families'], message: `only used with a ${FAMILY_PLACEHOLDER} topic template; remove it or add ${FAMILY_PLACEHOLDER} to topic` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topic_families'],
+        message: `only used with a ${FAMILY_PLACEHOLDER} topic template; remove it or add ${FAMILY_PLACEHOLDER} to topic`,
+      });
     }
   });
 
 export type KafkaSinkConfig = z.output<typeof kafkaSinkConfig>;
 
 /** Without TLS, every broker is reached in clear, with the SASL exchange when there is one. */
-export function kafkaPlaintextPath(cfg: Pick<KafkaSinkConfig, 'tls' | 'brokers' | 'sasl'>): PlaintextPath | undefined {
+export function kafkaPlaintextPath(
+  cfg: Pick<KafkaSinkConfig, 'tls' | 'brokers' | 'sasl'>,
+): PlaintextPath | undefined {
   if (tlsEnabled(cfg.tls)) return undefined;
   return {
     field: 'tls',

@@ -79,7 +79,8 @@ export class KafkaEncoder {
       headers,
     };
     let size = RECORD_OVERHEAD_BYTES + message.key.length + message.value.length;
-    for (const [name, value] of Object.entries(headers)) size += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+    for (const [name, value] of Object.entries(headers))
+      size += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
     return { record, message, size };
   }
 }

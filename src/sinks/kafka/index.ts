@@ -21,7 +21,6 @@ export type { KafkaSinkConfig } from './config';
  * without one does not carry the library (about 10 MB of resident memory).
  */
 function loadKafkajsClient(): typeof import('./kafkajs-client').KafkajsClient {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return (require('./kafkajs-client') as typeof import('./kafkajs-client')).KafkajsClient;
 }
 
@@ -62,7 +61,12 @@ export class KafkaSink implements Sink<KafkaRecord> {
         brokers: config.brokers,
         clientId: config.client_id,
         tls: tlsEnabled(config.tls)
-          ? buildTlsOptions(config.tls, { fieldPath: `${this.field}.tls`, component: `sink ${name}`, logger, baseDir: ctx.baseDir })
+          ? buildTlsOptions(config.tls, {
+              fieldPath: `${this.field}.tls`,
+              component: `sink ${name}`,
+              logger,
+              baseDir: ctx.baseDir,
+            })
           : undefined,
         sasl: config.sasl,
         connectionTimeoutMs: config.connection_timeout,
@@ -73,9 +77,17 @@ export class KafkaSink implements Sink<KafkaRecord> {
         compression: config.compression,
         logger,
       });
-    this.service = new KafkaService(this.client, this.healthTracker, { sinkName: name, idempotent: config.idempotent, policy: backoffPolicy(config.retry), logger, stats: this.stats });
+    this.service = new KafkaService(this.client, this.healthTracker, {
+      sinkName: name,
+      idempotent: config.idempotent,
+      policy: backoffPolicy(config.retry),
+      logger,
+      stats: this.stats,
+    });
     if (config.acks === 1) {
-      logger.warn(`${this.field}.acks is 1: a write only the leader confirmed is lost if the leader fails before its followers copy it, and the checkpoint may already be past it; use acks: all`);
+      logger.warn(
+        `${this.field}.acks is 1: a write only the leader confirmed is lost if the leader fails before its followers copy it, and the checkpoint may already be past it; use acks: all`,
+      );
     }
   }
 
@@ -110,10 +122,13 @@ export class KafkaSink implements Sink<KafkaRecord> {
     if (check.missing.length === 0) return;
     const list = check.missing.map((t) => `"${t}"`).join(', ');
     if (check.autoCreate === true) {
-      this.ctx.logger.warn('kafka topics do not exist yet; the broker will create them on first write with its default partitions and retention', {
-        sink: this.name,
-        topics: check.missing,
-      });
+      this.ctx.logger.warn(
+        'kafka topics do not exist yet; the broker will create them on first write with its default partitions and retention',
+        {
+          sink: this.name,
+          topics: check.missing,
+        },
+      );
       return;
     }
     const one = check.missing.length === 1;
@@ -121,7 +136,9 @@ export class KafkaSink implements Sink<KafkaRecord> {
       check.autoCreate === false
         ? 'and the broker does not create topics (auto.create.topics.enable=false)'
         : `(or this user may not describe ${one ? 'it' : 'them'}; could not read auto.create.topics.enable: ${check.autoCreateUnknownBecause ?? 'unknown'})`;
-    throw fail(`topic ${list} ${one ? 'does' : 'do'} not exist ${why}: create ${one ? 'it' : 'them'}, or correct ${this.field}.topic`);
+    throw fail(
+      `topic ${list} ${one ? 'does' : 'do'} not exist ${why}: create ${one ? 'it' : 'them'}, or correct ${this.field}.topic`,
+    );
   }
 
   encode(record: PipelineRecord): KafkaRecord {

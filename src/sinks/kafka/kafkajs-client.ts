@@ -79,7 +79,11 @@ function logCreator(logger: Logger, sinkName: string) {
       const { message, timestamp: _timestamp, ...extra } = log;
       const meta: Record<string, unknown> = { component: 'kafkajs', sink: sinkName, namespace };
       for (const [k, v] of Object.entries(extra)) {
-        if (!UNSAFE_LOG_FIELD.test(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) meta[k] = v;
+        if (
+          !UNSAFE_LOG_FIELD.test(k) &&
+          (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
+        )
+          meta[k] = v;
       }
       const text = String(message);
       // We bound kafkajs's retries on purpose (see CLIENT_RETRY); the sink retries forever.
@@ -116,7 +120,7 @@ export class KafkajsClient implements KafkaClient {
       await producer.connect();
     } catch (err) {
       await producer.disconnect().catch(() => undefined);
-      throw new Error(explainKafkaError(err, this.context('start')));
+      throw new Error(explainKafkaError(err, this.context('start')), { cause: err });
     }
     await this.adopt(producer);
   }
@@ -143,7 +147,7 @@ export class KafkajsClient implements KafkaClient {
         return { missing, autoCreateUnknownBecause: explainKafkaError(err, this.context('start')) };
       }
     } catch (err) {
-      throw new Error(explainKafkaError(err, this.context('start')));
+      throw new Error(explainKafkaError(err, this.context('start')), { cause: err });
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -155,9 +159,17 @@ export class KafkajsClient implements KafkaClient {
     if (nodeId === undefined) return undefined;
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.BROKER, name: String(nodeId), configNames: ['auto.create.topics.enable'] }],
+      resources: [
+        {
+          type: ConfigResourceTypes.BROKER,
+          name: String(nodeId),
+          configNames: ['auto.create.topics.enable'],
+        },
+      ],
     });
-    const entry = described.resources[0]?.configEntries.find((e) => e.configName === 'auto.create.topics.enable');
+    const entry = described.resources[0]?.configEntries.find(
+      (e) => e.configName === 'auto.create.topics.enable',
+    );
     return entry ? entry.configValue === 'true' : undefined;
   }
 
@@ -214,7 +226,13 @@ export class KafkajsClient implements KafkaClient {
   }
 
   private context(phase: 'start' | 'send'): ErrorContext {
-    return { phase, brokers: this.opts.brokers, tls: this.opts.tls !== undefined, sasl: this.opts.sasl, tlsField: `sinks.${this.opts.sinkName}.tls` };
+    return {
+      phase,
+      brokers: this.opts.brokers,
+      tls: this.opts.tls !== undefined,
+      sasl: this.opts.sasl,
+      tlsField: `sinks.${this.opts.sinkName}.tls`,
+    };
   }
 }
 
@@ -258,7 +276,7 @@ interface KafkajsErrorShape {
 function errorChain(err: unknown): KafkajsErrorShape[] {
   const chain: KafkajsErrorShape[] = [];
   let current: unknown = err;
-  while (current && typeof current === 'object' && chain.length < 8 && !chain.includes(current as KafkajsErrorShape)) {
+  while (current && typeof current === 'object' && chain.length < 8 && !chain.includes(current)) {
     const e = current as KafkajsErrorShape;
     chain.push(e);
     current = e.cause ?? e.originalError;
@@ -275,7 +293,12 @@ const AUTH_TYPES = new Set([
   'UNSUPPORTED_SASL_MECHANISM',
 ]);
 /** The broker refused the records themselves: narrowing the batch finds the culprit. */
-const RECORD_TYPES = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+const RECORD_TYPES = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TIMESTAMP',
+]);
 const PRODUCER_STATE_TYPES = new Set([
   'OUT_OF_ORDER_SEQUENCE_NUMBER',
   'DUPLICATE_SEQUENCE_NUMBER',
@@ -285,7 +308,8 @@ const PRODUCER_STATE_TYPES = new Set([
   'PRODUCER_FENCED',
 ]);
 const TYPE_ADVICE: Readonly<Record<string, string>> = {
-  TOPIC_AUTHORIZATION_FAILED: 'not authorized to write to the topic: grant this user WRITE and DESCRIBE on it',
+  TOPIC_AUTHORIZATION_FAILED:
+    'not authorized to write to the topic: grant this user WRITE and DESCRIBE on it',
   CLUSTER_AUTHORIZATION_FAILED:
     'not authorized on the cluster (brokers older than 2.8 require IDEMPOTENT_WRITE for the idempotent producer): grant it, or set idempotent: false',
   UNKNOWN_TOPIC_OR_PARTITION: 'the topic does not exist (or this user may not describe it): create it',
@@ -293,11 +317,13 @@ const TYPE_ADVICE: Readonly<Record<string, string>> = {
   RECORD_LIST_TOO_LARGE: "larger than the topic's max.message.bytes",
   INVALID_TIMESTAMP: "the record timestamp is outside the topic's message.timestamp limits",
   NOT_ENOUGH_REPLICAS: 'fewer in-sync replicas than min.insync.replicas: waiting for replicas to come back',
-  NOT_ENOUGH_REPLICAS_AFTER_APPEND: 'fewer in-sync replicas than min.insync.replicas: waiting for replicas to come back',
+  NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    'fewer in-sync replicas than min.insync.replicas: waiting for replicas to come back',
   LEADER_NOT_AVAILABLE: 'partition leadership is moving',
   NOT_LEADER_FOR_PARTITION: 'partition leadership moved',
-  REQUEST_TIMED_OUT: 'the broker did not get the replicas\' acknowledgements within ack_timeout',
-  ILLEGAL_SASL_STATE: 'this listener does not take SASL (a listener without SASL?): check the port, or remove sasl',
+  REQUEST_TIMED_OUT: "the broker did not get the replicas' acknowledgements within ack_timeout",
+  ILLEGAL_SASL_STATE:
+    'this listener does not take SASL (a listener without SASL?): check the port, or remove sasl',
   UNSUPPORTED_SASL_MECHANISM: 'this listener does not offer that SASL mechanism: check sasl.mechanism',
 };
 
@@ -319,7 +345,9 @@ export function explainKafkaError(err: unknown, ctx: ErrorContext): string {
   const innermost = chain[chain.length - 1] ?? {};
   const detail = tidy(innermost.message ?? errorMessage(err));
 
-  const protocol = chain.find((e) => e.name === 'KafkaJSProtocolError' || (typeof e.type === 'string' && e.type.length > 0));
+  const protocol = chain.find(
+    (e) => e.name === 'KafkaJSProtocolError' || (typeof e.type === 'string' && e.type.length > 0),
+  );
   if (protocol?.type) {
     const advice = TYPE_ADVICE[protocol.type];
     return `broker answered ${protocol.type}${advice ? `: ${advice}` : ` (${protocol.message ?? ''})`}`;
@@ -335,16 +363,28 @@ export function explainKafkaError(err: unknown, ctx: ErrorContext): string {
   }
 
   const codes = chain.map((e) => (typeof e.code === 'string' ? e.code : '')).filter(Boolean);
-  const tlsProblem = ctx.tls || codes.some((c) => c.startsWith('ERR_TLS_') || c.startsWith('ERR_SSL_')) ? classifyTlsError(err) : undefined;
+  const tlsProblem =
+    ctx.tls || codes.some((c) => c.startsWith('ERR_TLS_') || c.startsWith('ERR_SSL_'))
+      ? classifyTlsError(err)
+      : undefined;
   if (tlsProblem) return describeTlsProblem(tlsProblem, `the broker ${broker}`, ctx.tlsField ?? 'tls');
-  if (ctx.tls && (/before secure TLS connection was established|wrong version number|EPROTO/i.test(detail) || codes.includes('EPROTO'))) {
+  if (
+    ctx.tls &&
+    (/before secure TLS connection was established|wrong version number|EPROTO/i.test(detail) ||
+      codes.includes('EPROTO'))
+  ) {
     return `TLS handshake with ${broker} failed (${detail}): is this a plaintext listener? Use the broker's TLS port, or remove tls`;
   }
-  if (codes.includes('ECONNREFUSED')) return `cannot connect to ${broker}: connection refused (wrong host/port in brokers, or the broker is down)`;
-  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN')) return `cannot resolve the host of ${broker} (${detail}): check brokers`;
-  if (/Connection timeout/i.test(detail) || codes.includes('ETIMEDOUT')) return `timed out connecting to ${broker}: check brokers, firewalls, and connection_timeout`;
+  if (codes.includes('ECONNREFUSED'))
+    return `cannot connect to ${broker}: connection refused (wrong host/port in brokers, or the broker is down)`;
+  if (codes.includes('ENOTFOUND') || codes.includes('EAI_AGAIN'))
+    return `cannot resolve the host of ${broker} (${detail}): check brokers`;
+  if (/Connection timeout/i.test(detail) || codes.includes('ETIMEDOUT'))
+    return `timed out connecting to ${broker}: check brokers, firewalls, and connection_timeout`;
 
-  const closed = chain.some((e) => e.name === 'KafkaJSConnectionClosedError') || /closed|ECONNRESET|socket hang up/i.test(detail);
+  const closed =
+    chain.some((e) => e.name === 'KafkaJSConnectionClosedError') ||
+    /closed|ECONNRESET|socket hang up/i.test(detail);
   const timedOut = chain.some((e) => e.name === 'KafkaJSRequestTimeoutError');
   if ((closed || timedOut) && ctx.phase === 'start') {
     const hints = [
@@ -363,14 +403,16 @@ export function classifyKafkaError(err: unknown, ctx: ErrorContext): Error {
   const chain = errorChain(err);
   const message = explainKafkaError(err, ctx);
   const type = chain.find((e) => typeof e.type === 'string')?.type;
-  const codes = chain.map((e) => e.code);
-  const refusedCredentials = chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError') || (type !== undefined && AUTH_TYPES.has(type));
+  const refusedCredentials =
+    chain.some((e) => e.name === 'KafkaJSSASLAuthenticationError') ||
+    (type !== undefined && AUTH_TYPES.has(type));
   // A certificate problem is fixed by people, like a password: retried slowly too.
   const refusedCertificate = classifyTlsError(err) !== undefined;
   if (refusedCredentials || refusedCertificate) {
     return new AuthError(message, { cause: err });
   }
   if (type && RECORD_TYPES.has(type)) return new RecordsRefusedError(message, { cause: err });
-  if (type && PRODUCER_STATE_TYPES.has(type)) return new ProducerStateError(message, undefined, { cause: err });
+  if (type && PRODUCER_STATE_TYPES.has(type))
+    return new ProducerStateError(message, undefined, { cause: err });
   return new RetryableError(message, undefined, { cause: err });
 }

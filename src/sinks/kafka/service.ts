@@ -63,7 +63,10 @@ export class KafkaService {
     return this.sends.run(() => this.deliverBatch(batch, signal));
   }
 
-  private async deliverBatch(batch: readonly KafkaRecord[], signal: AbortSignal): Promise<SendResult<KafkaRecord>> {
+  private async deliverBatch(
+    batch: readonly KafkaRecord[],
+    signal: AbortSignal,
+  ): Promise<SendResult<KafkaRecord>> {
     const rejected: Rejection<KafkaRecord>[] = [];
     await this.deliver(batch, signal, rejected);
     this.stats.batches++;
@@ -71,7 +74,11 @@ export class KafkaService {
     return { rejected };
   }
 
-  private async deliver(items: readonly KafkaRecord[], signal: AbortSignal, rejected: Rejection<KafkaRecord>[]): Promise<void> {
+  private async deliver(
+    items: readonly KafkaRecord[],
+    signal: AbortSignal,
+    rejected: Rejection<KafkaRecord>[],
+  ): Promise<void> {
     if (items.length === 0) return;
     try {
       await retryRequest(() => this.attempt(items, signal), {
@@ -81,7 +88,8 @@ export class KafkaService {
         health: this.health,
         shouldRetry: (err) => err instanceof RetryableError || err instanceof AuthError,
         onRetry: (err, attempt, delayMs) => {
-          if (err instanceof ProducerStateError) this.resetBecause = 'the broker reported the producer out of step';
+          if (err instanceof ProducerStateError)
+            this.resetBecause = 'the broker reported the producer out of step';
           this.opts.logger.debug('kafka produce failed; retrying', {
             sink: this.opts.sinkName,
             attempt,
@@ -118,14 +126,14 @@ export class KafkaService {
     if (this.resetBecause) {
       await untilAborted(this.client.resetProducer(), signal);
       this.stats.producerResets++;
-      this.opts.logger.info('kafka producer session replaced', { sink: this.opts.sinkName, because: this.resetBecause });
+      this.opts.logger.info('kafka producer session replaced', {
+        sink: this.opts.sinkName,
+        because: this.resetBecause,
+      });
       this.resetBecause = undefined;
     }
     try {
-      await untilAborted(
-        this.client.produce(items.map((i) => i.message)),
-        signal,
-      );
+      await untilAborted(this.client.produce(items.map((i) => i.message)), signal);
     } catch (err) {
       if (err instanceof RecordsRefusedError) this.opts.stats.request('rejected');
       else if (err instanceof RetryableError || err instanceof AuthError) this.opts.stats.request('retried');

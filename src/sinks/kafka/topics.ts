@@ -24,7 +24,8 @@ export function isLegalTopic(name: string): boolean {
 export function checkTopicTemplate(template: string): string | undefined {
   const placeholders = template.match(/\{[^}]*\}/g) ?? [];
   const unknown = placeholders.filter((p) => p !== FAMILY_PLACEHOLDER);
-  if (unknown.length) return `unknown placeholder ${unknown.join(', ')}: the only one is ${FAMILY_PLACEHOLDER}`;
+  if (unknown.length)
+    return `unknown placeholder ${unknown.join(', ')}: the only one is ${FAMILY_PLACEHOLDER}`;
   // The longest family a user could list is checked when the topics are expanded; here the
   // literal parts must already be legal.
   const literal = template.split(FAMILY_PLACEHOLDER).join(OTHER_FAMILY);

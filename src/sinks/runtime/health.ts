@@ -41,8 +41,16 @@ export class HealthTracker {
     this.currentIsAuth = auth;
     const meta = { error: safe, auth };
     if (!kindChanged) this.logger.warn(`${this.label}: still cannot deliver`, meta);
-    else if (auth) this.logger.error(`${this.label} refuses delivery; holding every event (nothing is dropped) and retrying slowly until it is fixed`, meta);
-    else this.logger.warn(`${this.label}: cannot deliver; holding every event (nothing is dropped) and retrying until it can`, meta);
+    else if (auth)
+      this.logger.error(
+        `${this.label} refuses delivery; holding every event (nothing is dropped) and retrying slowly until it is fixed`,
+        meta,
+      );
+    else
+      this.logger.warn(
+        `${this.label}: cannot deliver; holding every event (nothing is dropped) and retrying until it can`,
+        meta,
+      );
   }
 
   ok(): void {

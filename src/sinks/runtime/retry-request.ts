@@ -15,7 +15,10 @@ export interface RetryRequestOptions extends RetryOptions {
  * count it, and mark the sink unhealthy with the reason (a success marks it healthy again,
  * where the sink counts the request). `onRetry` adds the sink's own logging.
  */
-export function retryRequest<T>(op: (attempt: number) => Promise<T>, options: RetryRequestOptions): Promise<T> {
+export function retryRequest<T>(
+  op: (attempt: number) => Promise<T>,
+  options: RetryRequestOptions,
+): Promise<T> {
   const { stats, health, isAuth = (err: unknown) => err instanceof AuthError, onRetry, ...rest } = options;
   return retry(op, {
     ...rest,

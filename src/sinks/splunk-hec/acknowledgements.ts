@@ -246,10 +246,13 @@ export class IndexerAcknowledgements {
         this.observer.onRefused(err);
       } else if (!this.pollFailing) {
         this.pollFailing = true;
-        this.logger.warn('Splunk HEC ack query failed; pending batches stay pending and the query is repeated', {
-          error: errorMessage(err),
-          pending: ids.length,
-        });
+        this.logger.warn(
+          'Splunk HEC ack query failed; pending batches stay pending and the query is repeated',
+          {
+            error: errorMessage(err),
+            pending: ids.length,
+          },
+        );
       }
       return;
     }
@@ -300,12 +303,15 @@ export class IndexerAcknowledgements {
     this.stats.channelResets++;
     const pending = [...this.pending.values()];
     this.pending.clear();
-    this.logger.warn('Splunk HEC lost the indexer-ack state of our channel (restart?); resending unconfirmed batches on a new channel, possibly duplicating some events', {
-      reason: why,
-      old_channel: old,
-      channel: this.currentChannel,
-      resent_batches: pending.length,
-    });
+    this.logger.warn(
+      'Splunk HEC lost the indexer-ack state of our channel (restart?); resending unconfirmed batches on a new channel, possibly duplicating some events',
+      {
+        reason: why,
+        old_channel: old,
+        channel: this.currentChannel,
+        resent_batches: pending.length,
+      },
+    );
     for (const entry of pending) entry.settle('channel_reset');
   }
 }

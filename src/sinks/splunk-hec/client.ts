@@ -61,7 +61,10 @@ export class HecClient {
 
   /** POST /services/collector/event with concatenated envelopes. */
   postEvents(channel: string, body: Buffer, gzipped: boolean, signal: AbortSignal): Promise<HecResponse> {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Splunk-Request-Channel': channel };
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'X-Splunk-Request-Channel': channel,
+    };
     if (gzipped) headers['Content-Encoding'] = 'gzip';
     return this.request('POST', '/services/collector/event', body, headers, signal);
   }
@@ -69,12 +72,24 @@ export class HecClient {
   /** POST /services/collector/ack: which of `ids` are replicated (true is answered once). */
   queryAcks(channel: string, ids: readonly number[], signal: AbortSignal): Promise<HecResponse> {
     const body = Buffer.from(JSON.stringify({ acks: ids }));
-    return this.request('POST', '/services/collector/ack', body, { 'Content-Type': 'application/json', 'X-Splunk-Request-Channel': channel }, signal);
+    return this.request(
+      'POST',
+      '/services/collector/ack',
+      body,
+      { 'Content-Type': 'application/json', 'X-Splunk-Request-Channel': channel },
+      signal,
+    );
   }
 
   /** GET /services/collector/health: 200 code 17, or 503 when HEC's queues are full. */
   health(channel: string, signal: AbortSignal): Promise<HecResponse> {
-    return this.request('GET', '/services/collector/health', undefined, { 'X-Splunk-Request-Channel': channel }, signal);
+    return this.request(
+      'GET',
+      '/services/collector/health',
+      undefined,
+      { 'X-Splunk-Request-Channel': channel },
+      signal,
+    );
   }
 
   private async request(
@@ -87,12 +102,20 @@ export class HecClient {
     const where = `Splunk HEC at ${this.opts.endpoint} (${this.opts.fieldPath}.endpoint)`;
     try {
       const res = await this.http.request({ method, path, body, headers, signal });
-      return { status: res.status, reply: parseReply(res.body.toString('utf8')), retryAfter: res.header('retry-after'), location: res.header('location') };
+      return {
+        status: res.status,
+        reply: parseReply(res.body.toString('utf8')),
+        retryAfter: res.header('retry-after'),
+        location: res.header('location'),
+      };
     } catch (err) {
       // People fix these: HEC retries them slowly and reports them in health.
-      if (err instanceof TlsCertificateError || err instanceof ProxyRefusedError) throw new HecRefusedError(err.message, 'config');
-      if (err instanceof RetryableError && err.message.startsWith('timeout:')) throw new RetryableError(`${where}: ${err.message.slice('timeout: '.length)}`);
-      if (err instanceof RetryableError && !err.message.startsWith('cannot reach')) throw new RetryableError(`${where}: ${err.message}`);
+      if (err instanceof TlsCertificateError || err instanceof ProxyRefusedError)
+        throw new HecRefusedError(err.message, 'config');
+      if (err instanceof RetryableError && err.message.startsWith('timeout:'))
+        throw new RetryableError(`${where}: ${err.message.slice('timeout: '.length)}`);
+      if (err instanceof RetryableError && !err.message.startsWith('cannot reach'))
+        throw new RetryableError(`${where}: ${err.message}`);
       throw err;
     }
   }

@@ -20,7 +20,10 @@ const endpoint = z
     try {
       url = new URL(text.trim());
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a URL; write the HEC base URL, e.g. "https://splunk.example.com:8088"` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not a URL; write the HEC base URL, e.g. "https://splunk.example.com:8088"`,
+      });
       return z.NEVER;
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -32,7 +35,11 @@ const endpoint = z
       return z.NEVER;
     }
     if (url.search || url.hash) {
-      ctx.addIssue({ code: 'custom', message: 'remove the query string/fragment; the token goes in token (or token_file), never in the URL' });
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'remove the query string/fragment; the token goes in token (or token_file), never in the URL',
+      });
       return z.NEVER;
     }
     const path = url.pathname.replace(COLLECTOR_PATH, '').replace(/\/+$/, '');
@@ -89,13 +96,18 @@ export const splunkHecSinkConfig = z
       ctx.addIssue({
         code: 'custom',
         path: ['ack', 'timeout'],
-        message: 'must be longer than ack.poll_interval (Splunk suggests polling every 10s and resending after 5m)',
+        message:
+          'must be longer than ack.poll_interval (Splunk suggests polling every 10s and resending after 5m)',
       });
     }
     const proxyProblem = namedProxyProblem(c.endpoint, c.proxy, 'the HEC token');
     if (proxyProblem) ctx.addIssue({ code: 'custom', path: ['proxy'], message: proxyProblem });
     if (c.tls && c.endpoint.startsWith('http:') && c.tls.enabled !== false) {
-      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls is set but endpoint is http://; use an https:// endpoint' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'tls is set but endpoint is http://; use an https:// endpoint',
+      });
     }
   });
 
@@ -105,5 +117,10 @@ export type SplunkHecSinkConfig = z.output<typeof splunkHecSinkConfig>;
 export function hecPlaintextPath(cfg: Pick<SplunkHecSinkConfig, 'endpoint'>): PlaintextPath | undefined {
   const url = new URL(cfg.endpoint);
   if (url.protocol !== 'http:') return undefined;
-  return { field: 'endpoint', hosts: [url.hostname], credential: 'the HEC token', fix: 'use an https:// endpoint' };
+  return {
+    field: 'endpoint',
+    hosts: [url.hostname],
+    credential: 'the HEC token',
+    fix: 'use an https:// endpoint',
+  };
 }

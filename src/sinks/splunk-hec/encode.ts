@@ -37,7 +37,8 @@ export function hecTime(createdAt: string): string | undefined {
 export function encodeEnvelope(record: PipelineRecord, opts: EnvelopeOptions): HecEvent {
   const event = serializeEvent(record, opts.format);
   // HEC refuses a missing or blank event (codes 12/13) and every event after it would wait.
-  if (event.trim() === '') throw new PermanentError(`activity ${record.activity.id} serialized to an empty event`);
+  if (event.trim() === '')
+    throw new PermanentError(`activity ${record.activity.id} serialized to an empty event`);
   const parts: string[] = [];
   const time = hecTime(record.activity.created_at);
   if (time !== undefined) parts.push(`"time":${time}`);

@@ -1,7 +1,13 @@
 import type { Logger } from '../../observability/logger';
 import { RetryableError, errorMessage } from '../../util/errors';
 import type { HecClient } from './client';
-import { HecRefusedError, classifyAckReply, classifyEventReply, describeReply, type AdviceContext } from './protocol';
+import {
+  HecRefusedError,
+  classifyAckReply,
+  classifyEventReply,
+  describeReply,
+  type AdviceContext,
+} from './protocol';
 
 /**
  * The start-up check, so that a wrong URL, token, TLS setting or acknowledgement setting is
@@ -16,14 +22,21 @@ import { HecRefusedError, classifyAckReply, classifyEventReply, describeReply, t
 export async function checkHec(
   client: HecClient,
   channel: string,
-  opts: { readonly acks: boolean; readonly advice: AdviceContext; readonly endpoint: string; readonly logger: Logger },
+  opts: {
+    readonly acks: boolean;
+    readonly advice: AdviceContext;
+    readonly endpoint: string;
+    readonly logger: Logger;
+  },
   signal: AbortSignal,
 ): Promise<void> {
   const { advice, endpoint, logger } = opts;
   const unreachable = (err: unknown): Error =>
     err instanceof HecRefusedError
       ? new Error(err.message)
-      : new Error(`cannot reach Splunk HEC at ${endpoint}: ${errorMessage(err)}; check ${advice.fieldPath}.endpoint and that HEC is enabled`);
+      : new Error(
+          `cannot reach Splunk HEC at ${endpoint}: ${errorMessage(err)}; check ${advice.fieldPath}.endpoint and that HEC is enabled`,
+        );
 
   let health;
   try {
@@ -52,13 +65,16 @@ export async function checkHec(
         `set ${advice.fieldPath}.endpoint to the HEC base URL, e.g. https://splunk.example.com:8088`,
     );
   }
-  if (healthMissing) logger.debug('HEC health endpoint not available here; relying on the event endpoint check', { status: health.status });
+  if (healthMissing)
+    logger.debug('HEC health endpoint not available here; relying on the event endpoint check', {
+      status: health.status,
+    });
   const noData = probe.status === 400 && probe.reply.code === 5;
   if (!noData) {
     try {
       classifyEventReply(probe.status, probe.reply, probe, 1, advice);
     } catch (err) {
-      if (err instanceof HecRefusedError) throw new Error(err.message);
+      if (err instanceof HecRefusedError) throw new Error(err.message, { cause: err });
       if (!(err instanceof RetryableError)) throw err;
       logger.warn('Splunk HEC is busy at start-up; delivery will retry', { error: errorMessage(err) });
     }
@@ -74,7 +90,9 @@ export async function checkHec(
   try {
     classifyAckReply(ack.status, ack.reply, ack, advice);
   } catch (err) {
-    if (err instanceof HecRefusedError) throw new Error(err.message);
-    logger.warn('Splunk HEC ack endpoint did not answer cleanly at start-up; delivery will retry', { error: errorMessage(err) });
+    if (err instanceof HecRefusedError) throw new Error(err.message, { cause: err });
+    logger.warn('Splunk HEC ack endpoint did not answer cleanly at start-up; delivery will retry', {
+      error: errorMessage(err),
+    });
   }
 }

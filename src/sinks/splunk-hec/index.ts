@@ -68,7 +68,12 @@ export class SplunkHecSink implements Sink<HecEvent> {
       requestTimeoutMs: config.request_timeout,
       userAgent: `claude-audit-forwarder/${ctx.version}`,
       tls: secure
-        ? buildTlsOptions(config.tls, { fieldPath: `${fieldPath}.tls`, component: `sinks.${name}`, logger: ctx.logger, baseDir: ctx.baseDir })
+        ? buildTlsOptions(config.tls, {
+            fieldPath: `${fieldPath}.tls`,
+            component: `sinks.${name}`,
+            logger: ctx.logger,
+            baseDir: ctx.baseDir,
+          })
         : undefined,
       fieldPath,
       proxy: config.proxy,
@@ -81,8 +86,15 @@ export class SplunkHecSink implements Sink<HecEvent> {
           const res = await this.client.queryAcks(channel, ids, signal);
           return classifyAckReply(res.status, res.reply, res, this.advice);
         },
-        { pollIntervalMs: config.ack.poll_interval, timeoutMs: config.ack.timeout, maxPending: config.ack.max_pending },
-        { onAnswered: () => this.healthTracker.ok(), onRefused: (err) => this.healthTracker.failing(err.message, { auth: true }) },
+        {
+          pollIntervalMs: config.ack.poll_interval,
+          timeoutMs: config.ack.timeout,
+          maxPending: config.ack.max_pending,
+        },
+        {
+          onAnswered: () => this.healthTracker.ok(),
+          onRefused: (err) => this.healthTracker.failing(err.message, { auth: true }),
+        },
         this.logger,
       );
     }
@@ -111,7 +123,12 @@ export class SplunkHecSink implements Sink<HecEvent> {
     await checkHec(
       this.client,
       this.acks?.channel ?? this.channel,
-      { acks: this.acks !== undefined, advice: this.advice, endpoint: this.config.endpoint, logger: this.logger },
+      {
+        acks: this.acks !== undefined,
+        advice: this.advice,
+        endpoint: this.config.endpoint,
+        logger: this.logger,
+      },
       signal,
     );
     this.logger.info('Splunk HEC is reachable and accepts the token', {
@@ -133,9 +150,10 @@ export class SplunkHecSink implements Sink<HecEvent> {
     return this.healthTracker.get();
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.acks?.close();
     this.client.close();
+    return Promise.resolve();
   }
 }
 

@@ -53,7 +53,8 @@ export function parseReply(body: string): HecReply {
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) return {};
   const o = json as Record<string, unknown>;
-  const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined);
+  const int = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
   const acks =
     o.acks !== null && typeof o.acks === 'object' && !Array.isArray(o.acks)
       ? Object.fromEntries(Object.entries(o.acks as Record<string, unknown>).map(([k, v]) => [k, v === true]))
@@ -182,12 +183,21 @@ export function classifyEventReply(
     // Splunk indexes the events before the first refused one whatever the code: never resend them.
     if (validIndex && i > 0) return { kind: 'prefix_indexed', index: i, detail };
     if (reply.code !== undefined && CONFIG_CODES.has(reply.code)) {
-      throw new HecRefusedError(`Splunk HEC refused the request: ${detail}; ${configAdvice(reply.code, ctx)}`, 'config');
+      throw new HecRefusedError(
+        `Splunk HEC refused the request: ${detail}; ${configAdvice(reply.code, ctx)}`,
+        'config',
+      );
     }
-    throw new HecRefusedError(`Splunk HEC refused the request: ${detail}; ${configAdvice(undefined, ctx)}`, 'config');
+    throw new HecRefusedError(
+      `Splunk HEC refused the request: ${detail}; ${configAdvice(undefined, ctx)}`,
+      'config',
+    );
   }
   if (status === 401 || status === 403) {
-    throw new HecRefusedError(`Splunk HEC refused the token: ${detail}; ${authAdvice(reply.code, ctx)}`, 'auth');
+    throw new HecRefusedError(
+      `Splunk HEC refused the token: ${detail}; ${authAdvice(reply.code, ctx)}`,
+      'auth',
+    );
   }
   if (status === 413) return { kind: 'too_large', detail };
   if (status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505)) {
@@ -212,7 +222,10 @@ export function classifyEventReply(
       'config',
     );
   }
-  throw new HecRefusedError(`Splunk HEC refused the request: ${detail}; ${configAdvice(undefined, ctx)}`, 'config');
+  throw new HecRefusedError(
+    `Splunk HEC refused the request: ${detail}; ${configAdvice(undefined, ctx)}`,
+    'config',
+  );
 }
 
 /** What a reply to POST /services/collector/ack means. */
@@ -234,7 +247,10 @@ export function classifyAckReply(
   }
   if (status === 400 && (reply.code === 10 || reply.code === 11)) return { kind: 'channel_unknown', detail };
   if (status === 401 || status === 403) {
-    throw new HecRefusedError(`Splunk HEC refused the token while checking acks: ${detail}; ${authAdvice(reply.code, ctx)}`, 'auth');
+    throw new HecRefusedError(
+      `Splunk HEC refused the token while checking acks: ${detail}; ${authAdvice(reply.code, ctx)}`,
+      'auth',
+    );
   }
   if (status === 400 && reply.code === 14) {
     throw new HecRefusedError(`Splunk HEC: ${detail}; ${configAdvice(14, ctx)}`, 'config');

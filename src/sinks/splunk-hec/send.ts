@@ -93,7 +93,11 @@ export class HecSender {
     return rejected;
   }
 
-  private async deliverSlice(slice: readonly HecEvent[], rejected: Rejection<HecEvent>[], signal: AbortSignal): Promise<void> {
+  private async deliverSlice(
+    slice: readonly HecEvent[],
+    rejected: Rejection<HecEvent>[],
+    signal: AbortSignal,
+  ): Promise<void> {
     let rest = slice;
     while (rest.length > 0) {
       const body = await this.body(rest);
@@ -138,12 +142,15 @@ export class HecSender {
         this.opts.details.eventsAccepted += outcome.index;
         const bad = rest[outcome.index];
         rejected.push({ item: bad, reason: `Splunk HEC refused the event: ${outcome.detail}` });
-        this.opts.logger.warn('Splunk HEC refused one event of a batch; dead-lettering it and resending the events after it', {
-          event_id: bad.record.activity.id,
-          indexed_before_it: outcome.index,
-          to_resend: rest.length - outcome.index - 1,
-          reply: outcome.detail,
-        });
+        this.opts.logger.warn(
+          'Splunk HEC refused one event of a batch; dead-lettering it and resending the events after it',
+          {
+            event_id: bad.record.activity.id,
+            indexed_before_it: outcome.index,
+            to_resend: rest.length - outcome.index - 1,
+            reply: outcome.detail,
+          },
+        );
         return rest.slice(outcome.index + 1);
       }
       case 'prefix_indexed':
@@ -160,11 +167,17 @@ export class HecSender {
                 ? `the event alone is larger than Splunk HEC accepts (${outcome.detail}, ${item.size} bytes); raise max_content_length in Splunk's limits.conf [http_input] to carry it`
                 : `Splunk HEC refused the event: ${outcome.detail}`;
             rejected.push({ item, reason });
-            this.opts.logger.warn('Splunk HEC refused an event; dead-lettering it', { event_id: item.record.activity.id, reason });
+            this.opts.logger.warn('Splunk HEC refused an event; dead-lettering it', {
+              event_id: item.record.activity.id,
+              reason,
+            });
           },
           onSplit: (events) => {
             this.opts.details.splits++;
-            this.opts.logger.debug('splitting a batch Splunk HEC refused whole', { events, reply: outcome.detail });
+            this.opts.logger.debug('splitting a batch Splunk HEC refused whole', {
+              events,
+              reply: outcome.detail,
+            });
           },
         });
         return [];
@@ -207,7 +220,12 @@ export class HecSender {
     const ticket: PostTicket | undefined = acks?.beginPost();
     let response;
     try {
-      response = await this.opts.client.postEvents(ticket?.channel ?? this.opts.channel, body, this.opts.compress, signal);
+      response = await this.opts.client.postEvents(
+        ticket?.channel ?? this.opts.channel,
+        body,
+        this.opts.compress,
+        signal,
+      );
     } catch (err) {
       ticket?.unanswered();
       this.opts.stats.request('retried');
@@ -217,7 +235,13 @@ export class HecSender {
       this.opts.stats.sent(body.length);
       let outcome: EventOutcome;
       try {
-        outcome = classifyEventReply(response.status, response.reply, response, events.length, this.opts.advice);
+        outcome = classifyEventReply(
+          response.status,
+          response.reply,
+          response,
+          events.length,
+          this.opts.advice,
+        );
       } catch (err) {
         this.opts.stats.request('retried');
         throw err;

@@ -59,7 +59,12 @@ export class StdoutSink implements Sink<StdoutLine> {
       stats: this.stats,
       health: this.healthTracker,
       onRetry: (err, attempt, delayMs) =>
-        this.logger.debug('stdout write failed; will retry', { sink: this.name, attempt, delay_ms: delayMs, error: errorMessage(err) }),
+        this.logger.debug('stdout write failed; will retry', {
+          sink: this.name,
+          attempt,
+          delay_ms: delayMs,
+          error: errorMessage(err),
+        }),
     });
     return { rejected: [] };
   }
@@ -69,7 +74,11 @@ export class StdoutSink implements Sink<StdoutLine> {
       writeEvents(this.stream, text, (err) => {
         if (err) {
           this.stats.request('retried');
-          reject(new RetryableError(`cannot write to standard output: ${errorMessage(err)}`, undefined, { cause: err }));
+          reject(
+            new RetryableError(`cannot write to standard output: ${errorMessage(err)}`, undefined, {
+              cause: err,
+            }),
+          );
           return;
         }
         this.stats.request('ok');

@@ -34,10 +34,12 @@ export function parseAddress(text: string, transport: 'udp' | 'tcp' | 'tls'): Sy
     host = colon === -1 ? value : value.slice(0, colon);
     portText = colon === -1 ? undefined : value.slice(colon + 1);
   }
-  if (!host || /[\s/]/.test(host)) return `"${text}" is not an address; write host:port, e.g. siem.example.com:${defaultPort(transport)}`;
+  if (!host || /[\s/]/.test(host))
+    return `"${text}" is not an address; write host:port, e.g. siem.example.com:${defaultPort(transport)}`;
   if (portText === undefined) return { host, port: defaultPort(transport) };
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535) return `"${text}": the port must be a number from 1 to 65535`;
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65_535)
+    return `"${text}": the port must be a number from 1 to 65535`;
   return { host, port };
 }
 

@@ -32,7 +32,9 @@ export const syslogSinkConfig = z
     /** `host:port`, `[ipv6]:port`; the port defaults to 514 (udp, tcp) or 6514 (tls). */
     address: z.string().min(1),
     transport: z.enum(['udp', 'tcp', 'tls'], { error: 'expected one of udp, tcp, tls' }).default('tls'),
-    format: z.enum(['rfc5424', 'rfc3164', 'cef', 'leef'], { error: 'expected one of rfc5424, rfc3164, cef, leef' }).default('rfc5424'),
+    format: z
+      .enum(['rfc5424', 'rfc3164', 'cef', 'leef'], { error: 'expected one of rfc5424, rfc3164, cef, leef' })
+      .default('rfc5424'),
     /** TCP only: TLS is always octet counting (RFC 5425) and UDP sends one message per datagram. */
     framing: z.enum(['octet_counting', 'lf'], { error: 'expected octet_counting or lf' }).optional(),
     /**
@@ -46,10 +48,17 @@ export const syslogSinkConfig = z
     app_name: z
       .string()
       .regex(/^[!-~]{1,48}$/, 'app_name must be 1–48 printable ASCII characters without spaces')
-      .refine((v) => !/[[\]:]/.test(v), 'app_name must not contain "[", "]" or ":" (they delimit the RFC 3164 tag)')
+      .refine(
+        (v) => !/[[\]:]/.test(v),
+        'app_name must not contain "[", "]" or ":" (they delimit the RFC 3164 tag)',
+      )
       .default('claude-audit-forwarder'),
     /** Overrides this host's name in the HOSTNAME field. */
-    hostname: z.string().max(255).regex(PRINTABLE_ASCII, 'hostname must be printable ASCII without spaces').optional(),
+    hostname: z
+      .string()
+      .max(255)
+      .regex(PRINTABLE_ASCII, 'hostname must be printable ASCII without spaces')
+      .optional(),
     /** Private enterprise number of the structured-data ID `claude@<n>` (32473 is the documentation number). */
     enterprise_id: z.number().int().positive().default(32473),
     /** RFC 5424: start MSG with the UTF-8 byte-order mark, as the RFC asks for UTF-8 text. */
@@ -89,24 +98,45 @@ export const syslogSinkConfig = z
       });
     }
     if (cfg.tls && cfg.transport !== 'tls') {
-      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls settings need transport: tls; set transport: tls or remove the tls section' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tls'],
+        message: 'tls settings need transport: tls; set transport: tls or remove the tls section',
+      });
     }
     if (cfg.format !== 'rfc5424' && cfg.app_name.length > 32) {
-      ctx.addIssue({ code: 'custom', path: ['app_name'], message: `an RFC 3164 tag is at most 32 characters; shorten app_name for format: ${cfg.format}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['app_name'],
+        message: `an RFC 3164 tag is at most 32 characters; shorten app_name for format: ${cfg.format}`,
+      });
     }
     const max = cfg.max_message_bytes;
     if (max !== undefined) {
       if (max < MIN_MESSAGE_BYTES) {
-        ctx.addIssue({ code: 'custom', path: ['max_message_bytes'], message: `must be at least ${MIN_MESSAGE_BYTES} bytes (room for the header and structured data)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['max_message_bytes'],
+          message: `must be at least ${MIN_MESSAGE_BYTES} bytes (room for the header and structured data)`,
+        });
       }
       if (cfg.transport === 'udp' && max > UDP_MAX_DATAGRAM) {
-        ctx.addIssue({ code: 'custom', path: ['max_message_bytes'], message: `a UDP datagram carries at most ${UDP_MAX_DATAGRAM} bytes; lower it (2048 is safe on any path)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['max_message_bytes'],
+          message: `a UDP datagram carries at most ${UDP_MAX_DATAGRAM} bytes; lower it (2048 is safe on any path)`,
+        });
       }
     }
     if (cfg.leef_delimiter !== undefined) {
       const problem = leefDelimiterProblem(cfg.leef_delimiter);
       if (problem) ctx.addIssue({ code: 'custom', path: ['leef_delimiter'], message: problem });
-      else if (cfg.format !== 'leef') ctx.addIssue({ code: 'custom', path: ['leef_delimiter'], message: 'applies to format: leef only; remove it' });
+      else if (cfg.format !== 'leef')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['leef_delimiter'],
+          message: 'applies to format: leef only; remove it',
+        });
     }
   });
 
@@ -116,7 +146,9 @@ export type SyslogTransport = SyslogSinkConfig['transport'];
 export type SyslogFraming = 'octet_counting' | 'lf' | 'datagram';
 
 /** UDP and TCP carry every message in clear. */
-export function syslogPlaintextPath(cfg: Pick<SyslogSinkConfig, 'transport' | 'address'>): PlaintextPath | undefined {
+export function syslogPlaintextPath(
+  cfg: Pick<SyslogSinkConfig, 'transport' | 'address'>,
+): PlaintextPath | undefined {
   if (cfg.transport === 'tls') return undefined;
   const address = parseAddress(cfg.address, cfg.transport);
   return {
@@ -133,6 +165,11 @@ export function effectiveFraming(cfg: Pick<SyslogSinkConfig, 'transport' | 'fram
   return cfg.framing ?? 'octet_counting';
 }
 
-export function effectiveMaxMessageBytes(cfg: Pick<SyslogSinkConfig, 'transport' | 'max_message_bytes'>): number {
-  return cfg.max_message_bytes ?? (cfg.transport === 'udp' ? UDP_DEFAULT_MESSAGE_BYTES : STREAM_DEFAULT_MESSAGE_BYTES);
+export function effectiveMaxMessageBytes(
+  cfg: Pick<SyslogSinkConfig, 'transport' | 'max_message_bytes'>,
+): number {
+  return (
+    cfg.max_message_bytes ??
+    (cfg.transport === 'udp' ? UDP_DEFAULT_MESSAGE_BYTES : STREAM_DEFAULT_MESSAGE_BYTES)
+  );
 }

@@ -17,7 +17,11 @@ export class DatagramConnection {
     readonly address: SyslogAddress,
   ) {
     socket.on('error', (err) => {
-      this.failure = new RetryableError(`syslog receiver udp://${formatAddress(address)}: ${errorMessage(err)}`, undefined, { cause: err });
+      this.failure = new RetryableError(
+        `syslog receiver udp://${formatAddress(address)}: ${errorMessage(err)}`,
+        undefined,
+        { cause: err },
+      );
     });
   }
 
@@ -27,12 +31,23 @@ export class DatagramConnection {
       try {
         ip = (await lookup(address.host)).address;
       } catch (err) {
-        throw new RetryableError(`syslog receiver udp://${formatAddress(address)}: the host name does not resolve (${errorMessage(err)})`, undefined, { cause: err });
+        throw new RetryableError(
+          `syslog receiver udp://${formatAddress(address)}: the host name does not resolve (${errorMessage(err)})`,
+          undefined,
+          { cause: err },
+        );
       }
     }
     const socket = createSocket(isIP(ip) === 6 ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => {
-      const onError = (err: Error): void => reject(new RetryableError(`syslog receiver udp://${formatAddress(address)}: ${errorMessage(err)}`, undefined, { cause: err }));
+      const onError = (err: Error): void =>
+        reject(
+          new RetryableError(
+            `syslog receiver udp://${formatAddress(address)}: ${errorMessage(err)}`,
+            undefined,
+            { cause: err },
+          ),
+        );
       socket.once('error', onError);
       socket.connect(address.port, ip, () => {
         socket.off('error', onError);
@@ -57,7 +72,11 @@ export class DatagramConnection {
       await new Promise<void>((resolve, reject) => {
         this.socket.send(message, (err) => {
           if (err) {
-            this.failure = new RetryableError(`syslog receiver udp://${formatAddress(this.address)}: ${errorMessage(err)}`, undefined, { cause: err });
+            this.failure = new RetryableError(
+              `syslog receiver udp://${formatAddress(this.address)}: ${errorMessage(err)}`,
+              undefined,
+              { cause: err },
+            );
             reject(this.failure);
           } else resolve();
         });

@@ -114,7 +114,10 @@ export class SyslogEncoder {
     try {
       body = withoutControlCharacters(this.body(record));
     } catch (err) {
-      throw new PermanentError(`cannot encode activity ${record.activity.id} as ${this.opts.format}: ${errorMessage(err)}`, { cause: err });
+      throw new PermanentError(
+        `cannot encode activity ${record.activity.id} as ${this.opts.format}: ${errorMessage(err)}`,
+        { cause: err },
+      );
     }
     const head = this.head(record, true);
     const bom = this.opts.format === 'rfc5424' && this.opts.bom;
@@ -144,7 +147,8 @@ export class SyslogEncoder {
     if (bom) at += BOM.copy(frame, at);
     at += frame.write(body, at);
     if (lf) frame[at++] = 0x0a;
-    if (at !== frame.length) throw new Error(`syslog frame of activity ${head.length} bytes mis-sized (${at} of ${frame.length})`);
+    if (at !== frame.length)
+      throw new Error(`syslog frame of activity ${head.length} bytes mis-sized (${at} of ${frame.length})`);
     return frame;
   }
 
@@ -163,7 +167,9 @@ export class SyslogEncoder {
       head = Buffer.from(this.head(record, false));
       budget = max - head.length - bom.length - MARKER.length;
       if (budget < 0) {
-        throw new PermanentError(`the syslog header of activity ${record.activity.id} alone exceeds max_message_bytes (${max})`);
+        throw new PermanentError(
+          `the syslog header of activity ${record.activity.id} alone exceeds max_message_bytes (${max})`,
+        );
       }
     }
     return { message: Buffer.concat([head, bom, utf8Prefix(body, budget), MARKER]), truncatedFrom: total };
@@ -176,13 +182,17 @@ export class SyslogEncoder {
     const prival = pri(this.opts.facility, syslogSeverity(ocsfSeverityId(a)));
     if (this.opts.format === 'rfc5424') {
       const params = sdParams(a);
-      const sd = sdElement(this.sdId, fullSd ? params : params.filter((p) => p.name === 'id' || p.name === 'type'));
+      const sd = sdElement(
+        this.sdId,
+        fullSd ? params : params.filter((p) => p.name === 'id' || p.name === 'type'),
+      );
       return `${prival}1 ${rfc5424Timestamp(a.created_at)} ${this.hostname5424} ${this.appName5424} ${this.procid5424} ${msgidForType(a.type)} ${sd} `;
     }
     const ts = rfc3164Timestamp(a.created_at);
     // CEF and LEEF follow their vendors' examples: the payload right after the hostname,
     // where ArcSight and QRadar look for `CEF:` / `LEEF:`.
-    if (this.opts.format === 'cef' || this.opts.format === 'leef') return `${prival}${ts} ${this.hostname3164} `;
+    if (this.opts.format === 'cef' || this.opts.format === 'leef')
+      return `${prival}${ts} ${this.hostname3164} `;
     const pid = this.procid5424 === NILVALUE ? '' : `[${this.procid5424}]`;
     return `${prival}${ts} ${this.hostname3164} ${this.tag3164}${pid}: `;
   }

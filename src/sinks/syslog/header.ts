@@ -67,7 +67,10 @@ export function msgidForType(type: string): string {
   let msgid = msgids.get(type);
   if (msgid !== undefined) return msgid;
   const clean = headerField(type, Number.MAX_SAFE_INTEGER);
-  msgid = clean.length <= MSGID_MAX ? clean : `${clean.slice(0, MSGID_MAX - 9)}~${createHash('sha256').update(type).digest('hex').slice(0, 8)}`;
+  msgid =
+    clean.length <= MSGID_MAX
+      ? clean
+      : `${clean.slice(0, MSGID_MAX - 9)}~${createHash('sha256').update(type).digest('hex').slice(0, 8)}`;
   if (msgids.size >= 4096) msgids.clear();
   msgids.set(type, msgid);
   return msgid;

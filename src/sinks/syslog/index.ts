@@ -12,7 +12,13 @@ import { sleep } from '../../util/retry';
 import { buildTlsOptions } from '../../util/tls';
 import type { Logger } from '../../observability/logger';
 import { formatAddress, parseAddress, type SyslogAddress } from './address';
-import { effectiveFraming, effectiveMaxMessageBytes, syslogPlaintextPath, syslogSinkConfig, type SyslogSinkConfig } from './config';
+import {
+  effectiveFraming,
+  effectiveMaxMessageBytes,
+  syslogPlaintextPath,
+  syslogSinkConfig,
+  type SyslogSinkConfig,
+} from './config';
 import { SyslogEncoder, type SyslogFrame } from './encode';
 import { bodyEncoder } from './payload';
 import { StreamConnection } from './stream-connection';
@@ -63,7 +69,12 @@ export class SyslogSink implements Sink<SyslogFrame> {
     this.address = address;
     this.healthTracker = new HealthTracker(this.logger, `syslog receiver ${this.where}`);
     if (config.transport === 'tls') {
-      this.tls = buildTlsOptions(config.tls, { fieldPath: `sinks.${name}.tls`, component: `sink ${name}`, logger: this.logger, baseDir: ctx.baseDir });
+      this.tls = buildTlsOptions(config.tls, {
+        fieldPath: `sinks.${name}.tls`,
+        component: `sink ${name}`,
+        logger: this.logger,
+        baseDir: ctx.baseDir,
+      });
     }
     this.encoder = new SyslogEncoder({
       format: config.format,
@@ -90,13 +101,19 @@ export class SyslogSink implements Sink<SyslogFrame> {
       // Under TLS 1.3 a receiver refuses a client certificate only after our side of the
       // handshake completed: give its alert the same window a batch gets.
       if (connection instanceof StreamConnection && this.tls) await sleep(this.config.ack_delay, signal);
-      if (!connection.alive) throw connection.error;
+      if (!connection.alive) throw connection.error ?? new Error('the connection closed');
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       // The pipeline names the sink (`sinks.<name> (syslog): `); saying it here too doubled it.
-      throw new Error(`cannot use the syslog receiver at ${this.where}: ${errorMessage(err)}`, { cause: err });
+      throw new Error(`cannot use the syslog receiver at ${this.where}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
-    this.logger.info('syslog sink connected', { address: this.where, format: this.config.format, framing: effectiveFraming(this.config) });
+    this.logger.info('syslog sink connected', {
+      address: this.where,
+      format: this.config.format,
+      framing: effectiveFraming(this.config),
+    });
   }
 
   encode(record: PipelineRecord): SyslogFrame {
@@ -116,7 +133,12 @@ export class SyslogSink implements Sink<SyslogFrame> {
         const connection = await this.connect(signal);
         try {
           if (connection instanceof DatagramConnection) await connection.send(frames);
-          else await connection.write(bytes as Buffer, { settleMs: this.config.ack_delay, timeoutMs: this.config.write_timeout, signal });
+          else
+            await connection.write(bytes as Buffer, {
+              settleMs: this.config.ack_delay,
+              timeoutMs: this.config.write_timeout,
+              signal,
+            });
         } catch (err) {
           if (!(err instanceof AbortedError)) this.stats.request('retried');
           if (!connection.alive) this.lost(connection);
@@ -129,7 +151,13 @@ export class SyslogSink implements Sink<SyslogFrame> {
         stats: this.stats,
         health: this.healthTracker,
         onRetry: (err, attempt, delayMs) => {
-          this.logger.warn('syslog send failed; will retry the batch', { address: this.where, attempt, delay_ms: delayMs, events: batch.length, error: errorMessage(err) });
+          this.logger.warn('syslog send failed; will retry the batch', {
+            address: this.where,
+            attempt,
+            delay_ms: delayMs,
+            events: batch.length,
+            error: errorMessage(err),
+          });
         },
       },
     );
@@ -141,11 +169,14 @@ export class SyslogSink implements Sink<SyslogFrame> {
     const truncated = batch.filter((f) => f.truncatedFrom !== undefined);
     if (truncated.length > 0) {
       if (this.metrics.truncated === 0) {
-        this.logger.warn('messages longer than max_message_bytes are being truncated (marked "…[truncated]"); raise max_message_bytes if the receiver accepts more', {
-          max_message_bytes: effectiveMaxMessageBytes(this.config),
-          example_event_id: truncated[0].record.activity.id,
-          example_bytes: truncated[0].truncatedFrom,
-        });
+        this.logger.warn(
+          'messages longer than max_message_bytes are being truncated (marked "…[truncated]"); raise max_message_bytes if the receiver accepts more',
+          {
+            max_message_bytes: effectiveMaxMessageBytes(this.config),
+            example_event_id: truncated[0].record.activity.id,
+            example_bytes: truncated[0].truncatedFrom,
+          },
+        );
       }
       this.metrics.truncated += truncated.length;
     }
@@ -166,7 +197,13 @@ export class SyslogSink implements Sink<SyslogFrame> {
           const connection =
             this.config.transport === 'udp'
               ? await DatagramConnection.open(this.address)
-              : await StreamConnection.open({ address: this.address, tls: this.tls, tlsField: `sinks.${this.name}.tls`, connectTimeoutMs: this.config.connect_timeout, signal });
+              : await StreamConnection.open({
+                  address: this.address,
+                  tls: this.tls,
+                  tlsField: `sinks.${this.name}.tls`,
+                  connectTimeoutMs: this.config.connect_timeout,
+                  signal,
+                });
           this.metrics.connects++;
           this.connection = connection;
           return connection;
@@ -186,7 +223,10 @@ export class SyslogSink implements Sink<SyslogFrame> {
     if (this.connection !== connection) return;
     this.connection = undefined;
     this.metrics.connectionFailures++;
-    this.logger.debug('syslog connection lost', { address: this.where, error: errorMessage(connection.error) });
+    this.logger.debug('syslog connection lost', {
+      address: this.where,
+      error: errorMessage(connection.error),
+    });
     void connection.close();
   }
 

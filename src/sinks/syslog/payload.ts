@@ -9,7 +9,11 @@ export type BodyEncoder = (record: PipelineRecord) => string;
  * MSG: the normalized event as JSON (rfc5424, rfc3164) or a CEF / LEEF line. All of it
  * comes from src/normalize, the one mapping every sink shares; built once per sink.
  */
-export function bodyEncoder(format: SyslogFormat, payloadFormat: OutputFormat, leefDelimiter?: string): BodyEncoder {
+export function bodyEncoder(
+  format: SyslogFormat,
+  payloadFormat: OutputFormat,
+  leefDelimiter?: string,
+): BodyEncoder {
   switch (format) {
     case 'rfc5424':
     case 'rfc3164':

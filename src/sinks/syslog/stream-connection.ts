@@ -38,15 +38,30 @@ export interface StreamConnectOptions {
  * RetryableErrors. `tlsField` (`sinks.<name>.tls`) is set on TLS connections only.
  * Messages name the address and the fix, never a secret.
  */
-export function classifySocketError(err: unknown, address: SyslogAddress, tlsField: string | undefined): RetryableError | AuthError {
+export function classifySocketError(
+  err: unknown,
+  address: SyslogAddress,
+  tlsField: string | undefined,
+): RetryableError | AuthError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
   const where = `${tlsField ? 'TLS ' : ''}syslog receiver ${formatAddress(address)}`;
   const problem = tlsField ? classifyTlsError(err) : undefined;
-  if (tlsField && problem) return new TlsCertificateError(describeTlsProblem(problem, `syslog receiver ${formatAddress(address)}`, tlsField, 'with transport: tcp'), problem);
+  if (tlsField && problem)
+    return new TlsCertificateError(
+      describeTlsProblem(
+        problem,
+        `syslog receiver ${formatAddress(address)}`,
+        tlsField,
+        'with transport: tcp',
+      ),
+      problem,
+    );
   const hint =
-    code === 'ECONNREFUSED' ? ' (nothing listens there: is the receiver running, is the port right?)'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? ' (the host name does not resolve)'
-    : '';
+    code === 'ECONNREFUSED'
+      ? ' (nothing listens there: is the receiver running, is the port right?)'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? ' (the host name does not resolve)'
+        : '';
   return new RetryableError(`${where}: ${errorMessage(err)}${hint}`, undefined, { cause: err });
 }
 
@@ -123,7 +138,9 @@ export class StreamConnection {
       const onError = (err: Error): void => done(classifySocketError(err, address, tlsField));
       const onAbort = (): void => done(new AbortedError());
       const timer = setTimeout(() => {
-        const what = tls ? `TLS syslog receiver ${formatAddress(address)}: no TLS session within ${opts.connectTimeoutMs} ms (a handshake that never completes: does this port speak TLS?)` : `syslog receiver ${formatAddress(address)}: no connection within ${opts.connectTimeoutMs} ms`;
+        const what = tls
+          ? `TLS syslog receiver ${formatAddress(address)}: no TLS session within ${opts.connectTimeoutMs} ms (a handshake that never completes: does this port speak TLS?)`
+          : `syslog receiver ${formatAddress(address)}: no connection within ${opts.connectTimeoutMs} ms`;
         done(new RetryableError(what));
       }, opts.connectTimeoutMs);
       socket.once(tls ? 'secureConnect' : 'connect', onConnect);
@@ -195,7 +212,8 @@ export class StreamConnection {
         if (settled) return; // aborted or failed while waiting for its turn
         this.socket.write(bytes, (err) => {
           clearTimeout(timeout);
-          if (err || this.failure) return finish(this.failure ?? classifySocketError(err, this.address, this.tlsField));
+          if (err || this.failure)
+            return finish(this.failure ?? classifySocketError(err, this.address, this.tlsField));
           if (opts.settleMs <= 0) return finish();
           // setImmediate: a reset that arrived while the timer was due is processed in the
           // poll phase, which runs between the timer and the check phase. On a busy event
@@ -213,7 +231,11 @@ export class StreamConnection {
           // The clock starts when this write's turn comes: a batch queued behind others
           // on a slow but working receiver is not a stuck connection.
           timeout = setTimeout(() => {
-            this.fail(new RetryableError(`syslog receiver ${formatAddress(this.address)} took no data for ${opts.timeoutMs} ms; reconnecting`));
+            this.fail(
+              new RetryableError(
+                `syslog receiver ${formatAddress(this.address)} took no data for ${opts.timeoutMs} ms; reconnecting`,
+              ),
+            );
           }, opts.timeoutMs);
           return this.drained();
         })

@@ -33,7 +33,10 @@ export function cleanParamValue(value: string, maxBytes = SD_VALUE_MAX_BYTES): s
   // A UTF-16 unit is at most 3 bytes of UTF-8, so a short enough value cannot need a cut.
   if (value.length * 3 <= maxBytes && !MAY_NEED_CLEANING.test(value)) return value;
   // Lone surrogates would be sent as U+FFFD anyway; make that explicit so the cut is exact.
-  const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  const cleaned = value.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
   if (Buffer.byteLength(cleaned) <= maxBytes) return cleaned;
   let out = '';
   let bytes = 0;

@@ -79,7 +79,9 @@ export class LateLane {
 
   constructor(private readonly opts: LateLaneOptions) {
     const { include, exclude } = opts.configured;
-    this.types = ACCESS_TRANSPARENCY_TYPES.filter((t) => (include.length > 0 ? include.includes(t) : !exclude.includes(t)));
+    this.types = ACCESS_TRANSPARENCY_TYPES.filter((t) =>
+      include.length > 0 ? include.includes(t) : !exclude.includes(t),
+    );
   }
 
   /** The window the next sweep reads, or undefined when there is none yet. */
@@ -122,29 +124,44 @@ export class LateLane {
       requests: stats.requests,
       fetched: stats.fetched,
       found: stats.lateSeconds.length,
-      max_lateness_seconds: stats.lateSeconds.length > 0 ? stats.lateSeconds.reduce((a, b) => Math.max(a, b)) : null,
+      max_lateness_seconds:
+        stats.lateSeconds.length > 0 ? stats.lateSeconds.reduce((a, b) => Math.max(a, b)) : null,
       last_request_id: stats.lastRequestId,
     };
     if (record.found > 0) {
-      this.opts.logger.warn('Access Transparency records appeared late, behind the poll window; delivering them', {
-        found: record.found,
-        max_lateness_seconds: record.max_lateness_seconds,
-        window_from: window.from,
-        window_to: window.to,
-      });
+      this.opts.logger.warn(
+        'Access Transparency records appeared late, behind the poll window; delivering them',
+        {
+          found: record.found,
+          max_lateness_seconds: record.max_lateness_seconds,
+          window_from: window.from,
+          window_to: window.to,
+        },
+      );
     }
     this.opts.observer?.onSweep?.(record, stats.lateSeconds);
     return record;
   }
 
-  private async read(window: { from: string; to: string }, mode: LaneFilter, signal: AbortSignal): Promise<SweepStats> {
+  private async read(
+    window: { from: string; to: string },
+    mode: LaneFilter,
+    signal: AbortSignal,
+  ): Promise<SweepStats> {
     const now = this.opts.now ?? Date.now;
-    const types: PageQuery['types'] = mode === 'server' ? { include: this.types, exclude: [] } : { include: [], exclude: this.opts.configured.exclude };
+    const types: PageQuery['types'] =
+      mode === 'server'
+        ? { include: this.types, exclude: [] }
+        : { include: [], exclude: this.opts.configured.exclude };
     const limit = mode === 'server' ? this.opts.pageSize : UNFILTERED_PAGE_SIZE;
     const stats: SweepStats = { requests: 0, fetched: 0, lateSeconds: [], lastRequestId: null };
     let afterId: string | undefined;
     for (;;) {
-      const page: Page = await this.opts.client.fetchPage({ createdAtGte: window.from, createdAtLt: window.to, afterId, limit, order: 'asc', types }, signal, LANE_URGENCY);
+      const page: Page = await this.opts.client.fetchPage(
+        { createdAtGte: window.from, createdAtLt: window.to, afterId, limit, order: 'asc', types },
+        signal,
+        LANE_URGENCY,
+      );
       stats.requests++;
       stats.lastRequestId = page.requestId ?? stats.lastRequestId;
       this.opts.observer?.onRequest?.();
@@ -158,7 +175,14 @@ export class LateLane {
         stats.fetched++;
         const inWindow = checkCreatedAt(activity.created_at, { gte: window.from, lt: window.to });
         if (!inWindow.ok) {
-          rejected.push({ id: activity.id, type: activity.type, created_at: activity.created_at, reason: inWindow.reason, detail: inWindow.detail, raw: page.raw?.[i] ?? JSON.stringify(activity) });
+          rejected.push({
+            id: activity.id,
+            type: activity.type,
+            created_at: activity.created_at,
+            reason: inWindow.reason,
+            detail: inWindow.detail,
+            raw: page.raw?.[i] ?? JSON.stringify(activity),
+          });
           continue;
         }
         if (!this.opts.ledger.isNew(activity) || this.opts.filter(activity) !== 'deliver') continue;
@@ -167,13 +191,19 @@ export class LateLane {
         items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver: true });
       }
       if (rejected.length > 0) {
-        this.opts.logger.warn('Access Transparency rows refused by the source checks: written to the dead-letter file, not delivered', { count: rejected.length, first: rejected[0].detail, request_id: page.requestId });
+        this.opts.logger.warn(
+          'Access Transparency rows refused by the source checks: written to the dead-letter file, not delivered',
+          { count: rejected.length, first: rejected[0].detail, request_id: page.requestId },
+        );
         await this.opts.reject(rejected);
       }
       if (items.length > 0) await this.opts.emit(items, signal);
       if (signal.aborted || !page.hasMore || !page.lastId) return stats;
       // A sweep that stopped here would look complete; failing it, the next one reads the window again.
-      if (page.lastId === afterId) throw new Error(`the Compliance API said has_more but its cursor did not move (after_id ${afterId}); the sweep stops and is tried again`);
+      if (page.lastId === afterId)
+        throw new Error(
+          `the Compliance API said has_more but its cursor did not move (after_id ${afterId}); the sweep stops and is tried again`,
+        );
       afterId = page.lastId;
     }
   }

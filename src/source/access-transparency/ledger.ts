@@ -39,7 +39,10 @@ export class AccessTransparencyLedger {
   /** Every sink accepted the row. */
   commit(activity: Activity): void {
     const indexed = hasLeafIndex(activity);
-    this.committed.set(activity.id, { ms: Date.parse(activity.created_at), indexed: indexed || (this.committed.get(activity.id)?.indexed ?? false) });
+    this.committed.set(activity.id, {
+      ms: Date.parse(activity.created_at),
+      indexed: indexed || (this.committed.get(activity.id)?.indexed ?? false),
+    });
     // An indexed copy handed on after this one is still on its way.
     if (indexed || !this.inFlight.get(activity.id)) this.inFlight.delete(activity.id);
   }

@@ -9,7 +9,11 @@ import { startServers, type ServerNeeds } from '../../../chaos/support/servers';
  * rows of the table, and fails with every broken promise listed. Servers a scenario needs but
  * cannot have make their sink's column "n/a" — except under CI=true, where that fails.
  */
-export async function runReduced(t: TestContext, scenario: Scenario, needs: ServerNeeds = scenario.needs): Promise<void> {
+export async function runReduced(
+  t: TestContext,
+  scenario: Scenario,
+  needs: ServerNeeds = scenario.needs,
+): Promise<void> {
   const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const servers = await startServers(needs);
   try {
@@ -19,7 +23,8 @@ export async function runReduced(t: TestContext, scenario: Scenario, needs: Serv
       servers,
       random: seededRandom(seed),
       log: (m) => {
-        if (process.env.CHAOS_VERBOSE) process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(0)}s] ${m}\n`);
+        if (process.env.CHAOS_VERBOSE)
+          process.stderr.write(`[chaos ${((Date.now() - started) / 1000).toFixed(0)}s] ${m}\n`);
       },
     });
     t.diagnostic(`CHAOS_SEED=${seed}\n${renderTable(rows)}\n${renderNotes(rows)}`);

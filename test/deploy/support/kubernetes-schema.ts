@@ -30,23 +30,23 @@ interface KindInfo {
 }
 
 const KINDS: Readonly<Record<string, KindInfo>> = {
-  'v1/ConfigMap': { model: (d) => new ConfigMap(d as never), module: 'kubernetes-models/v1/ConfigMap', iface: 'IConfigMap' },
+  'v1/ConfigMap': { model: (d) => new ConfigMap(d), module: 'kubernetes-models/v1/ConfigMap', iface: 'IConfigMap' },
   'v1/PersistentVolumeClaim': {
-    model: (d) => new PersistentVolumeClaim(d as never),
+    model: (d) => new PersistentVolumeClaim(d),
     module: 'kubernetes-models/v1/PersistentVolumeClaim',
     iface: 'IPersistentVolumeClaim',
   },
-  'v1/Service': { model: (d) => new Service(d as never), module: 'kubernetes-models/v1/Service', iface: 'IService' },
-  'v1/ServiceAccount': { model: (d) => new ServiceAccount(d as never), module: 'kubernetes-models/v1/ServiceAccount', iface: 'IServiceAccount' },
-  'apps/v1/StatefulSet': { model: (d) => new StatefulSet(d as never), module: 'kubernetes-models/apps/v1/StatefulSet', iface: 'IStatefulSet' },
-  'batch/v1/CronJob': { model: (d) => new CronJob(d as never), module: 'kubernetes-models/batch/v1/CronJob', iface: 'ICronJob' },
+  'v1/Service': { model: (d) => new Service(d), module: 'kubernetes-models/v1/Service', iface: 'IService' },
+  'v1/ServiceAccount': { model: (d) => new ServiceAccount(d), module: 'kubernetes-models/v1/ServiceAccount', iface: 'IServiceAccount' },
+  'apps/v1/StatefulSet': { model: (d) => new StatefulSet(d), module: 'kubernetes-models/apps/v1/StatefulSet', iface: 'IStatefulSet' },
+  'batch/v1/CronJob': { model: (d) => new CronJob(d), module: 'kubernetes-models/batch/v1/CronJob', iface: 'ICronJob' },
   'policy/v1/PodDisruptionBudget': {
-    model: (d) => new PodDisruptionBudget(d as never),
+    model: (d) => new PodDisruptionBudget(d),
     module: 'kubernetes-models/policy/v1/PodDisruptionBudget',
     iface: 'IPodDisruptionBudget',
   },
   'networking.k8s.io/v1/NetworkPolicy': {
-    model: (d) => new NetworkPolicy(d as never),
+    model: (d) => new NetworkPolicy(d),
     module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy',
     iface: 'INetworkPolicy',
   },

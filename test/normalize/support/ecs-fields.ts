@@ -6,8 +6,47 @@ import { isIP } from 'node:net';
  * mapped, a malformed ip or date), so every event must pass these.
  */
 
-const CATEGORIES = new Set(['api', 'authentication', 'configuration', 'database', 'driver', 'email', 'file', 'host', 'iam', 'intrusion_detection', 'library', 'malware', 'network', 'package', 'process', 'registry', 'session', 'threat', 'vulnerability', 'web']);
-const TYPES = new Set(['access', 'admin', 'allowed', 'change', 'connection', 'creation', 'deletion', 'denied', 'end', 'error', 'group', 'indicator', 'info', 'installation', 'protocol', 'start', 'user']);
+const CATEGORIES = new Set([
+  'api',
+  'authentication',
+  'configuration',
+  'database',
+  'driver',
+  'email',
+  'file',
+  'host',
+  'iam',
+  'intrusion_detection',
+  'library',
+  'malware',
+  'network',
+  'package',
+  'process',
+  'registry',
+  'session',
+  'threat',
+  'vulnerability',
+  'web',
+]);
+const TYPES = new Set([
+  'access',
+  'admin',
+  'allowed',
+  'change',
+  'connection',
+  'creation',
+  'deletion',
+  'denied',
+  'end',
+  'error',
+  'group',
+  'indicator',
+  'info',
+  'installation',
+  'protocol',
+  'start',
+  'user',
+]);
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
 type Check = (value: unknown) => boolean;
@@ -15,7 +54,10 @@ const keyword: Check = (v) => typeof v === 'string' && v.length > 0;
 const date: Check = (v) => typeof v === 'string' && ISO_DATE.test(v) && Number.isFinite(Date.parse(v));
 const long: Check = (v) => typeof v === 'number' && Number.isInteger(v);
 const ip: Check = (v) => typeof v === 'string' && isIP(v) !== 0;
-const arrayOf = (item: Check): Check => (v) => Array.isArray(v) && v.length > 0 && v.every(item);
+const arrayOf =
+  (item: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.length > 0 && v.every(item);
 
 const FIELDS: Readonly<Record<string, Check>> = {
   '@timestamp': date,
@@ -55,7 +97,8 @@ export function ecsProblems(doc: Record<string, unknown>): string[] {
   const seen = new Set<string>();
   const walk = (node: unknown, prefix: string) => {
     if (prefix === 'anthropic.audit') {
-      if (typeof node !== 'object' || node === null || Array.isArray(node)) problems.push('anthropic.audit is not an object');
+      if (typeof node !== 'object' || node === null || Array.isArray(node))
+        problems.push('anthropic.audit is not an object');
       return;
     }
     if (typeof node === 'object' && node !== null && !Array.isArray(node) && !(prefix in FIELDS)) {
@@ -65,10 +108,19 @@ export function ecsProblems(doc: Record<string, unknown>): string[] {
     seen.add(prefix);
     const check = FIELDS[prefix];
     if (check === undefined) problems.push(`unexpected field ${prefix}`);
-    else if (!check(node)) problems.push(`${prefix} does not fit ECS: ${JSON.stringify(node)?.slice(0, 120)}`);
+    else if (!check(node))
+      problems.push(`${prefix} does not fit ECS: ${JSON.stringify(node)?.slice(0, 120)}`);
   };
   walk(doc, '');
-  for (const required of ['@timestamp', 'ecs.version', 'event.kind', 'event.category', 'event.type', 'event.outcome', 'event.created']) {
+  for (const required of [
+    '@timestamp',
+    'ecs.version',
+    'event.kind',
+    'event.category',
+    'event.type',
+    'event.outcome',
+    'event.created',
+  ]) {
     if (!seen.has(required)) problems.push(`missing ${required}`);
   }
   if (!('anthropic' in doc)) problems.push('missing anthropic.audit');

@@ -26,11 +26,14 @@ export interface ClassValidators {
 
 function loadSchema(file: string): Record<string, unknown> {
   const full = path.join(OCSF_DIR, '1.8.0', file);
-  if (!existsSync(full)) throw new Error(`OCSF schema not found: ${full} (the shared/ directory must sit beside the repository)`);
+  if (!existsSync(full))
+    throw new Error(`OCSF schema not found: ${full} (the shared/ directory must sit beside the repository)`);
   return JSON.parse(readFileSync(full, 'utf8')) as Record<string, unknown>;
 }
 
-export function compileOcsfValidators(classUids: readonly number[] = Object.keys(CLASS_FILES).map(Number)): Map<number, ClassValidators> {
+export function compileOcsfValidators(
+  classUids: readonly number[] = Object.keys(CLASS_FILES).map(Number),
+): Map<number, ClassValidators> {
   const ajv = new Ajv({ allErrors: true });
   const out = new Map<number, ClassValidators>();
   for (const uid of classUids) {
@@ -44,14 +47,21 @@ export function compileOcsfValidators(classUids: readonly number[] = Object.keys
 }
 
 /** Every schema error of the event (lenient and strict), as readable lines; empty when valid. */
-export function ocsfErrors(validators: Map<number, ClassValidators>, event: Record<string, unknown>): string[] {
+export function ocsfErrors(
+  validators: Map<number, ClassValidators>,
+  event: Record<string, unknown>,
+): string[] {
   const classUid = event.class_uid;
   const pair = typeof classUid === 'number' ? validators.get(classUid) : undefined;
   if (pair === undefined) return [`no validator for class_uid ${String(classUid)}`];
   const errors: string[] = [];
-  for (const [variant, validate] of [['lenient', pair.lenient], ['strict', pair.strict]] as const) {
+  for (const [variant, validate] of [
+    ['lenient', pair.lenient],
+    ['strict', pair.strict],
+  ] as const) {
     if (!validate(event)) {
-      for (const e of validate.errors ?? []) errors.push(`${variant}: ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
+      for (const e of validate.errors ?? [])
+        errors.push(`${variant}: ${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
     }
   }
   return errors;

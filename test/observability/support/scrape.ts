@@ -17,7 +17,8 @@ export function parseExposition(text: string): MetricSample[] {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
     if (!m) throw new Error(`not an exposition line: ${line}`);
     const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2].replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
+    for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[l[1]] = l[2].replace(/\\(.)/g, (_s, c: string) => (c === 'n' ? '\n' : c));
     out.push({ name: m[1], labels, value: Number(m[3]) });
   }
   return out;
@@ -31,7 +32,9 @@ export class Scrape {
 
   /** Sum of every sample named `name` whose labels include `labels`; undefined if none. */
   get(name: string, labels: Record<string, string> = {}): number | undefined {
-    const hits = this.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    const hits = this.samples.filter(
+      (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+    );
     return hits.length === 0 ? undefined : hits.reduce((n, s) => n + s.value, 0);
   }
 
@@ -58,7 +61,14 @@ export async function scrape(base: string): Promise<Scrape> {
 
 export interface Readyz {
   readonly status: number;
-  readonly report: { status: string; failing: string[]; checks: { source: { ok: boolean; detail?: string }; sinks: Record<string, { ok: boolean; detail?: string }> } };
+  readonly report: {
+    status: string;
+    failing: string[];
+    checks: {
+      source: { ok: boolean; detail?: string };
+      sinks: Record<string, { ok: boolean; detail?: string }>;
+    };
+  };
 }
 
 export async function readyz(base: string): Promise<Readyz> {
@@ -79,7 +89,10 @@ export function logLines(stderr: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export async function startForwarder(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<RunningForwarder> {
+export async function startForwarder(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningForwarder> {
   const p = startCli(args, opts);
   let base: string | undefined;
   let exited = false;
@@ -98,7 +111,12 @@ export async function startForwarder(args: readonly string[], opts: { env?: Node
 }
 
 /** Polls until `check` passes, returning its last value; fails with the last reason. */
-export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  check: (v: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -111,5 +129,7 @@ export async function eventually<T>(probe: () => Promise<T>, check: (v: T) => bo
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000) ?? String(lastError)}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000) ?? String(lastError)}`,
+  );
 }

@@ -20,7 +20,13 @@ export const fileHarness: Harness = {
     const notADirectory = join(dir, 'not-a-directory');
     writeFileSync(notADirectory, '');
     return {
-      config: { type: 'file', path, format: 'raw', retry: FAST_RETRY, batch: { max_events: 20, timeout: '20ms' } },
+      config: {
+        type: 'file',
+        path,
+        format: 'raw',
+        retry: FAST_RETRY,
+        batch: { max_events: 20, timeout: '20ms' },
+      },
       async received() {
         return readJsonl<{ id: string }>(path).map((a) => a.id);
       },

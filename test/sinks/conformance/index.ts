@@ -6,4 +6,10 @@ import { syslogHarness } from './syslog';
 import { kafkaHarness } from './kafka';
 
 /** One per registered sink type; the suite fails for a type missing here. */
-export const HARNESSES: readonly Harness[] = [fileHarness, stdoutHarness, hecHarness, syslogHarness, kafkaHarness];
+export const HARNESSES: readonly Harness[] = [
+  fileHarness,
+  stdoutHarness,
+  hecHarness,
+  syslogHarness,
+  kafkaHarness,
+];

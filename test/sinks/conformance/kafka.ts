@@ -13,7 +13,10 @@ export const kafkaHarness: Harness = {
   async setUp() {
     const broker = await startOrSkip('Kafka broker', KAFKA_INSTALL_HINT, () => startKafkaBroker());
     if (!broker) return undefined;
-    await broker.createTopic(TOPIC, { partitions: 1, config: { 'max.message.bytes': String(MAX_MESSAGE_BYTES) } });
+    await broker.createTopic(TOPIC, {
+      partitions: 1,
+      config: { 'max.message.bytes': String(MAX_MESSAGE_BYTES) },
+    });
     const closed = await freePort();
     return {
       config: {
@@ -40,7 +43,12 @@ export const kafkaHarness: Harness = {
         make: (a) => ({ ...a, padding: 'x'.repeat(MAX_MESSAGE_BYTES * 2) }),
         reason: /^kafka refused the record: .*/,
       },
-      brokenConfig: { type: 'kafka', brokers: [`127.0.0.1:${closed}`], topic: TOPIC, connection_timeout: '1s' },
+      brokenConfig: {
+        type: 'kafka',
+        brokers: [`127.0.0.1:${closed}`],
+        topic: TOPIC,
+        connection_timeout: '1s',
+      },
       async dispose() {
         await broker.destroy();
       },

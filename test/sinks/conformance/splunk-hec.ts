@@ -35,7 +35,12 @@ export const hecHarness: Harness = {
         make: (a) => ({ ...a, padding: 'x'.repeat(MAX_BODY * 2) }),
         reason: /larger than Splunk HEC accepts/,
       },
-      brokenConfig: { type: 'splunk_hec', endpoint: `http://127.0.0.1:${closed}`, token: DEFAULT_HEC_TOKEN, request_timeout: '2s' },
+      brokenConfig: {
+        type: 'splunk_hec',
+        endpoint: `http://127.0.0.1:${closed}`,
+        token: DEFAULT_HEC_TOKEN,
+        request_timeout: '2s',
+      },
       async dispose() {
         await receiver.stop();
       },

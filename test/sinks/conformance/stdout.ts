@@ -17,7 +17,8 @@ class CapturedOutput extends Writable {
 
   /** A failed write is reported to its caller only: through _write it would leave the stream errored for good. */
   override write(chunk: unknown, encodingOrDone?: unknown, maybeDone?: unknown): boolean {
-    const done = (typeof encodingOrDone === 'function' ? encodingOrDone : maybeDone) as ((err?: Error | null) => void) | undefined;
+    const done = (typeof encodingOrDone === 'function' ? encodingOrDone : maybeDone) as
+      ((err?: Error | null) => void) | undefined;
     if (this.broken) {
       const err = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
       process.nextTick(() => done?.(err));
@@ -31,7 +32,12 @@ export const stdoutHarness: Harness = {
   type: 'stdout',
   async setUp() {
     const out = new CapturedOutput();
-    const config = { type: 'stdout', format: 'raw', retry: FAST_RETRY, batch: { max_events: 20, timeout: '20ms' } };
+    const config = {
+      type: 'stdout',
+      format: 'raw',
+      retry: FAST_RETRY,
+      batch: { max_events: 20, timeout: '20ms' },
+    };
     return {
       config,
       build: (name, ctx) => new StdoutSink(name, stdoutSinkConfig.parse(config), ctx.logger, out),

@@ -7,7 +7,9 @@ import { FAST_RETRY, type Harness } from './harness';
 export const syslogHarness: Harness = {
   type: 'syslog',
   async setUp() {
-    const rsyslog = await startOrSkip('rsyslog', RSYSLOG_INSTALL_HINT, () => startRsyslog({ listeners: [{ name: 'tcp', transport: 'tcp' }] }));
+    const rsyslog = await startOrSkip('rsyslog', RSYSLOG_INSTALL_HINT, () =>
+      startRsyslog({ listeners: [{ name: 'tcp', transport: 'tcp' }] }),
+    );
     if (!rsyslog) return undefined;
     const closed = await freePort();
     return {
@@ -38,7 +40,12 @@ export const syslogHarness: Harness = {
         make: (a) => ({ ...a, id: `${a.id}${'"'.repeat(300)}`, type: ']'.repeat(300) }),
         reason: /the syslog header of activity .* alone exceeds max_message_bytes/,
       },
-      brokenConfig: { type: 'syslog', address: `127.0.0.1:${closed}`, transport: 'tcp', connect_timeout: '2s' },
+      brokenConfig: {
+        type: 'syslog',
+        address: `127.0.0.1:${closed}`,
+        transport: 'tcp',
+        connect_timeout: '2s',
+      },
       async dispose() {
         await rsyslog.dispose();
       },

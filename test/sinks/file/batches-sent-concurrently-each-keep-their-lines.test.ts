@@ -17,8 +17,18 @@ for (const concurrency of [1, 4, 16]) {
     const dir = mkdtempSync(join(tmpdir(), 'caf-file-concurrency-'));
     try {
       const path = join(dir, 'events.jsonl');
-      const config = fileSinkFactory.configSchema.parse({ type: 'file', path, format: 'raw', batch: { max_events: 50, concurrency } });
-      const sink = fileSinkFactory.create('archive', config, { logger: silentLogger, hostname: 'test', version: '0', baseDir: dir });
+      const config = fileSinkFactory.configSchema.parse({
+        type: 'file',
+        path,
+        format: 'raw',
+        batch: { max_events: 50, concurrency },
+      });
+      const sink = fileSinkFactory.create('archive', config, {
+        logger: silentLogger,
+        hostname: 'test',
+        version: '0',
+        baseDir: dir,
+      });
       await sink.start(new AbortController().signal);
       const records = benchRecords(2000, 1);
       await pump(sink, records);

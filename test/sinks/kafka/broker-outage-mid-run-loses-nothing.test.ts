@@ -22,7 +22,12 @@ after(async () => {
 });
 
 /** Sends `records` one batch at a time as the pipeline would; `progress` counts acknowledged records. */
-function streamInto(sink: KafkaSink, records: readonly PipelineRecord[], progress: { acked: number }, signal: AbortSignal): Promise<void> {
+function streamInto(
+  sink: KafkaSink,
+  records: readonly PipelineRecord[],
+  progress: { acked: number },
+  signal: AbortSignal,
+): Promise<void> {
   const encoded = records.map((r) => sink.encode(r));
   return (async () => {
     for (let i = 0; i < encoded.length; i += 50) {
@@ -48,7 +53,10 @@ for (const how of ['kill', 'stop'] as const) {
     const topic = `outage-${how}`;
     await broker!.createTopic(topic, { partitions: 3 });
     const logger = captureLogger();
-    const sink = makeSink({ brokers: [broker!.plaintext], topic, batch: { max_events: 50 }, request_timeout: '5s' }, { logger });
+    const sink = makeSink(
+      { brokers: [broker!.plaintext], topic, batch: { max_events: 50 }, request_timeout: '5s' },
+      { logger },
+    );
     await sink.start(new AbortController().signal);
     const records = makeRecords(2500, how === 'kill' ? 0 : 10_000);
     const progress = { acked: 0 };
@@ -59,7 +67,10 @@ for (const how of ['kill', 'stop'] as const) {
     await waitUntil(() => !sink.health().healthy, 'the sink to notice the outage');
     const ackedWhenDown = progress.acked;
     await new Promise((r) => setTimeout(r, 2500));
-    assert.ok(progress.acked - ackedWhenDown <= 50, 'at most the batch in flight at the moment of the outage completes: sends block while the broker is down');
+    assert.ok(
+      progress.acked - ackedWhenDown <= 50,
+      'at most the batch in flight at the moment of the outage completes: sends block while the broker is down',
+    );
     assert.match(sink.health().detail ?? '', /127\.0\.0\.1:\d+/, 'the health detail names the broker');
     await broker!.start();
     await run;
@@ -67,12 +78,27 @@ for (const how of ['kill', 'stop'] as const) {
     await sink.close();
 
     const counts = tally((await readTopics(broker!.plaintext, [topic])).map((m) => m.key));
-    assert.deepEqual(records.filter((r) => !counts.has(r.activity.id)).map((r) => r.activity.id), [], 'no activity lost');
+    assert.deepEqual(
+      records.filter((r) => !counts.has(r.activity.id)).map((r) => r.activity.id),
+      [],
+      'no activity lost',
+    );
     const duplicates = [...counts.values()].reduce((n, c) => n + c - 1, 0);
     assert.ok(duplicates <= 50, `duplicates (${duplicates}) stay within the batch in flight at the outage`);
-    assert.equal(logger.lines.filter((l) => l.level === 'warn' && /: cannot deliver;/.test(l.message)).length, 1, 'one line for the whole outage');
-    assert.equal(logger.lines.filter((l) => l.level === 'error').length, 0, 'an outage the sink rides out is a warning; refused credentials are the error');
-    assert.equal(logger.lines.filter((l) => l.level === 'info' && /accepts delivery again/.test(l.message)).length, 1);
+    assert.equal(
+      logger.lines.filter((l) => l.level === 'warn' && /: cannot deliver;/.test(l.message)).length,
+      1,
+      'one line for the whole outage',
+    );
+    assert.equal(
+      logger.lines.filter((l) => l.level === 'error').length,
+      0,
+      'an outage the sink rides out is a warning; refused credentials are the error',
+    );
+    assert.equal(
+      logger.lines.filter((l) => l.level === 'info' && /accepts delivery again/.test(l.message)).length,
+      1,
+    );
   });
 }
 
@@ -84,7 +110,10 @@ test('shutdown while the broker is down ends the send promptly without acknowled
   await broker!.kill();
   try {
     const controller = new AbortController();
-    const sending = sink.send(makeRecords(10, 20_000).map((r) => sink.encode(r)), controller.signal);
+    const sending = sink.send(
+      makeRecords(10, 20_000).map((r) => sink.encode(r)),
+      controller.signal,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     const abortedAt = Date.now();
     controller.abort();

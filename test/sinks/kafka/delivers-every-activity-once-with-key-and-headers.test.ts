@@ -31,7 +31,10 @@ test('every activity arrives exactly once, keyed by its id, with the schema head
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   await broker!.createTopic('audit-once', { partitions: 3 });
   const logger = captureLogger();
-  const sink = makeSink({ brokers: [broker!.plaintext], topic: 'audit-once', batch: { max_events: 100 } }, { logger });
+  const sink = makeSink(
+    { brokers: [broker!.plaintext], topic: 'audit-once', batch: { max_events: 100 } },
+    { logger },
+  );
   await sink.start(new AbortController().signal);
   const records = makeRecords(1000);
   const encoded = records.map((r) => sink.encode(r));
@@ -46,18 +49,34 @@ test('every activity arrives exactly once, keyed by its id, with the schema head
   const got = await readTopics(broker!.plaintext, ['audit-once']);
   const counts = tally(got.map((m) => m.key));
   assert.equal(got.length, 1000);
-  assert.deepEqual(records.filter((r) => counts.get(r.activity.id) !== 1).map((r) => r.activity.id), [], 'each id once');
+  assert.deepEqual(
+    records.filter((r) => counts.get(r.activity.id) !== 1).map((r) => r.activity.id),
+    [],
+    'each id once',
+  );
   const byId = new Map(records.map((r) => [r.activity.id, r.activity]));
   for (const m of got) {
     const activity = byId.get(m.key)!;
     const body = JSON.parse(m.value) as { metadata: { uid: string; version: string } };
     assert.equal(body.metadata.uid, m.key, 'the key is the activity id');
-    assert.deepEqual(m.headers, { schema: 'ocsf', schema_version: body.metadata.version, activity_type: activity.type, source: 'anthropic:compliance_api' });
+    assert.deepEqual(m.headers, {
+      schema: 'ocsf',
+      schema_version: body.metadata.version,
+      activity_type: activity.type,
+      source: 'anthropic:compliance_api',
+    });
   }
   assert.equal(new Set(got.map((m) => m.partition)).size, 3, 'keys spread over the partitions');
   assert.equal(sink.details.messages, 1000);
-  assert.deepEqual(logger.lines.filter((l) => l.level !== 'debug'), [], 'normal operation logs nothing above debug (kafkajs included)');
-  assert.ok(logger.lines.some((l) => l.meta.component === 'kafkajs'), "kafkajs's own log lines are routed into ours");
+  assert.deepEqual(
+    logger.lines.filter((l) => l.level !== 'debug'),
+    [],
+    'normal operation logs nothing above debug (kafkajs included)',
+  );
+  assert.ok(
+    logger.lines.some((l) => l.meta.component === 'kafkajs'),
+    "kafkajs's own log lines are routed into ours",
+  );
 });
 
 test('raw and ECS bodies carry their own schema headers; raw is the API object unchanged', async (t) => {
@@ -66,7 +85,12 @@ test('raw and ECS bodies carry their own schema headers; raw is the API object u
   await broker!.createTopic('audit-ecs');
   const records = makeRecords(20, 5000);
   const raw = makeSink({ brokers: [broker!.plaintext], topic: 'audit-raw', format: 'raw' });
-  const ecs = makeSink({ brokers: [broker!.plaintext], topic: 'audit-ecs', format: 'ecs', source: 'tenant-a' });
+  const ecs = makeSink({
+    brokers: [broker!.plaintext],
+    topic: 'audit-ecs',
+    format: 'ecs',
+    source: 'tenant-a',
+  });
   for (const sink of [raw, ecs]) {
     await sink.start(new AbortController().signal);
     assert.deepEqual(await sendAll(sink, records), []);
@@ -92,7 +116,11 @@ test('raw and ECS bodies carry their own schema headers; raw is the API object u
 test('a {family} template writes each family to its topic and the rest to other', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   for (const f of ['claude', 'org', 'other']) await broker!.createTopic(`fam-${f}`);
-  const sink = makeSink({ brokers: [broker!.plaintext], topic: 'fam-{family}', topic_families: ['claude', 'org'] });
+  const sink = makeSink({
+    brokers: [broker!.plaintext],
+    topic: 'fam-{family}',
+    topic_families: ['claude', 'org'],
+  });
   await sink.start(new AbortController().signal);
   const records = makeRecords(300, 7000);
   assert.deepEqual(await sendAll(sink, records), []);
@@ -101,7 +129,11 @@ test('a {family} template writes each family to its topic and the rest to other'
   assert.equal(got.length, 300);
   for (const m of got) {
     const family = m.headers.activity_type.split('_')[0];
-    assert.equal(m.topic, `fam-${['claude', 'org'].includes(family) ? family : 'other'}`, m.headers.activity_type);
+    assert.equal(
+      m.topic,
+      `fam-${['claude', 'org'].includes(family) ? family : 'other'}`,
+      m.headers.activity_type,
+    );
   }
   assert.equal(new Set(got.map((m) => m.topic)).size, 3, 'the generator covers all three topics');
 });
@@ -119,23 +151,39 @@ test('gzip, snappy and lz4 batches are accepted by the broker and read back inta
     const got = await readTopics(broker!.plaintext, [topic]);
     const byId = new Map(records.map((r) => [r.activity.id, r]));
     assert.equal(got.length, 200, compression);
-    for (const m of got) assert.equal((JSON.parse(m.value) as { metadata: { uid: string } }).metadata.uid, byId.get(m.key)!.activity.id);
+    for (const m of got)
+      assert.equal(
+        (JSON.parse(m.value) as { metadata: { uid: string } }).metadata.uid,
+        byId.get(m.key)!.activity.id,
+      );
   }
 });
 
 test("a record larger than the topic's limit is rejected alone; every other record arrives", async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   await broker!.createTopic('audit-small', { partitions: 3, config: { 'max.message.bytes': '4000' } });
-  const sink = makeSink({ brokers: [broker!.plaintext], topic: 'audit-small', format: 'raw', batch: { max_events: 60 } });
+  const sink = makeSink({
+    brokers: [broker!.plaintext],
+    topic: 'audit-small',
+    format: 'raw',
+    batch: { max_events: 60 },
+  });
   await sink.start(new AbortController().signal);
   const records = makeRecords(60, 11_000);
   const big = records[23];
   records[23] = { ...big, raw: JSON.stringify({ ...big.activity, padding: 'x'.repeat(6000) }) };
   const rejected = await sendAll(sink, records);
   await sink.close();
-  assert.deepEqual(rejected.map((r) => r.item.record.activity.id), [big.activity.id]);
+  assert.deepEqual(
+    rejected.map((r) => r.item.record.activity.id),
+    [big.activity.id],
+  );
   assert.match(rejected[0].reason, /MESSAGE_TOO_LARGE/);
   const counts = tally((await readTopics(broker!.plaintext, ['audit-small'])).map((m) => m.key));
   assert.equal(counts.has(big.activity.id), false);
-  assert.deepEqual(records.filter((r) => r !== records[23] && !counts.has(r.activity.id)).map((r) => r.activity.id), [], 'nothing else lost');
+  assert.deepEqual(
+    records.filter((r) => r !== records[23] && !counts.has(r.activity.id)).map((r) => r.activity.id),
+    [],
+    'nothing else lost',
+  );
 });

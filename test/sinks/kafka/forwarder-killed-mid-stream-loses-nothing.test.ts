@@ -43,11 +43,27 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
   const checkpointed: number[] = [];
   const started: ForwarderProcess[] = [];
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 200, start_at: '2h', lookback: '5m', poll_interval: '500ms', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 200,
+      start_at: '2h',
+      lookback: '5m',
+      poll_interval: '500ms',
+      max_requests_per_minute: 600,
+    },
     pipeline: { max_buffered_events: 300 },
     checkpoint: { path: checkpointPath },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
-    sinks: { kafka: { type: 'kafka', brokers: [broker!.plaintext], topic: TOPIC, format: 'raw', batch: { max_events: 100, timeout: '20ms' } } },
+    sinks: {
+      kafka: {
+        type: 'kafka',
+        brokers: [broker!.plaintext],
+        topic: TOPIC,
+        format: 'raw',
+        batch: { max_events: 100, timeout: '20ms' },
+      },
+    },
     metrics: { enabled: false },
     // info: a failure message then carries the forwarder's own account of its cycles.
     log: { level: 'info' },
@@ -60,7 +76,11 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
       started.push(fwd);
       let before = -1;
       await waitFor(async () => (before = await inTopic()) >= 0, 30_000, 'the broker to answer');
-      await waitFor(async () => (await inTopic()) > before || fwd.child.exitCode !== null, 30_000, 'delivery to Kafka to start');
+      await waitFor(
+        async () => (await inTopic()) > before || fwd.child.exitCode !== null,
+        30_000,
+        'delivery to Kafka to start',
+      );
       // Anywhere from mid-batch to after a few checkpoint saves (they are coalesced, ~1 s).
       await new Promise((r) => setTimeout(r, 30 + random() * 2500));
       const brokerDown = i === 1;
@@ -77,12 +97,19 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
       // Every id the checkpoint calls committed (those within the lookback window are listed)
       // must be in the topic: the checkpoint never passes an unacknowledged message.
       const cp = existsSync(checkpointPath)
-        ? (JSON.parse(readFileSync(checkpointPath, 'utf8')) as { totals: { delivered: number }; seen: [string, number][] })
+        ? (JSON.parse(readFileSync(checkpointPath, 'utf8')) as {
+            totals: { delivered: number };
+            seen: [string, number][];
+          })
         : { totals: { delivered: 0 }, seen: [] };
       checkpointed.push(cp.totals.delivered);
       const inKafka = new Set((await readTopics(broker!.plaintext, [TOPIC])).map((m) => m.key));
       const committedButAbsent = cp.seen.map(([id]) => id).filter((id) => !inKafka.has(id));
-      assert.deepEqual(committedButAbsent, [], `after kill ${i + 1}${brokerDown ? ' (broker down)' : ''}: checkpointed ids missing from Kafka`);
+      assert.deepEqual(
+        committedButAbsent,
+        [],
+        `after kill ${i + 1}${brokerDown ? ' (broker down)' : ''}: checkpointed ids missing from Kafka`,
+      );
     }
     sim.setRate(0);
     await new Promise((r) => setTimeout(r, 1500)); // let the last live rows become visible
@@ -95,12 +122,14 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
     started.push(final);
     const tail = await tailTopics(broker!.plaintext, [TOPIC]);
     try {
-      await waitFor(() => want.every((id) => tail.keys.has(id)), 90_000, 'the final run to catch up').catch(async (err: unknown) => {
-        const missing = want.filter((id) => !tail.keys.has(id)).length;
-        const exact = new Set((await readTopics(broker!.plaintext, [TOPIC])).map((m) => m.key));
-        const state = `${missing} of ${want.length} missing (${want.filter((id) => !exact.has(id)).length} really absent); topic holds ${await inTopic()} messages, the reader saw ${tail.keys.size} ids; forwarder ${final.child.exitCode === null ? 'running' : `exited ${final.child.exitCode}`}`;
-        throw new Error(`${String(err)} (${state})\nforwarder stderr:\n${final.stderr().slice(-1500)}`);
-      });
+      await waitFor(() => want.every((id) => tail.keys.has(id)), 90_000, 'the final run to catch up').catch(
+        async (err: unknown) => {
+          const missing = want.filter((id) => !tail.keys.has(id)).length;
+          const exact = new Set((await readTopics(broker!.plaintext, [TOPIC])).map((m) => m.key));
+          const state = `${missing} of ${want.length} missing (${want.filter((id) => !exact.has(id)).length} really absent); topic holds ${await inTopic()} messages, the reader saw ${tail.keys.size} ids; forwarder ${final.child.exitCode === null ? 'running' : `exited ${final.child.exitCode}`}`;
+          throw new Error(`${String(err)} (${state})\nforwarder stderr:\n${final.stderr().slice(-1500)}`);
+        },
+      );
     } finally {
       await tail.stop();
     }
@@ -110,16 +139,23 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
 
     const delivered = (await readTopics(broker!.plaintext, [TOPIC])).map((m) => m.key);
     const counts = tally(delivered);
-    assert.deepEqual(want.filter((id) => !counts.has(id)), [], 'no activity lost');
+    assert.deepEqual(
+      want.filter((id) => !counts.has(id)),
+      [],
+      'no activity lost',
+    );
     // A restart re-sends what was delivered but not yet checkpointed (the checkpoint saves
     // are coalesced, so that can be more than the in-flight buffer), but never more than once
     // per run: within a run, dedupe holds.
     const duplicates = delivered.length - counts.size;
     const mostCopies = Math.max(...counts.values());
     assert.ok(mostCopies <= KILLS + 1, `an activity was written ${mostCopies} times in ${KILLS + 1} runs`);
-    process.stdout.write(`# kills=${KILLS} messages=${delivered.length} unique=${counts.size} duplicates=${duplicates} most_copies=${mostCopies} checkpointed_after_each_kill=${checkpointed.join(',')}\n`);
+    process.stdout.write(
+      `# kills=${KILLS} messages=${delivered.length} unique=${counts.size} duplicates=${duplicates} most_copies=${mostCopies} checkpointed_after_each_kill=${checkpointed.join(',')}\n`,
+    );
   } finally {
-    for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of started)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await admin.disconnect();
     await sim.close();
   }

@@ -5,14 +5,22 @@ import { kafkaSinkConfig } from '../../../src/sinks/kafka/config';
 import { KafkaSink, type KafkaRecord } from '../../../src/sinks/kafka';
 import type { KafkaClient } from '../../../src/sinks/kafka/client';
 import type { SendResult } from '../../../src/sinks/sink';
-import { startKafkaBroker, KAFKA_INSTALL_HINT, type KafkaBroker, type KafkaBrokerOptions } from '../../support/kafka-broker';
+import {
+  startKafkaBroker,
+  KAFKA_INSTALL_HINT,
+  type KafkaBroker,
+  type KafkaBrokerOptions,
+} from '../../support/kafka-broker';
 import { startOrSkip } from '../../support/servers';
 
 /** Real-looking activities from the simulator's generator, with unique ids. */
 export function makeRecords(count: number, from = 0, seedBase = 1000): PipelineRecord[] {
   const out: PipelineRecord[] = [];
   for (let i = from; i < from + count; i++) {
-    const activity = { ...makeRandomActivity(seedBase + i), id: `activity_kafka_${String(i).padStart(6, '0')}` };
+    const activity = {
+      ...makeRandomActivity(seedBase + i),
+      id: `activity_kafka_${String(i).padStart(6, '0')}`,
+    };
     out.push({ seq: i, activity, raw: JSON.stringify(activity) });
   }
   return out;
@@ -37,10 +45,18 @@ export function captureLogger(lines: LogLine[] = []): Logger & { lines: LogLine[
   return make({});
 }
 
-export function makeSink(config: Record<string, unknown>, opts: { logger?: Logger; name?: string; client?: KafkaClient } = {}): KafkaSink {
+export function makeSink(
+  config: Record<string, unknown>,
+  opts: { logger?: Logger; name?: string; client?: KafkaClient } = {},
+): KafkaSink {
   const cfg = kafkaSinkConfig.parse({ type: 'kafka', ...config });
   const logger = opts.logger ?? captureLogger();
-  return new KafkaSink(opts.name ?? 'kafka', cfg, { logger, hostname: 'test-host', version: '0.0.0-test', baseDir: process.cwd() }, opts.client);
+  return new KafkaSink(
+    opts.name ?? 'kafka',
+    cfg,
+    { logger, hostname: 'test-host', version: '0.0.0-test', baseDir: process.cwd() },
+    opts.client,
+  );
 }
 
 /** Encodes and sends `records` in batches the way the pipeline would (one batch at a time). */

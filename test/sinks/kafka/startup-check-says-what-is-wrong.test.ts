@@ -52,15 +52,25 @@ test('a missing topic when the broker does not create topics', async (t) => {
   await broker!.createTopic('fam-sso');
   await broker!.createTopic('fam-other');
   assert.match(
-    await startError({ brokers: [broker!.plaintext], topic: 'fam-{family}', topic_families: ['sso', 'org', 'claude'] }),
+    await startError({
+      brokers: [broker!.plaintext],
+      topic: 'fam-{family}',
+      topic_families: ['sso', 'org', 'claude'],
+    }),
     /^topic "fam-org", "fam-claude" do not exist and the broker does not create topics/,
   );
 });
 
 test('a wrong password, without the password', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
-  const message = await startError({ brokers: [broker!.saslPlaintext], sasl: { mechanism: 'scram-sha-256', username: 'forwarder', password: 'not-the-password' } });
-  assert.match(message, /^SASL authentication failed for user "forwarder" \(SCRAM-SHA-256\): check sasl\.username and sasl\.password/);
+  const message = await startError({
+    brokers: [broker!.saslPlaintext],
+    sasl: { mechanism: 'scram-sha-256', username: 'forwarder', password: 'not-the-password' },
+  });
+  assert.match(
+    message,
+    /^SASL authentication failed for user "forwarder" \(SCRAM-SHA-256\): check sasl\.username and sasl\.password/,
+  );
   assert.ok(!message.includes('not-the-password'));
 });
 
@@ -74,14 +84,23 @@ test('TLS against a plaintext listener', async (t) => {
 
 test('plaintext against a TLS listener, and no SASL against a SASL listener', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
-  assert.match(await startError({ brokers: [broker!.ssl] }), /^127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it is a TLS listener set tls\.enabled: true/);
-  assert.match(await startError({ brokers: [broker!.saslPlaintext] }), /^127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it requires SASL configure sasl/);
+  assert.match(
+    await startError({ brokers: [broker!.ssl] }),
+    /^127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it is a TLS listener set tls\.enabled: true/,
+  );
+  assert.match(
+    await startError({ brokers: [broker!.saslPlaintext] }),
+    /^127\.0\.0\.1:\d+ (closed the connection|did not answer) before completing the handshake .*if it requires SASL configure sasl/,
+  );
 });
 
 test('SASL against a listener without SASL', async (t) => {
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   assert.match(
-    await startError({ brokers: [broker!.plaintext], sasl: { mechanism: 'scram-sha-512', username: 'forwarder', password: broker!.user.password } }),
+    await startError({
+      brokers: [broker!.plaintext],
+      sasl: { mechanism: 'scram-sha-512', username: 'forwarder', password: broker!.user.password },
+    }),
     /^broker answered ILLEGAL_SASL_STATE: this listener does not take SASL .*remove sasl$/,
   );
 });
@@ -90,7 +109,10 @@ test('an untrusted broker certificate, and a missing client certificate', async 
   if (skipIfMissing(t, broker, 'Kafka broker')) return;
   const c = broker!.certs!;
   assert.match(
-    await startError({ brokers: [broker!.ssl], tls: { ca_file: c.otherCaFile, cert_file: c.clientCertFile, key_file: c.clientKeyFile } }),
+    await startError({
+      brokers: [broker!.ssl],
+      tls: { ca_file: c.otherCaFile, cert_file: c.clientCertFile, key_file: c.clientKeyFile },
+    }),
     /^TLS with the broker 127\.0\.0\.1:\d+: its certificate is (signed by a CA this process does not trust|self-signed).*set sinks\.kafka\.tls\.ca_file to .*the CA that signed it$/,
   );
   assert.match(
@@ -127,7 +149,10 @@ test('with auto-create on, a missing topic is a warning, not a failure', async (
     await sink.start(new AbortController().signal);
     await sink.close();
     const warning = logger.lines.find((l) => l.level === 'warn');
-    assert.match(warning?.message ?? '', /kafka topics do not exist yet; the broker will create them on first write/);
+    assert.match(
+      warning?.message ?? '',
+      /kafka topics do not exist yet; the broker will create them on first write/,
+    );
     assert.deepEqual(warning?.meta.topics, ['created-on-first-write']);
   } finally {
     await autoBroker.destroy();

@@ -76,12 +76,15 @@ test('a trickling reply is given up at request_timeout, body included', { timeou
 });
 
 test('an ordinary gzip reply is still read', async () => {
-  await withServer((res) => {
-    res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
-    res.end(zlib.gzipSync('{"text":"HEC is healthy","code":17}'));
-  }, async (client) => {
-    const r = await client.health('channel', new AbortController().signal);
-    assert.equal(r.status, 200);
-    assert.equal(r.reply.code, 17);
-  });
+  await withServer(
+    (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+      res.end(zlib.gzipSync('{"text":"HEC is healthy","code":17}'));
+    },
+    async (client) => {
+      const r = await client.health('channel', new AbortController().signal);
+      assert.equal(r.status, 200);
+      assert.equal(r.reply.code, 17);
+    },
+  );
 });

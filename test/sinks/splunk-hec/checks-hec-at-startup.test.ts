@@ -36,27 +36,48 @@ describe('splunk_hec start-up check', () => {
 
   it('names a bad token without printing it', async () => {
     const secret = '99999999-dead-4bee-8f00-000000000000';
-    const err = await start(makeSink(receiver, { token: secret })).then(() => undefined, (e: Error) => e);
+    const err = await start(makeSink(receiver, { token: secret })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.ok(err);
-    assert.match(err.message, /^Splunk HEC refused the token: .*does not know this HEC token; check sinks\.splunk\.token/);
+    assert.match(
+      err.message,
+      /^Splunk HEC refused the token: .*does not know this HEC token; check sinks\.splunk\.token/,
+    );
     assert.ok(!err.message.includes(secret));
   });
 
   it('says when the URL is not a HEC endpoint, or nothing listens there', async () => {
-    const wrongPath = await start(makeSink(`${receiver.url}/not-hec`, { token: TOKEN })).then(() => undefined, (e: Error) => e);
+    const wrongPath = await start(makeSink(`${receiver.url}/not-hec`, { token: TOKEN })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.match(wrongPath?.message ?? '', /not a Splunk HEC endpoint; set sinks\.splunk\.endpoint/);
 
     const closed = http.createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const refused = await start(makeSink(`http://127.0.0.1:${port}`, { token: TOKEN })).then(() => undefined, (e: Error) => e);
-    assert.match(refused?.message ?? '', /cannot reach Splunk HEC at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED.*sinks\.splunk\.endpoint/);
+    const refused = await start(makeSink(`http://127.0.0.1:${port}`, { token: TOKEN })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.match(
+      refused?.message ?? '',
+      /cannot reach Splunk HEC at http:\/\/127\.0\.0\.1:\d+.*ECONNREFUSED.*sinks\.splunk\.endpoint/,
+    );
   });
 
   it('says when acknowledgements are configured but the token does not have them', async () => {
-    const err = await start(makeSink(receiver, { token: TOKEN, indexer_acknowledgements: true })).then(() => undefined, (e: Error) => e);
-    assert.match(err?.message ?? '', /indexer acknowledgement is disabled for this token.*sinks\.splunk\.indexer_acknowledgements: false/);
+    const err = await start(makeSink(receiver, { token: TOKEN, indexer_acknowledgements: true })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    assert.match(
+      err?.message ?? '',
+      /indexer acknowledgement is disabled for this token.*sinks\.splunk\.indexer_acknowledgements: false/,
+    );
   });
 
   it('starts, with a warning, when HEC is reachable but reports itself unhealthy', async () => {
@@ -83,10 +104,18 @@ describe('splunk_hec over TLS', () => {
       makeCertificates({ dir, hosts: ['127.0.0.1', 'localhost'], clientCert: true }),
     );
     if (!certs) return;
-    tlsReceiver = await startHecReceiver({ tokens: { [TOKEN]: { acks: true } }, tls: { certFile: certs.certFile, keyFile: certs.keyFile } });
+    tlsReceiver = await startHecReceiver({
+      tokens: { [TOKEN]: { acks: true } },
+      tls: { certFile: certs.certFile, keyFile: certs.keyFile },
+    });
     mtlsReceiver = await startHecReceiver({
       tokens: { [TOKEN]: { acks: true } },
-      tls: { certFile: certs.certFile, keyFile: certs.keyFile, caFile: certs.caFile, requireClientCert: true },
+      tls: {
+        certFile: certs.certFile,
+        keyFile: certs.keyFile,
+        caFile: certs.caFile,
+        requireClientCert: true,
+      },
     });
   });
   after(async () => {
@@ -97,7 +126,11 @@ describe('splunk_hec over TLS', () => {
 
   it('verifies the server against ca_file and delivers with acks and gzip', async (t) => {
     if (skipIfMissing(t, certs, 'openssl')) return;
-    const sink = makeSink(tlsReceiver!, { token: TOKEN, indexer_acknowledgements: true, tls: { ca_file: certs!.caFile } });
+    const sink = makeSink(tlsReceiver!, {
+      token: TOKEN,
+      indexer_acknowledgements: true,
+      tls: { ca_file: certs!.caFile },
+    });
     await start(sink);
     const records = makeRecords(50);
     assert.deepEqual(await deliverAll(sink, records), []);
@@ -108,8 +141,14 @@ describe('splunk_hec over TLS', () => {
   it('refuses a server certificate it cannot verify, saying which setting fixes it', async (t) => {
     if (skipIfMissing(t, certs, 'openssl')) return;
     for (const tls of [undefined, { ca_file: certs!.otherCaFile }]) {
-      const err = await start(makeSink(tlsReceiver!, { token: TOKEN, tls })).then(() => undefined, (e: Error) => e);
-      assert.match(err?.message ?? '', /TLS with Splunk HEC at https:\/\/127\.0\.0\.1:\d+ .*its certificate is signed by a CA this process does not trust.*set sinks\.splunk\.tls\.ca_file/);
+      const err = await start(makeSink(tlsReceiver!, { token: TOKEN, tls })).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      assert.match(
+        err?.message ?? '',
+        /TLS with Splunk HEC at https:\/\/127\.0\.0\.1:\d+ .*its certificate is signed by a CA this process does not trust.*set sinks\.splunk\.tls\.ca_file/,
+      );
     }
   });
 
@@ -133,17 +172,29 @@ describe('splunk_hec over TLS', () => {
     assert.deepEqual(await deliverAll(withCert, makeRecords(5)), []);
     await withCert.close();
     const withoutCert = makeSink(mtlsReceiver!, { token: TOKEN, tls: { ca_file: certs!.caFile } });
-    const err = await start(withoutCert).then(() => undefined, (e: Error) => e);
+    const err = await start(withoutCert).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     // TLS 1.3 reports the refusal after the handshake, as an alert (or, racing it, a reset).
-    assert.match(err?.message ?? '', /refused our client certificate.*sinks\.splunk\.tls\.cert_file|cannot reach Splunk HEC/);
+    assert.match(
+      err?.message ?? '',
+      /refused our client certificate.*sinks\.splunk\.tls\.cert_file|cannot reach Splunk HEC/,
+    );
     await withoutCert.close();
   });
 
   it('explains an https endpoint pointed at a plain-http HEC', async () => {
     const plain = await startHecReceiver({ tokens: { [TOKEN]: {} } });
     try {
-      const err = await start(makeSink(plain.url.replace('http:', 'https:'), { token: TOKEN })).then(() => undefined, (e: Error) => e);
-      assert.match(err?.message ?? '', /TLS with Splunk HEC at https:\/\/127\.0\.0\.1:\d+ .*does not speak TLS.*with an http:\/\/ address in sinks\.splunk\.endpoint/);
+      const err = await start(makeSink(plain.url.replace('http:', 'https:'), { token: TOKEN })).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      assert.match(
+        err?.message ?? '',
+        /TLS with Splunk HEC at https:\/\/127\.0\.0\.1:\d+ .*does not speak TLS.*with an http:\/\/ address in sinks\.splunk\.endpoint/,
+      );
     } finally {
       await plain.stop();
     }

@@ -12,7 +12,12 @@ import { AuthError, RetryableError } from '../../../src/util/errors';
 
 const ctx = { fieldPath: 'sinks.splunk', index: 'claude_audit' };
 
-function classify(status: number, body: Record<string, unknown>, batchSize = 10, retryAfter?: string): EventOutcome | Error {
+function classify(
+  status: number,
+  body: Record<string, unknown>,
+  batchSize = 10,
+  retryAfter?: string,
+): EventOutcome | Error {
   try {
     return classifyEventReply(status, parseReply(JSON.stringify(body)), { retryAfter }, batchSize, ctx);
   } catch (err) {
@@ -22,13 +27,29 @@ function classify(status: number, body: Record<string, unknown>, batchSize = 10,
 
 describe('HEC reply classification', () => {
   it('treats 200 (codes 0, 24, 25) as accepted, carrying the ack id', () => {
-    assert.deepEqual(classify(200, { text: 'Success', code: 0, ackId: 7 }), { kind: 'accepted', ackId: 7, nearCapacity: false });
+    assert.deepEqual(classify(200, { text: 'Success', code: 0, ackId: 7 }), {
+      kind: 'accepted',
+      ackId: 7,
+      nearCapacity: false,
+    });
     assert.deepEqual(classify(200, { code: 24 }), { kind: 'accepted', ackId: undefined, nearCapacity: true });
     assert.deepEqual(classify(200, { code: 25 }), { kind: 'accepted', ackId: undefined, nearCapacity: true });
   });
 
   it('retries 503 (9, 18–20, 23), 429 (26, 27), 500, 502, 504 and 408, honouring Retry-After', () => {
-    for (const [status, code] of [[503, 9], [503, 18], [503, 19], [503, 20], [503, 23], [429, 26], [429, 27], [500, 8], [502, undefined], [504, undefined], [408, undefined]] as const) {
+    for (const [status, code] of [
+      [503, 9],
+      [503, 18],
+      [503, 19],
+      [503, 20],
+      [503, 23],
+      [429, 26],
+      [429, 27],
+      [500, 8],
+      [502, undefined],
+      [504, undefined],
+      [408, undefined],
+    ] as const) {
       const r = classify(status, code === undefined ? {} : { code });
       assert.ok(r instanceof RetryableError, `${status}/${code}`);
     }
@@ -38,7 +59,12 @@ describe('HEC reply classification', () => {
   });
 
   it('never dead-letters for 401/403 (codes 1–4): they are auth refusals', () => {
-    for (const [status, code] of [[403, 1], [401, 2], [401, 3], [403, 4]] as const) {
+    for (const [status, code] of [
+      [403, 1],
+      [401, 2],
+      [401, 3],
+      [403, 4],
+    ] as const) {
       const r = classify(status, { code });
       assert.ok(r instanceof HecRefusedError && r instanceof AuthError, `${status}/${code}`);
       assert.equal(r.reason, 'auth');
@@ -73,7 +99,11 @@ describe('HEC reply classification', () => {
         detail: `HTTP 400, code ${code} (${code === 6 ? 'Invalid data format' : code === 12 ? 'Event field is required' : code === 13 ? 'Event field cannot be blank' : 'Error in handling indexed fields'})`,
       });
       assert.equal((classify(400, { code }) as EventOutcome).kind, 'bad_data');
-      assert.equal((classify(400, { code, 'invalid-event-number': 10 }, 10) as EventOutcome).kind, 'bad_data', 'number out of range');
+      assert.equal(
+        (classify(400, { code, 'invalid-event-number': 10 }, 10) as EventOutcome).kind,
+        'bad_data',
+        'number out of range',
+      );
     }
   });
 
@@ -86,14 +116,23 @@ describe('HEC reply classification', () => {
     assert.ok(notFound instanceof HecRefusedError);
     assert.match(notFound.message, /sinks\.splunk\.endpoint/);
     assert.ok(classify(415, {}) instanceof HecRefusedError);
-    assert.ok(classify(501, {}) instanceof HecRefusedError, '501 Not Implemented will not change by retrying');
+    assert.ok(
+      classify(501, {}) instanceof HecRefusedError,
+      '501 Not Implemented will not change by retrying',
+    );
   });
 
   it('reads ack replies: true per id, unknown channel, refusals and transient failures', () => {
-    assert.deepEqual(classifyAckReply(200, parseReply('{"acks":{"0":true,"1":false}}'), {}, ctx), { kind: 'acks', acks: { 0: true, 1: false } });
+    assert.deepEqual(classifyAckReply(200, parseReply('{"acks":{"0":true,"1":false}}'), {}, ctx), {
+      kind: 'acks',
+      acks: { 0: true, 1: false },
+    });
     assert.equal(classifyAckReply(400, parseReply('{"code":11}'), {}, ctx).kind, 'channel_unknown');
     assert.throws(() => classifyAckReply(403, parseReply('{"code":4}'), {}, ctx), HecRefusedError);
-    assert.throws(() => classifyAckReply(400, parseReply('{"code":14}'), {}, ctx), /indexer_acknowledgements/);
+    assert.throws(
+      () => classifyAckReply(400, parseReply('{"code":14}'), {}, ctx),
+      /indexer_acknowledgements/,
+    );
     assert.throws(() => classifyAckReply(503, parseReply('{"code":9}'), {}, ctx), RetryableError);
     assert.throws(() => classifyAckReply(200, parseReply('<html>'), {}, ctx), RetryableError);
   });
@@ -103,7 +142,13 @@ describe('HEC reply classification', () => {
     assert.equal(parseRetryAfter(new Date(Date.now() + 5000).toUTCString())! > 3000, true);
     assert.equal(parseRetryAfter('soon'), undefined);
     assert.deepEqual(parseReply('<html>Bad gateway</html>'), {});
-    assert.deepEqual(parseReply('{"code":-1,"ackId":"3"}'), { text: undefined, code: undefined, ackId: undefined, invalidEventNumber: undefined, acks: undefined });
+    assert.deepEqual(parseReply('{"code":-1,"ackId":"3"}'), {
+      text: undefined,
+      code: undefined,
+      ackId: undefined,
+      invalidEventNumber: undefined,
+      acks: undefined,
+    });
   });
 });
 

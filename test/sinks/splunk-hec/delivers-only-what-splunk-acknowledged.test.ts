@@ -27,7 +27,11 @@ describe('splunk_hec with indexer acknowledgements', () => {
     const records = makeRecords(5, 1000);
     const [batch] = toBatches(sink, records);
     const sent = sink.send(batch, new AbortController().signal);
-    await receiver.waitFor(() => ids(records).every((id) => receiver.eventIds().includes(id)), 5000, 'the batch to be indexed');
+    await receiver.waitFor(
+      () => ids(records).every((id) => receiver.eventIds().includes(id)),
+      5000,
+      'the batch to be indexed',
+    );
     const pollsBefore = sink.ackStats!.polls;
     assert.equal(await settlesWithin(sent, 300), false, 'indexed but not acknowledged: not delivered');
     assert.ok(sink.ackStats!.polls > pollsBefore + 3, 'the ack was polled meanwhile');
@@ -41,20 +45,33 @@ describe('splunk_hec with indexer acknowledgements', () => {
     for (const compression of ['gzip', 'none']) {
       fresh();
       receiver.faults.ackDelayMs = 30;
-      const sink = makeSink(receiver, { indexer_acknowledgements: true, compression, batch: { max_events: 50, concurrency: 4 } });
+      const sink = makeSink(receiver, {
+        indexer_acknowledgements: true,
+        compression,
+        batch: { max_events: 50, concurrency: 4 },
+      });
       await sink.start(new AbortController().signal);
       const records = makeRecords(1000, compression === 'gzip' ? 10_000 : 20_000);
       const connectionsBefore = receiver.counts.connections;
       const rejected = await deliverAll(sink, records);
       assert.deepEqual(rejected, []);
       const counts = receiver.countById();
-      for (const id of ids(records)) assert.equal(counts.get(id), 1, `${id} indexed exactly once (${compression})`);
+      for (const id of ids(records))
+        assert.equal(counts.get(id), 1, `${id} indexed exactly once (${compression})`);
       assert.equal(sink.details.ackResends, 0);
       assert.equal(sink.stats.retries, 0);
-      const encodings = new Set(receiver.exchanges.filter((e) => e.path === '/services/collector/event' && e.wireBytes > 0).slice(-20).map((e) => e.encoding));
+      const encodings = new Set(
+        receiver.exchanges
+          .filter((e) => e.path === '/services/collector/event' && e.wireBytes > 0)
+          .slice(-20)
+          .map((e) => e.encoding),
+      );
       assert.deepEqual([...encodings], [compression === 'gzip' ? 'gzip' : undefined]);
       // Keep-alive: 20 batches + ~dozens of ack polls over a handful of connections.
-      assert.ok(receiver.counts.connections - connectionsBefore <= 6, `connections opened: ${receiver.counts.connections - connectionsBefore}`);
+      assert.ok(
+        receiver.counts.connections - connectionsBefore <= 6,
+        `connections opened: ${receiver.counts.connections - connectionsBefore}`,
+      );
       await sink.close();
     }
   });
@@ -71,7 +88,11 @@ describe('splunk_hec with indexer acknowledgements', () => {
     const distinct = [...new Set(channels)];
     assert.equal(distinct.length, 2);
     assert.ok(channels.every((c) => /^[0-9a-f-]{36}$/.test(c ?? '')));
-    assert.equal(receiver.channelState(distinct[0]!)!.issued, 2, 'sink A’s two batches got ids 0 and 1 on its channel');
+    assert.equal(
+      receiver.channelState(distinct[0]!)!.issued,
+      2,
+      'sink A’s two batches got ids 0 and 1 on its channel',
+    );
     await sinkA.close();
     await sinkB.close();
   });
@@ -79,12 +100,17 @@ describe('splunk_hec with indexer acknowledgements', () => {
   it('resends a batch whose ack never comes within ack.timeout, warning about the possible duplicate', async () => {
     fresh();
     const logger = captureLogger();
-    const sink = makeSink(receiver, { indexer_acknowledgements: true, ack: { poll_interval: '20ms', timeout: '200ms' } }, logger);
+    const sink = makeSink(
+      receiver,
+      { indexer_acknowledgements: true, ack: { poll_interval: '20ms', timeout: '200ms' } },
+      logger,
+    );
     receiver.faults.loseAcks = 1;
     const records = makeRecords(4, 40_000);
     const rejected = await deliverAll(sink, records);
     assert.deepEqual(rejected, []);
-    for (const id of ids(records)) assert.equal(receiver.countById().get(id), 2, 'lost ack → resent → indexed twice, never zero times');
+    for (const id of ids(records))
+      assert.equal(receiver.countById().get(id), 2, 'lost ack → resent → indexed twice, never zero times');
     assert.equal(sink.details.ackResends, 1);
     assert.equal(sink.ackStats!.expired, 1);
     assert.equal(logger.count('warn', /did not acknowledge a batch within ack\.timeout/), 1);
@@ -94,13 +120,21 @@ describe('splunk_hec with indexer acknowledgements', () => {
   it('holds further sends once max_pending batches await their ack (backpressure)', async () => {
     fresh();
     receiver.faults.acksNeverTrue = true;
-    const sink = makeSink(receiver, { indexer_acknowledgements: true, ack: { max_pending: 2, poll_interval: '20ms', timeout: '30s' }, batch: { max_events: 1, concurrency: 6 } });
+    const sink = makeSink(receiver, {
+      indexer_acknowledgements: true,
+      ack: { max_pending: 2, poll_interval: '20ms', timeout: '30s' },
+      batch: { max_events: 1, concurrency: 6 },
+    });
     const records = makeRecords(6, 50_000);
     const before = receiver.counts.event;
     const all = deliverAll(sink, records);
     await receiver.waitFor(() => receiver.counts.event - before >= 2, 5000, 'two batches to be posted');
     await new Promise((r) => setTimeout(r, 150));
-    assert.equal(receiver.counts.event - before, 2, 'only max_pending batches reach Splunk while their acks are pending');
+    assert.equal(
+      receiver.counts.event - before,
+      2,
+      'only max_pending batches reach Splunk while their acks are pending',
+    );
     receiver.faults.acksNeverTrue = false;
     receiver.releaseAcks();
     assert.deepEqual(await all, []);

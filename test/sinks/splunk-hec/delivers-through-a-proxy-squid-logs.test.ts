@@ -34,7 +34,8 @@ function externalAddress(): string | undefined {
 
 /** squid logs a CONNECT tunnel when it closes: wait for lines past `from`. */
 async function linesAfter(squid: SquidProxy, from: number): Promise<string[]> {
-  for (let i = 0; i < 60 && squid.requests().length === from; i++) await new Promise((r) => setTimeout(r, 50));
+  for (let i = 0; i < 60 && squid.requests().length === from; i++)
+    await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 200));
   return squid.requests().slice(from);
 }
@@ -97,7 +98,10 @@ describe('HEC through a real squid', { skip, timeout: 60_000 }, () => {
       await sink.close();
     });
     const viaEnv = await linesAfter(open, from);
-    assert.ok(viaEnv.some((l) => l.startsWith('CONNECT ')), 'HTTPS_PROXY was followed');
+    assert.ok(
+      viaEnv.some((l) => l.startsWith('CONNECT ')),
+      'HTTPS_PROXY was followed',
+    );
 
     const before = open.requests().length;
     await withProxyEnv({ HTTPS_PROXY: open.url }, async () => {
@@ -131,7 +135,11 @@ describe('HEC through a real squid', { skip, timeout: 60_000 }, () => {
       assert.deepEqual(await deliverAll(direct, makeRecords(5)), []);
       await direct.close();
       await new Promise((r) => setTimeout(r, 300));
-      assert.deepEqual(open.requests().slice(before), [], 'the token for a loopback endpoint never went to the proxy');
+      assert.deepEqual(
+        open.requests().slice(before),
+        [],
+        'the token for a loopback endpoint never went to the proxy',
+      );
     } finally {
       await loopback.stop();
     }
@@ -139,21 +147,33 @@ describe('HEC through a real squid', { skip, timeout: 60_000 }, () => {
 
   it('authenticates to the proxy with the credentials in its URL', async () => {
     const from = authenticating.requests().length;
-    const sink = makeSink(tlsReceiver, { proxy: withAuth(authenticating, USER, PASSWORD), tls: { ca_file: certs.caFile } });
+    const sink = makeSink(tlsReceiver, {
+      proxy: withAuth(authenticating, USER, PASSWORD),
+      tls: { ca_file: certs.caFile },
+    });
     await sink.start(new AbortController().signal);
     assert.deepEqual(await deliverAll(sink, makeRecords(5)), []);
     await sink.close();
     const seen = await linesAfter(authenticating, from);
-    assert.ok(seen.some((l) => l.startsWith(`CONNECT ${new URL(tlsReceiver.url).host} 200 `)), seen.join('\n'));
+    assert.ok(
+      seen.some((l) => l.startsWith(`CONNECT ${new URL(tlsReceiver.url).host} 200 `)),
+      seen.join('\n'),
+    );
   });
 
   it('reports a proxy that wants credentials (407) plainly, naming sinks.<name>.proxy and never the password', async () => {
     const logger = captureLogger();
     for (const proxy of [authenticating.url, withAuth(authenticating, USER, 'a-wrong-password')]) {
       const sink = makeSink(tlsReceiver, { proxy, tls: { ca_file: certs.caFile } }, logger);
-      const err = await sink.start(new AbortController().signal).then(() => undefined, (e: Error) => e);
+      const err = await sink.start(new AbortController().signal).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       await sink.close();
-      assert.match(err?.message ?? '', /the proxy http:\/\/127\.0\.0\.1:\d+ refused CONNECT 127\.0\.0\.1:\d+: 407 .*give the proxy's credentials in sinks\.splunk\.proxy/);
+      assert.match(
+        err?.message ?? '',
+        /the proxy http:\/\/127\.0\.0\.1:\d+ refused CONNECT 127\.0\.0\.1:\d+: 407 .*give the proxy's credentials in sinks\.splunk\.proxy/,
+      );
       assert.ok(!(err?.message ?? '').includes('a-wrong-password'));
     }
     assert.ok(!logger.text().includes('a-wrong-password'), 'no password in the log');
@@ -162,13 +182,28 @@ describe('HEC through a real squid', { skip, timeout: 60_000 }, () => {
   it('reports a proxy that refuses (403) plainly, for a tunnel and for a forwarded request', async () => {
     const err = await makeSink(tlsReceiver, { proxy: refusing.url, tls: { ca_file: certs.caFile } })
       .start(new AbortController().signal)
-      .then(() => undefined, (e: Error) => e);
-    assert.match(err?.message ?? '', /the proxy http:\/\/127\.0\.0\.1:\d+ refused CONNECT 127\.0\.0\.1:\d+: 403 .*\(the proxy comes from sinks\.splunk\.proxy\)/);
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    assert.match(
+      err?.message ?? '',
+      /the proxy http:\/\/127\.0\.0\.1:\d+ refused CONNECT 127\.0\.0\.1:\d+: 403 .*\(the proxy comes from sinks\.splunk\.proxy\)/,
+    );
     if (!plainReceiver) return;
     const forwarded = await makeSink(plainReceiver, { proxy: refusing.url, allow_plaintext: true })
       .start(new AbortController().signal)
-      .then(() => undefined, (e: Error) => e);
-    assert.match(forwarded?.message ?? '', /the proxy http:\/\/127\.0\.0\.1:\d+ refused to forward the request: 403 .*sinks\.splunk\.proxy/);
-    assert.ok(refusing.requests().some((l) => / 403 /.test(l)), 'squid logged its refusals');
+      .then(
+        () => undefined,
+        (e: Error) => e,
+      );
+    assert.match(
+      forwarded?.message ?? '',
+      /the proxy http:\/\/127\.0\.0\.1:\d+ refused to forward the request: 403 .*sinks\.splunk\.proxy/,
+    );
+    assert.ok(
+      refusing.requests().some((l) => / 403 /.test(l)),
+      'squid logged its refusals',
+    );
   });
 });

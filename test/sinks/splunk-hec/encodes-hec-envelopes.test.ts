@@ -29,7 +29,8 @@ describe('splunk_hec config', () => {
       ['https://splunk.example.com:8088/', 'https://splunk.example.com:8088'],
       ['https://proxy.example.com/splunk/services/collector/event/1.0', 'https://proxy.example.com/splunk'],
     ];
-    for (const [input, expected] of cases) assert.equal(splunkHecSinkConfig.parse({ ...minimal, endpoint: input }).endpoint, expected);
+    for (const [input, expected] of cases)
+      assert.equal(splunkHecSinkConfig.parse({ ...minimal, endpoint: input }).endpoint, expected);
   });
 
   it('refuses unknown keys, bad URLs, tokens in URLs and inconsistent ack timings, naming the field', () => {
@@ -46,7 +47,7 @@ describe('splunk_hec config', () => {
     for (const [input, pattern] of problems) {
       const r = configSchema.safeParse({ source: { api_key: 'k' }, sinks: { splunk: input } });
       assert.equal(r.success, false, JSON.stringify(input));
-      const text = r.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
+      const text = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('\n');
       assert.match(text, /^sinks\.splunk/m, text);
       assert.match(text, pattern, text);
     }
@@ -54,15 +55,33 @@ describe('splunk_hec config', () => {
 });
 
 describe('HEC envelopes', () => {
-  const opts = { format: 'ocsf' as const, host: 'fwd-1', sourcetype: 'anthropic:claude:compliance', source: 'claude', index: 'claude_audit' };
+  const opts = {
+    format: 'ocsf' as const,
+    host: 'fwd-1',
+    sourcetype: 'anthropic:claude:compliance',
+    source: 'claude',
+    index: 'claude_audit',
+  };
 
   it('carry time in epoch seconds with milliseconds, the metadata, flat indexed fields and the normalized event', () => {
-    const record = makeRecord(7, { created_at: '2026-05-01T12:34:56.789123Z', id: 'activity_x', type: 'api_key_created' });
+    const record = makeRecord(7, {
+      created_at: '2026-05-01T12:34:56.789123Z',
+      id: 'activity_x',
+      type: 'api_key_created',
+    });
     const encoded = encodeEnvelope(record, opts);
     assert.ok(encoded.text.endsWith('\n'));
     assert.equal(encoded.size, Buffer.byteLength(encoded.text));
     const parsed = JSON.parse(encoded.text) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(parsed), ['time', 'host', 'source', 'sourcetype', 'index', 'fields', 'event']);
+    assert.deepEqual(Object.keys(parsed), [
+      'time',
+      'host',
+      'source',
+      'sourcetype',
+      'index',
+      'fields',
+      'event',
+    ]);
     assert.equal(parsed.time, 1777638896.789);
     assert.match(encoded.text, /"time":1777638896\.789,/);
     assert.equal(parsed.host, 'fwd-1');
@@ -76,13 +95,18 @@ describe('HEC envelopes', () => {
   it('keeps three decimals even on a whole second, and omits time it cannot read', () => {
     assert.equal(hecTime('2026-05-01T00:00:00Z'), '1777593600.000');
     assert.equal(hecTime('not a time'), undefined);
-    const parsed = JSON.parse(encodeEnvelope(makeRecord(1, { created_at: 'garbage' }), opts).text) as Record<string, unknown>;
+    const parsed = JSON.parse(encodeEnvelope(makeRecord(1, { created_at: 'garbage' }), opts).text) as Record<
+      string,
+      unknown
+    >;
     assert.equal('time' in parsed, false);
   });
 
   it('omits index and source when not configured and uses the raw API JSON for format raw', () => {
     const record = makeRecord(3);
-    const parsed = JSON.parse(encodeEnvelope(record, { format: 'raw', host: 'h', sourcetype: 's' }).text) as Record<string, unknown>;
+    const parsed = JSON.parse(
+      encodeEnvelope(record, { format: 'raw', host: 'h', sourcetype: 's' }).text,
+    ) as Record<string, unknown>;
     assert.equal('index' in parsed, false);
     assert.equal('source' in parsed, false);
     assert.deepEqual(parsed.event, JSON.parse(record.raw));
@@ -98,12 +122,18 @@ describe('HEC envelopes', () => {
 
   it('refuses an event that serializes to nothing (HEC would refuse it with code 13)', () => {
     const record = { ...makeRecord(5), raw: '  ' };
-    assert.throws(() => encodeEnvelope(record, { format: 'raw', host: 'h', sourcetype: 's' }), PermanentError);
+    assert.throws(
+      () => encodeEnvelope(record, { format: 'raw', host: 'h', sourcetype: 's' }),
+      PermanentError,
+    );
   });
 
   it('uses the machine host name unless host is configured', () => {
     const sink = makeSink('http://127.0.0.1:9');
-    assert.equal((JSON.parse(sink.encode(makeRecord(1)).text) as { host: string }).host, 'forwarder-test-host');
+    assert.equal(
+      (JSON.parse(sink.encode(makeRecord(1)).text) as { host: string }).host,
+      'forwarder-test-host',
+    );
     const named = makeSink('http://127.0.0.1:9', { host: 'collector-a' });
     assert.equal((JSON.parse(named.encode(makeRecord(1)).text) as { host: string }).host, 'collector-a');
   });

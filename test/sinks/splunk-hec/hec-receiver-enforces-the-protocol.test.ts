@@ -22,7 +22,14 @@ interface Answer {
 async function call(
   receiver: HecReceiver,
   path: string,
-  opts: { token?: string | null; auth?: string; channel?: string; body?: string | Buffer; encoding?: string; method?: string } = {},
+  opts: {
+    token?: string | null;
+    auth?: string;
+    channel?: string;
+    body?: string | Buffer;
+    encoding?: string;
+    method?: string;
+  } = {},
 ): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (opts.auth !== undefined) headers.Authorization = opts.auth;
@@ -31,7 +38,11 @@ async function call(
   if (opts.encoding) headers['Content-Encoding'] = opts.encoding;
   const res = await fetch(receiver.url + path, { method: opts.method ?? 'POST', headers, body: opts.body });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: res.headers };
+  return {
+    status: res.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    headers: res.headers,
+  };
 }
 
 const envelope = (id: string, extra: Record<string, unknown> = {}): string =>
@@ -55,9 +66,15 @@ describe('the strict HEC receiver', () => {
 
   it('checks the token first, then the channel, then the body', async () => {
     const bad = 'not json at all';
-    assert.deepEqual((await call(receiver, '/services/collector/event', { token: null, body: bad })).body.code, 2);
+    assert.deepEqual(
+      (await call(receiver, '/services/collector/event', { token: null, body: bad })).body.code,
+      2,
+    );
     assert.equal((await call(receiver, '/services/collector/event', { token: null, body: bad })).status, 401);
-    assert.equal((await call(receiver, '/services/collector/event?token=x', { token: null, body: bad })).body.code, 16);
+    assert.equal(
+      (await call(receiver, '/services/collector/event?token=x', { token: null, body: bad })).body.code,
+      16,
+    );
     const basic = await call(receiver, '/services/collector/event', { auth: 'Bearer abc', body: bad });
     assert.deepEqual([basic.status, basic.body.code], [401, 3]);
     const unknown = await call(receiver, '/services/collector/event', { token: 'nope', body: bad });
@@ -67,9 +84,17 @@ describe('the strict HEC receiver', () => {
     // An ack token needs a channel before the body is even looked at.
     const noChannel = await call(receiver, '/services/collector/event', { token: ACK_TOKEN, body: bad });
     assert.deepEqual([noChannel.status, noChannel.body.code], [400, 10]);
-    const badChannel = await call(receiver, '/services/collector/event', { token: ACK_TOKEN, channel: 'not-a-uuid', body: bad });
+    const badChannel = await call(receiver, '/services/collector/event', {
+      token: ACK_TOKEN,
+      channel: 'not-a-uuid',
+      body: bad,
+    });
     assert.deepEqual([badChannel.status, badChannel.body.code], [400, 11]);
-    const badBody = await call(receiver, '/services/collector/event', { token: ACK_TOKEN, channel: randomUUID(), body: bad });
+    const badBody = await call(receiver, '/services/collector/event', {
+      token: ACK_TOKEN,
+      channel: randomUUID(),
+      body: bad,
+    });
     assert.deepEqual([badBody.status, badBody.body.code, badBody.body['invalid-event-number']], [400, 6, 0]);
     const empty = await call(receiver, '/services/collector/event', { body: '' });
     assert.deepEqual([empty.status, empty.body.code], [400, 5]);
@@ -77,13 +102,24 @@ describe('the strict HEC receiver', () => {
 
   it('parses concatenated envelopes and gzip, and refuses other encodings with 415', async () => {
     const before = receiver.events().length;
-    const ok = await call(receiver, '/services/collector/event', { body: envelope('a') + envelope('b') + '\n ' + envelope('c') });
+    const ok = await call(receiver, '/services/collector/event', {
+      body: envelope('a') + envelope('b') + '\n ' + envelope('c'),
+    });
     assert.deepEqual([ok.status, ok.body.code, ok.body.text], [200, 0, 'Success']);
-    const gz = await call(receiver, '/services/collector', { body: gzipSync(envelope('d')), encoding: 'gzip' });
+    const gz = await call(receiver, '/services/collector', {
+      body: gzipSync(envelope('d')),
+      encoding: 'gzip',
+    });
     assert.equal(gz.status, 200);
-    const deflate = await call(receiver, '/services/collector/event', { body: deflateSync(envelope('e')), encoding: 'deflate' });
+    const deflate = await call(receiver, '/services/collector/event', {
+      body: deflateSync(envelope('e')),
+      encoding: 'deflate',
+    });
     assert.equal(deflate.status, 415);
-    const brokenGzip = await call(receiver, '/services/collector/event', { body: Buffer.from('garbage'), encoding: 'gzip' });
+    const brokenGzip = await call(receiver, '/services/collector/event', {
+      body: Buffer.from('garbage'),
+      encoding: 'gzip',
+    });
     assert.deepEqual([brokenGzip.status, brokenGzip.body.code], [400, 6]);
     assert.deepEqual(receiver.eventIds().slice(before), ['a', 'b', 'c', 'd']);
   });
@@ -99,11 +135,15 @@ describe('the strict HEC receiver', () => {
     ];
     for (const [bad, code] of cases) {
       const before = receiver.events().length;
-      const res = await call(receiver, '/services/collector/event', { body: envelope('p1') + envelope('p2') + bad + envelope('after') });
+      const res = await call(receiver, '/services/collector/event', {
+        body: envelope('p1') + envelope('p2') + bad + envelope('after'),
+      });
       assert.deepEqual([res.status, res.body.code, res.body['invalid-event-number']], [400, code, 2], bad);
       assert.deepEqual(receiver.eventIds().slice(before), ['p1', 'p2'], bad);
     }
-    const arrays = await call(receiver, '/services/collector/event', { body: envelope('arr', { fields: { event_id: 'arr', tags: ['a', 'b'] } }) });
+    const arrays = await call(receiver, '/services/collector/event', {
+      body: envelope('arr', { fields: { event_id: 'arr', tags: ['a', 'b'] } }),
+    });
     assert.equal(arrays.status, 200, 'arrays of strings are valid indexed-field values');
   });
 
@@ -132,14 +172,23 @@ describe('the strict HEC receiver', () => {
   it('issues ack ids per channel from 0, answers true once, and honours delayed and lost acks', async () => {
     const a = randomUUID();
     const b = randomUUID();
-    const post = (channel: string, id: string) => call(receiver, '/services/collector/event', { token: ACK_TOKEN, channel, body: envelope(id) });
+    const post = (channel: string, id: string) =>
+      call(receiver, '/services/collector/event', { token: ACK_TOKEN, channel, body: envelope(id) });
     const ack = (channel: string, ids: unknown) =>
-      call(receiver, '/services/collector/ack', { token: ACK_TOKEN, channel, body: JSON.stringify({ acks: ids }) });
+      call(receiver, '/services/collector/ack', {
+        token: ACK_TOKEN,
+        channel,
+        body: JSON.stringify({ acks: ids }),
+      });
     assert.equal((await post(a, 'a0')).body.ackId, 0);
     assert.equal((await post(a, 'a1')).body.ackId, 1);
     assert.equal((await post(b, 'b0')).body.ackId, 0);
     assert.deepEqual((await ack(a, [0, 1, 7])).body, { acks: { 0: true, 1: true, 7: false } });
-    assert.deepEqual((await ack(a, [0])).body, { acks: { 0: false } }, 'a true is answered once, then forgotten');
+    assert.deepEqual(
+      (await ack(a, [0])).body,
+      { acks: { 0: false } },
+      'a true is answered once, then forgotten',
+    );
 
     receiver.faults.ackDelayMs = 150;
     assert.equal((await post(b, 'b1')).body.ackId, 1);
@@ -155,9 +204,20 @@ describe('the strict HEC receiver', () => {
     receiver.releaseAcks();
     assert.deepEqual((await ack(b, [2])).body, { acks: { 2: true } });
 
-    const disabled = await call(receiver, '/services/collector/ack', { body: JSON.stringify({ acks: [0] }), channel: a });
-    assert.deepEqual([disabled.status, disabled.body.code], [400, 14], 'a token without acks gets "ACK is disabled"');
-    const malformed = await call(receiver, '/services/collector/ack', { token: ACK_TOKEN, channel: a, body: '{"acks":"0"}' });
+    const disabled = await call(receiver, '/services/collector/ack', {
+      body: JSON.stringify({ acks: [0] }),
+      channel: a,
+    });
+    assert.deepEqual(
+      [disabled.status, disabled.body.code],
+      [400, 14],
+      'a token without acks gets "ACK is disabled"',
+    );
+    const malformed = await call(receiver, '/services/collector/ack', {
+      token: ACK_TOKEN,
+      channel: a,
+      body: '{"acks":"0"}',
+    });
     assert.deepEqual([malformed.status, malformed.body.code], [400, 6]);
   });
 
@@ -182,7 +242,10 @@ describe('the strict HEC receiver', () => {
       [500, 8, null],
       [200, 0, null],
     ]);
-    assert.deepEqual(receiver.eventIds().filter((id) => id.startsWith('burst')), ['burst4']);
+    assert.deepEqual(
+      receiver.eventIds().filter((id) => id.startsWith('burst')),
+      ['burst4'],
+    );
     assert.equal((await call(receiver, '/services/collector/nope', {})).status, 404);
   });
 
@@ -190,7 +253,11 @@ describe('the strict HEC receiver', () => {
     const channel = randomUUID();
     const port = receiver.port;
     receiver.faults.acksNeverTrue = true;
-    await call(receiver, '/services/collector/event', { token: ACK_TOKEN, channel, body: envelope('unreplicated') });
+    await call(receiver, '/services/collector/event', {
+      token: ACK_TOKEN,
+      channel,
+      body: envelope('unreplicated'),
+    });
     receiver.faults.acksNeverTrue = false;
     assert.ok(receiver.eventIds().includes('unreplicated'));
     await receiver.restart({ loseUnacknowledged: true });
@@ -198,7 +265,11 @@ describe('the strict HEC receiver', () => {
     assert.ok(!receiver.eventIds().includes('unreplicated'));
     assert.ok(receiver.eventIds().includes('a0'), 'replicated events survive');
     await new Promise((r) => setTimeout(r, 50)); // let fetch notice its pooled connections died
-    const res = await call(receiver, '/services/collector/event', { token: ACK_TOKEN, channel, body: envelope('fresh') });
+    const res = await call(receiver, '/services/collector/event', {
+      token: ACK_TOKEN,
+      channel,
+      body: envelope('fresh'),
+    });
     assert.equal(res.body.ackId, 0, 'ack ids start again from 0 after a restart');
   });
 });

@@ -61,7 +61,10 @@ export function captureLogger(): CapturingLogger {
 }
 
 /** A sink config pointing at `receiver`, with test-speed timings unless overridden. */
-export function hecConfig(receiver: HecReceiver | string, overrides: Record<string, unknown> = {}): SplunkHecSinkConfig {
+export function hecConfig(
+  receiver: HecReceiver | string,
+  overrides: Record<string, unknown> = {},
+): SplunkHecSinkConfig {
   return splunkHecSinkConfig.parse({
     type: 'splunk_hec',
     endpoint: typeof receiver === 'string' ? receiver : receiver.url,

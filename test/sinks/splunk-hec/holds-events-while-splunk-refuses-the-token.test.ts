@@ -24,7 +24,11 @@ describe('splunk_hec when Splunk refuses the token', () => {
   ] as const) {
     it(`holds every event for ${name} and delivers them once the token works`, async () => {
       const logger = captureLogger();
-      const sink = makeSink(receiver, { token: TOKEN, indexer_acknowledgements: true, batch: { max_events: 10, concurrency: 3 } }, logger);
+      const sink = makeSink(
+        receiver,
+        { token: TOKEN, indexer_acknowledgements: true, batch: { max_events: 10, concurrency: 3 } },
+        logger,
+      );
       await sink.start(new AbortController().signal);
       receiver.setToken(TOKEN, spec);
       const records = makeRecords(60, spec ? 1000 : 0);
@@ -33,7 +37,10 @@ describe('splunk_hec when Splunk refuses the token', () => {
       assert.ok(sink.stats.retries >= 6, `still trying (${sink.stats.retries} retries)`);
       const health = sink.health();
       assert.equal(health.healthy, false);
-      assert.match(health.detail ?? '', spec ? /disabled/ : /does not know this HEC token; check sinks\.splunk\.token/);
+      assert.match(
+        health.detail ?? '',
+        spec ? /disabled/ : /does not know this HEC token; check sinks\.splunk\.token/,
+      );
       assert.equal(logger.count('error'), 1, 'one error line for the change of state, not one per retry');
       const indexed = new Set(receiver.eventIds());
       assert.equal(ids(records).filter((id) => indexed.has(id)).length, 0, 'nothing got in while refused');
@@ -57,7 +64,11 @@ describe('splunk_hec when Splunk refuses the token', () => {
     receiver.faults.acksNeverTrue = true;
     const records = makeRecords(5, 2000);
     const done = deliverAll(sink, records);
-    await receiver.waitFor(() => records.every((r) => receiver.eventIds().includes(r.activity.id)), 5000, 'indexing');
+    await receiver.waitFor(
+      () => records.every((r) => receiver.eventIds().includes(r.activity.id)),
+      5000,
+      'indexing',
+    );
     receiver.setToken(TOKEN, undefined);
     receiver.faults.acksNeverTrue = false;
     receiver.releaseAcks();

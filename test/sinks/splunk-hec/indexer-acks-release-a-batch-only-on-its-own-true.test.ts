@@ -17,15 +17,24 @@ interface Call {
   answer(outcome: AckOutcome | Error): void;
 }
 
-function scriptedEndpoint(): { calls: Call[]; next(): Promise<Call>; query: ConstructorParameters<typeof IndexerAcknowledgements>[0] } {
+function scriptedEndpoint(): {
+  calls: Call[];
+  next(): Promise<Call>;
+  query: ConstructorParameters<typeof IndexerAcknowledgements>[0];
+} {
   const calls: Call[] = [];
   const waiters: Array<(c: Call) => void> = [];
   return {
     calls,
-    next: () => new Promise<Call>((resolve) => (calls.length > 0 ? resolve(calls.shift()!) : waiters.push(resolve))),
+    next: () =>
+      new Promise<Call>((resolve) => (calls.length > 0 ? resolve(calls.shift()!) : waiters.push(resolve))),
     query: (channel, ids) =>
       new Promise<AckOutcome>((resolve, reject) => {
-        const call: Call = { channel, ids: [...ids], answer: (o) => (o instanceof Error ? reject(o) : resolve(o)) };
+        const call: Call = {
+          channel,
+          ids: [...ids],
+          answer: (o) => (o instanceof Error ? reject(o) : resolve(o)),
+        };
         const waiter = waiters.shift();
         if (waiter) waiter(call);
         else calls.push(call);
@@ -33,7 +42,10 @@ function scriptedEndpoint(): { calls: Call[]; next(): Promise<Call>; query: Cons
   };
 }
 
-function tracker(endpoint: ReturnType<typeof scriptedEndpoint>, opts: Partial<{ timeoutMs: number; maxPending: number; now: () => number }> = {}) {
+function tracker(
+  endpoint: ReturnType<typeof scriptedEndpoint>,
+  opts: Partial<{ timeoutMs: number; maxPending: number; now: () => number }> = {},
+) {
   const refused: HecRefusedError[] = [];
   const acks = new IndexerAcknowledgements(
     endpoint.query,
@@ -45,7 +57,10 @@ function tracker(endpoint: ReturnType<typeof scriptedEndpoint>, opts: Partial<{ 
   return { acks, refused };
 }
 
-const acksOf = (map: Record<number, boolean>): AckOutcome => ({ kind: 'acks', acks: Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v])) });
+const acksOf = (map: Record<number, boolean>): AckOutcome => ({
+  kind: 'acks',
+  acks: Object.fromEntries(Object.entries(map).map(([k, v]) => [k, v])),
+});
 const signal = new AbortController().signal;
 
 describe('indexer acknowledgements', () => {
@@ -122,7 +137,11 @@ describe('indexer acknowledgements', () => {
     const inFlight = acks.beginPost();
     const poll = await ep.next();
     poll.answer(acksOf({ 0: true }));
-    assert.equal(await settlesWithin(old, 30), false, 'the old batch must not be released by someone else’s ack');
+    assert.equal(
+      await settlesWithin(old, 30),
+      false,
+      'the old batch must not be released by someone else’s ack',
+    );
     const reissued = acks.register(inFlight, 0, signal);
     inFlight.answered();
     assert.equal(await old, 'channel_reset');

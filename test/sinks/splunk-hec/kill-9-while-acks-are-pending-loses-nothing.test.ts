@@ -4,7 +4,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../../src/simulator';
 import { DEFAULT_HEC_TOKEN, startHecReceiver } from '../../support/hec-receiver';
-import { readJsonl, startCli, tempDir, waitFor, writeConfig, type ForwarderProcess } from '../../support/forwarder';
+import {
+  readJsonl,
+  startCli,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type ForwarderProcess,
+} from '../../support/forwarder';
 
 /**
  * End to end, the real CLI: the checkpoint may move only past batches Splunk acknowledged.
@@ -22,7 +29,15 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
   const checkpoint = join(dir, 'checkpoint.json');
   const deadLetter = join(dir, 'dead-letter.jsonl');
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 100, start_at: '2h', lookback: '5m', poll_interval: '300ms', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 100,
+      start_at: '2h',
+      lookback: '5m',
+      poll_interval: '300ms',
+      max_requests_per_minute: 600,
+    },
     pipeline: { max_buffered_events: 300 },
     checkpoint: { path: checkpoint },
     dead_letter: { path: deadLetter },
@@ -41,7 +56,10 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
     metrics: { enabled: false }, // test files run in parallel: no fixed port
     log: { level: 'warn' },
   });
-  const delivered = (): number => (existsSync(checkpoint) ? (JSON.parse(readFileSync(checkpoint, 'utf8')) as { totals: { delivered: number } }).totals.delivered : 0);
+  const delivered = (): number =>
+    existsSync(checkpoint)
+      ? (JSON.parse(readFileSync(checkpoint, 'utf8')) as { totals: { delivered: number } }).totals.delivered
+      : 0;
   const started: ForwarderProcess[] = [];
   const run = (): ForwarderProcess => {
     const fwd = startCli(['run', '-c', config]);
@@ -49,11 +67,19 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
     return fwd;
   };
   /** waitFor, failing with what the forwarder said (it runs in another process). */
-  const waitForOr = async (fwd: ForwarderProcess, check: () => boolean, ms: number, what: string): Promise<void> => {
+  const waitForOr = async (
+    fwd: ForwarderProcess,
+    check: () => boolean,
+    ms: number,
+    what: string,
+  ): Promise<void> => {
     try {
       await waitFor(check, ms, what);
     } catch (err) {
-      throw new Error(`${(err as Error).message}; receiver has ${receiver.events().length} events; forwarder stderr:\n${fwd.stderr().slice(-2000)}`);
+      throw new Error(
+        `${(err as Error).message}; receiver has ${receiver.events().length} events; forwarder stderr:\n${fwd.stderr().slice(-2000)}`,
+        { cause: err },
+      );
     }
   };
   let rng = 0x1f2e3d4c;
@@ -62,10 +88,18 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
   try {
     for (let round = 0; round < ROUNDS; round++) {
       // Round 0: no ack ever becomes true. Later rounds: slow acks, some lost.
-      Object.assign(receiver.faults, round === 0 ? { acksNeverTrue: true } : { acksNeverTrue: false, ackDelayMs: 250, loseAcks: 2 });
+      Object.assign(
+        receiver.faults,
+        round === 0 ? { acksNeverTrue: true } : { acksNeverTrue: false, ackDelayMs: 250, loseAcks: 2 },
+      );
       const before = receiver.events().length;
       const fwd = run();
-      await waitForOr(fwd, () => receiver.events().length >= before + 80 || fwd.child.exitCode !== null, 30_000, 'events to reach the receiver');
+      await waitForOr(
+        fwd,
+        () => receiver.events().length >= before + 80 || fwd.child.exitCode !== null,
+        30_000,
+        'events to reach the receiver',
+      );
       await new Promise((r) => setTimeout(r, round === 0 ? 300 : 100 + random() * 500));
       assert.equal(fwd.child.exitCode, null, `forwarder exited on its own: ${fwd.stderr().slice(-1500)}`);
       fwd.child.kill('SIGKILL');
@@ -87,21 +121,33 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
       .filter((a) => Date.parse(a.created_at) < cutoff)
       .map((a) => a.id);
     const final = run();
-    await waitForOr(final, () => {
-      const have = new Set(receiver.eventIds());
-      return want.every((id) => have.has(id));
-    }, 60_000, 'the final run to deliver everything');
+    await waitForOr(
+      final,
+      () => {
+        const have = new Set(receiver.eventIds());
+        return want.every((id) => have.has(id));
+      },
+      60_000,
+      'the final run to deliver everything',
+    );
     final.child.kill('SIGTERM');
     const r = await final.exited;
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
 
     const have = new Set(receiver.eventIds());
-    assert.deepEqual(want.filter((id) => !have.has(id)), [], 'no activity lost');
+    assert.deepEqual(
+      want.filter((id) => !have.has(id)),
+      [],
+      'no activity lost',
+    );
     assert.deepEqual(readJsonl(deadLetter), [], 'nothing dead-lettered');
     const duplicates = receiver.eventIds().length - have.size;
-    process.stdout.write(`# rounds=${ROUNDS} expected=${want.length} indexed=${receiver.eventIds().length} duplicates=${duplicates}\n`);
+    process.stdout.write(
+      `# rounds=${ROUNDS} expected=${want.length} indexed=${receiver.eventIds().length} duplicates=${duplicates}\n`,
+    );
   } finally {
-    for (const fwd of started) if (fwd.child.exitCode === null && fwd.child.signalCode === null) fwd.child.kill('SIGKILL');
+    for (const fwd of started)
+      if (fwd.child.exitCode === null && fwd.child.signalCode === null) fwd.child.kill('SIGKILL');
     await Promise.all(started.map((f) => f.exited));
     await receiver.stop();
     await sim.close();

@@ -15,7 +15,8 @@ describe('splunk_hec on a refused event (invalid-event-number)', () => {
     receiver = await startHecReceiver({
       tokens: { [DEFAULT_HEC_TOKEN]: { acks: true, indexes: ['claude_audit'] } },
     });
-    receiver.faults.rejectEvent = (envelope) => bad.get(String((envelope.fields as Record<string, unknown>).event_id));
+    receiver.faults.rejectEvent = (envelope) =>
+      bad.get(String((envelope.fields as Record<string, unknown>).event_id));
   });
   after(() => receiver.stop());
 
@@ -24,14 +25,31 @@ describe('splunk_hec on a refused event (invalid-event-number)', () => {
       bad.clear();
       const records = makeRecords(100, acks ? 0 : 1000);
       // Several bad events per batch, at the start, the middle, the end, and back to back.
-      for (const [k, code] of [[0, 6], [7, 12], [8, 13], [19, 15], [20, 6], [55, 6], [99, 6]] as const) bad.set(records[k].activity.id, code);
+      for (const [k, code] of [
+        [0, 6],
+        [7, 12],
+        [8, 13],
+        [19, 15],
+        [20, 6],
+        [55, 6],
+        [99, 6],
+      ] as const)
+        bad.set(records[k].activity.id, code);
       const logger = captureLogger();
-      const sink = makeSink(receiver, { indexer_acknowledgements: acks, batch: { max_events: 20, concurrency: 2 } }, logger);
+      const sink = makeSink(
+        receiver,
+        { indexer_acknowledgements: acks, batch: { max_events: 20, concurrency: 2 } },
+        logger,
+      );
       const rejected = await deliverAll(sink, records);
       assert.deepEqual(rejected.map((r) => r.item.record.activity.id).sort(), [...bad.keys()].sort());
       for (const r of rejected) {
         const code = bad.get(r.item.record.activity.id);
-        assert.match(r.reason, new RegExp(`^Splunk HEC refused the event: HTTP 400, code ${code} \\(`), r.reason);
+        assert.match(
+          r.reason,
+          new RegExp(`^Splunk HEC refused the event: HTTP 400, code ${code} \\(`),
+          r.reason,
+        );
       }
       const counts = receiver.countById();
       for (const id of ids(records)) assert.equal(counts.get(id), bad.has(id) ? undefined : 1, id);
@@ -51,8 +69,12 @@ describe('splunk_hec on a refused event (invalid-event-number)', () => {
     const [batch] = toBatches(sink, records);
     const result = await sink.send(batch, new AbortController().signal);
     receiver.faults.wholeBatchRefusal = false;
-    assert.deepEqual(result.rejected.map((r) => r.item.record.activity.id), [records[11].activity.id]);
-    for (const id of ids(records)) assert.equal(receiver.countById().get(id), id === records[11].activity.id ? undefined : 1);
+    assert.deepEqual(
+      result.rejected.map((r) => r.item.record.activity.id),
+      [records[11].activity.id],
+    );
+    for (const id of ids(records))
+      assert.equal(receiver.countById().get(id), id === records[11].activity.id ? undefined : 1);
     assert.ok(sink.details.splits >= 4, 'log2(16) halvings to isolate one event');
     await sink.close();
   });

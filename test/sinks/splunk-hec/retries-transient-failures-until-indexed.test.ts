@@ -19,7 +19,13 @@ describe('splunk_hec retries transient failures', () => {
 
   const reset = (): void =>
     void Object.assign(receiver.faults, {
-      busy: 0, throttled: 0, internalErrors: 0, resetBeforeIndexing: 0, resetAfterIndexing: 0, slowMs: 0, retryAfterSeconds: undefined,
+      busy: 0,
+      throttled: 0,
+      internalErrors: 0,
+      resetBeforeIndexing: 0,
+      resetAfterIndexing: 0,
+      slowMs: 0,
+      retryAfterSeconds: undefined,
     });
 
   it('gets every event in exactly once through a storm of 503, 429, 500 and resets that index nothing', async () => {
@@ -27,7 +33,11 @@ describe('splunk_hec retries transient failures', () => {
     Object.assign(receiver.faults, { busy: 25, throttled: 5, internalErrors: 5, resetBeforeIndexing: 5 });
     for (const acks of [true, false]) {
       const logger = captureLogger();
-      const sink = makeSink(receiver, { indexer_acknowledgements: acks, batch: { max_events: 20, concurrency: 4 } }, logger);
+      const sink = makeSink(
+        receiver,
+        { indexer_acknowledgements: acks, batch: { max_events: 20, concurrency: 4 } },
+        logger,
+      );
       const records = makeRecords(400, acks ? 0 : 1000);
       const rejected = await deliverAll(sink, records);
       assert.deepEqual(rejected, []);
@@ -48,7 +58,10 @@ describe('splunk_hec retries transient failures', () => {
     const started = Date.now();
     await deliverAll(sink, makeRecords(3, 2000));
     const elapsed = Date.now() - started;
-    const statuses = receiver.exchanges.slice(from).filter((e) => e.path === '/services/collector/event').map((e) => e.status);
+    const statuses = receiver.exchanges
+      .slice(from)
+      .filter((e) => e.path === '/services/collector/event')
+      .map((e) => e.status);
     assert.deepEqual(statuses, [503, 200]);
     // Backoff is 10–100 ms in this test: only Retry-After explains a 1 s wait.
     assert.ok(elapsed >= 950, `resent after ${elapsed} ms`);
@@ -58,7 +71,11 @@ describe('splunk_hec retries transient failures', () => {
   it('resends after a lost reply or a timeout: at least once, the duplicate being the documented price', async () => {
     reset();
     receiver.faults.resetAfterIndexing = 2;
-    const sink = makeSink(receiver, { indexer_acknowledgements: true, request_timeout: '150ms', batch: { max_events: 10, concurrency: 1 } });
+    const sink = makeSink(receiver, {
+      indexer_acknowledgements: true,
+      request_timeout: '150ms',
+      batch: { max_events: 10, concurrency: 1 },
+    });
     const records = makeRecords(30, 3000);
     const lost = deliverAll(sink, records);
     assert.deepEqual(await lost, []);
@@ -70,7 +87,11 @@ describe('splunk_hec retries transient failures', () => {
     receiver.faults.slowMs = 400;
     const slow = makeRecords(5, 3100);
     const slowDone = deliverAll(sink, slow);
-    await receiver.waitFor(() => receiver.counts.event > 0 && receiver.eventIds().includes(slow[0].activity.id), 5000, 'the slow request to be indexed');
+    await receiver.waitFor(
+      () => receiver.counts.event > 0 && receiver.eventIds().includes(slow[0].activity.id),
+      5000,
+      'the slow request to be indexed',
+    );
     receiver.faults.slowMs = 0;
     assert.deepEqual(await slowDone, []);
     for (const id of ids(slow)) assert.ok((receiver.countById().get(id) ?? 0) >= 1);
@@ -80,7 +101,10 @@ describe('splunk_hec retries transient failures', () => {
 
   it('keeps trying while Splunk is down and delivers when it comes back', async () => {
     reset();
-    const sink = makeSink(receiver, { indexer_acknowledgements: true, batch: { max_events: 5, concurrency: 2 } });
+    const sink = makeSink(receiver, {
+      indexer_acknowledgements: true,
+      batch: { max_events: 5, concurrency: 2 },
+    });
     await receiver.stop();
     const records = makeRecords(20, 4000);
     const done = deliverAll(sink, records);

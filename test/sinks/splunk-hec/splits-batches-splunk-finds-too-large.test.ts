@@ -8,13 +8,20 @@ describe('splunk_hec on 413 Request Entity Too Large', () => {
   let receiver: HecReceiver;
 
   before(async () => {
-    receiver = await startHecReceiver({ tokens: { [DEFAULT_HEC_TOKEN]: { acks: true } }, maxBodyBytes: 4000 });
+    receiver = await startHecReceiver({
+      tokens: { [DEFAULT_HEC_TOKEN]: { acks: true } },
+      maxBodyBytes: 4000,
+    });
   });
   after(() => receiver.stop());
 
   it('splits the batch and sends the halves, every event once and in order', async () => {
     for (const acks of [false, true]) {
-      const sink = makeSink(receiver, { compression: 'none', indexer_acknowledgements: acks, batch: { max_events: 40, max_bytes: '1MB' } });
+      const sink = makeSink(receiver, {
+        compression: 'none',
+        indexer_acknowledgements: acks,
+        batch: { max_events: 40, max_bytes: '1MB' },
+      });
       const records = makeRecords(40, acks ? 100 : 0);
       const [batch] = toBatches(sink, records);
       assert.ok(batch.reduce((n, e) => n + e.size, 0) > 4 * 4000, 'the batch is several times the limit');
@@ -37,7 +44,10 @@ describe('splunk_hec on 413 Request Entity Too Large', () => {
     assert.equal(result.rejected.length, 1);
     assert.equal(result.rejected[0].item.record.activity.id, 'activity_huge');
     assert.match(result.rejected[0].reason, /larger than Splunk HEC accepts.*HTTP 413.*max_content_length/);
-    assert.deepEqual(receiver.eventIds().slice(from), ids(records).filter((id) => id !== 'activity_huge'));
+    assert.deepEqual(
+      receiver.eventIds().slice(from),
+      ids(records).filter((id) => id !== 'activity_huge'),
+    );
     assert.equal(logger.count('warn', /dead-lettering/), 1);
     await sink.close();
   });

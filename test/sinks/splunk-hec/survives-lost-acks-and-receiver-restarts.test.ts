@@ -17,17 +17,32 @@ describe('splunk_hec through lost acks and Splunk restarts', () => {
   after(() => receiver.stop());
 
   const calm = (): void =>
-    void Object.assign(receiver.faults, { busy: 0, loseAcks: 0, acksNeverTrue: false, ackDelayMs: 0, resetAfterIndexing: 0, resetBeforeIndexing: 0 });
+    void Object.assign(receiver.faults, {
+      busy: 0,
+      loseAcks: 0,
+      acksNeverTrue: false,
+      ackDelayMs: 0,
+      resetAfterIndexing: 0,
+      resetBeforeIndexing: 0,
+    });
 
   it('never releases a batch on an ack id Splunk re-issued to another batch after a restart', async () => {
     calm();
     const logger = captureLogger();
-    const sink = makeSink(receiver, { indexer_acknowledgements: true, ack: { poll_interval: '20ms', timeout: '60s' } }, logger);
+    const sink = makeSink(
+      receiver,
+      { indexer_acknowledgements: true, ack: { poll_interval: '20ms', timeout: '60s' } },
+      logger,
+    );
     receiver.faults.acksNeverTrue = true;
     const first = makeRecords(5, 0);
     const [batchA] = toBatches(sink, first);
     const sendingA = sink.send(batchA, new AbortController().signal);
-    await receiver.waitFor(() => receiver.eventIds().includes(first[0].activity.id), 5000, 'batch A to be indexed');
+    await receiver.waitFor(
+      () => receiver.eventIds().includes(first[0].activity.id),
+      5000,
+      'batch A to be indexed',
+    );
     await receiver.restart({ loseUnacknowledged: true });
     assert.ok(!receiver.eventIds().includes(first[0].activity.id), 'the restart lost batch A');
     receiver.faults.acksNeverTrue = false;
@@ -39,7 +54,8 @@ describe('splunk_hec through lost acks and Splunk restarts', () => {
     assert.deepEqual(await sendingB, { rejected: [] });
     assert.deepEqual(await sendingA, { rejected: [] });
     const counts = receiver.countById();
-    for (const id of ids([...first, ...second])) assert.ok((counts.get(id) ?? 0) >= 1, `${id} indexed after the restart`);
+    for (const id of ids([...first, ...second]))
+      assert.ok((counts.get(id) ?? 0) >= 1, `${id} indexed after the restart`);
     assert.equal(sink.ackStats!.channelResets, 1);
     assert.equal(receiver.channelIds().length, 2, 'continued on a new channel');
     assert.equal(logger.count('warn', /lost the indexer-ack state/), 1);
@@ -48,7 +64,10 @@ describe('splunk_hec through lost acks and Splunk restarts', () => {
 
   it('resends a batch whose ack died with Splunk once ack.timeout passes, when nothing else is sent', async () => {
     calm();
-    const sink = makeSink(receiver, { indexer_acknowledgements: true, ack: { poll_interval: '20ms', timeout: '400ms' } });
+    const sink = makeSink(receiver, {
+      indexer_acknowledgements: true,
+      ack: { poll_interval: '20ms', timeout: '400ms' },
+    });
     receiver.faults.acksNeverTrue = true;
     const records = makeRecords(5, 200);
     const done = deliverAll(sink, records);
@@ -67,7 +86,11 @@ describe('splunk_hec through lost acks and Splunk restarts', () => {
     const logger = captureLogger();
     const sink = makeSink(
       receiver,
-      { indexer_acknowledgements: true, ack: { poll_interval: '20ms', timeout: '600ms', max_pending: 3 }, batch: { max_events: 25, concurrency: 4 } },
+      {
+        indexer_acknowledgements: true,
+        ack: { poll_interval: '20ms', timeout: '600ms', max_pending: 3 },
+        batch: { max_events: 25, concurrency: 4 },
+      },
       logger,
     );
     const records = makeRecords(1500, 10_000);
@@ -117,7 +140,13 @@ describe('splunk_hec through lost acks and Splunk restarts', () => {
     const missing = ids(records).filter((id) => !counts.has(id));
     assert.deepEqual(missing, [], 'every activity indexed and replicated');
     const dupes = ids(records).filter((id) => (counts.get(id) ?? 0) > 1).length;
-    logger.info('chaos summary', { restarts, duplicates: dupes, retries: sink.stats.retries, resends: sink.details.ackResends, resets: sink.ackStats!.channelResets });
+    logger.info('chaos summary', {
+      restarts,
+      duplicates: dupes,
+      retries: sink.stats.retries,
+      resends: sink.details.ackResends,
+      resets: sink.ackStats!.channelResets,
+    });
     assert.ok(sink.stats.retries > 0 && sink.details.ackResends > 0, 'the chaos did hit the sink');
     await sink.close();
   });

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { syslogSinkConfig, effectiveFraming, effectiveMaxMessageBytes } from '../../../src/sinks/syslog/config';
+import {
+  syslogSinkConfig,
+  effectiveFraming,
+  effectiveMaxMessageBytes,
+} from '../../../src/sinks/syslog/config';
 import { parseAddress } from '../../../src/sinks/syslog/address';
 import { sinkFactory } from '../../../src/sinks/registry';
 
@@ -22,14 +26,27 @@ test('defaults: TLS, RFC 5424, octet counting, OCSF body, authpriv, BOM, documen
   assert.equal(cfg.ack_delay, 1000);
   assert.equal(cfg.batch.concurrency, 8);
   assert.deepEqual(parseAddress(cfg.address, cfg.transport), { host: 'siem.example.com', port: 6514 });
-  const udp = syslogSinkConfig.parse({ type: 'syslog', address: '[2001:db8::5]', transport: 'udp', allow_plaintext: true });
+  const udp = syslogSinkConfig.parse({
+    type: 'syslog',
+    address: '[2001:db8::5]',
+    transport: 'udp',
+    allow_plaintext: true,
+  });
   assert.equal(effectiveMaxMessageBytes(udp), 2048);
   assert.equal(effectiveFraming(udp), 'datagram');
   assert.deepEqual(parseAddress(udp.address, udp.transport), { host: '2001:db8::5', port: 514 });
 });
 
 test('facility by name or number; sizes and durations as strings', () => {
-  const cfg = syslogSinkConfig.parse({ type: 'syslog', address: 'h:1', transport: 'udp', allow_plaintext: true, facility: 'local4', max_message_bytes: '8KiB', retry: { max_backoff: '1m' } });
+  const cfg = syslogSinkConfig.parse({
+    type: 'syslog',
+    address: 'h:1',
+    transport: 'udp',
+    allow_plaintext: true,
+    facility: 'local4',
+    max_message_bytes: '8KiB',
+    retry: { max_backoff: '1m' },
+  });
   assert.equal(cfg.facility, 20);
   assert.equal(cfg.max_message_bytes, 8192);
   assert.equal(cfg.retry.max_backoff, 60_000);
@@ -44,7 +61,10 @@ test('mistakes are refused with the field and the fix named', () => {
     [{ transport: 'tls', framing: 'lf' }, /^framing: .*RFC 5425 TLS is always octet counting/],
     [{ transport: 'udp', framing: 'lf' }, /^framing: .*one message per datagram/],
     [{ transport: 'tcp', tls: { ca_file: 'x' } }, /^tls: .*transport: tls/],
-    [{ transport: 'udp', max_message_bytes: '100KB' }, /^max_message_bytes: .*UDP datagram carries at most 65507/],
+    [
+      { transport: 'udp', max_message_bytes: '100KB' },
+      /^max_message_bytes: .*UDP datagram carries at most 65507/,
+    ],
     [{ max_message_bytes: 200 }, /^max_message_bytes: must be at least 1024/],
     [{ facility: 'local9' }, /^facility: expected a facility number 0–23 or one of/],
     [{ facility: 24 }, /^facility: /],
@@ -53,14 +73,20 @@ test('mistakes are refused with the field and the fix named', () => {
     [{ app_name: 'tag:x' }, /^app_name: .*RFC 3164 tag/],
     [{ format: 'rfc3164', app_name: 'a'.repeat(40) }, /^app_name: an RFC 3164 tag is at most 32/],
     [{ hostname: 'two words' }, /^hostname: /],
-    [{ retry: { initial_backoff: '1m', max_backoff: '1s' } }, /^retry.max_backoff: must be at least retry.initial_backoff/],
+    [
+      { retry: { initial_backoff: '1m', max_backoff: '1s' } },
+      /^retry.max_backoff: must be at least retry.initial_backoff/,
+    ],
     [{ retry: { initial: '1s' } }, /^retry: .*initial/],
     [{ ack_delay: 'soon' }, /^ack_delay: "soon" is not a duration/],
     [{ adress: 'typo:1' }, /adress/],
   ];
   for (const [input, expected] of cases) {
     const found = issues(input);
-    assert.ok(found.some((m) => expected.test(m)), `${JSON.stringify(input)} → ${JSON.stringify(found)}`);
+    assert.ok(
+      found.some((m) => expected.test(m)),
+      `${JSON.stringify(input)} → ${JSON.stringify(found)}`,
+    );
   }
 });
 

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SyslogEncoder, TRUNCATION_MARKER, type SyslogEncoderOptions } from '../../../src/sinks/syslog/encode';
+import {
+  SyslogEncoder,
+  TRUNCATION_MARKER,
+  type SyslogEncoderOptions,
+} from '../../../src/sinks/syslog/encode';
 import { msgidForType, rfc3164Timestamp, rfc5424Timestamp } from '../../../src/sinks/syslog/header';
 import { SD_VALUE_MAX_BYTES } from '../../../src/sinks/syslog/structured-data';
 import { severityOf, serializeEvent, toCef, toLeef } from '../../../src/normalize';
@@ -28,7 +32,12 @@ function encoder(overrides: Partial<SyslogEncoderOptions> = {}): SyslogEncoder {
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 test('an RFC 5424 message follows the grammar: PRI from facility and event severity, header, structured data, BOM + JSON', () => {
-  for (const type of ['org_user_invite_sent', 'platform_api_key_deleted', 'org_sso_login_failed', 'compliance_api_accessed']) {
+  for (const type of [
+    'org_user_invite_sent',
+    'platform_api_key_deleted',
+    'org_sso_login_failed',
+    'compliance_api_accessed',
+  ]) {
     const rec = record(activity({ type }));
     const frame = encoder().encode(rec).frame;
     const [message] = splitOctetCounted(frame);
@@ -57,8 +66,12 @@ test('an RFC 5424 message follows the grammar: PRI from facility and event sever
 
 test('severity differs by event: a failed or destructive activity outranks a read', () => {
   const sev = (type: string): number => severityOf(activity({ type })).syslog;
-  const pris = new Set(['compliance_api_accessed', 'platform_api_key_deleted', 'org_user_invite_sent'].map((t) => parseRfc5424(splitOctetCounted(encoder().encode(record(activity({ type: t })))
-    .frame)[0]).pri % 8));
+  const pris = new Set(
+    ['compliance_api_accessed', 'platform_api_key_deleted', 'org_user_invite_sent'].map(
+      (t) =>
+        parseRfc5424(splitOctetCounted(encoder().encode(record(activity({ type: t }))).frame)[0]).pri % 8,
+    ),
+  );
   assert.ok(pris.size >= 2, `expected different severities, got ${[...pris].join(',')}`);
   assert.ok(sev('platform_api_key_deleted') <= sev('compliance_api_accessed'));
 });
@@ -71,13 +84,23 @@ test('timestamps keep at most 6 fraction digits and the original offset; a bad t
   assert.equal(rfc5424Timestamp('yesterday'), '-');
   assert.equal(rfc3164Timestamp('2026-03-04T05:06:07.123Z'), 'Mar  4 05:06:07');
   assert.equal(rfc3164Timestamp('2026-12-24T23:59:59+01:00'), 'Dec 24 22:59:59');
-  const p = parseRfc5424(splitOctetCounted(encoder().encode(record(activity({ created_at: '2026-03-04T05:06:07.123456789Z' }))).frame)[0]);
+  const p = parseRfc5424(
+    splitOctetCounted(
+      encoder().encode(record(activity({ created_at: '2026-03-04T05:06:07.123456789Z' }))).frame,
+    )[0],
+  );
   assert.equal(p.timestamp, '2026-03-04T05:06:07.123456Z');
 });
 
 test('header fields stay within their length and character limits whatever the input', () => {
-  const e = encoder({ hostname: `bad host\u00e9${'h'.repeat(400)}`, appName: 'a'.repeat(48), procid: 'p r o c' });
-  const p = parseRfc5424(splitOctetCounted(e.encode(record(activity({ type: `weird type ${'t'.repeat(60)}` }))).frame)[0]);
+  const e = encoder({
+    hostname: `bad host\u00e9${'h'.repeat(400)}`,
+    appName: 'a'.repeat(48),
+    procid: 'p r o c',
+  });
+  const p = parseRfc5424(
+    splitOctetCounted(e.encode(record(activity({ type: `weird type ${'t'.repeat(60)}` }))).frame)[0],
+  );
   assert.equal(p.hostname.length, 255);
   assert.match(p.hostname, /^bad_host_h+$/);
   assert.equal(p.procid, 'p_r_o_c');
@@ -93,7 +116,10 @@ test('MSGID is at most 32 characters and still distinct for every documented act
     ids.set(id, type);
     if (type.length <= 32) assert.equal(id, type);
   }
-  assert.equal(msgidForType('ccr_agent_proxy_provisioning_link_enabled'), msgidForType('ccr_agent_proxy_provisioning_link_enabled'));
+  assert.equal(
+    msgidForType('ccr_agent_proxy_provisioning_link_enabled'),
+    msgidForType('ccr_agent_proxy_provisioning_link_enabled'),
+  );
 });
 
 test('structured data escapes " \\ ] and round-trips every hostile value through a strict parser', () => {
@@ -131,7 +157,11 @@ test('LF framing: every message is exactly one line, whatever line breaks the va
       const fe = encoder({ framing: 'lf', format, payloadFormat });
       for (const v of HOSTILE_VALUES) {
         const frame = fe.encode(record(hostileActivity(v, 3))).frame;
-        assert.equal(frame.indexOf(0x0a), frame.length - 1, `${format}/${payloadFormat}: LF only at the end for ${JSON.stringify(v.slice(0, 30))}`);
+        assert.equal(
+          frame.indexOf(0x0a),
+          frame.length - 1,
+          `${format}/${payloadFormat}: LF only at the end for ${JSON.stringify(v.slice(0, 30))}`,
+        );
         assert.equal(frame.indexOf(0x0d), -1, 'no CR');
         assert.equal(frame.indexOf(0x00), -1, 'no NUL');
       }
@@ -177,7 +207,9 @@ test('a header that alone overflows the limit keeps id and type and still fits',
 });
 
 test('the BOM is configurable and only RFC 5424 carries it', () => {
-  const without = parseRfc5424(splitOctetCounted(encoder({ bom: false }).encode(record(activity())).frame)[0]);
+  const without = parseRfc5424(
+    splitOctetCounted(encoder({ bom: false }).encode(record(activity())).frame)[0],
+  );
   assert.equal(without.msg[0], '{'.charCodeAt(0));
   for (const format of ['rfc3164', 'cef', 'leef'] as const) {
     assert.equal(encoder({ format }).encode(record(activity())).frame.indexOf(BOM), -1, format);
@@ -189,12 +221,15 @@ test('RFC 3164: <PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG, day padded with a space
   const e = encoder({ format: 'rfc3164', framing: 'lf' });
   const line = e.encode(rec).frame.toString('utf8');
   const pri = 10 * 8 + severityOf(rec.activity).syslog;
-  assert.equal(line, `<${pri}>Mar  4 05:06:07 fwd-1.example.com claude-audit-forwarder[4242]: ${serializeEvent(rec, 'ocsf')}\n`);
+  assert.equal(
+    line,
+    `<${pri}>Mar  4 05:06:07 fwd-1.example.com claude-audit-forwarder[4242]: ${serializeEvent(rec, 'ocsf')}\n`,
+  );
   const tagged = encoder({ format: 'rfc3164', appName: 'my app:x[1]' }).encode(rec).frame.toString('utf8');
   assert.match(tagged, / my_app_x_1_\[4242\]: /);
 });
 
-test('CEF and LEEF: the normalize module\'s line right after an RFC 3164 header, as ArcSight and QRadar expect', () => {
+test("CEF and LEEF: the normalize module's line right after an RFC 3164 header, as ArcSight and QRadar expect", () => {
   const rec = record(hostileActivity('a|b=c\\d\ne', 6));
   const pri = 10 * 8 + severityOf(rec.activity).syslog;
   const cef = encoder({ format: 'cef', framing: 'lf' }).encode(rec).frame.toString('utf8');
@@ -221,7 +256,9 @@ test('payload_format picks the JSON body: ocsf, ecs or the raw activity', () => 
 test('no control character reaches the wire except TAB, in any format', () => {
   for (const format of ['rfc5424', 'rfc3164', 'cef', 'leef'] as const) {
     for (const framing of ['octet_counting', 'lf', 'datagram'] as const) {
-      const frame = encoder({ format, framing, maxMessageBytes: 60_000 }).encode(record(hostileActivity('bell \u0007 nul \u0000 esc \u001b cr \r lf \n tab \t', 7))).frame;
+      const frame = encoder({ format, framing, maxMessageBytes: 60_000 }).encode(
+        record(hostileActivity('bell \u0007 nul \u0000 esc \u001b cr \r lf \n tab \t', 7)),
+      ).frame;
       const text = framing === 'lf' ? frame.subarray(0, -1).toString('utf8') : frame.toString('utf8');
       assert.doesNotMatch(text, /[\u0000-\u0008\u000a-\u001f]/, `${format}/${framing}`);
     }

@@ -22,7 +22,10 @@ export interface Expectation {
 }
 
 /** The message the daemon received for `rec`, found by its activity id. */
-export function messageFor(messages: readonly ReceivedSyslogMessage[], rec: PipelineRecord): ReceivedSyslogMessage {
+export function messageFor(
+  messages: readonly ReceivedSyslogMessage[],
+  rec: PipelineRecord,
+): ReceivedSyslogMessage {
   const found = messages.filter((m) => m.raw.includes(rec.activity.id));
   assert.equal(found.length, 1, `exactly one message for ${rec.activity.id} (got ${found.length})`);
   return found[0];
@@ -61,7 +64,10 @@ export function assertParsedAsSent(m: ReceivedSyslogMessage, rec: PipelineRecord
   // the tag; tag + ":" + MSG is the line src/normalize produced.
   const line = `${m.appName}:${msg}`;
   // Control characters other than TAB become U+FFFD (the sink's documented rule).
-  const line_ = e.format === 'cef' ? toCef(a) : createLeefEncoder(e.leefDelimiter ? { delimiter: e.leefDelimiter } : {})(a);
+  const line_ =
+    e.format === 'cef'
+      ? toCef(a)
+      : createLeefEncoder(e.leefDelimiter ? { delimiter: e.leefDelimiter } : {})(a);
   const expected = withoutControlCharacters(line_);
   const received = e.daemon === 'rsyslog' ? line.replace(/#011/g, '\t') : line;
   assert.equal(received, expected, `${where}: payload`);

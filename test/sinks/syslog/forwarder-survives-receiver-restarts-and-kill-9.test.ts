@@ -23,7 +23,10 @@ const dir = tempDir('caf-syslog-e2e-');
 before(async () => {
   certs = makeCertificates({ dir: join(dir, 'certs') });
   rsyslog = await startOrSkip('rsyslog', RSYSLOG_INSTALL_HINT, () =>
-    startRsyslog({ tls: { caFile: certs.caFile, certFile: certs.certFile, keyFile: certs.keyFile }, listeners: [{ name: 'tls', transport: 'tls' }] }),
+    startRsyslog({
+      tls: { caFile: certs.caFile, certFile: certs.certFile, keyFile: certs.keyFile },
+      listeners: [{ name: 'tls', transport: 'tls' }],
+    }),
   );
 });
 
@@ -45,7 +48,15 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
   const sim = await startSimulator({ seed: 55, backlog: 1500, backlogWindowMs: 3600_000, rate: 20 });
   const checkpointPath = join(dir, 'checkpoint.json');
   const config = writeConfig(dir, {
-    source: { base_url: sim.url, api_key: sim.apiKey, page_size: 200, start_at: '2h', lookback: '5m', poll_interval: '500ms', max_requests_per_minute: 600 },
+    source: {
+      base_url: sim.url,
+      api_key: sim.apiKey,
+      page_size: 200,
+      start_at: '2h',
+      lookback: '5m',
+      poll_interval: '500ms',
+      max_requests_per_minute: 600,
+    },
     pipeline: { max_buffered_events: 1000 },
     checkpoint: { path: checkpointPath },
     dead_letter: { path: join(dir, 'dead-letter.jsonl') },
@@ -69,16 +80,26 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
       const fwd = startCli(['run', '-c', config]);
       started.push(fwd);
       const before = receivedIds(server).length;
-      await waitFor(() => receivedIds(server).length > before + 200 || fwd.child.exitCode !== null, 60_000, 'delivery to rsyslog');
+      await waitFor(
+        () => receivedIds(server).length > before + 200 || fwd.child.exitCode !== null,
+        60_000,
+        'delivery to rsyslog',
+      );
       assert.equal(fwd.child.exitCode, null, `forwarder exited on its own: ${fwd.stderr().slice(-1500)}`);
       // The receiver restarts while batches are in flight...
       await server.restart();
-      await waitFor(() => receivedIds(server).length > before + 600 || fwd.child.exitCode !== null, 60_000, 'delivery to resume after the restart');
+      await waitFor(
+        () => receivedIds(server).length > before + 600 || fwd.child.exitCode !== null,
+        60_000,
+        'delivery to resume after the restart',
+      );
       assert.match(fwd.stderr(), /syslog send failed; will retry/, 'the restart hit batches in flight');
       // ...and the forwarder dies without warning.
       fwd.child.kill('SIGKILL');
       await fwd.exited;
-      const cp = existsSync(checkpointPath) ? (JSON.parse(readFileSync(checkpointPath, 'utf8')) as { seen: [string, number][] }) : { seen: [] };
+      const cp = existsSync(checkpointPath)
+        ? (JSON.parse(readFileSync(checkpointPath, 'utf8')) as { seen: [string, number][] })
+        : { seen: [] };
       await new Promise((r) => setTimeout(r, 500)); // rsyslog writes its queue
       const have = new Set(receivedIds(server));
       const committedButAbsent = cp.seen.map(([id]) => id).filter((id) => !have.has(id));
@@ -93,22 +114,32 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
       .map((a) => a.id);
     const final = startCli(['run', '-c', config]);
     started.push(final);
-    await waitFor(() => {
+    await waitFor(
+      () => {
+        const have = new Set(receivedIds(server));
+        return want.every((id) => have.has(id));
+      },
+      60_000,
+      'the final run to catch up',
+    ).catch((err: unknown) => {
       const have = new Set(receivedIds(server));
-      return want.every((id) => have.has(id));
-    }, 60_000, 'the final run to catch up').catch((err: unknown) => {
-      const have = new Set(receivedIds(server));
-      throw new Error(`${String(err)}: ${want.filter((id) => !have.has(id)).length} of ${want.length} missing\n${final.stderr().slice(-1500)}`);
+      throw new Error(
+        `${String(err)}: ${want.filter((id) => !have.has(id)).length} of ${want.length} missing\n${final.stderr().slice(-1500)}`,
+      );
     });
     final.child.kill('SIGTERM');
     const r = await final.exited;
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
     const all = receivedIds(server);
     const unique = new Set(all);
-    assert.deepEqual(want.filter((id) => !unique.has(id)), []);
+    assert.deepEqual(
+      want.filter((id) => !unique.has(id)),
+      [],
+    );
     t.diagnostic(`activities=${want.length} messages=${all.length} duplicates=${all.length - unique.size}`);
   } finally {
-    for (const p of started) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of started)
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
     await sim.close();
   }
 });

@@ -19,7 +19,12 @@ let ng: SyslogNgServer | undefined;
 
 before(async () => {
   rsyslog = await startOrSkip('rsyslog', RSYSLOG_INSTALL_HINT, () =>
-    startRsyslog({ listeners: [{ name: 'tcp', transport: 'tcp' }, { name: 'udp', transport: 'udp' }] }),
+    startRsyslog({
+      listeners: [
+        { name: 'tcp', transport: 'tcp' },
+        { name: 'udp', transport: 'udp' },
+      ],
+    }),
   );
   ng = await startOrSkip('syslog-ng', SYSLOG_NG_INSTALL_HINT, () =>
     startSyslogNg({
@@ -49,7 +54,14 @@ const RECEIVERS: readonly Receiver[] = [
   {
     daemon: 'syslog-ng',
     server: () => ng,
-    listener: (framing, format) => (framing === 'udp' ? 'udp' : framing === 'octet_counting' ? 'octet' : format === 'rfc5424' ? 'lf5424' : 'lf3164'),
+    listener: (framing, format) =>
+      framing === 'udp'
+        ? 'udp'
+        : framing === 'octet_counting'
+          ? 'octet'
+          : format === 'rfc5424'
+            ? 'lf5424'
+            : 'lf3164',
   },
 ];
 
@@ -70,7 +82,13 @@ for (const receiver of RECEIVERS) {
         if (skipIfMissing(t, server, receiver.daemon) || !server) return;
         const listener = receiver.listener(framing.key, format);
         const hostname = `hostile-${++caseNo}.example`;
-        const sink = makeSink({ address: `127.0.0.1:${server.ports[listener]}`, format, hostname, ack_delay: '20ms', ...framing.config });
+        const sink = makeSink({
+          address: `127.0.0.1:${server.ports[listener]}`,
+          format,
+          hostname,
+          ack_delay: '20ms',
+          ...framing.config,
+        });
         await sink.start(AbortSignal.timeout(10_000));
         const recs = HOSTILE_VALUES.map((v, i) => record(hostileActivity(v, i)));
         await sendAll(sink, recs, 4);
@@ -79,12 +97,23 @@ for (const receiver of RECEIVERS) {
         const mine = (m: ReceivedSyslogMessage): boolean => m.hostname === hostname;
         const got = await server.waitForMessages(recs.length, { listener, filter: mine });
         for (const rec of recs) {
-          assertParsedAsSent(messageFor(got, rec), rec, { format, daemon: receiver.daemon, hostname, appName: 'claude-audit-forwarder', facility: 10 });
+          assertParsedAsSent(messageFor(got, rec), rec, {
+            format,
+            daemon: receiver.daemon,
+            hostname,
+            appName: 'claude-audit-forwarder',
+            facility: 10,
+          });
         }
         await new Promise((r) => setTimeout(r, 250));
         const all = server.messages(listener);
         assert.equal(all.filter(mine).length, recs.length, 'exactly one message per event');
-        assert.equal(all.filter((m) => /forged/.test(m.hostname) || /forged/.test(m.appName) || m.msgid === 'FORGED').length, 0, 'no forged message');
+        assert.equal(
+          all.filter((m) => /forged/.test(m.hostname) || /forged/.test(m.appName) || m.msgid === 'FORGED')
+            .length,
+          0,
+          'no forged message',
+        );
         assert.equal(sink.metrics.truncated, 0);
       });
     }

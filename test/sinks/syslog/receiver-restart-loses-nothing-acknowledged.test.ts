@@ -37,7 +37,11 @@ after(async () => {
 });
 
 /** Acknowledged ids of this run, taken as the restart lands. */
-async function restartMidStream(server: RsyslogServer, transport: 'tcp' | 'tls', ackDelay: string): Promise<{ acked: string[]; ackedBeforeRestarts: number[] }> {
+async function restartMidStream(
+  server: RsyslogServer,
+  transport: 'tcp' | 'tls',
+  ackDelay: string,
+): Promise<{ acked: string[]; ackedBeforeRestarts: number[] }> {
   const sink = makeSink({
     address: `127.0.0.1:${server.ports[transport]}`,
     transport,
@@ -51,7 +55,11 @@ async function restartMidStream(server: RsyslogServer, transport: 'tcp' | 'tls',
   let ackedCount = 0;
   let finished = false;
   const ackedBeforeRestarts: number[] = [];
-  const sending = drive(sink, recs, { batchSize: 250, concurrency: 8, onAck: (ids) => (ackedCount += ids.length) }).finally(() => {
+  const sending = drive(sink, recs, {
+    batchSize: 250,
+    concurrency: 8,
+    onAck: (ids) => (ackedCount += ids.length),
+  }).finally(() => {
     finished = true;
   });
   // Restart only while the stream is flowing, so acknowledged and in-flight batches straddle it.
@@ -64,7 +72,10 @@ async function restartMidStream(server: RsyslogServer, transport: 'tcp' | 'tls',
   }
   const acked = await sending;
   await sink.close();
-  assert.ok(sink.metrics.connects >= 3, `reconnected after each restart (connects: ${sink.metrics.connects})`);
+  assert.ok(
+    sink.metrics.connects >= 3,
+    `reconnected after each restart (connects: ${sink.metrics.connects})`,
+  );
   return { acked, ackedBeforeRestarts };
 }
 
@@ -75,11 +86,19 @@ for (const transport of ['tcp', 'tls'] as const) {
     const { acked, ackedBeforeRestarts } = await restartMidStream(rsyslog, transport, '1s');
     assert.equal(new Set(acked).size, 8_000, 'every event acknowledged once');
     const server = rsyslog;
-    await server.waitForMessages(8_000, { listener: transport, filter: (m) => m.hostname === hostname, timeoutMs: 30_000 }).catch(() => undefined);
+    await server
+      .waitForMessages(8_000, {
+        listener: transport,
+        filter: (m) => m.hostname === hostname,
+        timeoutMs: 30_000,
+      })
+      .catch(() => undefined);
     const received = server.messages(transport).filter((m) => m.hostname === hostname);
     const ids = new Set(received.map((m) => m.sd['claude@32473']?.id));
     const lost = acked.filter((id) => !ids.has(id));
-    t.diagnostic(`acknowledged before restarts: ${ackedBeforeRestarts.join(', ')}; received ${received.length} (${received.length - ids.size} duplicates); lost ${lost.length}`);
+    t.diagnostic(
+      `acknowledged before restarts: ${ackedBeforeRestarts.join(', ')}; received ${received.length} (${received.length - ids.size} duplicates); lost ${lost.length}`,
+    );
     assert.deepEqual(lost, [], `acknowledged but never received: ${lost.length}`);
   });
 }

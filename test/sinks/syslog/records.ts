@@ -16,9 +16,15 @@ export function activity(overrides: Partial<Activity> & Record<string, unknown> 
     organization_id: 'org_01TESTORG',
     organization_uuid: '8d1b6f1e-0000-4000-8000-000000000001',
     type: 'org_user_invite_sent',
-    actor: { type: 'user_actor', user_id: 'user_01TESTUSER', email_address: 'alice@example.com', ip_address: '192.0.2.10', user_agent: 'Mozilla/5.0' },
+    actor: {
+      type: 'user_actor',
+      user_id: 'user_01TESTUSER',
+      email_address: 'alice@example.com',
+      ip_address: '192.0.2.10',
+      user_agent: 'Mozilla/5.0',
+    },
     ...overrides,
-  } as Activity;
+  };
 }
 
 export function record(a: Activity, seq = counter): PipelineRecord {
@@ -53,7 +59,13 @@ export function hostileActivity(v: string, i: number): Activity {
     type: 'org_user_invite_sent',
     invited_email: v,
     note: v,
-    actor: { type: 'user_actor', user_id: `user_${i}`, email_address: v, ip_address: '2001:db8::1', user_agent: v },
+    actor: {
+      type: 'user_actor',
+      user_id: `user_${i}`,
+      email_address: v,
+      ip_address: '2001:db8::1',
+      user_agent: v,
+    },
   });
 }
 
@@ -64,15 +76,26 @@ export interface TestSinkOptions {
 /** Builds a sink from the config a user would write (parsed by the real schema). */
 export function makeSink(config: TestSinkOptions, name = 'syslog_test'): SyslogSink {
   const parsed = syslogSinkConfig.parse({ type: 'syslog', ...config });
-  return new SyslogSink(name, parsed, { logger: silentLogger, hostname: 'test-host.example', version: '0.0.0-test', baseDir: process.cwd() });
+  return new SyslogSink(name, parsed, {
+    logger: silentLogger,
+    hostname: 'test-host.example',
+    version: '0.0.0-test',
+    baseDir: process.cwd(),
+  });
 }
 
 /** Encodes records and sends them in batches of `batchSize`, one batch after another. */
-export async function sendAll(sink: SyslogSink, recs: readonly PipelineRecord[], batchSize = 50, signal = new AbortController().signal): Promise<void> {
+export async function sendAll(
+  sink: SyslogSink,
+  recs: readonly PipelineRecord[],
+  batchSize = 50,
+  signal = new AbortController().signal,
+): Promise<void> {
   for (let i = 0; i < recs.length; i += batchSize) {
     const batch = recs.slice(i, i + batchSize).map((r) => sink.encode(r));
     const result = await sink.send(batch, signal);
-    if (result.rejected.length > 0) throw new Error(`rejected: ${result.rejected.map((r) => r.reason).join('; ')}`);
+    if (result.rejected.length > 0)
+      throw new Error(`rejected: ${result.rejected.map((r) => r.reason).join('; ')}`);
   }
 }
 
@@ -98,7 +121,10 @@ export async function drive(
     while (next < recs.length) {
       const batch = recs.slice(next, next + opts.batchSize);
       next += batch.length;
-      const result = await sink.send(batch.map((r) => sink.encode(r)), signal);
+      const result = await sink.send(
+        batch.map((r) => sink.encode(r)),
+        signal,
+      );
       if (result.rejected.length > 0) throw new Error('unexpected rejection');
       const ids = batch.map((r) => r.activity.id);
       acked.push(...ids);

@@ -21,7 +21,8 @@ function field(text: string, pos: number, max: number, name: string): [string, n
   const end = text.indexOf(' ', pos);
   if (end === -1) throw new Error(`${name}: no space after it`);
   const value = text.slice(pos, end);
-  if (!PRINTUSASCII.test(value) || value.length > max) throw new Error(`${name} "${value}" is not 1–${max} printable US-ASCII characters`);
+  if (!PRINTUSASCII.test(value) || value.length > max)
+    throw new Error(`${name} "${value}" is not 1–${max} printable US-ASCII characters`);
   return [value, end + 1];
 }
 
@@ -34,11 +35,15 @@ export function parseRfc5424(message: Buffer): ParsedRfc5424 {
   const pri = Number(m[1]);
   if (pri > 191 || (m[1].length > 1 && m[1].startsWith('0'))) throw new Error(`bad PRI ${m[1]}`);
   let pos = m[0].length;
-  let timestamp: string, hostname: string, appName: string, procid: string, msgid: string;
+  let timestamp: string;
   [timestamp, pos] = field(text, pos, 64, 'TIMESTAMP');
-  if (timestamp !== '-' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/.test(timestamp)) {
+  if (
+    timestamp !== '-' &&
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/.test(timestamp)
+  ) {
     throw new Error(`TIMESTAMP ${timestamp} is not RFC 5424 (at most 6 fraction digits)`);
   }
+  let hostname: string, appName: string, procid: string, msgid: string;
   [hostname, pos] = field(text, pos, 255, 'HOSTNAME');
   [appName, pos] = field(text, pos, 48, 'APP-NAME');
   [procid, pos] = field(text, pos, 128, 'PROCID');
@@ -101,7 +106,8 @@ export function splitOctetCounted(stream: Buffer): Buffer[] {
   while (pos < stream.length) {
     const space = stream.indexOf(0x20, pos);
     const lenText = stream.subarray(pos, space).toString('ascii');
-    if (space === -1 || !/^[1-9]\d*$/.test(lenText)) throw new Error(`bad octet count at ${pos}: "${lenText.slice(0, 12)}"`);
+    if (space === -1 || !/^[1-9]\d*$/.test(lenText))
+      throw new Error(`bad octet count at ${pos}: "${lenText.slice(0, 12)}"`);
     const len = Number(lenText);
     if (space + 1 + len > stream.length) throw new Error(`frame at ${pos} runs past the end`);
     out.push(stream.subarray(space + 1, space + 1 + len));

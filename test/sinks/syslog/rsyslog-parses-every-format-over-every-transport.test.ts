@@ -39,18 +39,30 @@ after(async () => {
 });
 
 const TRANSPORTS = [
-  { name: 'TCP octet counting', listener: 'tcp', config: () => ({ transport: 'tcp', framing: 'octet_counting' }) },
+  {
+    name: 'TCP octet counting',
+    listener: 'tcp',
+    config: () => ({ transport: 'tcp', framing: 'octet_counting' }),
+  },
   { name: 'TCP LF', listener: 'tcp', config: () => ({ transport: 'tcp', framing: 'lf' }) },
   { name: 'UDP', listener: 'udp', config: () => ({ transport: 'udp' }) },
   { name: 'TLS', listener: 'tls', config: () => ({ transport: 'tls', tls: { ca_file: certs.caFile } }) },
   {
     name: 'mutual TLS',
     listener: 'mtls',
-    config: () => ({ transport: 'tls', tls: { ca_file: certs.caFile, cert_file: certs.clientCertFile, key_file: certs.clientKeyFile } }),
+    config: () => ({
+      transport: 'tls',
+      tls: { ca_file: certs.caFile, cert_file: certs.clientCertFile, key_file: certs.clientKeyFile },
+    }),
   },
 ] as const;
 
-const TYPES = ['org_user_invite_sent', 'platform_api_key_deleted', 'compliance_api_accessed', 'claude_code_security_scan_project_visibility_updated'];
+const TYPES = [
+  'org_user_invite_sent',
+  'platform_api_key_deleted',
+  'compliance_api_accessed',
+  'claude_code_security_scan_project_visibility_updated',
+];
 let caseNo = 0;
 
 for (const format of ['rfc5424', 'rfc3164', 'cef', 'leef'] as const) {
@@ -71,9 +83,18 @@ for (const format of ['rfc5424', 'rfc3164', 'cef', 'leef'] as const) {
       await sendAll(sink, recs, 3);
       await sink.close();
       const fromThisCase = (m: { hostname: string }): boolean => m.hostname === hostname;
-      const got = await rsyslog.waitForMessages(recs.length, { listener: transport.listener, filter: fromThisCase });
+      const got = await rsyslog.waitForMessages(recs.length, {
+        listener: transport.listener,
+        filter: fromThisCase,
+      });
       for (const rec of recs) {
-        assertParsedAsSent(messageFor(got, rec), rec, { format, daemon: 'rsyslog', hostname, appName: 'claude-audit-forwarder', facility: 19 });
+        assertParsedAsSent(messageFor(got, rec), rec, {
+          format,
+          daemon: 'rsyslog',
+          hostname,
+          appName: 'claude-audit-forwarder',
+          facility: 19,
+        });
       }
       // Nothing more arrives than was sent (no message split in two).
       await new Promise((r) => setTimeout(r, 200));
@@ -86,7 +107,14 @@ for (const format of ['rfc5424', 'rfc3164', 'cef', 'leef'] as const) {
 test('LEEF with a "^" delimiter reaches rsyslog untouched (TAB would be written as #011)', async (t) => {
   if (skipIfMissing(t, rsyslog, 'rsyslog') || !rsyslog) return;
   const hostname = 'leef-caret.example';
-  const sink = makeSink({ address: `127.0.0.1:${rsyslog.ports.tcp}`, transport: 'tcp', format: 'leef', leef_delimiter: '^', hostname, ack_delay: '20ms' });
+  const sink = makeSink({
+    address: `127.0.0.1:${rsyslog.ports.tcp}`,
+    transport: 'tcp',
+    format: 'leef',
+    leef_delimiter: '^',
+    hostname,
+    ack_delay: '20ms',
+  });
   await sink.start(AbortSignal.timeout(10_000));
   const recs = records(3);
   await sendAll(sink, recs);
@@ -95,6 +123,13 @@ test('LEEF with a "^" delimiter reaches rsyslog untouched (TAB would be written 
   for (const rec of recs) {
     const m = messageFor(got, rec);
     assert.ok(!m.msg.includes('#011'));
-    assertParsedAsSent(m, rec, { format: 'leef', daemon: 'rsyslog', hostname, appName: '', facility: 10, leefDelimiter: '^' });
+    assertParsedAsSent(m, rec, {
+      format: 'leef',
+      daemon: 'rsyslog',
+      hostname,
+      appName: '',
+      facility: 10,
+      leefDelimiter: '^',
+    });
   }
 });

@@ -42,18 +42,38 @@ after(async () => {
 });
 
 const TRANSPORTS = [
-  { name: 'TCP octet counting', listener: () => 'octet', config: () => ({ transport: 'tcp', framing: 'octet_counting' }) },
-  { name: 'TCP LF', listener: (format: string) => (format === 'rfc5424' ? 'lf5424' : 'lf3164'), config: () => ({ transport: 'tcp', framing: 'lf' }) },
+  {
+    name: 'TCP octet counting',
+    listener: () => 'octet',
+    config: () => ({ transport: 'tcp', framing: 'octet_counting' }),
+  },
+  {
+    name: 'TCP LF',
+    listener: (format: string) => (format === 'rfc5424' ? 'lf5424' : 'lf3164'),
+    config: () => ({ transport: 'tcp', framing: 'lf' }),
+  },
   { name: 'UDP', listener: () => 'udp', config: () => ({ transport: 'udp' }) },
-  { name: 'TLS', listener: () => 'tls', config: () => ({ transport: 'tls', tls: { ca_file: certs.caFile } }) },
+  {
+    name: 'TLS',
+    listener: () => 'tls',
+    config: () => ({ transport: 'tls', tls: { ca_file: certs.caFile } }),
+  },
   {
     name: 'mutual TLS',
     listener: () => 'mtls',
-    config: () => ({ transport: 'tls', tls: { ca_file: certs.caFile, cert_file: certs.clientCertFile, key_file: certs.clientKeyFile } }),
+    config: () => ({
+      transport: 'tls',
+      tls: { ca_file: certs.caFile, cert_file: certs.clientCertFile, key_file: certs.clientKeyFile },
+    }),
   },
 ] as const;
 
-const TYPES = ['org_user_invite_sent', 'platform_api_key_deleted', 'compliance_api_accessed', 'claude_code_security_scan_project_visibility_updated'];
+const TYPES = [
+  'org_user_invite_sent',
+  'platform_api_key_deleted',
+  'compliance_api_accessed',
+  'claude_code_security_scan_project_visibility_updated',
+];
 let caseNo = 0;
 
 for (const format of ['rfc5424', 'rfc3164', 'cef', 'leef'] as const) {
@@ -62,18 +82,40 @@ for (const format of ['rfc5424', 'rfc3164', 'cef', 'leef'] as const) {
       if (skipIfMissing(t, ng, 'syslog-ng') || !ng) return;
       const listener = transport.listener(format);
       const hostname = `ng-case-${++caseNo}.example`;
-      const sink = makeSink({ address: `127.0.0.1:${ng.ports[listener]}`, format, hostname, facility: 'local3', ack_delay: '20ms', ...transport.config() });
+      const sink = makeSink({
+        address: `127.0.0.1:${ng.ports[listener]}`,
+        format,
+        hostname,
+        facility: 'local3',
+        ack_delay: '20ms',
+        ...transport.config(),
+      });
       await sink.start(AbortSignal.timeout(10_000));
-      const recs = records(8, (i) => activity({ type: TYPES[i % TYPES.length], actor: { type: 'api_actor', api_key_id: 'apikey_01]"x\\', ip_address: '2001:db8::7' } }));
+      const recs = records(8, (i) =>
+        activity({
+          type: TYPES[i % TYPES.length],
+          actor: { type: 'api_actor', api_key_id: 'apikey_01]"x\\', ip_address: '2001:db8::7' },
+        }),
+      );
       await sendAll(sink, recs, 3);
       await sink.close();
       const fromThisCase = (m: { hostname: string }): boolean => m.hostname === hostname;
       const got = await ng.waitForMessages(recs.length, { listener, filter: fromThisCase });
       for (const rec of recs) {
-        assertParsedAsSent(messageFor(got, rec), rec, { format, daemon: 'syslog-ng', hostname, appName: 'claude-audit-forwarder', facility: 19 });
+        assertParsedAsSent(messageFor(got, rec), rec, {
+          format,
+          daemon: 'syslog-ng',
+          hostname,
+          appName: 'claude-audit-forwarder',
+          facility: 19,
+        });
       }
       await new Promise((r) => setTimeout(r, 200));
-      assert.equal(ng.messages(listener).filter(fromThisCase).length, recs.length, 'no message split or forged');
+      assert.equal(
+        ng.messages(listener).filter(fromThisCase).length,
+        recs.length,
+        'no message split or forged',
+      );
       assert.doesNotMatch(ng.log(), /Invalid frame header|Error processing log message/);
     });
   }
