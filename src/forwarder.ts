@@ -8,12 +8,12 @@ import { DeadLetterFile } from './pipeline/dead-letter';
 import type { PipelineRecord } from './pipeline/record';
 import { CheckpointError, FileCheckpointStore } from './checkpoint/file-store';
 import { Checkpointer } from './checkpoint/checkpointer';
+import type { CycleRecord } from './checkpoint/state';
 import type { RateGovernor } from './source/rate-limit';
 import type { Poller, CycleSummary } from './source/poller';
 import { createSource } from './source/create-source';
 import { resolveStartAt } from './source/start-position';
 import { ApiError } from './source/api-errors';
-import type { Activity } from './source/activity';
 import type { Logger } from './observability/logger';
 import type { ForwarderObserver } from './observability/observer';
 import { AbortedError, ConfigError, errorMessage } from './util/errors';
@@ -57,8 +57,6 @@ export class Forwarder {
   readonly poller: Poller;
   /** Absent when source.access_transparency.sweep_interval is 0, or the type filters exclude both types. */
   readonly lateLane?: LateLane;
-  private readonly filteredActivities = new WeakSet<Activity>();
-  private readonly foundLate = new WeakSet<Activity>();
   private lastCycle?: CycleSummary;
   private apiError?: string;
   /** The API has accepted our key at least once in this process. */
@@ -108,10 +106,7 @@ export class Forwarder {
         isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
         accessTransparency: checkpointer.accessTransparency,
       },
-      emit: async (items) => {
-        for (const it of items) if (!it.deliver) this.filteredActivities.add(it.activity);
-        await this.pipeline.push(items, opts.signal);
-      },
+      emit: (items) => this.pipeline.push(items, opts.signal),
       reject: rejectBySource,
       onResponse: (status, requestId) => {
         if (requestId) this.checkpointer.rememberOwnRequestId(requestId);
@@ -139,8 +134,10 @@ export class Forwarder {
       filterMode: () => this.checkpointer.lateLane.filter,
       rememberFilterMode: (mode) => this.checkpointer.setLateLaneFilter(mode),
       emit: async (items, signal) => {
-        for (const it of items) this.foundLate.add(it.activity);
-        await this.pipeline.push(items, signal);
+        await this.pipeline.push(
+          items.map((it) => ({ ...it, foundLate: true })),
+          signal,
+        );
         // Already days late, and few: they leave now rather than at the batch timeout.
         this.pipeline.sendQueued();
       },
@@ -221,8 +218,8 @@ export class Forwarder {
     let delivered = 0;
     let foundLate = 0;
     for (const r of records) {
-      if (!this.filteredActivities.has(r.activity)) delivered++;
-      if (this.foundLate.has(r.activity)) foundLate++;
+      if (r.deliver !== false) delivered++;
+      if (r.foundLate) foundLate++;
     }
     this.checkpointer.commit(records, delivered, foundLate);
   }
@@ -237,106 +234,27 @@ export class Forwarder {
 
   /** Runs until the signal aborts (or one cycle with `once`). Never throws for sink trouble. */
   async run(): Promise<RunOutcome> {
-    const { logger, signal } = this.opts;
-    const cfg = this.config;
-    try {
-      await this.pipeline.start(signal);
-    } catch (err) {
-      // Sinks that did start (a connected Kafka producer, keep-alive sockets) would keep the
-      // process alive after the refusal is reported: release them.
-      await this.pipeline.close().catch(() => undefined);
-      await this.governor.stop();
-      throw err;
-    }
+    const { signal } = this.opts;
+    await this.startSinks(signal);
     let outcome: RunOutcome = { ok: true };
     // The late lane stops with the poll loop, whatever ended it.
     const laneStop = new AbortController();
-    const laneSignal = AbortSignal.any([signal, laneStop.signal]);
     let lane: Promise<void> | undefined;
     try {
       while (!signal.aborted) {
-        let summary: CycleSummary;
-        const cycle = this.opts.observer?.cycleStarted?.();
-        const cycleStarted = process.hrtime.bigint();
-        try {
-          summary = await this.poller.runCycle(signal);
-          if (this.apiError) logger.info('poll cycles work again', { previous_error: this.apiError });
-          this.apiError = undefined;
-        } catch (err) {
-          cycle?.failed(errorMessage(err));
-          if (err instanceof AbortedError || signal.aborted) break;
-          const keyRefused = err instanceof ApiError && (err.status === 401 || err.status === 403);
-          if (keyRefused && this.keyAccepted && !this.opts.once) {
-            // Revoked or narrowed while running: stay up and keep asking, so /readyz and the
-            // auth alert say why nothing arrives, and a restored key needs no restart.
-            if (this.apiError !== err.message) {
-              logger.error(`${err.message} Asking again every poll interval; /readyz reports it meanwhile.`, {
-                status: err.status,
-                request_id: err.requestId,
-              });
-            }
-            this.apiError = err.message;
-            await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
-            continue;
-          }
-          if (err instanceof ApiError && !err.retryable) {
-            this.apiError = err.message;
-            logger.error(err.message, { status: err.status, request_id: err.requestId });
-            outcome = { ok: false, reason: err.message };
-            break;
-          }
-          this.apiError = errorMessage(err);
-          logger.error('poll cycle failed; trying again after the poll interval', {
-            error: errorMessage(err),
-          });
-          if (this.opts.once) {
-            outcome = { ok: false, reason: errorMessage(err) };
-            break;
-          }
-          await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
-          continue;
-        }
-        // The next window starts at the committed watermark: wait for this cycle to commit.
-        // Nothing more comes before the next cycle, so the last partial batches go now: left
-        // to their batch timeout, they held every cycle's end (and every --once exit) back.
-        this.pipeline.sendQueued();
-        await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
-        if (signal.aborted && this.pipeline.buffered > 0) {
-          cycle?.failed('stopped before the cycle was committed');
+        const step = await this.pollOnce(signal);
+        if (step.kind === 'stop') {
+          if (step.outcome) outcome = step.outcome;
           break;
         }
-        this.lastCycle = summary;
-        const record = this.checkpointer.recordCycle({
-          started_at: summary.startedAt,
-          finished_at: new Date().toISOString(),
-          from: summary.from,
-          to: summary.to,
-          start_cursor: summary.startCursor,
-          end_cursor: summary.endCursor,
-          pages: summary.pages,
-          fetched: summary.fetched,
-          delivered: summary.delivered,
-          filtered: summary.filtered,
-          duplicates_suppressed: summary.duplicates,
-          late_caught: summary.late,
-          first_created_at: summary.firstCreatedAt,
-          last_created_at: summary.lastCreatedAt,
-          last_request_id: summary.lastRequestId,
-        });
-        await this.checkpointer.flush().then(
-          () => this.opts.observer?.checkpointAdvanced?.(),
-          () => undefined,
-        );
-        cycle?.completed(record, Number(process.hrtime.bigint() - cycleStarted) / 1e9);
-        logger.info('poll cycle complete', { ...record });
-        if (this.opts.once) {
+        if (step.kind === 'committed' && this.opts.once) {
           // Under cron, each run is the only chance to sweep: do it when it is due.
           if (this.lateLane && Date.now() >= this.nextSweepAt()) await this.sweepAndCommit(signal);
           break;
         }
         // Started after the first cycle: its window then starts behind what that cycle read.
-        lane ??= this.runLateLane(laneSignal);
-        await sleep(cfg.source.poll_interval, signal).catch(() => undefined);
+        if (step.kind === 'committed') lane ??= this.runLateLane(AbortSignal.any([signal, laneStop.signal]));
+        await sleep(this.config.source.poll_interval, signal).catch(() => undefined);
       }
     } finally {
       laneStop.abort();
@@ -350,6 +268,79 @@ export class Forwarder {
         };
     }
     return outcome;
+  }
+
+  private async startSinks(signal: AbortSignal): Promise<void> {
+    try {
+      await this.pipeline.start(signal);
+    } catch (err) {
+      // Sinks that did start (a connected Kafka producer, keep-alive sockets) would keep the
+      // process alive after the refusal is reported: release them.
+      await this.pipeline.close().catch(() => undefined);
+      await this.governor.stop();
+      throw err;
+    }
+  }
+
+  /** One poll cycle, delivered, committed and recorded; or why not. */
+  private async pollOnce(signal: AbortSignal): Promise<CycleStep> {
+    const cycle = this.opts.observer?.cycleStarted?.();
+    const cycleStarted = process.hrtime.bigint();
+    let summary: CycleSummary;
+    try {
+      summary = await this.poller.runCycle(signal);
+      if (this.apiError) this.opts.logger.info('poll cycles work again', { previous_error: this.apiError });
+      this.apiError = undefined;
+    } catch (err) {
+      cycle?.failed(errorMessage(err));
+      return this.cycleFailed(err, signal);
+    }
+    // The next window starts at the committed watermark: wait for this cycle to commit.
+    // Nothing more comes before the next cycle, so the last partial batches go now: left
+    // to their batch timeout, they held every cycle's end (and every --once exit) back.
+    this.pipeline.sendQueued();
+    await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+    if (signal.aborted && this.pipeline.buffered > 0) {
+      cycle?.failed('stopped before the cycle was committed');
+      return { kind: 'stop' };
+    }
+    this.lastCycle = summary;
+    const record = this.checkpointer.recordCycle(cycleRecordOf(summary));
+    await this.checkpointer.flush().then(
+      () => this.opts.observer?.checkpointAdvanced?.(),
+      () => undefined,
+    );
+    cycle?.completed(record, Number(process.hrtime.bigint() - cycleStarted) / 1e9);
+    this.opts.logger.info('poll cycle complete', { ...record });
+    return { kind: 'committed' };
+  }
+
+  /** What a failed cycle means: stop (with why), or try again after the poll interval. */
+  private cycleFailed(err: unknown, signal: AbortSignal): CycleStep {
+    const { logger } = this.opts;
+    if (err instanceof AbortedError || signal.aborted) return { kind: 'stop' };
+    const keyRefused = err instanceof ApiError && (err.status === 401 || err.status === 403);
+    if (keyRefused && this.keyAccepted && !this.opts.once) {
+      // Revoked or narrowed while running: stay up and keep asking, so /readyz and the
+      // auth alert say why nothing arrives, and a restored key needs no restart.
+      if (this.apiError !== err.message) {
+        logger.error(`${err.message} Asking again every poll interval; /readyz reports it meanwhile.`, {
+          status: err.status,
+          request_id: err.requestId,
+        });
+      }
+      this.apiError = err.message;
+      return { kind: 'retry' };
+    }
+    if (err instanceof ApiError && !err.retryable) {
+      this.apiError = err.message;
+      logger.error(err.message, { status: err.status, request_id: err.requestId });
+      return { kind: 'stop', outcome: { ok: false, reason: err.message } };
+    }
+    this.apiError = errorMessage(err);
+    logger.error('poll cycle failed; trying again after the poll interval', { error: errorMessage(err) });
+    if (this.opts.once) return { kind: 'stop', outcome: { ok: false, reason: errorMessage(err) } };
+    return { kind: 'retry' };
   }
 
   /** When the late lane sweeps next: a sweep_interval after the last one began (now, if never). */
@@ -427,6 +418,32 @@ export class Forwarder {
     });
     return saved;
   }
+}
+
+/** How one poll cycle ended, for the run loop. */
+type CycleStep =
+  | { readonly kind: 'committed' }
+  | { readonly kind: 'retry' }
+  | { readonly kind: 'stop'; readonly outcome?: RunOutcome };
+
+function cycleRecordOf(summary: CycleSummary): Omit<CycleRecord, 'cycle' | 'sha256'> {
+  return {
+    started_at: summary.startedAt,
+    finished_at: new Date().toISOString(),
+    from: summary.from,
+    to: summary.to,
+    start_cursor: summary.startCursor,
+    end_cursor: summary.endCursor,
+    pages: summary.pages,
+    fetched: summary.fetched,
+    delivered: summary.delivered,
+    filtered: summary.filtered,
+    duplicates_suppressed: summary.duplicates,
+    late_caught: summary.late,
+    first_created_at: summary.firstCreatedAt,
+    last_created_at: summary.lastCreatedAt,
+    last_request_id: summary.lastRequestId,
+  };
 }
 
 function abortPromise(signal: AbortSignal): Promise<void> {

@@ -20,6 +20,14 @@ export interface PipelineOptions {
   readonly persistSoon?: () => void;
 }
 
+/** What the source hands the pipeline: an activity, its raw text, and whether any sink gets it. */
+export interface PipelineInput {
+  readonly activity: PipelineRecord['activity'];
+  readonly raw: string;
+  readonly deliver: boolean;
+  readonly foundLate?: boolean;
+}
+
 /** A sink that failed its start-up check: the CLI refuses to start, naming it. */
 export class SinkStartError extends Error {
   override readonly name = 'SinkStartError';
@@ -113,14 +121,8 @@ export class Pipeline {
     if (failed.length > 0) throw new SinkStartError(failed.join('; '));
   }
 
-  /**
-   * Hands a page of records to every sink. `deliver[i] === false` marks a record that no
-   * sink should get (filtered) but that still moves the checkpoint in order.
-   */
-  async push(
-    items: readonly { activity: PipelineRecord['activity']; raw: string; deliver: boolean }[],
-    signal?: AbortSignal,
-  ): Promise<void> {
+  /** Hands a page of records to every sink (those with `deliver: false` to none). */
+  async push(items: readonly PipelineInput[], signal?: AbortSignal): Promise<void> {
     // Wait for room, but let a page larger than the whole buffer through when it is empty.
     // Room is freed when the checkpoint is saved, not at commit: that bounds what a crash
     // can re-send to max_buffered_events (plus one page).
@@ -129,14 +131,18 @@ export class Pipeline {
       if (this.unpersisted > 0) this.opts.persistSoon?.();
       await this.whenRoomMayHaveFreed(signal);
     }
-    const records: { record: PipelineRecord; deliver: boolean }[] = items.map((it) => ({
-      record: { seq: this.nextSeq++, activity: it.activity, raw: it.raw, serialized: undefined },
+    const records: PipelineRecord[] = items.map((it) => ({
+      seq: this.nextSeq++,
+      activity: it.activity,
+      raw: it.raw,
       deliver: it.deliver,
+      foundLate: it.foundLate,
+      serialized: undefined,
     }));
-    for (const { record, deliver } of records) this.tracker.track(record, deliver ? this.workers.length : 0);
+    for (const record of records) this.tracker.track(record, record.deliver ? this.workers.length : 0);
     const sharing = this.workers.length > 1;
-    for (const { record, deliver } of records) {
-      if (!deliver) continue;
+    for (const record of records) {
+      if (!record.deliver) continue;
       if (sharing) record.serialized = new Map();
       for (const w of this.workers) w.enqueue(record);
       record.serialized = undefined;

@@ -11,6 +11,10 @@ export interface PipelineRecord {
   readonly seq: number;
   readonly activity: Activity;
   readonly raw: string;
+  /** false: filtered out. No sink gets it, but it still moves the checkpoint in order. */
+  readonly deliver?: boolean;
+  /** Found by the Access Transparency late lane, after the poll cycles had passed its created_at. */
+  readonly foundLate?: boolean;
   /**
    * Set only while the pipeline hands the record to its sinks: each format is serialized
    * once however many sinks use it (normalize/index.ts `serializeEvent`). Dropped right
