@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import type { ForwarderConfig } from './config/schema';
 import { sinkFactory } from './sinks/registry';
 import type { Sink, SinkContext } from './sinks/sink';
-import { Pipeline } from './pipeline/pipeline';
+import { Pipeline, SinkStartError, describeStartFailure } from './pipeline/pipeline';
+import { CatchUpLane } from './pipeline/catch-up-lane';
+import type { SinkObserver } from './pipeline/sink-worker';
+import { SinkIsolation } from './pipeline/sink-isolation';
 import { DeadLetterFile } from './pipeline/dead-letter';
 import type { PipelineRecord } from './pipeline/record';
 import { CheckpointError, FileCheckpointStore } from './checkpoint/file-store';
@@ -11,7 +14,7 @@ import { Checkpointer } from './checkpoint/checkpointer';
 import type { CycleRecord } from './checkpoint/state';
 import type { RateGovernor } from './source/rate-limit';
 import type { Poller, CycleSummary } from './source/poller';
-import { createSource } from './source/create-source';
+import { createSource, type Source } from './source/create-source';
 import { resolveStartAt } from './source/start-position';
 import { ApiError } from './source/api-errors';
 import type { Logger } from './observability/logger';
@@ -61,6 +64,12 @@ export class Forwarder {
   private apiError?: string;
   /** The API has accepted our key at least once in this process. */
   private keyAccepted = false;
+  private readonly source: Source;
+  private readonly deadLetter: DeadLetterFile;
+  /** What every sink worker (main or catch-up) reports to; dead letters count in the checkpoint too. */
+  private readonly sinkObserver: SinkObserver;
+  /** Detached sinks and their catch-up lanes (pipeline.on_sink_failure: isolate). */
+  readonly isolation: SinkIsolation;
 
   private constructor(
     readonly config: ForwarderConfig,
@@ -73,6 +82,14 @@ export class Forwarder {
     const src = config.source;
     this.checkpointer = checkpointer;
     const deadLetter = new DeadLetterFile(resolve(baseDir, config.dead_letter.path));
+    this.deadLetter = deadLetter;
+    this.sinkObserver = {
+      ...opts.observer?.sinks,
+      onDeadLettered: (sink, reason, count) => {
+        this.checkpointer.addDeadLettered(count);
+        opts.observer?.sinks?.onDeadLettered?.(sink, reason, count);
+      },
+    };
     const rejectBySource = async (rows: RejectedRow[]): Promise<void> => {
       await deadLetter.writeRejectedBySource(rows);
       this.checkpointer.addDeadLettered(rows.length);
@@ -84,18 +101,13 @@ export class Forwarder {
       logger,
       onCommit: (records) => this.onCommit(records),
       persistSoon: () => this.checkpointer.saveSoon(),
-      observer: {
-        ...opts.observer?.sinks,
-        onDeadLettered: (sink, reason, count) => {
-          this.checkpointer.addDeadLettered(count);
-          opts.observer?.sinks?.onDeadLettered?.(sink, reason, count);
-        },
-      },
+      observer: this.sinkObserver,
     });
     checkpointer.onPersisted = (n) => {
       this.pipeline.persisted(n);
       if (n > 0) opts.observer?.checkpointAdvanced?.();
     };
+    checkpointer.onSinkLanePersisted = (sink, n) => this.isolation.persisted(sink, n);
     const source = createSource(src, {
       logger,
       baseDir,
@@ -118,8 +130,18 @@ export class Forwarder {
       onPageRead: () => opts.observer?.apiPageRead?.(),
       pollObserver: opts.observer?.poll,
     });
+    this.source = source;
     this.governor = source.governor;
     this.poller = source.poller;
+    this.isolation = new SinkIsolation({
+      pipeline: this.pipeline,
+      checkpointer,
+      unhealthyAfterMs: config.health.unhealthy_after,
+      closeEnoughMs: Math.max(10_000, 4 * config.source.poll_interval),
+      logger,
+      newLane: (sink, needsStart) => this.newCatchUpLane(sink, needsStart),
+      observer: opts.observer?.isolation,
+    });
     const { client, filter } = source;
     const lane = new LateLane({
       client,
@@ -240,8 +262,12 @@ export class Forwarder {
     // The late lane stops with the poll loop, whatever ended it.
     const laneStop = new AbortController();
     let lane: Promise<void> | undefined;
+    const watchdog = this.isolating
+      ? this.isolation.watch(AbortSignal.any([signal, laneStop.signal]))
+      : undefined;
     try {
       while (!signal.aborted) {
+        await this.isolation.attachCaughtUp(this.mainReadTo(), signal);
         const step = await this.pollOnce(signal);
         if (step.kind === 'stop') {
           if (step.outcome) outcome = step.outcome;
@@ -259,6 +285,7 @@ export class Forwarder {
     } finally {
       laneStop.abort();
       await lane;
+      await watchdog;
       const saved = await this.shutdown();
       // `--once` under cron must not report success when its progress was not recorded.
       if (!saved && outcome.ok)
@@ -270,9 +297,55 @@ export class Forwarder {
     return outcome;
   }
 
+  /** Whether a failing sink is detached (isolate) rather than holding every sink back. */
+  private get isolating(): boolean {
+    return this.config.pipeline.on_sink_failure === 'isolate' && !this.opts.once;
+  }
+
+  /** The end of the main lane's last recorded cycle: no catch-up lane reads past it. */
+  private mainReadTo(): string | undefined {
+    return this.checkpointer.current.history.at(-1)?.to;
+  }
+
+  private newCatchUpLane(sink: Sink, needsStart: boolean): CatchUpLane {
+    const src = this.config.source;
+    return new CatchUpLane({
+      sink,
+      needsStart,
+      checkpointer: this.checkpointer,
+      client: this.source.client,
+      filter: this.source.filter,
+      knownTypes: this.source.knownTypes,
+      lookbackMs: src.lookback,
+      pageSize: src.page_size,
+      pollIntervalMs: src.poll_interval,
+      backfill: this.source.backfill,
+      maxBufferedEvents: this.config.pipeline.max_buffered_events,
+      deadLetter: this.deadLetter,
+      mainReadTo: () => this.mainReadTo(),
+      logger: this.opts.logger.child({ sink: sink.name, lane: 'catch_up' }),
+      observer: this.sinkObserver,
+      onCycle: (delivered) => this.opts.observer?.isolation?.onCatchUpCycle?.(sink.name, delivered),
+    });
+  }
+
+  /**
+   * Starts every sink. Under isolate, a sink that fails its start-up check (unreachable,
+   * credentials refused) starts detached and its catch-up lane keeps trying it; so does a sink
+   * the checkpoint says is still catching up. Only configuration errors stop the start; with
+   * every sink failing (or in lock-step: block, --once) the start is tried again with backoff.
+   */
   private async startSinks(signal: AbortSignal): Promise<void> {
     try {
-      await this.pipeline.start(signal);
+      await this.pipeline.open();
+      let failed = await this.pipeline.startSinks(this.pipeline.sinks, signal);
+      const refused = failed.find((f) => f.error instanceof ConfigError);
+      if (refused) throw refused.error;
+      if (failed.length > 0 && this.opts.once)
+        throw new SinkStartError(failed.map(describeStartFailure).join('; '));
+      if (failed.length > 0 && (!this.isolating || failed.length === this.pipeline.sinks.length))
+        failed = await this.isolation.retryStarts(failed, { untilOneStarts: this.isolating, signal });
+      this.isolation.resume(failed);
     } catch (err) {
       // Sinks that did start (a connected Kafka producer, keep-alive sockets) would keep the
       // process alive after the refusal is reported: release them.
@@ -395,6 +468,7 @@ export class Forwarder {
   /** False when the final checkpoint could not be written (the run did not end cleanly). */
   private async shutdown(): Promise<boolean> {
     const { logger } = this.opts;
+    await this.isolation.stop();
     const drained = await this.pipeline.drain(this.config.pipeline.shutdown_timeout);
     if (!drained) {
       logger.warn('shutdown timeout: some batches were still in flight; the next run delivers them again', {

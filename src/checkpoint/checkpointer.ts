@@ -7,8 +7,10 @@ import {
   EMPTY_SHA256,
   INITIAL_ACCESS_TRANSPARENCY,
   type AccessTransparencyState,
+  type CatchUpCycleRecord,
   type CheckpointState,
   type CycleRecord,
+  type SinkLaneState,
   type SweepRecord,
 } from './state';
 import { INITIAL_RECORDING, applyActivity, isRecording, type RecordingState } from './recording';
@@ -52,10 +54,17 @@ export class Checkpointer {
   private saveSoonQueued = false;
   /** Records committed since the last successful save. */
   private unsaved = 0;
+  /** The same, per detached sink's catch-up lane. */
+  private readonly unsavedBySink = new Map<string, number>();
+  /** Each detached sink's ids (→ created_at ms) and newest created_at: its own position. */
+  private readonly sinkSeen = new Map<string, Map<string, number>>();
+  private readonly sinkWatermarkMs = new Map<string, number>();
   /** Last time the checkpoint was written (ms). */
   lastSavedAt = 0;
   /** Told how many committed records each successful save made durable. */
   onPersisted?: (records: number) => void;
+  /** The same for a detached sink's catch-up lane. */
+  onSinkLanePersisted?: (sink: string, records: number) => void;
   /** Access Transparency rows delivered inside the sweep window. */
   readonly accessTransparency: AccessTransparencyLedger;
 
@@ -75,6 +84,10 @@ export class Checkpointer {
     this.ownRequestIds = [...initial.own_request_ids];
     this.ownRequestIdSet = new Set(this.ownRequestIds);
     this.watermarkMs = initial.watermark ? Date.parse(initial.watermark) : Number.NEGATIVE_INFINITY;
+    for (const [name, lane] of Object.entries(initial.sinks ?? {})) {
+      this.sinkSeen.set(name, new Map(lane.seen));
+      this.sinkWatermarkMs.set(name, lane.watermark ? Date.parse(lane.watermark) : Number.NEGATIVE_INFINITY);
+    }
   }
 
   static fresh(baseUrl: string, start: string): CheckpointState {
@@ -219,6 +232,106 @@ export class Checkpointer {
     this.markDirty();
   }
 
+  /** Sinks with a position of their own (detached or catching up), by name. */
+  get sinkLanes(): Readonly<Record<string, SinkLaneState>> {
+    return this.state.sinks ?? {};
+  }
+
+  /**
+   * Gives `sink` a position of its own: the main position as it stands, which the sink has
+   * acknowledged in full (the main lane committed nothing it had not finished with). Call
+   * before the main lane commits anything the sink has not acknowledged.
+   */
+  detachSink(sink: string, reason: string): SinkLaneState {
+    const seen = new Map(this.committed);
+    this.sinkSeen.set(sink, seen);
+    this.sinkWatermarkMs.set(sink, this.watermarkMs);
+    const lane: SinkLaneState = {
+      state: 'detached',
+      since: new Date().toISOString(),
+      reason,
+      watermark: this.state.watermark,
+      seen: [],
+      delivered: 0,
+      cycles: 0,
+      last_cycle: null,
+    };
+    this.setSinkLane(sink, lane);
+    return lane;
+  }
+
+  /** Ids a detached sink has inside its lookback window (its catch-up lane skips them). */
+  sinkCommittedIds(sink: string): ReadonlyMap<string, number> {
+    return this.sinkSeen.get(sink) ?? new Map();
+  }
+
+  /** A detached sink's newest created_at (its catch-up lane reads on from there). */
+  sinkWatermark(sink: string): string | null {
+    return this.sinkLanes[sink]?.watermark ?? null;
+  }
+
+  setSinkLaneState(sink: string, state: SinkLaneState['state']): void {
+    const lane = this.sinkLanes[sink];
+    if (!lane || lane.state === state) return;
+    this.setSinkLane(sink, { ...lane, state });
+  }
+
+  /** A catch-up lane's commit callback: these records are done with by its sink. */
+  commitSink(sink: string, records: readonly PipelineRecord[]): void {
+    const lane = this.sinkLanes[sink];
+    const seen = this.sinkSeen.get(sink);
+    if (!lane || !seen) return;
+    let watermarkMs = this.sinkWatermarkMs.get(sink) ?? Number.NEGATIVE_INFINITY;
+    let watermark = lane.watermark;
+    let delivered = 0;
+    for (const r of records) {
+      const ms = Date.parse(r.activity.created_at);
+      seen.set(r.activity.id, ms);
+      if (ms > watermarkMs) {
+        watermarkMs = ms;
+        watermark = r.activity.created_at;
+      }
+      if (r.deliver !== false) delivered++;
+    }
+    this.sinkWatermarkMs.set(sink, watermarkMs);
+    this.unsavedBySink.set(sink, (this.unsavedBySink.get(sink) ?? 0) + records.length);
+    // It accepts deliveries again: from now on it is catching up, not down.
+    const state = delivered > 0 ? 'catching_up' : lane.state;
+    this.setSinkLane(sink, { ...lane, state, watermark, delivered: lane.delivered + delivered });
+  }
+
+  recordSinkCycle(sink: string, record: CatchUpCycleRecord): void {
+    const lane = this.sinkLanes[sink];
+    if (!lane) return;
+    this.setSinkLane(sink, { ...lane, cycles: lane.cycles + 1, last_cycle: record });
+  }
+
+  /**
+   * The sink is in step with the main lane again: its own position goes. Returns the ids it
+   * has, so the main lane does not hand it again what its catch-up lane already delivered.
+   */
+  attachSink(sink: string): ReadonlyMap<string, number> {
+    const seen = this.sinkSeen.get(sink) ?? new Map<string, number>();
+    this.forgetSinkLane(sink);
+    return seen;
+  }
+
+  /** A sink that is no longer configured: its position means nothing now. */
+  forgetSinkLane(sink: string): void {
+    this.sinkSeen.delete(sink);
+    this.sinkWatermarkMs.delete(sink);
+    this.unsavedBySink.delete(sink);
+    if (!(sink in this.sinkLanes)) return;
+    const { [sink]: _gone, ...rest } = this.sinkLanes;
+    this.state = { ...this.state, sinks: rest };
+    this.markDirty();
+  }
+
+  private setSinkLane(sink: string, lane: SinkLaneState): void {
+    this.state = { ...this.state, sinks: { ...this.sinkLanes, [sink]: lane } };
+    this.markDirty();
+  }
+
   addDeadLettered(count: number): void {
     this.state = {
       ...this.state,
@@ -254,7 +367,12 @@ export class Checkpointer {
    * save the retry schedule decides when to try again, so a broken disk is not hammered.
    */
   saveSoon(): void {
-    if (this.unsaved === 0 || this.lastSaveError !== undefined || this.saveSoonQueued) return;
+    if (
+      (this.unsaved === 0 && this.unsavedBySink.size === 0) ||
+      this.lastSaveError !== undefined ||
+      this.saveSoonQueued
+    )
+      return;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     this.saveSoonQueued = true;
@@ -271,8 +389,11 @@ export class Checkpointer {
       this.dirty = false;
       const covered = this.unsaved;
       this.unsaved = 0;
+      const coveredBySink = new Map(this.unsavedBySink);
+      this.unsavedBySink.clear();
       const floor = this.watermarkMs - this.lookbackMs - 60_000;
       for (const [id, ms] of this.committed) if (ms < floor) this.committed.delete(id);
+      const sinks = this.sinkLanesToSave();
       this.accessTransparency.prune(
         this.watermarkMs - Math.max(this.accessTransparencyWindowMs, this.lookbackMs) - 60_000,
       );
@@ -282,11 +403,13 @@ export class Checkpointer {
         seen: [...this.committed.entries()],
         own_request_ids: this.ownRequestIds.slice(-2000),
         access_transparency: { ...this.lateLane, delivered: this.accessTransparency.entries() },
+        ...(sinks ? { sinks } : {}),
       };
       try {
         await this.store.save(this.state);
         this.lastSavedAt = Date.now();
         if (covered > 0) this.onPersisted?.(covered);
+        for (const [sink, n] of coveredBySink) this.onSinkLanePersisted?.(sink, n);
         if (this.lastSaveError)
           this.logger.info('checkpoint writes work again', { path: this.store.location });
         this.lastSaveError = undefined;
@@ -294,6 +417,8 @@ export class Checkpointer {
       } catch (err) {
         this.dirty = true;
         this.unsaved += covered;
+        for (const [sink, n] of coveredBySink)
+          this.unsavedBySink.set(sink, (this.unsavedBySink.get(sink) ?? 0) + n);
         if (this.lastSaveError === undefined || Date.now() - this.lastErrorLoggedAt >= 60_000) {
           this.logger.error(
             'cannot write the checkpoint; delivery continues until pipeline.max_buffered_events activities wait for it, then pauses; the write is retried',
@@ -306,6 +431,20 @@ export class Checkpointer {
         throw err;
       }
     });
+  }
+
+  /** Each detached sink's position, its ids pruned to its own lookback floor. */
+  private sinkLanesToSave(): Record<string, SinkLaneState> | undefined {
+    const lanes = this.sinkLanes;
+    if (Object.keys(lanes).length === 0) return this.state.sinks ? {} : undefined;
+    const out: Record<string, SinkLaneState> = {};
+    for (const [name, lane] of Object.entries(lanes)) {
+      const seen = this.sinkSeen.get(name) ?? new Map<string, number>();
+      const floor = (this.sinkWatermarkMs.get(name) ?? Number.NEGATIVE_INFINITY) - this.lookbackMs - 60_000;
+      for (const [id, ms] of seen) if (ms < floor) seen.delete(id);
+      out[name] = { ...lane, seen: [...seen.entries()] };
+    }
+    return out;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointState } from './state';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointState, type SinkLaneState } from './state';
 import { errorMessage } from '../util/errors';
 import { createTempBeside, openNoFollow, SymlinkRefusedError } from '../util/no-follow';
 
@@ -75,7 +75,8 @@ export class FileCheckpointStore implements CheckpointStore {
       !Array.isArray(state.seen) ||
       !Array.isArray(state.history) ||
       typeof state.start !== 'string' ||
-      (state.watermark !== null && typeof state.watermark !== 'string')
+      (state.watermark !== null && typeof state.watermark !== 'string') ||
+      !sinkLanesAreWellFormed(state.sinks)
     ) {
       throw new CheckpointError(
         `checkpoint ${this.path} is incomplete (missing fields); refusing to guess a position. ${fix}`,
@@ -148,4 +149,20 @@ export class FileCheckpointStore implements CheckpointStore {
       throw err;
     }
   }
+}
+
+/** A detached sink's position must be whole: a half-read one would skip or re-send its activities. */
+function sinkLanesAreWellFormed(sinks: unknown): boolean {
+  if (sinks === undefined) return true;
+  if (!sinks || typeof sinks !== 'object' || Array.isArray(sinks)) return false;
+  return Object.values(sinks as Record<string, unknown>).every((lane) => {
+    if (!lane || typeof lane !== 'object') return false;
+    const l = lane as Partial<Record<keyof SinkLaneState, unknown>>;
+    return (
+      (l.state === 'detached' || l.state === 'catching_up') &&
+      Array.isArray(l.seen) &&
+      (l.watermark === null || typeof l.watermark === 'string') &&
+      typeof l.since === 'string'
+    );
+  });
 }

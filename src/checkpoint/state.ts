@@ -71,6 +71,40 @@ export const INITIAL_ACCESS_TRANSPARENCY: AccessTransparencyState = {
   last_sweep: null,
 };
 
+/** One cycle of a detached sink's catch-up lane. */
+export interface CatchUpCycleRecord {
+  readonly started_at: string;
+  readonly finished_at: string;
+  /** The created_at window read: [from, to). `to` never passes the main lane's last cycle. */
+  readonly from: string;
+  readonly to: string;
+  readonly pages: number;
+  readonly fetched: number;
+  readonly delivered: number;
+  readonly duplicates_suppressed: number;
+}
+
+/**
+ * A sink out of step with the main position (pipeline.on_sink_failure: isolate): its own
+ * position, kept until its catch-up lane has read up to the main lane and it is attached
+ * again. A sink absent from `sinks` is attached: its position is the main one.
+ */
+export interface SinkLaneState {
+  /** detached: failing, nothing reaches it; catching_up: it accepts again and its lane reads for it. */
+  readonly state: 'detached' | 'catching_up';
+  /** When it was detached, and why. */
+  readonly since: string;
+  readonly reason: string;
+  /** Newest created_at this sink has: the main watermark when it was detached, then its lane's. */
+  readonly watermark: string | null;
+  /** Ids this sink has inside its lookback window: [id, created_at epoch ms]. */
+  readonly seen: ReadonlyArray<readonly [string, number]>;
+  /** Activities its catch-up lane delivered, and the cycles it ran, since it was detached. */
+  readonly delivered: number;
+  readonly cycles: number;
+  readonly last_cycle: CatchUpCycleRecord | null;
+}
+
 export interface CheckpointState {
   readonly format: typeof CHECKPOINT_FORMAT;
   readonly version: number;
@@ -93,6 +127,8 @@ export interface CheckpointState {
   readonly access_transparency?: AccessTransparencyState;
   /** Whether the tenant records anything, and the gaps when it did not (absent: never switched). */
   readonly recording?: RecordingState;
+  /** Sinks with their own position (detached or catching up); absent or empty: all in step. */
+  readonly sinks?: Readonly<Record<string, SinkLaneState>>;
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

@@ -30,8 +30,8 @@ export function checkpointCommand(): Command {
         const last = Math.max(1, Number(opts.last) || 10);
         process.stdout.write(
           opts.json
-            ? JSON.stringify(summary(state, store.location, last), null, 2) + '\n'
-            : renderTable(state, store.location, last),
+            ? JSON.stringify(summary(state, store.location, last, Object.keys(config.sinks)), null, 2) + '\n'
+            : renderTable(state, store.location, last, Object.keys(config.sinks)),
         );
         process.exitCode = EXIT_OK;
       } catch (err) {
@@ -65,7 +65,41 @@ export function checkpointCommand(): Command {
   return cmd;
 }
 
-function summary(state: CheckpointState, path: string, last: number) {
+/** Each configured sink's position: the main one while attached, its own while detached. */
+function sinkPositions(state: CheckpointState, sinkNames: readonly string[]) {
+  const lanes = state.sinks ?? {};
+  const names = [...new Set([...sinkNames, ...Object.keys(lanes)])];
+  return Object.fromEntries(
+    names.map((name) => {
+      const lane = lanes[name];
+      if (!lane) return [name, { state: 'attached', watermark: state.watermark }];
+      return [
+        name,
+        {
+          state: lane.state,
+          watermark: lane.watermark,
+          since: lane.since,
+          reason: lane.reason,
+          caught_up: lane.delivered,
+          catch_up_cycles: lane.cycles,
+          last_catch_up_cycle: lane.last_cycle,
+          ...(sinkNames.includes(name) ? {} : { configured: false }),
+        },
+      ];
+    }),
+  );
+}
+
+function sinkLines(state: CheckpointState, sinkNames: readonly string[]): string[] {
+  return Object.entries(sinkPositions(state, sinkNames)).map(([name, p]) => {
+    if (p.state === 'attached') return `  ${name}: attached, at the main position`;
+    const lane = state.sinks?.[name];
+    const cycle = lane?.last_cycle ? `; last catch-up cycle read to ${lane.last_cycle.to}` : '';
+    return `  ${name}: ${p.state} since ${lane?.since} (${lane?.reason}); has everything up to ${p.watermark ?? '(nothing yet)'}; ${lane?.delivered ?? 0} re-read for it${cycle}`;
+  });
+}
+
+function summary(state: CheckpointState, path: string, last: number, sinkNames: readonly string[]) {
   return {
     path,
     source: state.source,
@@ -76,6 +110,7 @@ function summary(state: CheckpointState, path: string, last: number) {
     totals: state.totals,
     sha256: state.sha256,
     seen_ids_in_lookback: state.seen.length,
+    sinks: sinkPositions(state, sinkNames),
     access_transparency: lateLaneSummary(state),
     recording: state.recording ?? { api_enabled: true, logging_enabled: true, as_of: null, gaps: [] },
     history: state.history.slice(-last),
@@ -114,7 +149,12 @@ function lateLaneLine(state: CheckpointState): string {
   return `Access Transparency: sweeps ${l.sweeps}, found late ${l.found_late}; last sweep ${s.finished_at} over [${s.from}, ${s.to}), filter ${s.filter}, requests ${s.requests}, found ${s.found}`;
 }
 
-function renderTable(state: CheckpointState, path: string, last: number): string {
+function renderTable(
+  state: CheckpointState,
+  path: string,
+  last: number,
+  sinkNames: readonly string[],
+): string {
   const lines = [
     `checkpoint   ${path}`,
     `source       ${state.source.base_url}`,
@@ -123,6 +163,8 @@ function renderTable(state: CheckpointState, path: string, last: number): string
     `totals       ${state.totals.delivered} delivered, ${state.totals.dead_lettered} dead-lettered, ${state.totals.cycles} poll cycles`,
     `sha256       ${state.sha256}`,
     `late lane    ${lateLaneLine(state)}`,
+    'sinks',
+    ...sinkLines(state, sinkNames),
     '',
     ...recordingLines(state),
   ];

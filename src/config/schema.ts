@@ -161,6 +161,18 @@ export const pipelineSchema = z
     max_buffered_events: z.number().int().min(100).max(10_000_000).default(10_000),
     /** How long shutdown waits for in-flight batches before leaving them to the next run. */
     shutdown_timeout: duration('30s'),
+    /**
+     * isolate: a sink that is down, or far behind, is detached and catches up from the API on
+     * its own while the others flow. block: every sink moves in lock-step (one stalls all).
+     */
+    on_sink_failure: z.enum(['isolate', 'block'], { error: 'expected isolate or block' }).default('isolate'),
+  })
+  .prefault({});
+
+export const healthSchema = z
+  .strictObject({
+    /** A sink that has delivered nothing for this long, while it holds records, is unhealthy. */
+    unhealthy_after: duration('30s'),
   })
   .prefault({});
 
@@ -234,7 +246,11 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'sink names are letters, digits, - and _'), sinkSchema)
     .refine((s) => Object.keys(s).length > 0, {
       message: 'configure at least one sink (e.g. a file or splunk_hec sink)',
+    })
+    .refine((s) => Object.keys(s).length <= 31, {
+      message: 'at most 31 sinks; run a second forwarder for more',
     }),
+  health: healthSchema,
   metrics: metricsSchema,
   log: logSchema,
   telemetry: telemetrySchema,

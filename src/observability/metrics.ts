@@ -52,6 +52,8 @@ export interface ForwarderMetricsOptions {
   readonly processMetrics?: boolean;
 }
 
+const SINK_LANE_STATES = ['attached', 'detached', 'catching_up'] as const;
+
 export class ForwarderMetrics implements ForwarderObserver {
   readonly instruments: Instruments;
   private view?: ForwarderView;
@@ -88,6 +90,8 @@ export class ForwarderMetrics implements ForwarderObserver {
   private readonly sweepRequests;
   private readonly foundLate;
   private readonly lateness;
+  private readonly detachments;
+  private readonly catchUpDelivered;
 
   constructor(private readonly options: ForwarderMetricsOptions) {
     this.now = options.now ?? Date.now;
@@ -185,6 +189,35 @@ export class ForwarderMetrics implements ForwarderObserver {
       `${p}access_transparency_requests_total`,
       'Compliance API requests made by the Access Transparency late lane (part of api_requests_total).',
     );
+    this.detachments = i.counter(
+      `${p}sink_detached_total`,
+      'Times a sink was detached from the main lane (down, or too far behind) to catch up on its own.',
+      ['sink'],
+    );
+    this.catchUpDelivered = i.counter(
+      `${p}sink_catch_up_delivered_total`,
+      "Activities a detached sink's catch-up lane read again from the API and delivered to it.",
+      ['sink'],
+    );
+    i.gauge(
+      `${p}sink_state`,
+      "1 for a sink's current place against the main lane: attached, detached (failing; the others flow on) or catching_up.",
+      ['sink', 'state'],
+      () =>
+        (this.view?.isolation?.views() ?? []).flatMap((v) =>
+          SINK_LANE_STATES.map((state): Sample<'sink' | 'state'> => [
+            { sink: v.sink, state },
+            v.state === state ? 1 : 0,
+          ]),
+        ),
+    );
+    i.gauge(
+      `${p}sink_lag_seconds`,
+      "How far a sink's newest delivered activity is behind the main lane's (0 while attached).",
+      ['sink'],
+      () =>
+        (this.view?.isolation?.views() ?? []).map((v): Sample<'sink'> => [{ sink: v.sink }, v.lagSeconds]),
+    );
     this.foundLate = i.counter(
       `${p}access_transparency_found_late_total`,
       'Access Transparency records the late lane found behind the poll window and delivered.',
@@ -260,11 +293,15 @@ export class ForwarderMetrics implements ForwarderObserver {
       `${p}sink_healthy`,
       '1 when a sink accepts deliveries, 0 while it refuses them or cannot be reached.',
       ['sink', 'type'],
-      () =>
-        (this.view?.pipeline.health() ?? []).map((h): Sample<'sink' | 'type'> => [
+      () => {
+        const detached = new Set(
+          (this.view?.isolation?.views() ?? []).filter((v) => v.state === 'detached').map((v) => v.sink),
+        );
+        return (this.view?.pipeline.health() ?? []).map((h): Sample<'sink' | 'type'> => [
           { sink: h.sink, type: h.type },
-          h.healthy ? 1 : 0,
-        ]),
+          h.healthy && !detached.has(h.sink) ? 1 : 0,
+        ]);
+      },
     );
     i.gauge(
       `${p}api_credentials_accepted`,
@@ -430,6 +467,11 @@ export class ForwarderMetrics implements ForwarderObserver {
     onSendError: (sink: string): void => {
       this.sendErrors.inc({ sink });
     },
+  };
+
+  readonly isolation = {
+    onDetached: (sink: string): void => this.detachments.inc({ sink }),
+    onCatchUpCycle: (sink: string, delivered: number): void => this.catchUpDelivered.inc({ sink }, delivered),
   };
 
   checkpointAdvanced(): void {

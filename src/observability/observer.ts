@@ -4,6 +4,7 @@ import type { RetryReason } from '../source/client';
 import type { RateLimitSnapshot } from '../source/rate-limit';
 import type { WaitHeader } from '../source/wait-cap';
 import type { SinkObserver } from '../pipeline/sink-worker';
+import type { IsolationObserver, SinkLaneView } from '../pipeline/sink-isolation';
 import type { Sink, SinkHealth } from '../sinks/sink';
 import type { CheckpointState, CycleRecord } from '../checkpoint/state';
 
@@ -24,6 +25,8 @@ export interface ForwarderObserver {
   readonly poll?: PollObserver;
   readonly lateLane?: LateLaneObserver;
   readonly sinks?: SinkObserver;
+  /** Sinks detached from the main lane, and attached again after catching up. */
+  readonly isolation?: IsolationObserver;
   /** The checkpoint durably recorded progress (committed records, or a finished cycle). */
   checkpointAdvanced?(): void;
   /** A poll cycle begins; the handle is told how it ended. */
@@ -59,6 +62,8 @@ export interface ForwarderView {
   };
   /** Why the last poll cycle failed, while it is failing (401/403 included). */
   readonly sourceError: string | undefined;
+  /** Each sink's place against the main lane (attached, detached, catching up). */
+  readonly isolation?: { views(): readonly SinkLaneView[] };
 }
 
 /** Fans every hook out to several observers (metrics, traces, progress). */
@@ -89,6 +94,12 @@ export function combineObservers(parts: readonly ForwarderObserver[]): Forwarder
         const ends = parts.map((p) => p.sinks?.onBatchStart?.(sink, events)).filter((e) => e !== undefined);
         return (outcome) => ends.forEach((end) => end(outcome));
       },
+    },
+    isolation: {
+      onDetached: (sink, reason) => parts.forEach((p) => p.isolation?.onDetached?.(sink, reason)),
+      onAttached: (sink) => parts.forEach((p) => p.isolation?.onAttached?.(sink)),
+      onCatchUpCycle: (sink, delivered) =>
+        parts.forEach((p) => p.isolation?.onCatchUpCycle?.(sink, delivered)),
     },
     cycleStarted: () => {
       const handles = parts.map((p) => p.cycleStarted?.()).filter((h) => h !== undefined);

@@ -18,7 +18,9 @@ export interface ReadinessReport {
     readonly forwarder: CheckResult;
     readonly source: CheckResult & { readonly last_status?: number };
     readonly checkpoint: CheckResult;
-    readonly sinks: Readonly<Record<string, CheckResult & { readonly type: string }>>;
+    readonly sinks: Readonly<
+      Record<string, CheckResult & { readonly type: string; readonly state?: string }>
+    >;
   };
 }
 
@@ -79,11 +81,30 @@ export class Readiness implements ForwarderObserver {
     const checkpoint: CheckResult = saveError
       ? { ok: false, detail: `cannot write the checkpoint: ${saveError}` }
       : { ok: true };
-    const sinks: Record<string, CheckResult & { type: string }> = {};
+    const sinks: Record<string, CheckResult & { type: string; state?: string }> = {};
     for (const h of view?.pipeline.health() ?? []) {
       sinks[h.sink] = h.healthy
         ? { ok: true, type: h.type }
         : { ok: false, type: h.type, detail: h.detail ?? 'unhealthy' };
+    }
+    for (const lane of view?.isolation?.views() ?? []) {
+      if (lane.state === 'attached') continue;
+      const own = sinks[lane.sink];
+      const since = lane.since ? ` since ${lane.since}` : '';
+      sinks[lane.sink] =
+        lane.state === 'detached'
+          ? {
+              ok: false,
+              type: lane.type,
+              state: lane.state,
+              detail: `detached${since} (${lane.reason ?? 'failing'}); the other sinks flow on, and it catches up from the API once it accepts deliveries${own && !own.ok && own.detail ? `. Now: ${own.detail}` : ''}`,
+            }
+          : {
+              ok: own?.ok ?? true,
+              type: lane.type,
+              state: lane.state,
+              detail: `catching up: ${Math.round(lane.lagSeconds)}s behind the other sinks, ${lane.caughtUp} activities re-read for it so far${own && !own.ok && own.detail ? `. Now: ${own.detail}` : ''}`,
+            };
     }
     const failing = [
       ...(forwarder.ok ? [] : ['forwarder']),

@@ -20,6 +20,7 @@ export class Batcher<T extends { readonly size: number }> {
   private flushing = false;
   /** Queue position up to which items leave without waiting for a full batch or the timeout. */
   private sendThrough = 0;
+  private discarded = false;
 
   constructor(
     private readonly limits: BatchingLimits,
@@ -36,6 +37,7 @@ export class Batcher<T extends { readonly size: number }> {
   }
 
   push(item: T): void {
+    if (this.discarded) return;
     this.queue.push(item);
     this.queuedBytes += item.size;
     this.pump();
@@ -56,6 +58,16 @@ export class Batcher<T extends { readonly size: number }> {
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** Forgets everything queued and sends nothing more (in-flight batches settle on their own). */
+  discard(): void {
+    this.stop();
+    this.queue = [];
+    this.head = 0;
+    this.queuedBytes = 0;
+    this.sendThrough = 0;
+    this.discarded = true;
   }
 
   private full(): boolean {

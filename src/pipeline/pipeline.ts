@@ -1,6 +1,6 @@
 import type { Sink } from '../sinks/sink';
 import type { PipelineRecord } from './record';
-import { AckTracker } from './ack-tracker';
+import { AckTracker, MAX_SINKS, sinkBit } from './ack-tracker';
 import { DeadLetterFile } from './dead-letter';
 import { SinkWorker, type SinkObserver } from './sink-worker';
 import type { Logger } from '../observability/logger';
@@ -18,6 +18,18 @@ export interface PipelineOptions {
   readonly observer?: SinkObserver;
   /** Asked to save the checkpoint now: `push` is waiting for committed records to be saved. */
   readonly persistSoon?: () => void;
+  /** Sinks (by name) that begin detached: they get no records until attach(). */
+  readonly detached?: ReadonlySet<string>;
+  /**
+   * false for a catch-up lane's pipeline: the sinks and the dead-letter file belong to the
+   * main pipeline, which starts and closes them.
+   */
+  readonly ownsSinks?: boolean;
+}
+
+export interface SinkStartFailure {
+  readonly sink: Sink;
+  readonly error: unknown;
 }
 
 /** What the source hands the pipeline: an activity, its raw text, and whether any sink gets it. */
@@ -40,7 +52,8 @@ export class SinkStartError extends Error {
  */
 export class Pipeline {
   private readonly tracker: AckTracker;
-  private readonly workers: SinkWorker[];
+  /** By sink index; undefined while that sink is detached. */
+  private readonly workers: (SinkWorker | undefined)[];
   private readonly abort = new AbortController();
   private nextSeq: number;
   /** Committed records the checkpoint has not yet made durable: still in flight for a crash. */
@@ -53,17 +66,83 @@ export class Pipeline {
       this.unpersisted += records.length;
       opts.onCommit(records);
     });
-    this.workers = opts.sinks.map(
-      (sink) =>
-        new SinkWorker(
-          sink,
-          this.tracker,
-          opts.deadLetter,
-          opts.logger.child({ sink: sink.name }),
-          this.abort.signal,
-          opts.observer,
-        ),
+    if (opts.sinks.length > MAX_SINKS)
+      throw new Error(`at most ${MAX_SINKS} sinks are supported; ${opts.sinks.length} are configured`);
+    this.workers = opts.sinks.map((sink, i) =>
+      opts.detached?.has(sink.name) ? undefined : this.newWorker(i),
     );
+  }
+
+  private newWorker(index: number, alreadyHas?: ReadonlyMap<string, number>): SinkWorker {
+    const sink = this.opts.sinks[index];
+    return new SinkWorker(
+      sink,
+      sinkBit(index),
+      this.tracker,
+      this.opts.deadLetter,
+      this.opts.logger.child({ sink: sink.name }),
+      this.abort.signal,
+      this.opts.observer,
+      alreadyHas,
+    );
+  }
+
+  private indexOf(name: string): number {
+    const i = this.opts.sinks.findIndex((s) => s.name === name);
+    if (i < 0) throw new Error(`no sink named ${name}`);
+    return i;
+  }
+
+  /** Names of the sinks that get records now. */
+  attached(): string[] {
+    return this.liveWorkers().map((w) => w.sink.name);
+  }
+
+  isAttached(name: string): boolean {
+    return this.workers[this.indexOf(name)] !== undefined;
+  }
+
+  private liveWorkers(): SinkWorker[] {
+    return this.workers.filter((w): w is SinkWorker => w !== undefined);
+  }
+
+  /**
+   * Stops handing records to this sink and stops waiting for it: what it holds is dropped
+   * from memory (its catch-up lane reads it again from the API) and the rest move on.
+   */
+  detach(name: string): void {
+    const i = this.indexOf(name);
+    const worker = this.workers[i];
+    if (!worker) return;
+    this.workers[i] = undefined;
+    worker.abandon();
+    this.tracker.release(worker.bit);
+  }
+
+  /** Hands this sink records again, from the next push on; `alreadyHas` ids are acknowledged unsent. */
+  attach(name: string, alreadyHas?: ReadonlyMap<string, number>): void {
+    const i = this.indexOf(name);
+    if (this.workers[i]) return;
+    this.workers[i] = this.newWorker(i, alreadyHas);
+  }
+
+  /** Per attached sink: records it holds, and for how long it has finished none of them. */
+  progress(now = Date.now()): { sink: string; waiting: number; stalledForMs: number }[] {
+    return this.liveWorkers().map((w) => ({
+      sink: w.sink.name,
+      waiting: w.waiting,
+      stalledForMs: w.stalledForMs(now),
+    }));
+  }
+
+  /** Whether the oldest uncommitted record waits for this sink (it holds the checkpoint back). */
+  isHeldBackBy(name: string): boolean {
+    return (this.tracker.headWaiting() & sinkBit(this.indexOf(name))) !== 0;
+  }
+
+  /** The room for records: full means push() is waiting. */
+  get capacity(): number {
+    return this.opts.maxBufferedEvents;
   }
 
   /** Records a crash now would deliver again: uncommitted, or committed but not yet saved. */
@@ -100,25 +179,31 @@ export class Pipeline {
   }
 
   workerStats(): { sink: string; queued: number; batchesInFlight: number }[] {
-    return this.workers.map((w) => ({
-      sink: w.sink.name,
-      queued: w.queued,
-      batchesInFlight: w.batchesInFlight,
+    return this.opts.sinks.map((sink, i) => ({
+      sink: sink.name,
+      queued: this.workers[i]?.queued ?? 0,
+      batchesInFlight: this.workers[i]?.batchesInFlight ?? 0,
     }));
   }
 
   /** Runs every sink's start-up check in parallel; the first failure names its sink. */
   async start(signal: AbortSignal): Promise<void> {
     await this.opts.deadLetter.open();
-    const results = await Promise.allSettled(this.opts.sinks.map((s) => s.start(signal)));
-    const failed = results
-      .map((r, i) =>
-        r.status === 'rejected'
-          ? `sinks.${this.opts.sinks[i].name} (${this.opts.sinks[i].type}): ${errorMessage(r.reason)}`
-          : undefined,
-      )
-      .filter((m): m is string => m !== undefined);
-    if (failed.length > 0) throw new SinkStartError(failed.join('; '));
+    const failed = await this.startSinks(this.opts.sinks, signal);
+    if (failed.length > 0) throw new SinkStartError(failed.map(describeStartFailure).join('; '));
+  }
+
+  /** Opens the dead-letter file (before any sink can refuse a record). */
+  async open(): Promise<void> {
+    await this.opts.deadLetter.open();
+  }
+
+  /** Runs these sinks' start-up checks in parallel, and says which failed. */
+  async startSinks(sinks: readonly Sink[], signal: AbortSignal): Promise<SinkStartFailure[]> {
+    const results = await Promise.allSettled(sinks.map((s) => s.start(signal)));
+    return results.flatMap((r, i) =>
+      r.status === 'rejected' ? [{ sink: sinks[i], error: r.reason as unknown }] : [],
+    );
   }
 
   /** Hands a page of records to every sink (those with `deliver: false` to none). */
@@ -131,6 +216,7 @@ export class Pipeline {
       if (this.unpersisted > 0) this.opts.persistSoon?.();
       await this.whenRoomMayHaveFreed(signal);
     }
+    const workers = this.liveWorkers();
     const records: PipelineRecord[] = items.map((it) => ({
       seq: this.nextSeq++,
       activity: it.activity,
@@ -139,25 +225,34 @@ export class Pipeline {
       foundLate: it.foundLate,
       serialized: undefined,
     }));
-    for (const record of records) this.tracker.track(record, record.deliver ? this.workers.length : 0);
-    const sharing = this.workers.length > 1;
-    for (const record of records) {
-      if (!record.deliver) continue;
-      if (sharing) record.serialized = new Map();
-      for (const w of this.workers) w.enqueue(record);
+    const masks = records.map((record) => (record.deliver ? this.receivers(record, workers) : 0));
+    for (let i = 0; i < records.length; i++) this.tracker.track(records[i], masks[i]);
+    for (let i = 0; i < records.length; i++) {
+      const mask = masks[i];
+      if (mask === 0) continue;
+      const record = records[i];
+      // A power of two is one receiver: nothing to share.
+      if ((mask & (mask - 1)) !== 0) record.serialized = new Map();
+      for (const w of workers) if (mask & w.bit) w.enqueue(record);
       record.serialized = undefined;
     }
     this.tracker.advance();
   }
 
+  private receivers(record: PipelineRecord, workers: readonly SinkWorker[]): number {
+    let mask = 0;
+    for (const w of workers) if (w.wants(record)) mask |= w.bit;
+    return mask;
+  }
+
   /** Sends what is queued now, partial batches too, without waiting for the batch timeout. */
   sendQueued(): void {
-    for (const w of this.workers) w.sendQueued();
+    for (const w of this.liveWorkers()) w.sendQueued();
   }
 
   /** Sends partial batches now and waits until everything pushed is committed. */
   async drain(timeoutMs: number): Promise<boolean> {
-    for (const w of this.workers) w.flush();
+    for (const w of this.liveWorkers()) w.flush();
     const idle = this.tracker.whenIdle().then(() => true);
     // The timer is cancelled once drained: left running it would hold the process open for
     // the whole shutdown_timeout after a clean stop (SIGTERM, --once).
@@ -181,7 +276,8 @@ export class Pipeline {
   /** Stops sending: in-flight batches are abandoned unacknowledged (the next run resends). */
   async close(): Promise<void> {
     this.abort.abort();
-    for (const w of this.workers) w.stop();
+    for (const w of this.liveWorkers()) w.stop();
+    if (this.opts.ownsSinks === false) return;
     await Promise.allSettled(this.opts.sinks.map((s) => s.close()));
     await this.opts.deadLetter.close();
   }
@@ -189,4 +285,8 @@ export class Pipeline {
   health(): { sink: string; type: string; healthy: boolean; detail?: string }[] {
     return this.opts.sinks.map((s) => ({ sink: s.name, type: s.type, ...s.health() }));
   }
+}
+
+export function describeStartFailure(f: SinkStartFailure): string {
+  return `sinks.${f.sink.name} (${f.sink.type}): ${errorMessage(f.error)}`;
 }

@@ -29,16 +29,42 @@ export interface BatchOutcome {
  */
 export class SinkWorker {
   private readonly batcher: Batcher<EncodedRecord>;
+  /** Aborted when the pipeline stops, or when this sink alone is detached from it. */
+  private readonly stopping: AbortController;
+  private readonly signal: AbortSignal;
+  /** When the sink last finished with a record (or the worker started): the progress clock. */
+  private lastProgressAt = Date.now();
 
   constructor(
     readonly sink: Sink,
+    /** This sink's bit in the ack tracker's masks. */
+    readonly bit: number,
     private readonly tracker: AckTracker,
     private readonly deadLetter: DeadLetterFile,
     private readonly logger: Logger,
-    private readonly signal: AbortSignal,
+    pipelineSignal: AbortSignal,
     private readonly observer: SinkObserver = {},
+    /** Ids this sink already has (from its catch-up lane): acknowledged without sending. */
+    private readonly alreadyHas?: ReadonlyMap<string, number>,
   ) {
+    this.stopping = new AbortController();
+    this.signal = AbortSignal.any([pipelineSignal, this.stopping.signal]);
     this.batcher = new Batcher(sink.batch, (batch) => this.dispatch(batch));
+  }
+
+  /** How long the sink has held records without finishing any; 0 when it holds none. */
+  stalledForMs(now = Date.now()): number {
+    return this.tracker.waitingFor(this.bit) === 0 ? 0 : now - this.lastProgressAt;
+  }
+
+  /** Records handed to this sink that it has not finished with. */
+  get waiting(): number {
+    return this.tracker.waitingFor(this.bit);
+  }
+
+  /** Whether a record goes to this sink at all (false: it already has it). */
+  wants(record: PipelineRecord): boolean {
+    return this.alreadyHas?.has(record.activity.id) !== true;
   }
 
   get queued(): number {
@@ -71,6 +97,12 @@ export class SinkWorker {
 
   stop(): void {
     this.batcher.stop();
+  }
+
+  /** Drops what is queued and abandons what is in flight: the sink was detached. */
+  abandon(): void {
+    this.batcher.discard();
+    this.stopping.abort();
   }
 
   private async dispatch(batch: EncodedRecord[]): Promise<void> {
@@ -138,7 +170,11 @@ export class SinkWorker {
       }
     }
     if (delivered.length > 0) this.observer.onDelivered?.(this.sink.name, delivered.length, seconds);
-    this.tracker.ack(delivered);
-    this.tracker.ack(rejected.map((r) => r.item));
+    this.lastProgressAt = Date.now();
+    this.tracker.ack(delivered, this.bit);
+    this.tracker.ack(
+      rejected.map((r) => r.item),
+      this.bit,
+    );
   }
 }

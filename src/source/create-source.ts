@@ -42,6 +42,10 @@ export interface Source {
   readonly governor: RateGovernor;
   readonly filter: (activity: Activity) => FilterVerdict;
   readonly poller: Poller;
+  /** Every documented type: others are counted as unknown. */
+  readonly knownTypes: readonly string[];
+  /** How a long window is read in parallel slices (the poller's, for other readers of the feed). */
+  readonly backfill: { readonly concurrency: number; readonly sliceAboveMs: number };
 }
 
 /** Builds the client, rate governor, client-side filters and poller a `source:` section describes. */
@@ -62,6 +66,12 @@ export function createSource(src: SourceConfig, deps: SourceDeps): Source {
     dropSelfEvents: src.self_events === 'drop',
     isOwnRequest: position.isOwnRequest,
   });
+  const knownTypes = [...ACTIVITY_TYPES.map((t) => t.type), ...ACCESS_TRANSPARENCY_TYPES];
+  // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
+  const backfill = {
+    concurrency: src.backfill_concurrency,
+    sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)),
+  };
   const poller = new Poller(
     {
       client,
@@ -75,14 +85,10 @@ export function createSource(src: SourceConfig, deps: SourceDeps): Source {
       reject: deps.reject,
       logger: logger.child({ component: 'poller' }),
       observer: deps.pollObserver,
-      // A window well beyond the usual lookback + poll interval is a catch-up: slice it.
-      backfill: {
-        concurrency: src.backfill_concurrency,
-        sliceAboveMs: Math.max(3_600_000, 4 * (src.lookback + src.poll_interval)),
-      },
+      backfill,
       accessTransparency: position.accessTransparency,
     },
-    [...ACTIVITY_TYPES.map((t) => t.type), ...ACCESS_TRANSPARENCY_TYPES],
+    knownTypes,
   );
-  return { client, governor, filter, poller };
+  return { client, governor, filter, poller, knownTypes, backfill };
 }

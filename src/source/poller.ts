@@ -16,7 +16,7 @@ export interface PolledItem {
 }
 
 export interface PollerOptions {
-  readonly client: ComplianceApiClient;
+  readonly client: Pick<ComplianceApiClient, 'fetchPage' | 'knowsActivity'>;
   readonly pageSize: number;
   readonly lookbackMs: number;
   readonly filter: (a: Activity) => FilterVerdict;
