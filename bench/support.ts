@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Shared pieces of the benchmarks: processes, free ports, peak RSS, tables. */
@@ -7,6 +6,7 @@ export const REPO = resolve(__dirname, '..');
 const ENTRY = join(REPO, 'src/cli/entry.ts');
 
 import { freePort } from '../test/support/ports';
+import { trackRss } from '../test/support/rss';
 
 export { freePort };
 
@@ -50,53 +50,6 @@ export async function startSimulatorProcess(args: string[]): Promise<{ url: stri
 export function trackPeakRss(child: ChildProcess): { peakMb: () => number } {
   const rss = trackRss(child);
   return { peakMb: rss.peakMb };
-}
-
-/** One reading of a process's memory from /proc (MB); undefined once it has exited. */
-export function readRss(pid: number): { rssMb: number; hwmMb: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
-    if (!rss || !hwm) return undefined;
-    return { rssMb: Number(rss[1]) / 1024, hwmMb: Number(hwm[1]) / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
-export interface RssSample {
-  /** ms since tracking started */
-  readonly atMs: number;
-  readonly rssMb: number;
-}
-
-/**
- * Peak (VmHWM, the kernel's own high-water mark, so no spike between samples is missed) and
- * a timeline of VmRSS every `intervalMs`, to tell a flat process from a growing one.
- */
-export function trackRss(
-  child: ChildProcess,
-  intervalMs = 50,
-): { peakMb: () => number; samples: () => readonly RssSample[] } {
-  let peak = 0;
-  const started = Date.now();
-  const samples: RssSample[] = [];
-  let lastSample = -Infinity;
-  const timer = setInterval(() => {
-    if (child.pid === undefined) return;
-    const r = readRss(child.pid);
-    if (!r) return;
-    peak = Math.max(peak, r.hwmMb);
-    const now = Date.now();
-    // The timeline keeps one point per 250 ms at most: long runs stay small.
-    if (now - lastSample >= Math.max(intervalMs, 250)) {
-      samples.push({ atMs: now - started, rssMb: r.rssMb });
-      lastSample = now;
-    }
-  }, intervalMs);
-  child.on('exit', () => clearInterval(timer));
-  return { peakMb: () => peak, samples: () => samples };
 }
 
 export function waitExit(child: ChildProcess): Promise<number | null> {
