@@ -1,7 +1,13 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCli, tempDir, writeConfig, type ForwarderProcess } from '../../test/support/forwarder';
-import { REPO } from '../support';
+import {
+  shippedBuild,
+  startCli,
+  tempDir,
+  writeConfig,
+  type ForwarderProcess,
+} from '../../test/support/forwarder';
+import { benchNodeFlags } from '../support';
 import { CpuTracker } from './proc';
 
 /**
@@ -58,14 +64,10 @@ export class ForwarderRun {
     );
     // The built CLI, as it ships (run `npm run build` first; bench/run.ts does), or another
     // build to compare with (BENCH_FORWARDER: its bin/claude-audit-forwarder.js).
-    const script = process.env.BENCH_FORWARDER ?? join(REPO, 'bin/claude-audit-forwarder.js');
     const forwarder = startCli(['run', '--once', '-c', config], {
-      from: { script, command: script.replace(/\.js$/, '') },
+      from: shippedBuild(process.env.BENCH_FORWARDER),
       asShipped: settings.asShipped,
-      nodeFlags: [
-        ...(settings.nodeFlags ?? []),
-        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-      ],
+      nodeFlags: [...(settings.nodeFlags ?? []), ...benchNodeFlags()],
       maxOutputChars: 4000,
     });
     return new ForwarderRun(dir, forwarder);

@@ -37,6 +37,14 @@ export function workingTreeBuild(): ForwarderBuild {
   return workingTree;
 }
 
+/**
+ * What `npm run build` made, started through bin/ as the package does, or another checkout's
+ * bin/claude-audit-forwarder.js (to compare builds).
+ */
+export function shippedBuild(script = join(REPO_ROOT, 'bin/claude-audit-forwarder.js')): ForwarderBuild {
+  return { script, command: script.replace(/\.js$/, '') };
+}
+
 export interface StartOptions {
   /**
    * Which forwarder: from source through tsx (the default: no build step), `'built'` (the
