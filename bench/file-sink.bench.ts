@@ -4,10 +4,10 @@
  * (`run --once`), so the number includes start-up, paging, normalization and fsync.
  *   node --import tsx bench/file-sink.bench.ts [activities]
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, startSimulatorProcess, table, trackPeakRss, waitExit } from './support';
+import { tempDir, writeConfig } from '../test/support/forwarder';
+import { cli, startSimulatorProcess, table } from './support';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 200_000);
@@ -24,22 +24,19 @@ async function main(): Promise<void> {
   const rows: (string | number)[][] = [];
   try {
     for (const format of ['raw', 'ocsf', 'ecs']) {
-      const dir = mkdtempSync(join(tmpdir(), 'caf-bench-file-'));
-      const config = join(dir, 'config.yaml');
-      writeFileSync(
-        config,
+      const dir = tempDir('caf-bench-file-');
+      const config = writeConfig(
+        dir,
         `source:\n  base_url: ${sim.url}\n  api_key: sk-ant-api01-simulator-key\n  page_size: 5000\n  start_at: 7h\n  max_requests_per_minute: 600\n` +
           `checkpoint: { path: ${dir}/checkpoint.json }\ndead_letter: { path: ${dir}/dead.jsonl }\n` +
           `sinks:\n  archive: { type: file, path: ${dir}/events.jsonl, format: ${format} }\nlog: { level: warn }\n`,
       );
       const started = process.hrtime.bigint();
-      const child = cli(['run', '--once', '-c', config]);
-      const rss = trackPeakRss(child);
-      const code = await waitExit(child);
+      const { code, peakRssMb } = await cli(['run', '--once', '-c', config]).exited;
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const lines = readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').length - 1;
       if (code !== 0 || lines < n) throw new Error(`run failed: exit ${code}, ${lines}/${n} delivered`);
-      rows.push([format, n, seconds.toFixed(2), Math.round(n / seconds), rss.peakMb().toFixed(0)]);
+      rows.push([format, n, seconds.toFixed(2), Math.round(n / seconds), peakRssMb.toFixed(0)]);
     }
   } finally {
     sim.stop();

@@ -16,8 +16,7 @@ import { SCENARIOS } from './scenarios';
 import { seededRandom, type ChaosContext } from './support/harness';
 import { newRow, outcome, renderNotes, renderTable, type Row } from './support/report';
 import { startServers } from './support/servers';
-import { forwarderEntry } from './support/forwarder';
-import { REPO } from './support/build';
+import { REPO_ROOT, workingTreeBuild } from '../test/support/forwarder';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -27,11 +26,12 @@ function arg(name: string): string | undefined {
 function gitDescribe(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: REPO,
+      cwd: REPO_ROOT,
       encoding: 'utf8',
     }).trim();
     const dirty =
-      execFileSync('git', ['status', '--porcelain', 'src'], { cwd: REPO, encoding: 'utf8' }).trim() !== '';
+      execFileSync('git', ['status', '--porcelain', 'src'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim() !==
+      '';
     return `${head}${dirty ? ' + uncommitted changes in src/' : ''}`;
   } catch {
     return 'unknown';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     );
   // Described now, as built: the tree may change while a 25-minute run goes on.
   const built = gitDescribe();
-  log(`building the forwarder from the working tree: ${forwarderEntry()}`);
+  log(`building the forwarder from the working tree: ${workingTreeBuild().script}`);
   const servers = await startServers({
     syslog: selected.some((s) => s.needs.syslog),
     kafka: selected.some((s) => s.needs.kafka),

@@ -1,13 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO, trackRss, waitExit } from '../support';
+import {
+  shippedBuild,
+  startCli,
+  tempDir,
+  writeConfig,
+  type ForwarderProcess,
+} from '../../test/support/forwarder';
+import { benchNodeFlags } from '../support';
 import { CpuTracker } from './proc';
 
 /**
  * One `claude-audit-forwarder run --once` against a simulator, with a fresh checkpoint (so
- * it reads the whole backlog), its CPU time and peak RSS followed from /proc.
+ * it reads the whole backlog), its CPU time followed from /proc.
  */
 export interface ForwarderSettings {
   readonly simulatorUrl: string;
@@ -26,26 +31,18 @@ export interface ForwarderSettings {
 export class ForwarderRun {
   readonly startedAt = Date.now();
   readonly cpu: CpuTracker;
-  private readonly rss: ReturnType<typeof trackRss>;
   readonly exit: Promise<number | null>;
 
   private constructor(
     readonly dir: string,
-    readonly child: ChildProcess,
+    private readonly forwarder: ForwarderProcess,
   ) {
-    this.cpu = new CpuTracker(child.pid ?? -1);
-    this.rss = trackRss(child);
-    this.exit = waitExit(child);
-    child.stderr?.on(
-      'data',
-      (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-4000)),
-    );
+    this.cpu = new CpuTracker(forwarder.child.pid ?? -1);
+    this.exit = forwarder.exited.then((r) => r.code);
   }
 
-  stderr = '';
-
   static launch(settings: ForwarderSettings): ForwarderRun {
-    const dir = mkdtempSync(join(tmpdir(), 'caf-bench-fwd-'));
+    const dir = tempDir('caf-bench-fwd-');
     const source = {
       base_url: settings.simulatorUrl,
       api_key: 'sk-ant-api01-simulator-key',
@@ -59,41 +56,41 @@ export class ForwarderRun {
       Object.entries(o)
         .map(([k, v]) => `  ${k}: ${v}`)
         .join('\n');
-    const config = join(dir, 'config.yaml');
-    writeFileSync(
-      config,
+    const config = writeConfig(
+      dir,
       `source:\n${yaml(source)}\npipeline:\n${yaml(pipeline)}\n` +
         `checkpoint: { path: ${join(dir, 'checkpoint.json')} }\ndead_letter: { path: ${join(dir, 'dead.jsonl')} }\n` +
         `sinks:\n${settings.sinks}\nlog: { level: warn }\n`,
     );
     // The built CLI, as it ships (run `npm run build` first; bench/run.ts does), or another
     // build to compare with (BENCH_FORWARDER: its bin/claude-audit-forwarder.js).
-    const flags = [
-      ...(settings.nodeFlags ?? []),
-      ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-    ];
-    const bin = process.env.BENCH_FORWARDER ?? join(REPO, 'bin/claude-audit-forwarder.js');
-    const command = settings.asShipped ? bin.replace(/\.js$/, '') : process.execPath;
-    const argv = settings.asShipped
-      ? ['run', '--once', '-c', config]
-      : [...flags, bin, 'run', '--once', '-c', config];
-    const child = spawn(command, argv, {
-      cwd: REPO,
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const forwarder = startCli(['run', '--once', '-c', config], {
+      from: shippedBuild(process.env.BENCH_FORWARDER),
+      asShipped: settings.asShipped,
+      nodeFlags: [...(settings.nodeFlags ?? []), ...benchNodeFlags()],
+      maxOutputChars: 4000,
     });
-    return new ForwarderRun(dir, child);
+    return new ForwarderRun(dir, forwarder);
+  }
+
+  get child(): ForwarderProcess['child'] {
+    return this.forwarder.child;
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  get peakRssMb(): number {
-    return this.rss.peakMb();
+  get stderr(): string {
+    return this.forwarder.stderr();
   }
 
-  rssSamples(): readonly { atMs: number; rssMb: number }[] {
-    return this.rss.samples();
+  get peakRssMb(): number {
+    return this.forwarder.peakRssMb();
+  }
+
+  rssSamples(): ReturnType<ForwarderProcess['rssSamples']> {
+    return this.forwarder.rssSamples();
   }
 
   /** Why the run cannot succeed any more, if it cannot (for a waiting loop). */
@@ -107,10 +104,7 @@ export class ForwarderRun {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await this.exit;
-    clearTimeout(timer);
+    await this.forwarder.stop(30_000);
     this.cpu.stop();
   }
 

@@ -1,6 +1,6 @@
 import type { FaultKind, FaultOptions, RequestLogEntry, SimulatorHandle } from '../../src/simulator';
 import { startSimulator } from '../../src/simulator';
-import { startForwarder, type ForwarderProcess } from '../support/forwarder';
+import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   freePort,
@@ -11,7 +11,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -275,7 +274,7 @@ async function runFault(ctx: ChaosContext, fault: ApiFault, index: number): Prom
     const metricsPort = await freePort();
     // Cycles must be quicker than the late delay, or a late row is simply read by the next
     // window after it became visible (not late for us): a short lookback, big pages.
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       await forwarderConfig({
         sim,
@@ -285,7 +284,7 @@ async function runFault(ctx: ChaosContext, fault: ApiFault, index: number): Prom
         metricsPort,
       }),
     );
-    const fwd = startForwarder(['run', '-c', config]);
+    const fwd = startCli(['run', '-c', config], { from: 'built' });
     const file = set.get('file')!;
     const flowing = Date.now() + 60_000;
     while ((await file.count()) < 100 && fwd.running && Date.now() < flowing) await sleep(200);
@@ -356,8 +355,8 @@ async function refusedAtStart(ctx: ChaosContext): Promise<Row> {
   const set = await makeSinks({ servers: ctx.servers, dir, tag: `apikey-${Date.now()}`, kinds: ['file'] });
   try {
     sim.revokeKey(sim.apiKey);
-    const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set }));
-    const fwd = startForwarder(['run', '-c', config]);
+    const config = writeConfig(dir, await forwarderConfig({ sim, dir, sinks: set }));
+    const fwd = startCli(['run', '-c', config], { from: 'built' });
     const timer = setTimeout(() => void fwd.kill9(), 60_000);
     const exit = await fwd.exited;
     clearTimeout(timer);

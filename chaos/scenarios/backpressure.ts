@@ -1,11 +1,10 @@
 import { startSimulator } from '../../src/simulator';
-import { startForwarder } from '../support/forwarder';
+import { startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   scenarioDir,
   sleep,
   tail,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -61,7 +60,7 @@ async function stallAndRecover(
       },
     };
     // Defaults everywhere else (max_buffered_events 10000, page_size 1000, backfill_concurrency 8).
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       await forwarderConfig({
         sim,
@@ -72,7 +71,7 @@ async function stallAndRecover(
         log: { level: 'warn' },
       }),
     );
-    const fwd = startForwarder(['run', '-c', config], { asShipped: variant.asShipped });
+    const fwd = startCli(['run', '-c', config], { from: 'built', asShipped: variant.asShipped });
     const requestsAt = (): number => sim.requests().length;
     const started = Date.now();
     await sleep(stallMs / 2);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { runForwarder, startForwarder } from '../support/forwarder';
+import { runCli, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   freePort,
@@ -13,7 +13,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -64,7 +63,7 @@ const DAMAGES: readonly Damage[] = [
 ];
 
 async function onceRun(config: string): Promise<{ code: number | null; stderr: string; peak: number }> {
-  const r = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 180_000 });
+  const r = await runCli(['run', '--once', '-c', config], { from: 'built', timeoutMs: 180_000 });
   return { code: r.code, stderr: r.stderr, peak: r.peakRssMb };
 }
 
@@ -94,7 +93,7 @@ async function expectRefusal(
     (await set.sinks[0].count()) === delivered,
     'activities were delivered from a checkpoint that was refused',
   );
-  const show = await runForwarder(['checkpoint', 'show', '-c', config], { timeoutMs: 60_000 });
+  const show = await runCli(['checkpoint', 'show', '-c', config], { from: 'built', timeoutMs: 60_000 });
   if (offline)
     check(
       row,
@@ -114,7 +113,10 @@ async function damagedRows(ctx: ChaosContext): Promise<Row[]> {
   let sim = await startSimulator({ seed: 500, backlog: 600, backlogWindowMs: 3600_000, selfEvents: false });
   const port = sim.port;
   const set = await makeSinks({ servers: ctx.servers, dir, tag: `cp-${Date.now()}`, kinds: ['file'] });
-  const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }));
+  const config = writeConfig(
+    dir,
+    await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }),
+  );
   const path = join(dir, 'data', 'checkpoint.json');
   try {
     const first = await onceRun(config);
@@ -149,7 +151,7 @@ async function damagedRows(ctx: ChaosContext): Promise<Row[]> {
         // The operator's fix for another tenant: its own checkpoint file, from start_at.
         const otherConfig = await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } });
         otherConfig.checkpoint = { path: join(dir, 'data', 'checkpoint-other.json') };
-        const again = await onceRun(writeYaml(dir, otherConfig, 'config-other.yaml'));
+        const again = await onceRun(writeConfig(dir, otherConfig, 'config-other.yaml'));
         check(row, again.code === 0, `the other tenant's own run failed: ${tail(again.stderr)}`);
       } else {
         writeFileSync(path, good); // the operator restores the backup
@@ -186,7 +188,7 @@ async function readOnlyAtStart(ctx: ChaosContext): Promise<Row> {
   try {
     const cfg = await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } });
     (cfg.dead_letter as { path: string }).path = join(dir, 'dead-letter.jsonl');
-    const config = writeYaml(dir, cfg);
+    const config = writeConfig(dir, cfg);
     disk.remount('ro');
     const run = await onceRun(config);
     const said =
@@ -249,8 +251,8 @@ async function readOnlyMidRun(ctx: ChaosContext): Promise<Row> {
       metricsPort,
     });
     (cfg.dead_letter as { path: string }).path = join(dir, 'dead-letter.jsonl');
-    const config = writeYaml(dir, cfg);
-    const fwd = startForwarder(['run', '-c', config]);
+    const config = writeConfig(dir, cfg);
+    const fwd = startCli(['run', '-c', config], { from: 'built' });
     const file = set.get('file')!;
     while ((await file.count()) < 400 && fwd.running) await sleep(200);
     await remountWithRetry(() => disk.remount('ro'));

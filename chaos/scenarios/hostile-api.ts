@@ -7,7 +7,7 @@ import {
   type HostileApi,
   type HostileTrick,
 } from '../../test/support/hostile-api';
-import { startForwarder, type ForwarderProcess } from '../support/forwarder';
+import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   freePort,
@@ -17,7 +17,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -102,8 +101,8 @@ async function hostileApiRun(ctx: ChaosContext): Promise<Row> {
       max_wait: MAX_WAIT,
       request_timeout: REQUEST_TIMEOUT,
     };
-    const config = writeYaml(dir, { ...base, source });
-    const fwd = startForwarder(['run', '-c', config], { asShipped: true });
+    const config = writeConfig(dir, { ...base, source });
+    const fwd = startCli(['run', '-c', config], { from: 'built', asShipped: true });
     const file = set.get('file')!;
     const flowing = Date.now() + 60_000;
     while ((await file.count()) < 100 && fwd.running && Date.now() < flowing) await sleep(200);

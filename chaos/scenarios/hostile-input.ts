@@ -4,7 +4,7 @@ import { makeRandomActivity, startSimulator, type SimulatorHandle } from '../../
 import type { Activity } from '../../src/source/activity';
 import { restoreFromEcs, restoreFromOcsf } from '../../src/normalize';
 import { readTopics } from '../../test/support/kafka-broker';
-import { startForwarder } from '../support/forwarder';
+import { startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   logLines,
@@ -12,7 +12,6 @@ import {
   quiesce,
   scenarioDir,
   tail,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -185,11 +184,11 @@ export const hostileInput: Scenario = {
       overrides: { syslog: { max_message_bytes: '64KiB' } },
     });
     try {
-      const config = writeYaml(
+      const config = writeConfig(
         dir,
         await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }),
       );
-      const fwd = startForwarder(['run', '-c', config]);
+      const fwd = startCli(['run', '-c', config], { from: 'built' });
       const cutoff = await quiesce(sim);
       const expected = offeredIds(sim, cutoff);
       const deadPath = join(dir, 'data', 'dead-letter.jsonl');

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { startForwarder, type ForwarderProcess } from '../support/forwarder';
+import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   offeredIds,
@@ -11,7 +11,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -49,7 +48,7 @@ export const kill9: Scenario = {
       kinds: ['file', 'hec', 'syslog', 'kafka'],
     });
     const checkpointPath = join(dir, 'data', 'checkpoint.json');
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       await forwarderConfig({
         sim,
@@ -65,7 +64,7 @@ export const kill9: Scenario = {
     let checkpointChecks = 0;
     try {
       for (let i = 0; i < p.kills; i++) {
-        const fwd = startForwarder(['run', '-c', config]);
+        const fwd = startCli(['run', '-c', config], { from: 'built' });
         const before = await file.count();
         const deadline = Date.now() + 60_000;
         while ((await file.count()) <= before && fwd.running && Date.now() < deadline) await sleep(50);
@@ -96,7 +95,7 @@ export const kill9: Scenario = {
       }
       const cutoff = await quiesce(sim);
       const expected = offeredIds(sim, cutoff);
-      const final: ForwarderProcess = startForwarder(['run', '-c', config]);
+      const final: ForwarderProcess = startCli(['run', '-c', config], { from: 'built' });
       await waitForDelivery(sinks, expected, { timeoutMs: ctx.full ? 300_000 : 150_000, forwarder: final });
       const exit = await final.stop();
       peak = Math.max(peak, final.peakRssMb());

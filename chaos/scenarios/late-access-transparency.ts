@@ -4,7 +4,7 @@ import { startSimulator } from '../../src/simulator';
 import type { CheckpointState } from '../../src/checkpoint/state';
 import { ACCESS_TRANSPARENCY_TYPES } from '../../src/source/access-transparency/activity';
 import { staffAccessRow } from '../../test/support/access-transparency';
-import { startForwarder, type ForwarderProcess } from '../support/forwarder';
+import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   offeredIds,
@@ -14,7 +14,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -55,7 +54,7 @@ export const lateAccessTransparency: Scenario = {
       kinds: ['file', 'hec'],
     });
     const checkpointPath = join(dir, 'data', 'checkpoint.json');
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       await forwarderConfig({
         sim,
@@ -77,7 +76,7 @@ export const lateAccessTransparency: Scenario = {
     let peak = 0;
     let fwd: ForwarderProcess | undefined;
     try {
-      fwd = startForwarder(['run', '-c', config]);
+      fwd = startCli(['run', '-c', config], { from: 'built' });
       await waitForCheckpoint(checkpointPath, (s) => (s.access_transparency?.sweeps ?? 0) >= 1, 60_000);
       // They become visible one by one over the kills, each far behind the poll window.
       for (const a of lateRows) sim.append([a], { visibleAfterMs: ctx.random() * p.spreadMs });
@@ -100,7 +99,7 @@ export const lateAccessTransparency: Scenario = {
         ctx.log(
           `kill ${i + 1}/${p.kills}: ${inFlightAtKills.size} late rows were in flight at a kill so far`,
         );
-        fwd = startForwarder(['run', '-c', config]);
+        fwd = startCli(['run', '-c', config], { from: 'built' });
       }
       // The kills may end before the last row shows up: every row must be in the feed before the count.
       await sleep(Math.max(0, allVisibleAt - Date.now()));

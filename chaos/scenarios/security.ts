@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { DEFAULT_HEC_TOKEN, startHecReceiver } from '../../test/support/hec-receiver';
 import { readTopics } from '../../test/support/kafka-broker';
-import { runForwarder, startForwarder, type ForwarderProcess } from '../support/forwarder';
+import { type ForwarderProcess, runCli, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   freePort,
@@ -15,7 +15,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -127,13 +126,13 @@ async function secrets(ctx: ChaosContext): Promise<Row[]> {
   const metricsPort = await freePort();
   const cfg = await forwarderConfig({ sim, dir, sinks: set.config, metricsPort, log: { level: 'debug' } });
   (cfg.source as Record<string, unknown>).api_key = '${CHAOS_API_KEY}';
-  const config = writeYaml(dir, cfg);
+  const config = writeConfig(dir, cfg);
   const env = { CHAOS_API_KEY: apiKey };
   const outputs: Record<string, string> = {};
   let fwd: ForwarderProcess | undefined;
   const previousUmask = process.umask(0);
   try {
-    fwd = startForwarder(['run', '-c', config], { env });
+    fwd = startCli(['run', '-c', config], { from: 'built', env });
     process.umask(previousUmask);
     const file = set.get('file')!;
     while ((await file.count()) < 100 && fwd.running) await sleep(200);
@@ -154,17 +153,23 @@ async function secrets(ctx: ChaosContext): Promise<Row[]> {
     check(row, exit.code === 0, `did not stop cleanly: ${exit.code ?? exit.signal}: ${tail(fwd.stderr())}`);
     outputs['forwarder stdout'] = fwd.stdout();
     outputs['forwarder stderr (debug)'] = fwd.stderr();
+    // A secret in output the harness dropped would go unseen.
+    check(
+      row,
+      fwd.droppedOutputChars() === 0,
+      `${fwd.droppedOutputChars()} characters of output not kept for the grep`,
+    );
     row.peakRssMb = fwd.peakRssMb();
     await tally(row, set, expected);
 
     // A run refused at start-up, while HEC refuses the token: its error message is grepped too.
     set.hec!.setToken(hecToken, undefined);
-    const refused = await runForwarder(['run', '--once', '-c', config], { env, timeoutMs: 90_000 });
+    const refused = await runCli(['run', '--once', '-c', config], { from: 'built', env, timeoutMs: 90_000 });
     set.hec!.setToken(hecToken, { acks: true });
     outputs['refused start (stderr)'] = refused.stderr;
     outputs['refused start (stdout)'] = refused.stdout;
     for (const args of [['checkpoint', 'show'], ['checkpoint', 'show', '--json'], ['validate']]) {
-      const r = await runForwarder([...args, '-c', config], { env, timeoutMs: 60_000 });
+      const r = await runCli([...args, '-c', config], { from: 'built', env, timeoutMs: 60_000 });
       outputs[args.join(' ')] = r.stdout + r.stderr;
       check(row, r.code === 0, `${args.join(' ')} exited ${r.code}: ${tail(r.stderr, 3)}`);
     }
@@ -299,12 +304,12 @@ async function tlsFailsClosed(ctx: ChaosContext): Promise<Row> {
       for (const [label, tls] of ctx.full ? variants : variants.slice(0, 2)) {
         const sub = join(dir, `${t.name}-${label.replace(/\W+/g, '-')}`);
         const before = await t.count();
-        const config = writeYaml(
+        const config = writeConfig(
           dir,
           await forwarderConfig({ sim, dir: sub, sinks: { out: t.sink(tls) }, source: { start_at: '2h' } }),
           `${t.name}-${label.replace(/\W+/g, '-')}.yaml`,
         );
-        const r = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 45_000 });
+        const r = await runCli(['run', '--once', '-c', config], { from: 'built', timeoutMs: 45_000 });
         const delivered = (await t.count()) - before;
         const warned = /TLS certificate verification is OFF/.test(r.stderr);
         if (label === 'untrusted CA') {
@@ -361,7 +366,7 @@ async function insecureHttpRefused(): Promise<Row> {
     ['http://[::1]:8787', {}, 0],
   ];
   for (const [i, [url, extra, want]] of cases.entries()) {
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       {
         source: { base_url: url, api_key: 'sk-ant-api01-validate-only', ...extra },
@@ -369,7 +374,7 @@ async function insecureHttpRefused(): Promise<Row> {
       },
       `c${i}.yaml`,
     );
-    const r = await runForwarder(['validate', '-c', config], { timeoutMs: 60_000 });
+    const r = await runCli(['validate', '-c', config], { from: 'built', timeoutMs: 60_000 });
     check(
       row,
       r.code === want,

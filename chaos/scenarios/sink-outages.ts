@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
-import { runForwarder, startForwarder } from '../support/forwarder';
+import { runCli, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   offeredIds,
@@ -11,7 +11,6 @@ import {
   tail,
   tally,
   waitForDelivery,
-  writeYaml,
   type ChaosContext,
   type Scenario,
 } from '../support/harness';
@@ -166,7 +165,7 @@ async function runOutage(ctx: ChaosContext, outage: Outage, index: number): Prom
       for (const k of kinds) row.delivered[k] = set.unavailable[k] ?? '–';
       return row;
     }
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       await forwarderConfig({
         sim,
@@ -176,7 +175,7 @@ async function runOutage(ctx: ChaosContext, outage: Outage, index: number): Prom
         log: { level: 'warn' },
       }),
     );
-    const fwd = startForwarder(['run', '-c', config]);
+    const fwd = startCli(['run', '-c', config], { from: 'built' });
     const victim = set.get(outage.victim)!;
     const flowing = Date.now() + 90_000;
     while ((await victim.count().catch(() => 0)) < 200 && fwd.running && Date.now() < flowing)
@@ -241,12 +240,12 @@ async function unreachableAtStart(ctx: ChaosContext, index: number): Promise<Row
     kinds: ['file', 'hec'],
   });
   try {
-    const config = writeYaml(
+    const config = writeConfig(
       dir,
       await forwarderConfig({ sim, dir, sinks: set, source: { start_at: '2h' } }),
     );
     await set.hec!.stop();
-    const refused = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 90_000 });
+    const refused = await runCli(['run', '--once', '-c', config], { from: 'built', timeoutMs: 90_000 });
     const said = refused.stderr.split('\n').find((l) => /cannot reach Splunk HEC/.test(l)) ?? '';
     check(
       row,
@@ -265,7 +264,7 @@ async function unreachableAtStart(ctx: ChaosContext, index: number): Promise<Row
     );
     row.notes.push(`exit ${refused.code}: "${said.replace(/^claude-audit-forwarder: /, '').slice(0, 140)}…"`);
     await set.hec!.start();
-    const again = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 120_000 });
+    const again = await runCli(['run', '--once', '-c', config], { from: 'built', timeoutMs: 120_000 });
     check(row, again.code === 0, `once HEC was back: exit ${again.code}: ${tail(again.stderr, 3)}`);
     row.peakRssMb = again.peakRssMb;
     await tally(row, set, offeredIds(sim, Date.now()));

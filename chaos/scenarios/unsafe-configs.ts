@@ -1,15 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { runForwarder } from '../support/forwarder';
-import {
-  forwarderConfig,
-  scenarioDir,
-  tail,
-  writeYaml,
-  type ChaosContext,
-  type Scenario,
-} from '../support/harness';
+import { runCli, writeConfig } from '../../test/support/forwarder';
+import { forwarderConfig, scenarioDir, tail, type ChaosContext, type Scenario } from '../support/harness';
 import { check, newRow, type Row } from '../support/report';
 import { makeSinks } from '../support/sinks';
 
@@ -165,7 +158,7 @@ async function refusedBeforeStart(ctx: ChaosContext): Promise<Row> {
         sinks: { archive: { type: 'file', path: join(data, 'events.jsonl'), format: 'raw' } },
       });
       c.apply(config, data, outside);
-      let path = writeYaml(dir, config);
+      let path = writeConfig(dir, config);
       if (c.yaml) {
         const text = readFileSync(path, 'utf8').replace(/^(\s*api_key:).*$/m, `$1 ${c.yaml}`);
         writeFileSync(path, text);
@@ -173,10 +166,10 @@ async function refusedBeforeStart(ctx: ChaosContext): Promise<Row> {
       }
       const requestsBefore = sim.requests().length;
       for (const command of ['validate', 'run']) {
-        const r = await runForwarder(
-          command === 'run' ? ['run', '--once', '-c', path] : ['validate', '-c', path],
-          { timeoutMs: 60_000 },
-        );
+        const r = await runCli(command === 'run' ? ['run', '--once', '-c', path] : ['validate', '-c', path], {
+          from: 'built',
+          timeoutMs: 60_000,
+        });
         const lines = r.stderr.trim().split('\n');
         const said = lines[0] ?? '';
         check(
@@ -249,8 +242,8 @@ async function symlinksCatchNothing(ctx: ChaosContext): Promise<Row> {
       tag: `unsafe-links-${Date.now()}`,
       kinds: ['file'],
     });
-    const config = writeYaml(dir, await forwarderConfig({ sim, dir, sinks: set }));
-    const r = await runForwarder(['run', '--once', '-c', config], { timeoutMs: 120_000 });
+    const config = writeConfig(dir, await forwarderConfig({ sim, dir, sinks: set }));
+    const r = await runCli(['run', '--once', '-c', config], { from: 'built', timeoutMs: 120_000 });
     row.peakRssMb = r.peakRssMb;
     check(row, r.code === 0, `run --once exited ${r.code ?? r.signal}: ${tail(r.stderr, 4)}`);
     check(

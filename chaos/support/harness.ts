@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import YAML from 'yaml';
 import type { SimulatorHandle } from '../../src/simulator';
-import type { ForwarderProcess } from './forwarder';
+import { tempDir, type ForwarderProcess } from '../../test/support/forwarder';
 import type { ChaosServers } from './servers';
 import type { SinkSet } from './sinks';
 import { check, type Row, type SinkKind } from './report';
@@ -31,7 +29,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 export function scenarioDir(tag: string): string {
-  return mkdtempSync(join(tmpdir(), `caf-chaos-${tag}-`));
+  return tempDir(`caf-chaos-${tag}-`);
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -75,12 +73,6 @@ export async function forwarderConfig(opts: {
     metrics: { listen: `127.0.0.1:${opts.metricsPort ?? (await freePort())}` },
     log: { level: 'info', format: 'json', ...opts.log },
   };
-}
-
-export function writeYaml(dir: string, config: unknown, name = 'config.yaml'): string {
-  const path = join(dir, name);
-  writeFileSync(path, YAML.stringify(config));
-  return path;
 }
 
 /**

@@ -76,8 +76,7 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
     );
     const unindexed = staffAccessRow(50);
     sim.append([...late, unindexed]);
-    fwd!.child.kill('SIGKILL');
-    await fwd!.exited;
+    await fwd!.kill9();
 
     const before = checkpoint().updated_at;
     start();
@@ -86,8 +85,7 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
       30_000,
       'the restarted forwarder to write its checkpoint',
     );
-    fwd!.child.kill('SIGTERM');
-    assert.equal((await fwd!.exited).code, 0, 'a graceful stop');
+    assert.equal((await fwd!.stop()).code, 0, 'a graceful stop');
 
     start();
     const wanted = [...late, unindexed].map((a) => a.id);
@@ -108,13 +106,11 @@ test('Access Transparency rows appearing 30-70 h after their created_at reach ev
     // More sweeps, and a kill -9 right after one: nothing comes again.
     const after = sweeps();
     await waitFor(() => sweeps() >= after + 2, 30_000, 'two more sweeps');
-    fwd!.child.kill('SIGKILL');
-    await fwd!.exited;
+    await fwd!.kill9();
     start();
     const afterRestart = sweeps();
     await waitFor(() => sweeps() >= afterRestart + 1, 30_000, 'a sweep after the restart');
-    fwd!.child.kill('SIGTERM');
-    await fwd!.exited;
+    await fwd!.stop();
 
     for (const [name, rows] of Object.entries(delivered())) {
       const counts = countIds(rows.map((r) => r.id));

@@ -56,8 +56,7 @@ test(`nothing is lost across ${KILLS} SIGKILLs at random moments`, async () => {
       );
       await new Promise((r) => setTimeout(r, 50 + random() * 700));
       assert.equal(fwd.child.exitCode, null, `forwarder exited on its own: ${fwd.stderr().slice(-1500)}`);
-      fwd.child.kill('SIGKILL');
-      await fwd.exited;
+      await fwd.kill9();
     }
     sim.setRate(0);
     await new Promise((r) => setTimeout(r, 1500)); // let the last live rows become visible
@@ -86,8 +85,7 @@ test(`nothing is lost across ${KILLS} SIGKILLs at random moments`, async () => {
         { cause: err },
       );
     }
-    final.child.kill('SIGTERM');
-    const r = await final.exited;
+    const r = await final.stop();
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
 
     const delivered = readJsonl<{ id: string }>(events).map((a) => a.id);

@@ -87,8 +87,7 @@ before(async () => {
 
 after(async () => {
   if (fwd && fwd.child.exitCode === null) {
-    fwd.child.kill('SIGKILL');
-    await fwd.exited;
+    await fwd.kill9();
   }
   await hec?.stop();
   await sim?.close();
@@ -294,7 +293,6 @@ test('once the feed is quiet, every sink accounts for every activity, then SIGTE
     (m.get(`${P}source_lag_seconds`) ?? Infinity) < 10,
     'a quiet feed is not "behind": lag counts from the end of the last window read',
   );
-  fwd.child.kill('SIGTERM');
-  const done = await fwd.exited;
+  const done = await fwd.stop();
   assert.equal(done.code, 0, done.stderr.slice(-2000));
 });

@@ -65,8 +65,7 @@ test(
         '/readyz to turn green once a page is read again',
       );
     } finally {
-      fwd.child.kill('SIGKILL');
-      await fwd.exited;
+      await fwd.kill9();
       await hostile.close();
       await sim.close();
     }

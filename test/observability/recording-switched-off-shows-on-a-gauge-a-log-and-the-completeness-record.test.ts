@@ -92,8 +92,7 @@ test('a switch-off row sets compliance_api_recording to 0, logs an error, and re
     assert.match(closed.stdout, /switched off by owner@example\.com \(activity_01SwitchOff\)/);
     assert.doesNotMatch(closed.stdout, /still off/);
   } finally {
-    fwd.child.kill('SIGKILL');
-    await fwd.exited;
+    await fwd.kill9();
     await sim.close();
   }
 });

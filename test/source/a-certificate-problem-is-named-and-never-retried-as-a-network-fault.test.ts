@@ -93,7 +93,6 @@ test('/readyz names the certificate problem of the source while it lasts', { tim
     );
     assert.deepEqual(retried, [], 'no network-fault retries');
   } finally {
-    fwd.child.kill('SIGKILL');
-    await fwd.exited;
+    await fwd.kill9();
   }
 });

@@ -2,18 +2,64 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { after } from 'node:test';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import YAML from 'yaml';
+import { buildForwarder, commandOf, REPO_ROOT } from './build';
+import { trackRss, type RssSample } from './rss';
 
 /**
- * Runs the real CLI (from source, through tsx) as a child process: the end-to-end tests
- * kill it with SIGKILL, restart it, and read what it delivered.
+ * The real CLI as a child process, for the tests, the benchmarks and the chaos suite alike:
+ * they kill it (SIGTERM or SIGKILL), restart it, follow its memory and read what it printed.
  */
-export const REPO_ROOT = resolve(__dirname, '../..');
+export { REPO_ROOT };
 const ENTRY = join(REPO_ROOT, 'src/cli/entry.ts');
 
+/** Node's arguments that run the CLI from source, through tsx. */
 export function cliArgs(args: readonly string[]): string[] {
   return ['--import', 'tsx', ENTRY, ...args];
+}
+
+/** A built forwarder: the script plain `node` runs, and the shipped command that starts it. */
+export interface ForwarderBuild {
+  readonly script: string;
+  /** bin/claude-audit-forwarder: it starts node with the bounded heap, as users run it. */
+  readonly command: string;
+}
+
+let workingTree: ForwarderBuild | undefined;
+
+/** The working tree transpiled as it ships (built once per source tree, see ./build). */
+export function workingTreeBuild(): ForwarderBuild {
+  if (!workingTree) {
+    const script = buildForwarder();
+    workingTree = { script, command: commandOf(script) };
+  }
+  return workingTree;
+}
+
+/**
+ * What `npm run build` made, started through bin/ as the package does, or another checkout's
+ * bin/claude-audit-forwarder.js (to compare builds).
+ */
+export function shippedBuild(script = join(REPO_ROOT, 'bin/claude-audit-forwarder.js')): ForwarderBuild {
+  return { script, command: script.replace(/\.js$/, '') };
+}
+
+export interface StartOptions {
+  /**
+   * Which forwarder: from source through tsx (the default: no build step), `'built'` (the
+   * working tree as it ships: tsx would add its own ~30 MB to every RSS number and a second
+   * to every restart), or a given build.
+   */
+  readonly from?: 'source' | 'built' | ForwarderBuild;
+  /** Through the build's `claude-audit-forwarder` command instead of `node`; nodeFlags then do not apply. */
+  readonly asShipped?: boolean;
+  /** Flags for node itself, e.g. a heap limit. */
+  readonly nodeFlags?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  /** Each of stdout and stderr keeps at most its last this many characters. */
+  readonly maxOutputChars?: number;
 }
 
 export interface CliResult {
@@ -21,63 +67,121 @@ export interface CliResult {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
-}
-
-export function tempDir(prefix = 'caf-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
-
-/** Writes a config object as YAML and returns its path. */
-export function writeConfig(dir: string, config: unknown, name = 'config.yaml'): string {
-  const path = join(dir, name);
-  writeFileSync(path, typeof config === 'string' ? config : YAML.stringify(config));
-  return path;
+  /** Peak resident set (VmHWM), MB. */
+  readonly peakRssMb: number;
 }
 
 export interface ForwarderProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<CliResult>;
+  readonly running: boolean;
   stdout(): string;
   stderr(): string;
+  /** Characters dropped from the start of stdout and stderr to keep within maxOutputChars. */
+  droppedOutputChars(): number;
+  /** Peak resident set so far (VmHWM), MB. */
+  peakRssMb(): number;
+  rssSamples(): readonly RssSample[];
+  /** SIGTERM, then waits; SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<CliResult>;
+  kill9(): Promise<CliResult>;
 }
 
-/**
- * Every CLI process a test started is killed after the file's tests, pass or fail: a
- * forwarder left running would keep the test process (its pipes) alive for ever.
- */
-const children = new Set<ChildProcess>();
-function killChildren(): void {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-after(killChildren);
-process.on('exit', killChildren);
+/** Large enough for any run's whole output (the security checks grep all of it), but bounded. */
+const DEFAULT_MAX_OUTPUT_CHARS = 32 * 1024 * 1024;
 
-export function startCli(
-  args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
-): ForwarderProcess {
-  const child = spawn(process.execPath, cliArgs(args), {
+/** The last `max` characters of a stream; trims to 3/4 so a long run does not copy on every chunk. */
+class OutputTail {
+  text = '';
+  dropped = 0;
+  constructor(private readonly max: number) {}
+
+  append(chunk: string): void {
+    this.text += chunk;
+    if (this.text.length <= this.max) return;
+    const cut = this.text.length - Math.floor((this.max * 3) / 4);
+    this.dropped += cut;
+    this.text = this.text.slice(cut);
+  }
+}
+
+/** Every process started here, so a failed test or scenario never leaves one running. */
+const live = new Set<ChildProcess>();
+function killLive(): void {
+  for (const child of live) child.kill('SIGKILL');
+}
+process.on('exit', killLive);
+// In a test file a forwarder still running keeps the process (its pipes) alive, so 'exit'
+// never comes: kill them after the file's tests. Elsewhere (bench, `npm run chaos`) node:test
+// must not be started: it would print a test report.
+if (/\.test\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) after(killLive);
+
+function commandLine(args: readonly string[], opts: StartOptions): [string, string[]] {
+  const from = opts.from ?? 'source';
+  const flags = opts.nodeFlags ?? [];
+  if (from === 'source') {
+    if (opts.asShipped) throw new Error('asShipped needs a build: from source there is no command');
+    return [process.execPath, [...flags, ...cliArgs(args)]];
+  }
+  const build = from === 'built' ? workingTreeBuild() : from;
+  return opts.asShipped ? [build.command, [...args]] : [process.execPath, [...flags, build.script, ...args]];
+}
+
+export function startCli(args: readonly string[], opts: StartOptions = {}): ForwarderProcess {
+  const [command, argv] = commandLine(args, opts);
+  const child = spawn(command, argv, {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, ...opts.env },
+    // No NODE_OPTIONS from the runner may leak into the process under test.
+    env: { ...withoutNodeOptions(process.env), ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let out = '';
-  let err = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<CliResult>((res) =>
-    child.on('close', (code, signal) => res({ code, signal, stdout: out, stderr: err })),
+  live.add(child);
+  const rss = trackRss(child);
+  const max = opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS;
+  const out = new OutputTail(max);
+  const err = new OutputTail(max);
+  child.stdout.setEncoding('utf8').on('data', (d: string) => out.append(d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => err.append(d));
+  let running = true;
+  const exited = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => {
+      running = false;
+      live.delete(child);
+      resolve({ code, signal, stdout: out.text, stderr: err.text, peakRssMb: rss.peakMb() });
+    }),
   );
-  return { child, exited, stdout: () => out, stderr: () => err };
+  const stop = async (graceMs = 60_000): Promise<CliResult> => {
+    if (running) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return {
+    child,
+    exited,
+    get running() {
+      return running;
+    },
+    stdout: () => out.text,
+    stderr: () => err.text,
+    droppedOutputChars: () => out.dropped + err.dropped,
+    peakRssMb: rss.peakMb,
+    rssSamples: rss.samples,
+    stop,
+    kill9: async () => {
+      if (running) child.kill('SIGKILL');
+      return exited;
+    },
+  };
 }
 
-/** Runs the CLI to completion (killing it after `timeoutMs`). */
+/** Runs the CLI to completion (SIGKILL after `timeoutMs`). */
 export async function runCli(
   args: readonly string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+  opts: StartOptions & { timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const p = startCli(args, opts);
   const timer = setTimeout(() => p.child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
@@ -86,6 +190,23 @@ export async function runCli(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function withoutNodeOptions(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.NODE_OPTIONS;
+  return copy;
+}
+
+export function tempDir(prefix = 'caf-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes a config object as YAML (or a string as it is) and returns its path. */
+export function writeConfig(dir: string, config: unknown, name = 'config.yaml'): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof config === 'string' ? config : YAML.stringify(config));
+  return path;
 }
 
 /** Parsed lines of a JSONL file (none if it does not exist yet); a torn line fails loudly. */

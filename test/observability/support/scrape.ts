@@ -107,7 +107,8 @@ export async function startForwarder(
     30_000,
     'the forwarder to serve /metrics',
   );
-  return { ...p, base: base! };
+  // Not a spread: it would freeze `running` at its value now.
+  return Object.assign(p, { base: base! });
 }
 
 /** Polls until `check` passes, returning its last value; fails with the last reason. */

@@ -91,8 +91,7 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
         await new Promise((r) => setTimeout(r, 3000));
       }
       assert.equal(fwd.child.exitCode, null, `forwarder exited on its own: ${fwd.stderr().slice(-1500)}`);
-      fwd.child.kill('SIGKILL');
-      await fwd.exited;
+      await fwd.kill9();
       if (brokerDown) await broker!.start();
       // Every id the checkpoint calls committed (those within the lookback window are listed)
       // must be in the topic: the checkpoint never passes an unacknowledged message.
@@ -133,8 +132,7 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
     } finally {
       await tail.stop();
     }
-    final.child.kill('SIGTERM');
-    const r = await final.exited;
+    const r = await final.stop();
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
 
     const delivered = (await readTopics(broker!.plaintext, [TOPIC])).map((m) => m.key);
@@ -154,8 +152,7 @@ test(`nothing is lost in Kafka across ${KILLS} SIGKILLs of the forwarder mid-str
       `# kills=${KILLS} messages=${delivered.length} unique=${counts.size} duplicates=${duplicates} most_copies=${mostCopies} checkpointed_after_each_kill=${checkpointed.join(',')}\n`,
     );
   } finally {
-    for (const p of started)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of started) void p.kill9();
     await admin.disconnect();
     await sim.close();
   }

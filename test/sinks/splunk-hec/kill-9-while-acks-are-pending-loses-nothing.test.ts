@@ -102,8 +102,7 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
       );
       await new Promise((r) => setTimeout(r, round === 0 ? 300 : 100 + random() * 500));
       assert.equal(fwd.child.exitCode, null, `forwarder exited on its own: ${fwd.stderr().slice(-1500)}`);
-      fwd.child.kill('SIGKILL');
-      await fwd.exited;
+      await fwd.kill9();
       if (round === 0) {
         assert.ok(receiver.events().length >= 80, 'Splunk had indexed events…');
         assert.equal(delivered(), 0, '…but none was acknowledged, so the checkpoint must not have moved');
@@ -130,8 +129,7 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
       60_000,
       'the final run to deliver everything',
     );
-    final.child.kill('SIGTERM');
-    const r = await final.exited;
+    const r = await final.stop();
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
 
     const have = new Set(receiver.eventIds());
@@ -146,8 +144,7 @@ test(`kill -9 while indexer acks are pending, ${ROUNDS} times, loses nothing`, a
       `# rounds=${ROUNDS} expected=${want.length} indexed=${receiver.eventIds().length} duplicates=${duplicates}\n`,
     );
   } finally {
-    for (const fwd of started)
-      if (fwd.child.exitCode === null && fwd.child.signalCode === null) fwd.child.kill('SIGKILL');
+    for (const fwd of started) void fwd.kill9();
     await Promise.all(started.map((f) => f.exited));
     await receiver.stop();
     await sim.close();

@@ -95,8 +95,7 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
       );
       assert.match(fwd.stderr(), /syslog send failed; will retry/, 'the restart hit batches in flight');
       // ...and the forwarder dies without warning.
-      fwd.child.kill('SIGKILL');
-      await fwd.exited;
+      await fwd.kill9();
       const cp = existsSync(checkpointPath)
         ? (JSON.parse(readFileSync(checkpointPath, 'utf8')) as { seen: [string, number][] })
         : { seen: [] };
@@ -127,8 +126,7 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
         `${String(err)}: ${want.filter((id) => !have.has(id)).length} of ${want.length} missing\n${final.stderr().slice(-1500)}`,
       );
     });
-    final.child.kill('SIGTERM');
-    const r = await final.exited;
+    const r = await final.stop();
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
     const all = receivedIds(server);
     const unique = new Set(all);
@@ -138,8 +136,7 @@ test('TLS to rsyslog: receiver restarts and forwarder SIGKILLs lose nothing', as
     );
     t.diagnostic(`activities=${want.length} messages=${all.length} duplicates=${all.length - unique.size}`);
   } finally {
-    for (const p of started)
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+    for (const p of started) void p.kill9();
     await sim.close();
   }
 });

@@ -21,11 +21,11 @@ import ts from 'typescript';
  * every restart. Transpiling (no type check: `npm run typecheck` does that) takes ~2 s; the
  * output is keyed by a hash of the sources, so concurrent test files share one build.
  */
-export const REPO = join(__dirname, '..', '..');
-const SRC = join(REPO, 'src');
-const CACHE = join(REPO, '.cache', 'chaos-build');
+export const REPO_ROOT = join(__dirname, '..', '..');
+const SRC = join(REPO_ROOT, 'src');
+const CACHE = join(REPO_ROOT, '.cache', 'chaos-build');
 /** The shipped command (bin/claude-audit-forwarder): it starts node with the bounded heap. */
-const LAUNCHER = join(REPO, 'bin', 'claude-audit-forwarder');
+const LAUNCHER = join(REPO_ROOT, 'bin', 'claude-audit-forwarder');
 
 function walk(dir: string): string[] {
   const out: string[] = [];
@@ -54,8 +54,9 @@ export function commandOf(entry: string): string {
 export function buildForwarder(): string {
   const files = walk(SRC);
   const hash = createHash('sha256');
-  for (const f of files) hash.update(relative(REPO, f)).update('\0').update(readFileSync(f)).update('\0');
-  hash.update(readFileSync(join(REPO, 'package.json'))).update(readFileSync(LAUNCHER));
+  for (const f of files)
+    hash.update(relative(REPO_ROOT, f)).update('\0').update(readFileSync(f)).update('\0');
+  hash.update(readFileSync(join(REPO_ROOT, 'package.json'))).update(readFileSync(LAUNCHER));
   const key = hash.digest('hex').slice(0, 16);
   const out = join(CACHE, key);
   const entry = join(out, 'src', 'cli', 'entry.js');
@@ -64,7 +65,7 @@ export function buildForwarder(): string {
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   for (const file of files) {
-    const target = join(tmp, relative(REPO, file));
+    const target = join(tmp, relative(REPO_ROOT, file));
     mkdirSync(dirname(target), { recursive: true });
     if (file.endsWith('.json')) {
       cpSync(file, target);
@@ -77,7 +78,7 @@ export function buildForwarder(): string {
     writeFileSync(target.replace(/\.ts$/, '.js'), outputText);
   }
   // src/version.ts reads ../package.json.
-  cpSync(join(REPO, 'package.json'), join(tmp, 'package.json'));
+  cpSync(join(REPO_ROOT, 'package.json'), join(tmp, 'package.json'));
   // The command, next to a bin/claude-audit-forwarder.js that loads this build.
   mkdirSync(join(tmp, 'bin'));
   cpSync(LAUNCHER, join(tmp, 'bin', 'claude-audit-forwarder'));
