@@ -318,7 +318,7 @@ export class Poller {
   }
 }
 
-/** The row's JSON text as the API sent it, when the page kept it. */
+/** The row's JSON text: as the API sent it when the page kept it, else encoded again. */
 function rawText(page: Page, i: number): string {
   return page.raw?.[i] ?? JSON.stringify(page.activities[i]);
 }
@@ -349,53 +349,44 @@ function emptySortedPage(rejected: RejectedRow[]): SortedPage {
   };
 }
 
-/** A cycle's running totals, page after page, for its summary. */
+/** What a cycle's summary says beyond its window and times: filled in page after page. */
+type CycleTotals = {
+  -readonly [K in Exclude<keyof CycleSummary, 'startedAt' | 'finishedAt' | 'from' | 'to'>]: CycleSummary[K];
+};
+
 class CycleTally {
-  private startCursor: string | null = null;
-  private endCursor: string | null = null;
-  private pages = 0;
-  private fetched = 0;
-  private delivered = 0;
-  private filtered = 0;
-  private duplicates = 0;
-  private late = 0;
-  private firstCreatedAt: string | null = null;
-  private lastCreatedAt: string | null = null;
-  private lastRequestId: string | null = null;
+  private readonly totals: CycleTotals = {
+    startCursor: null,
+    endCursor: null,
+    pages: 0,
+    fetched: 0,
+    delivered: 0,
+    filtered: 0,
+    duplicates: 0,
+    late: 0,
+    firstCreatedAt: null,
+    lastCreatedAt: null,
+    lastRequestId: null,
+  };
 
   add(page: Page, sorted: SortedPage): void {
-    this.pages++;
-    this.lastRequestId = page.requestId ?? this.lastRequestId;
-    if (this.startCursor === null) this.startCursor = page.firstId;
-    if (page.lastId) this.endCursor = page.lastId;
+    const t = this.totals;
+    t.pages++;
+    t.lastRequestId = page.requestId ?? t.lastRequestId;
+    if (t.startCursor === null) t.startCursor = page.firstId;
+    if (page.lastId) t.endCursor = page.lastId;
     // Oversized rows were fetched too, though only their ids are kept.
-    this.fetched += (page.oversized?.length ?? 0) + page.activities.length;
-    this.delivered += sorted.items.length - sorted.filtered;
-    this.filtered += sorted.filtered;
-    this.duplicates += sorted.duplicates;
-    this.late += sorted.late;
-    this.firstCreatedAt ??= sorted.firstDelivered;
-    if (sorted.lastDelivered !== null) this.lastCreatedAt = sorted.lastDelivered;
+    t.fetched += (page.oversized?.length ?? 0) + page.activities.length;
+    t.delivered += sorted.items.length - sorted.filtered;
+    t.filtered += sorted.filtered;
+    t.duplicates += sorted.duplicates;
+    t.late += sorted.late;
+    t.firstCreatedAt ??= sorted.firstDelivered;
+    if (sorted.lastDelivered !== null) t.lastCreatedAt = sorted.lastDelivered;
   }
 
   summary(startedAt: string, finishedAt: string, from: string, to: string): CycleSummary {
-    return {
-      startedAt,
-      finishedAt,
-      from,
-      to,
-      startCursor: this.startCursor,
-      endCursor: this.endCursor,
-      pages: this.pages,
-      fetched: this.fetched,
-      delivered: this.delivered,
-      filtered: this.filtered,
-      duplicates: this.duplicates,
-      late: this.late,
-      firstCreatedAt: this.firstCreatedAt,
-      lastCreatedAt: this.lastCreatedAt,
-      lastRequestId: this.lastRequestId,
-    };
+    return { startedAt, finishedAt, from, to, ...this.totals };
   }
 }
 
