@@ -1,5 +1,5 @@
 import type { Activity } from './activity';
-import type { ComplianceApiClient, Page, PageQuery } from './client';
+import type { ComplianceApiClient, Page, PageQuery, RequestedWindow } from './client';
 import type { FilterVerdict } from './filters';
 import type { Logger } from '../observability/logger';
 import { cutSlices, slicedPages, type Urgency } from './sliced-pages';
@@ -233,107 +233,160 @@ export class Poller {
     const { from, to } = this.nextWindow(now());
     this.prune(Date.parse(from));
     this.opts.observer?.onCycleStart?.({ from, to });
-    let startCursor: string | null = null;
-    let endCursor: string | null = null;
-    let pages = 0;
-    let fetched = 0;
-    let delivered = 0;
-    let filtered = 0;
-    let duplicates = 0;
-    let late = 0;
-    let firstCreatedAt: string | null = null;
-    let lastCreatedAt: string | null = null;
-    let lastRequestId: string | null = null;
+    const tally = new CycleTally();
+    const requested: RequestedWindow = { gte: from, lt: to };
+    // Rows older than anything seen before this cycle, and new to us, were indexed late.
     const newestBefore = this.newestSeenMs;
-
     for await (const page of this.pages(from, to, signal)) {
       if (signal.aborted) break;
-      pages++;
-      lastRequestId = page.requestId ?? lastRequestId;
-      if (startCursor === null) startCursor = page.firstId;
-      if (page.lastId) endCursor = page.lastId;
-      const items: PolledItem[] = [];
-      let pageDup = 0;
-      let pageLate = 0;
-      let pageFiltered = 0;
-      const unknownTypes: string[] = [];
-      const rejected = rejectedRows(page.oversized ?? []);
-      fetched += rejected.length;
-      for (let i = 0; i < page.activities.length; i++) {
-        const activity = page.activities[i];
-        fetched++;
-        const inWindow = checkCreatedAt(activity.created_at, page.window ?? { gte: from, lt: to });
-        if (!inWindow.ok) {
-          rejected.push({
-            id: activity.id,
-            type: activity.type,
-            created_at: activity.created_at,
-            reason: inWindow.reason,
-            detail: inWindow.detail,
-            raw: page.raw?.[i] ?? JSON.stringify(activity),
-          });
-          continue;
-        }
-        const ledger = isAccessTransparency(activity.type) ? this.opts.accessTransparency : undefined;
-        if (ledger ? !ledger.isNew(activity) : this.alreadyHave(activity.id)) {
-          duplicates++;
-          pageDup++;
-          continue;
-        }
-        ledger?.emitted(activity);
-        const ms = inWindow.ms;
-        if (ms < newestBefore) {
-          late++;
-          pageLate++;
-        }
-        if (ms > this.newestSeenMs) this.newestSeenMs = ms;
-        if (!ledger) this.emitted.set(activity.id, ms);
-        if (this.knownTypes.size > 0 && !this.knownTypes.has(activity.type)) unknownTypes.push(activity.type);
-        const verdict = this.opts.filter(activity);
-        const deliver = verdict === 'deliver';
-        if (deliver) {
-          delivered++;
-          firstCreatedAt ??= activity.created_at;
-          lastCreatedAt = activity.created_at;
-        } else {
-          filtered++;
-          pageFiltered++;
-        }
-        items.push({ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver });
-      }
-      this.opts.observer?.onPage?.(page, {
-        fetched: page.activities.length,
-        duplicates: pageDup,
-        late: pageLate,
-        filtered: pageFiltered,
-        unknownTypes,
-      });
-      if (pageLate > 0)
-        this.opts.logger.info('late-indexed activities caught behind the cursor', {
-          count: pageLate,
-          request_id: page.requestId,
-        });
-      if (rejected.length > 0) await this.rejectRows(rejected, page);
-      if (items.length > 0) await this.opts.emit(items, page);
-      this.pruneBehindWatermark();
+      const sorted = this.sortPage(page, page.window ?? requested, newestBefore);
+      tally.add(page, sorted);
+      await this.handOn(page, sorted);
     }
-    return {
-      startedAt,
-      finishedAt: new Date(now()).toISOString(),
-      from,
-      to,
-      startCursor,
-      endCursor,
-      pages,
-      fetched,
-      delivered,
-      filtered,
-      duplicates,
-      late,
-      firstCreatedAt,
-      lastCreatedAt,
-      lastRequestId,
-    };
+    return tally.summary(startedAt, new Date(now()).toISOString(), from, to);
+  }
+
+  /**
+   * Sorts a page row by row: a row outside the window it was requested for is refused, one
+   * already delivered is skipped, and every other goes on, marked by the filter.
+   */
+  private sortPage(page: Page, window: RequestedWindow, newestBefore: number): SortedPage {
+    const sorted = emptySortedPage(rejectedRows(page.oversized ?? []));
+    for (let i = 0; i < page.activities.length; i++) {
+      const activity = page.activities[i];
+      const inWindow = checkCreatedAt(activity.created_at, window);
+      if (!inWindow.ok) {
+        sorted.rejected.push({
+          id: activity.id,
+          type: activity.type,
+          created_at: activity.created_at,
+          reason: inWindow.reason,
+          detail: inWindow.detail,
+          raw: rawText(page, i),
+        });
+        continue;
+      }
+      if (!this.rememberIfNew(activity, inWindow.ms)) {
+        sorted.duplicates++;
+        continue;
+      }
+      if (inWindow.ms < newestBefore) sorted.late++;
+      if (this.knownTypes.size > 0 && !this.knownTypes.has(activity.type))
+        sorted.unknownTypes.push(activity.type);
+      const deliver = this.opts.filter(activity) === 'deliver';
+      if (deliver) {
+        sorted.firstDelivered ??= activity.created_at;
+        sorted.lastDelivered = activity.created_at;
+      } else {
+        sorted.filtered++;
+      }
+      sorted.items.push({ activity, raw: rawText(page, i), deliver });
+    }
+    return sorted;
+  }
+
+  /**
+   * False for a row already handed on. A new one is remembered: an Access Transparency row in
+   * the ledger shared with the late lane, any other among the ids emitted.
+   */
+  private rememberIfNew(activity: Activity, ms: number): boolean {
+    const ledger = isAccessTransparency(activity.type) ? this.opts.accessTransparency : undefined;
+    if (ledger ? !ledger.isNew(activity) : this.alreadyHave(activity.id)) return false;
+    if (ledger) ledger.emitted(activity);
+    else this.emitted.set(activity.id, ms);
+    if (ms > this.newestSeenMs) this.newestSeenMs = ms;
+    return true;
+  }
+
+  /** Reports the page, dead-letters its refused rows, then hands the rest to the pipeline. */
+  private async handOn(page: Page, sorted: SortedPage): Promise<void> {
+    this.opts.observer?.onPage?.(page, {
+      fetched: page.activities.length,
+      duplicates: sorted.duplicates,
+      late: sorted.late,
+      filtered: sorted.filtered,
+      unknownTypes: sorted.unknownTypes,
+    });
+    if (sorted.late > 0)
+      this.opts.logger.info('late-indexed activities caught behind the cursor', {
+        count: sorted.late,
+        request_id: page.requestId,
+      });
+    if (sorted.rejected.length > 0) await this.rejectRows(sorted.rejected, page);
+    if (sorted.items.length > 0) await this.opts.emit(sorted.items, page);
+    this.pruneBehindWatermark();
+  }
+}
+
+/** The row's JSON text: as the API sent it when the page kept it, else encoded again. */
+function rawText(page: Page, i: number): string {
+  return page.raw?.[i] ?? JSON.stringify(page.activities[i]);
+}
+
+/** One page, sorted: what goes to the pipeline, what is refused, and its counts. */
+interface SortedPage {
+  readonly items: PolledItem[];
+  readonly rejected: RejectedRow[];
+  readonly unknownTypes: string[];
+  duplicates: number;
+  late: number;
+  filtered: number;
+  /** created_at of the first and the last row to deliver. */
+  firstDelivered: string | null;
+  lastDelivered: string | null;
+}
+
+function emptySortedPage(rejected: RejectedRow[]): SortedPage {
+  return {
+    items: [],
+    rejected,
+    unknownTypes: [],
+    duplicates: 0,
+    late: 0,
+    filtered: 0,
+    firstDelivered: null,
+    lastDelivered: null,
+  };
+}
+
+/** What a cycle's summary says beyond its window and times: filled in page after page. */
+type CycleTotals = {
+  -readonly [K in Exclude<keyof CycleSummary, 'startedAt' | 'finishedAt' | 'from' | 'to'>]: CycleSummary[K];
+};
+
+class CycleTally {
+  private readonly totals: CycleTotals = {
+    startCursor: null,
+    endCursor: null,
+    pages: 0,
+    fetched: 0,
+    delivered: 0,
+    filtered: 0,
+    duplicates: 0,
+    late: 0,
+    firstCreatedAt: null,
+    lastCreatedAt: null,
+    lastRequestId: null,
+  };
+
+  add(page: Page, sorted: SortedPage): void {
+    const t = this.totals;
+    t.pages++;
+    t.lastRequestId = page.requestId ?? t.lastRequestId;
+    if (t.startCursor === null) t.startCursor = page.firstId;
+    if (page.lastId) t.endCursor = page.lastId;
+    // Oversized rows were fetched too, though only their ids are kept.
+    t.fetched += (page.oversized?.length ?? 0) + page.activities.length;
+    t.delivered += sorted.items.length - sorted.filtered;
+    t.filtered += sorted.filtered;
+    t.duplicates += sorted.duplicates;
+    t.late += sorted.late;
+    t.firstCreatedAt ??= sorted.firstDelivered;
+    if (sorted.lastDelivered !== null) t.lastCreatedAt = sorted.lastDelivered;
+  }
+
+  summary(startedAt: string, finishedAt: string, from: string, to: string): CycleSummary {
+    return { startedAt, finishedAt, from, to, ...this.totals };
   }
 }
 

@@ -109,8 +109,175 @@ function piecesOf(state: SliceState, page: Page, pageSize: number, room: number)
 export type Urgency = number;
 const LEAST_URGENT: Urgency = 9;
 
+type FetchPage = (q: PageQuery, urgency: Urgency) => Promise<Page>;
+
+function sliceState(gte: string, lt: string, afterId?: string): SliceState {
+  return { gte, lt, afterId, pages: [], inFlight: false, probed: false, done: false };
+}
+
+/**
+ * The slices of one read and the workers' shared view of them: which page to ask for next,
+ * what a probe cuts, and the pages waiting, in order, for the consumer.
+ */
+class SliceScheduler {
+  private readonly states: SliceState[];
+  /** The slice the consumer reads. */
+  private consumerAt = 0;
+  /** Pages in flight or waiting in any slice. */
+  private ahead = 0;
+  private stopped = false;
+  private wake: (() => void)[] = [];
+
+  constructor(
+    private readonly fetchPage: FetchPage,
+    slices: readonly Slice[],
+    private readonly pageSize: number,
+    private readonly pagesAhead: number,
+  ) {
+    this.states = slices.map((sl) => sliceState(sl.gte, sl.lt, sl.afterId));
+  }
+
+  /** Fetches whatever the budget allows, until the consumer stops or every slice is done. */
+  async worker(): Promise<void> {
+    while (!this.stopped) {
+      const state = this.nextToFetch();
+      if (state) await this.fetchNext(state);
+      else if (this.allDoneFromConsumer()) return;
+      else await this.changed();
+    }
+  }
+
+  /** The consumer moves to slice `at`, which workers may now fetch for; false past the last. */
+  readSlice(at: number): boolean {
+    this.consumerAt = at;
+    if (at >= this.states.length) return false;
+    this.notify();
+    return true;
+  }
+
+  /** The slice being read's next page, if one waits; its failure, thrown, once it has none. */
+  take(): Page | undefined {
+    const state = this.states[this.consumerAt];
+    const page = state.pages.shift();
+    if (page) {
+      this.ahead--;
+      this.notify();
+      return page;
+    }
+    if (state.failure) throw state.failure.error;
+    return undefined;
+  }
+
+  /** Every page of the slice being read has been taken. */
+  sliceRead(): boolean {
+    const state = this.states[this.consumerAt];
+    return state.done && !state.inFlight;
+  }
+
+  /** The consumer is gone: workers finish the request they have under way and fetch no more. */
+  stop(): void {
+    this.stopped = true;
+    this.notify();
+  }
+
+  /** The earliest slice whose next page may be asked for now, if any. */
+  private nextToFetch(): SliceState | undefined {
+    if (this.readyPages() >= READY_PAGES) return undefined;
+    for (let i = this.consumerAt; i < this.states.length; i++) {
+      const state = this.states[i];
+      if (state.done || state.inFlight) continue;
+      if (this.ahead < this.pagesAhead) return state;
+      // Over budget: only the slice being read, when it has nothing coming, may go on.
+      if (i === this.consumerAt && state.pages.length === 0) return state;
+      return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * Pages the consumer could take now, without waiting for any request, that it has not (up
+   * to READY_PAGES): then it, not the API, is the bottleneck, and fetching further would only
+   * hold memory.
+   */
+  private readyPages(): number {
+    let ready = 0;
+    for (let i = this.consumerAt; i < this.states.length && ready < READY_PAGES; i++) {
+      ready += this.states[i].pages.length;
+      if (!this.states[i].done || this.states[i].inFlight) break;
+    }
+    return ready;
+  }
+
+  private allDoneFromConsumer(): boolean {
+    for (let i = this.consumerAt; i < this.states.length; i++) if (!this.states[i].done) return false;
+    return true;
+  }
+
+  private async fetchNext(state: SliceState): Promise<void> {
+    state.inFlight = true;
+    this.ahead++;
+    try {
+      const urgency = Math.min(LEAST_URGENT, Math.max(0, this.states.indexOf(state) - this.consumerAt));
+      const page = await this.fetchPage(
+        {
+          createdAtGte: state.gte,
+          createdAtLt: state.lt,
+          afterId: state.afterId,
+          limit: this.pageSize,
+          order: 'asc',
+        },
+        urgency,
+      );
+      if (this.stopped) return;
+      if (!state.probed) this.cutAfterProbe(state, page);
+      this.keep(state, page);
+    } catch (err) {
+      state.failure = { error: err };
+      state.done = true;
+    } finally {
+      state.inFlight = false;
+      this.ahead--;
+      this.notify();
+    }
+  }
+
+  /**
+   * A slice's first page is its probe: when it shows more than a page remains, the rest of
+   * the slice is cut into pieces placed right after it, each walked on its own.
+   */
+  private cutAfterProbe(state: SliceState, page: Page): void {
+    state.probed = true;
+    if (!page.hasMore || !page.lastId) return;
+    const cuts = piecesOf(state, page, this.pageSize, MAX_SLICES - this.states.length);
+    if (cuts.length === 0) return;
+    const pieces = [...cuts, state.lt].slice(1).map((lt, i) => sliceState(cuts[i], lt));
+    state.lt = cuts[0];
+    this.states.splice(this.states.indexOf(state) + 1, 0, ...pieces);
+  }
+
+  /** The page waits for the consumer; the walk goes on from its cursor, or the slice is done. */
+  private keep(state: SliceState, page: Page): void {
+    state.pages.push(page);
+    this.ahead++; // waiting now; the request's own count is released by fetchNext
+    if (!page.hasMore || !page.lastId) state.done = true;
+    else state.afterId = page.lastId;
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves at the next change: a page came back, was taken, or the consumer moved on. */
+  changed(): Promise<void> {
+    return new Promise((r) => this.wake.push(r));
+  }
+}
+
+/** Reads `slices` up to `concurrency` requests at a time and yields their pages in order. */
 export async function* slicedPages(
-  fetchPage: (q: PageQuery, urgency: Urgency) => Promise<Page>,
+  fetchPage: FetchPage,
   slices: readonly Slice[],
   options: {
     readonly pageSize: number;
@@ -128,127 +295,22 @@ export async function* slicedPages(
 ): AsyncGenerator<Page> {
   const concurrency = Math.max(1, options.concurrency);
   const pagesAhead = Math.max(1, options.pagesAhead ?? 2 * concurrency);
-  const states: SliceState[] = slices.map((sl) => ({
-    gte: sl.gte,
-    lt: sl.lt,
-    afterId: sl.afterId,
-    pages: [],
-    inFlight: false,
-    probed: false,
-    done: false,
-  }));
-  let consumerAt = 0;
-  /** Pages in flight or waiting in any slice. */
-  let ahead = 0;
-  let stopped = false;
-  let wake: (() => void)[] = [];
-  const notify = (): void => {
-    const w = wake;
-    wake = [];
-    for (const f of w) f();
-  };
-  const changed = (): Promise<void> => new Promise((r) => wake.push(r));
-
-  /** The earliest slice whose next page may be asked for now, if any. */
-  const nextToFetch = (): SliceState | undefined => {
-    // Pages the consumer could take now, without waiting for any request, that it has not:
-    // then it, not the API, is the bottleneck, and fetching further would only hold memory.
-    let ready = 0;
-    for (let i = consumerAt; i < states.length && ready < READY_PAGES; i++) {
-      ready += states[i].pages.length;
-      if (!states[i].done || states[i].inFlight) break;
-    }
-    if (ready >= READY_PAGES) return undefined;
-    for (let i = consumerAt; i < states.length; i++) {
-      const state = states[i];
-      if (state.done || state.inFlight) continue;
-      if (ahead < pagesAhead) return state;
-      // Over budget: only the slice being read, when it has nothing coming, may go on.
-      if (i === consumerAt && state.pages.length === 0) return state;
-      return undefined;
-    }
-    return undefined;
-  };
-
-  const fetchNext = async (state: SliceState): Promise<void> => {
-    state.inFlight = true;
-    ahead++;
-    try {
-      const urgency = Math.min(LEAST_URGENT, Math.max(0, states.indexOf(state) - consumerAt));
-      const page = await fetchPage(
-        {
-          createdAtGte: state.gte,
-          createdAtLt: state.lt,
-          afterId: state.afterId,
-          limit: options.pageSize,
-          order: 'asc',
-        },
-        urgency,
-      );
-      if (stopped) return;
-      if (!state.probed) {
-        state.probed = true;
-        if (page.hasMore && page.lastId) {
-          const cuts = piecesOf(state, page, options.pageSize, MAX_SLICES - states.length);
-          if (cuts.length > 0) {
-            const pieces = [...cuts, state.lt].slice(1).map((lt, i): SliceState => ({
-              gte: cuts[i],
-              lt,
-              pages: [],
-              inFlight: false,
-              probed: false,
-              done: false,
-            }));
-            state.lt = cuts[0];
-            states.splice(states.indexOf(state) + 1, 0, ...pieces);
-          }
-        }
-      }
-      state.pages.push(page);
-      ahead++; // waiting now; the request's own count is released below
-      if (!page.hasMore || !page.lastId) state.done = true;
-      else state.afterId = page.lastId;
-    } catch (err) {
-      state.failure = { error: err };
-      state.done = true;
-    } finally {
-      state.inFlight = false;
-      ahead--;
-      notify();
-    }
-  };
-
-  const worker = async (): Promise<void> => {
-    while (!stopped) {
-      const state = nextToFetch();
-      if (state) await fetchNext(state);
-      else if (consumerAt >= states.length || states.slice(consumerAt).every((st) => st.done)) return;
-      else await changed();
-    }
-  };
-
-  const workers = Array.from({ length: Math.max(1, Math.min(concurrency, MAX_SLICES)) }, () => worker());
+  const scheduler = new SliceScheduler(fetchPage, slices, options.pageSize, pagesAhead);
+  const workers = Array.from({ length: Math.min(concurrency, MAX_SLICES) }, () => scheduler.worker());
   try {
-    for (consumerAt = 0; consumerAt < states.length; consumerAt++) {
-      notify();
-      const state = states[consumerAt];
+    // The scheduler's steps are synchronous: a slice's failure reaches `finally`, and stops
+    // the workers, before any of them resumes to start another request.
+    for (let at = 0; scheduler.readSlice(at); at++) {
       for (;;) {
         if (options.signal?.aborted) return;
-        const page = state.pages.shift();
-        if (page) {
-          ahead--;
-          notify();
-          yield page;
-          continue;
-        }
-        if (state.failure) throw state.failure.error;
-        if (state.done && !state.inFlight) break;
-        await changed();
+        const page = scheduler.take();
+        if (page) yield page;
+        else if (scheduler.sliceRead()) break;
+        else await scheduler.changed();
       }
     }
   } finally {
-    stopped = true;
-    notify();
+    scheduler.stop();
     await Promise.allSettled(workers);
   }
 }
