@@ -82,6 +82,7 @@ export class Forwarder {
     this.pipeline = new Pipeline({
       sinks,
       maxBufferedEvents: config.pipeline.max_buffered_events,
+      unhealthyAfterMs: config.health.unhealthy_after,
       deadLetter,
       logger,
       onCommit: (records) => this.onCommit(records),

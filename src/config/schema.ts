@@ -164,6 +164,18 @@ export const pipelineSchema = z
   })
   .prefault({});
 
+export const healthSchema = z
+  .strictObject({
+    /**
+     * A sink that has not delivered for this long (failing, or a batch not acknowledged) is
+     * unhealthy: /readyz answers 503 and sink_healthy reads 0.
+     */
+    unhealthy_after: durationString
+      .refine((ms) => ms >= 1000, 'must be at least 1s (a batch takes some time to be acknowledged)')
+      .prefault('30s'),
+  })
+  .prefault({});
+
 export const deadLetterSchema = z
   .strictObject({
     path: z.string().min(1).default('./data/dead-letter.jsonl'),
@@ -235,6 +247,7 @@ export const configSchema = z.strictObject({
     .refine((s) => Object.keys(s).length > 0, {
       message: 'configure at least one sink (e.g. a file or splunk_hec sink)',
     }),
+  health: healthSchema,
   metrics: metricsSchema,
   log: logSchema,
   telemetry: telemetrySchema,

@@ -1,4 +1,4 @@
-import type { Sink } from '../sinks/sink';
+import type { Sink, SinkHealth } from '../sinks/sink';
 import type { PipelineRecord } from './record';
 import { AckTracker } from './ack-tracker';
 import { DeadLetterFile } from './dead-letter';
@@ -18,6 +18,8 @@ export interface PipelineOptions {
   readonly observer?: SinkObserver;
   /** Asked to save the checkpoint now: `push` is waiting for committed records to be saved. */
   readonly persistSoon?: () => void;
+  /** health.unhealthy_after: a sink not delivering for this long is unhealthy. */
+  readonly unhealthyAfterMs?: number;
 }
 
 /** A sink that failed its start-up check: the CLI refuses to start, naming it. */
@@ -54,6 +56,7 @@ export class Pipeline {
           opts.logger.child({ sink: sink.name }),
           this.abort.signal,
           opts.observer,
+          opts.unhealthyAfterMs,
         ),
     );
   }
@@ -180,7 +183,7 @@ export class Pipeline {
     await this.opts.deadLetter.close();
   }
 
-  health(): { sink: string; type: string; healthy: boolean; detail?: string }[] {
-    return this.opts.sinks.map((s) => ({ sink: s.name, type: s.type, ...s.health() }));
+  health(): ({ sink: string; type: string } & SinkHealth)[] {
+    return this.workers.map((w) => ({ sink: w.sink.name, type: w.sink.type, ...w.health() }));
   }
 }

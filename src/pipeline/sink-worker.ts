@@ -1,4 +1,5 @@
-import type { EncodedRecord, Sink } from '../sinks/sink';
+import type { EncodedRecord, Sink, SinkHealth } from '../sinks/sink';
+import { judgeSinkHealth, type Stall } from '../sinks/runtime/health';
 import type { PipelineRecord } from './record';
 import type { AckTracker } from './ack-tracker';
 import type { DeadLetterFile } from './dead-letter';
@@ -22,6 +23,9 @@ export interface BatchOutcome {
   readonly error?: string;
 }
 
+/** How long a sink may go without delivering before it is unhealthy (health.unhealthy_after). */
+export const DEFAULT_UNHEALTHY_AFTER_MS = 30_000;
+
 /**
  * One sink's lane of the pipeline: encode, batch, send, then tell the ack tracker. Records
  * a sink refuses for good go to the dead-letter file first; a record is acknowledged for a
@@ -29,6 +33,9 @@ export interface BatchOutcome {
  */
 export class SinkWorker {
   private readonly batcher: Batcher<EncodedRecord>;
+  /** When each batch in flight was handed to the sink (ms since the epoch). */
+  private readonly handedAt = new Set<{ readonly at: number }>();
+  private lastSettledAt = 0;
 
   constructor(
     readonly sink: Sink,
@@ -37,6 +44,7 @@ export class SinkWorker {
     private readonly logger: Logger,
     private readonly signal: AbortSignal,
     private readonly observer: SinkObserver = {},
+    private readonly unhealthyAfterMs = DEFAULT_UNHEALTHY_AFTER_MS,
   ) {
     this.batcher = new Batcher(sink.batch, (batch) => this.dispatch(batch));
   }
@@ -47,6 +55,18 @@ export class SinkWorker {
 
   get batchesInFlight(): number {
     return this.batcher.batchesInFlight;
+  }
+
+  /** The sink's own report, judged with what this lane sees: batches that do not settle. */
+  health(now = Date.now()): SinkHealth {
+    return judgeSinkHealth(this.sink.health(), this.stall(), this.unhealthyAfterMs, now);
+  }
+
+  private stall(): Stall | undefined {
+    if (this.handedAt.size === 0) return undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const h of this.handedAt) oldest = Math.min(oldest, h.at);
+    return { sinceMs: Math.max(oldest, this.lastSettledAt), batchesInFlight: this.handedAt.size };
   }
 
   enqueue(record: PipelineRecord): void {
@@ -76,6 +96,8 @@ export class SinkWorker {
   private async dispatch(batch: EncodedRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
     const end = this.observer.onBatchStart?.(this.sink.name, batch.length);
+    const handed = { at: Date.now() };
+    this.handedAt.add(handed);
     try {
       // send() retries transient failures itself; anything else escaping it is a bug in a
       // sink, and still no reason to drop data: log it and try the same batch again.
@@ -95,6 +117,7 @@ export class SinkWorker {
       const delivered = batch.filter((b) => !rejected.has(b));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       await this.settle(result.rejected, delivered, seconds);
+      this.lastSettledAt = Date.now();
       end?.({ delivered: delivered.length, rejected: result.rejected.length });
     } catch (err) {
       end?.({ delivered: 0, rejected: 0, error: errorMessage(err) });
@@ -105,6 +128,8 @@ export class SinkWorker {
           error: errorMessage(err),
         });
       }
+    } finally {
+      this.handedAt.delete(handed);
     }
   }
 
