@@ -171,3 +171,18 @@ test('HEC accepting events but never acknowledging them: red within unhealthy_af
   await assertGreenAgain('acks back');
   await waitUntilGreenAndDelivering();
 });
+
+test('HEC holding every request without an answer: red within unhealthy_after + 5 s, green once it answers', async () => {
+  await waitUntilGreenAndDelivering();
+  // Well inside request_timeout (30s): no send fails, it just does not end.
+  hec.faults.slowMs = 9000;
+  const hungAt = Date.now();
+  try {
+    const red = await assertRedWithin(hungAt, 'sends hang');
+    assert.match(red.report.checks.sinks.splunk.detail ?? '', /not acknowledged/);
+  } finally {
+    hec.faults.slowMs = 0;
+  }
+  await assertGreenAgain('answers again');
+  await waitUntilGreenAndDelivering();
+});
