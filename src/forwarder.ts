@@ -97,6 +97,7 @@ export class Forwarder {
     this.pipeline = new Pipeline({
       sinks,
       maxBufferedEvents: config.pipeline.max_buffered_events,
+      unhealthyAfterMs: config.health.unhealthy_after,
       deadLetter,
       logger,
       onCommit: (records) => this.onCommit(records),
@@ -136,7 +137,6 @@ export class Forwarder {
     this.isolation = new SinkIsolation({
       pipeline: this.pipeline,
       checkpointer,
-      unhealthyAfterMs: config.health.unhealthy_after,
       closeEnoughMs: Math.max(10_000, 4 * config.source.poll_interval),
       logger,
       newLane: (sink, needsStart) => this.newCatchUpLane(sink, needsStart),
@@ -321,6 +321,7 @@ export class Forwarder {
       pollIntervalMs: src.poll_interval,
       backfill: this.source.backfill,
       maxBufferedEvents: this.config.pipeline.max_buffered_events,
+      unhealthyAfterMs: this.config.health.unhealthy_after,
       deadLetter: this.deadLetter,
       mainReadTo: () => this.mainReadTo(),
       logger: this.opts.logger.child({ sink: sink.name, lane: 'catch_up' }),

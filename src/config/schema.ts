@@ -171,8 +171,13 @@ export const pipelineSchema = z
 
 export const healthSchema = z
   .strictObject({
-    /** A sink that has delivered nothing for this long, while it holds records, is unhealthy. */
-    unhealthy_after: duration('30s'),
+    /**
+     * A sink that has not delivered for this long (failing, or a batch not acknowledged) is
+     * unhealthy: /readyz answers 503 and sink_healthy reads 0.
+     */
+    unhealthy_after: durationString
+      .refine((ms) => ms >= 1000, 'must be at least 1s (a batch takes some time to be acknowledged)')
+      .prefault('30s'),
   })
   .prefault({});
 

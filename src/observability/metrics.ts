@@ -291,7 +291,7 @@ export class ForwarderMetrics implements ForwarderObserver {
     );
     i.gauge(
       `${p}sink_healthy`,
-      '1 when a sink accepts deliveries, 0 while it refuses them or cannot be reached.',
+      '1 when a sink accepts deliveries, 0 once it has not delivered for health.unhealthy_after (unreachable, failing, not acknowledging) or refuses our credentials.',
       ['sink', 'type'],
       () => {
         const detached = new Set(

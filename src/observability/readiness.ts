@@ -8,12 +8,16 @@ import type { ForwarderObserver, ForwarderView } from './observer';
 export interface CheckResult {
   readonly ok: boolean;
   readonly detail?: string;
+  /** When it started failing (ISO 8601), where that is known. */
+  readonly since?: string;
 }
 
 export interface ReadinessReport {
   readonly status: 'ready' | 'not_ready';
   /** Which checks fail: "forwarder", "source", "checkpoint", "sinks.<name>". */
   readonly failing: readonly string[];
+  /** One line per failing check, with since when: what an on-call engineer reads first. */
+  readonly summary: readonly string[];
   readonly checks: {
     readonly forwarder: CheckResult;
     readonly source: CheckResult & { readonly last_status?: number };
@@ -40,6 +44,8 @@ export class Readiness implements ForwarderObserver {
   private stoppingSince?: number;
   private credentials: Credentials = 'unknown';
   private lastStatus?: number;
+  /** When the API last refused our key, while it does. */
+  private refusedSince?: number;
   private readonly now: () => number;
   /** When a page was last read whole; the count starts when the forwarder is attached. */
   private lastSuccessAt?: number;
@@ -65,14 +71,23 @@ export class Readiness implements ForwarderObserver {
   apiResponse(status: number): void {
     this.lastStatus = status;
     // Any 2xx proves the key; 401/403 refuse it. Other answers (429, 5xx) say nothing about it.
-    if (status >= 200 && status < 300) this.credentials = 'accepted';
-    else if (status === 401 || status === 403) this.credentials = 'refused';
+    if (status >= 200 && status < 300) {
+      this.credentials = 'accepted';
+      this.refusedSince = undefined;
+    } else if (status === 401 || status === 403) {
+      this.credentials = 'refused';
+      this.refusedSince ??= this.now();
+    }
   }
 
   report(): ReadinessReport {
     const view = this.view;
     const forwarder: CheckResult = this.stoppingSince
-      ? { ok: false, detail: 'shutting down: finishing in-flight batches and writing the checkpoint' }
+      ? {
+          ok: false,
+          detail: 'shutting down: finishing in-flight batches and writing the checkpoint',
+          since: iso(this.stoppingSince),
+        }
       : view
         ? { ok: true }
         : { ok: false, detail: 'starting: loading the checkpoint and building the sinks' };
@@ -85,7 +100,12 @@ export class Readiness implements ForwarderObserver {
     for (const h of view?.pipeline.health() ?? []) {
       sinks[h.sink] = h.healthy
         ? { ok: true, type: h.type }
-        : { ok: false, type: h.type, detail: h.detail ?? 'unhealthy' };
+        : {
+            ok: false,
+            type: h.type,
+            detail: h.detail ?? 'unhealthy',
+            ...(h.since === undefined ? {} : { since: h.since }),
+          };
     }
     for (const lane of view?.isolation?.views() ?? []) {
       if (lane.state === 'attached') continue;
@@ -97,6 +117,7 @@ export class Readiness implements ForwarderObserver {
               ok: false,
               type: lane.type,
               state: lane.state,
+              ...(lane.since === undefined ? {} : { since: lane.since }),
               detail: `detached${since} (${lane.reason ?? 'failing'}); the other sinks flow on, and it catches up from the API once it accepts deliveries${own && !own.ok && own.detail ? `. Now: ${own.detail}` : ''}`,
             }
           : {
@@ -106,17 +127,20 @@ export class Readiness implements ForwarderObserver {
               detail: `catching up: ${Math.round(lane.lagSeconds)}s behind the other sinks, ${lane.caughtUp} activities re-read for it so far${own && !own.ok && own.detail ? `. Now: ${own.detail}` : ''}`,
             };
     }
-    const failing = [
-      ...(forwarder.ok ? [] : ['forwarder']),
-      ...(source.ok ? [] : ['source']),
-      ...(checkpoint.ok ? [] : ['checkpoint']),
-      ...Object.entries(sinks)
-        .filter(([, c]) => !c.ok)
-        .map(([name]) => `sinks.${name}`),
+    const parts: [string, CheckResult][] = [
+      ['forwarder', forwarder],
+      ['source', source],
+      ['checkpoint', checkpoint],
+      ...Object.entries(sinks).map(([name, c]): [string, CheckResult] => [`sinks.${name}`, c]),
     ];
+    const failed = parts.filter(([, c]) => !c.ok);
     return {
-      status: failing.length === 0 ? 'ready' : 'not_ready',
-      failing,
+      status: failed.length === 0 ? 'ready' : 'not_ready',
+      failing: failed.map(([name]) => name),
+      summary: failed.map(
+        ([name, c]) =>
+          `${name}${c.since === undefined ? '' : ` (since ${c.since})`}: ${c.detail ?? 'failing'}`,
+      ),
       checks: { forwarder, source, checkpoint, sinks },
     };
   }
@@ -142,6 +166,7 @@ export class Readiness implements ForwarderObserver {
           return {
             ok: false,
             detail: `no Compliance API request has succeeded for ${Math.round(stale / 1000)}s (more than 2 × (poll_interval + request_timeout)).${why}`,
+            since: iso(this.now() - stale),
             ...last,
           };
         }
@@ -151,6 +176,7 @@ export class Readiness implements ForwarderObserver {
         return {
           ok: false,
           detail: view?.sourceError ?? `The Compliance API refused the API key (${this.lastStatus})`,
+          ...(this.refusedSince === undefined ? {} : { since: iso(this.refusedSince) }),
           ...last,
         };
       default:
@@ -161,4 +187,8 @@ export class Readiness implements ForwarderObserver {
         };
     }
   }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
 }

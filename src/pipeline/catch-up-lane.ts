@@ -31,6 +31,7 @@ export interface CatchUpLaneOptions {
   readonly pollIntervalMs: number;
   readonly backfill: { readonly concurrency: number; readonly sliceAboveMs: number };
   readonly maxBufferedEvents: number;
+  readonly unhealthyAfterMs: number;
   readonly deadLetter: DeadLetterFile;
   /** The main lane's last recorded cycle end: the lane never reads past it. */
   readonly mainReadTo: () => string | undefined;
@@ -65,6 +66,7 @@ export class CatchUpLane {
     this.pipeline = new Pipeline({
       sinks: [opts.sink],
       maxBufferedEvents: opts.maxBufferedEvents,
+      unhealthyAfterMs: opts.unhealthyAfterMs,
       deadLetter: opts.deadLetter,
       logger: opts.logger,
       onCommit: (records) => opts.checkpointer.commitSink(name, records),

@@ -1,4 +1,4 @@
-import type { Sink } from '../sinks/sink';
+import type { Sink, SinkHealth } from '../sinks/sink';
 import type { PipelineRecord } from './record';
 import { AckTracker, MAX_SINKS, sinkBit } from './ack-tracker';
 import { DeadLetterFile } from './dead-letter';
@@ -18,6 +18,8 @@ export interface PipelineOptions {
   readonly observer?: SinkObserver;
   /** Asked to save the checkpoint now: `push` is waiting for committed records to be saved. */
   readonly persistSoon?: () => void;
+  /** health.unhealthy_after: a sink not delivering for this long is unhealthy. */
+  readonly unhealthyAfterMs?: number;
   /** Sinks (by name) that begin detached: they get no records until attach(). */
   readonly detached?: ReadonlySet<string>;
   /**
@@ -83,6 +85,7 @@ export class Pipeline {
       this.opts.logger.child({ sink: sink.name }),
       this.abort.signal,
       this.opts.observer,
+      this.opts.unhealthyAfterMs,
       alreadyHas,
     );
   }
@@ -126,13 +129,9 @@ export class Pipeline {
     this.workers[i] = this.newWorker(i, alreadyHas);
   }
 
-  /** Per attached sink: records it holds, and for how long it has finished none of them. */
-  progress(now = Date.now()): { sink: string; waiting: number; stalledForMs: number }[] {
-    return this.liveWorkers().map((w) => ({
-      sink: w.sink.name,
-      waiting: w.waiting,
-      stalledForMs: w.stalledForMs(now),
-    }));
+  /** Per attached sink: the records it holds, and its health (health.unhealthy_after applied). */
+  progress(now = Date.now()): ({ sink: string; waiting: number } & SinkHealth)[] {
+    return this.liveWorkers().map((w) => ({ sink: w.sink.name, waiting: w.waiting, ...w.health(now) }));
   }
 
   /** Whether the oldest uncommitted record waits for this sink (it holds the checkpoint back). */
@@ -282,8 +281,13 @@ export class Pipeline {
     await this.opts.deadLetter.close();
   }
 
-  health(): { sink: string; type: string; healthy: boolean; detail?: string }[] {
-    return this.opts.sinks.map((s) => ({ sink: s.name, type: s.type, ...s.health() }));
+  /** Each sink's health: its worker's judgement while attached, the sink's own report while detached. */
+  health(): ({ sink: string; type: string } & SinkHealth)[] {
+    return this.opts.sinks.map((sink, i) => ({
+      sink: sink.name,
+      type: sink.type,
+      ...(this.workers[i]?.health() ?? sink.health()),
+    }));
   }
 }
 

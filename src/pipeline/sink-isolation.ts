@@ -32,8 +32,6 @@ export interface IsolationObserver {
 export interface SinkIsolationOptions {
   readonly pipeline: Pipeline;
   readonly checkpointer: Checkpointer;
-  /** A sink that has finished nothing for this long, while holding records, is detached. */
-  readonly unhealthyAfterMs: number;
   /**
    * A catch-up lane whose last cycle ended this close behind the main lane's is waited for
    * (at most ATTACH_WAIT_MS) between main cycles, so that it can be attached.
@@ -53,7 +51,7 @@ const WATCH_EVERY_MS = 1000;
 
 /**
  * pipeline.on_sink_failure: isolate. One dead or slow destination must never stop the others:
- * a sink that has delivered nothing for `health.unhealthy_after`, or that holds the head of a
+ * a sink that is unhealthy (the one rule: runtime/health.ts), or that holds the head of a
  * full buffer with more than its share of it, is detached. The main lane then runs at the
  * pace of the rest, and the sink gets a position of its own in the checkpoint and a catch-up
  * lane that reads the API again for it alone. When that lane has read up to the main lane's
@@ -151,14 +149,8 @@ export class SinkIsolation {
       if (pipeline.attached().length < 2) return;
       const sink = pipeline.sinks.find((s) => s.name === p.sink);
       if (!sink) continue;
-      if (p.stalledForMs >= this.opts.unhealthyAfterMs) {
-        const health = sink.health();
-        const why = health.healthy ? '' : `: ${health.detail ?? 'unhealthy'}`;
-        this.detach(
-          sink,
-          `delivered nothing for ${Math.round(p.stalledForMs / 1000)}s while holding ${p.waiting} activities${why}`,
-          false,
-        );
+      if (!p.healthy) {
+        this.detach(sink, p.detail ?? 'unhealthy', false);
       } else if (full && p.waiting > share && pipeline.isHeldBackBy(sink.name)) {
         this.detach(
           sink,

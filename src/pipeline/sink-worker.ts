@@ -1,4 +1,5 @@
-import type { EncodedRecord, Sink } from '../sinks/sink';
+import type { EncodedRecord, Sink, SinkHealth } from '../sinks/sink';
+import { judgeSinkHealth, type Stall } from '../sinks/runtime/health';
 import type { PipelineRecord } from './record';
 import type { AckTracker } from './ack-tracker';
 import type { DeadLetterFile } from './dead-letter';
@@ -22,6 +23,9 @@ export interface BatchOutcome {
   readonly error?: string;
 }
 
+/** How long a sink may go without delivering before it is unhealthy (health.unhealthy_after). */
+export const DEFAULT_UNHEALTHY_AFTER_MS = 30_000;
+
 /**
  * One sink's lane of the pipeline: encode, batch, send, then tell the ack tracker. Records
  * a sink refuses for good go to the dead-letter file first; a record is acknowledged for a
@@ -32,8 +36,9 @@ export class SinkWorker {
   /** Aborted when the pipeline stops, or when this sink alone is detached from it. */
   private readonly stopping: AbortController;
   private readonly signal: AbortSignal;
-  /** When the sink last finished with a record (or the worker started): the progress clock. */
-  private lastProgressAt = Date.now();
+  /** When each batch in flight was handed to the sink (ms since the epoch). */
+  private readonly handedAt = new Set<{ readonly at: number }>();
+  private lastSettledAt = 0;
 
   constructor(
     readonly sink: Sink,
@@ -44,17 +49,13 @@ export class SinkWorker {
     private readonly logger: Logger,
     pipelineSignal: AbortSignal,
     private readonly observer: SinkObserver = {},
+    private readonly unhealthyAfterMs = DEFAULT_UNHEALTHY_AFTER_MS,
     /** Ids this sink already has (from its catch-up lane): acknowledged without sending. */
     private readonly alreadyHas?: ReadonlyMap<string, number>,
   ) {
     this.stopping = new AbortController();
     this.signal = AbortSignal.any([pipelineSignal, this.stopping.signal]);
     this.batcher = new Batcher(sink.batch, (batch) => this.dispatch(batch));
-  }
-
-  /** How long the sink has held records without finishing any; 0 when it holds none. */
-  stalledForMs(now = Date.now()): number {
-    return this.tracker.waitingFor(this.bit) === 0 ? 0 : now - this.lastProgressAt;
   }
 
   /** Records handed to this sink that it has not finished with. */
@@ -73,6 +74,18 @@ export class SinkWorker {
 
   get batchesInFlight(): number {
     return this.batcher.batchesInFlight;
+  }
+
+  /** The sink's own report, judged with what this lane sees: batches that do not settle. */
+  health(now = Date.now()): SinkHealth {
+    return judgeSinkHealth(this.sink.health(), this.stall(), this.unhealthyAfterMs, now);
+  }
+
+  private stall(): Stall | undefined {
+    if (this.handedAt.size === 0) return undefined;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const h of this.handedAt) oldest = Math.min(oldest, h.at);
+    return { sinceMs: Math.max(oldest, this.lastSettledAt), batchesInFlight: this.handedAt.size };
   }
 
   enqueue(record: PipelineRecord): void {
@@ -108,6 +121,8 @@ export class SinkWorker {
   private async dispatch(batch: EncodedRecord[]): Promise<void> {
     const started = process.hrtime.bigint();
     const end = this.observer.onBatchStart?.(this.sink.name, batch.length);
+    const handed = { at: Date.now() };
+    this.handedAt.add(handed);
     try {
       // send() retries transient failures itself; anything else escaping it is a bug in a
       // sink, and still no reason to drop data: log it and try the same batch again.
@@ -127,6 +142,7 @@ export class SinkWorker {
       const delivered = batch.filter((b) => !rejected.has(b));
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       await this.settle(result.rejected, delivered, seconds);
+      this.lastSettledAt = Date.now();
       end?.({ delivered: delivered.length, rejected: result.rejected.length });
     } catch (err) {
       end?.({ delivered: 0, rejected: 0, error: errorMessage(err) });
@@ -137,6 +153,8 @@ export class SinkWorker {
           error: errorMessage(err),
         });
       }
+    } finally {
+      this.handedAt.delete(handed);
     }
   }
 
@@ -170,7 +188,6 @@ export class SinkWorker {
       }
     }
     if (delivered.length > 0) this.observer.onDelivered?.(this.sink.name, delivered.length, seconds);
-    this.lastProgressAt = Date.now();
     this.tracker.ack(delivered, this.bit);
     this.tracker.ack(
       rejected.map((r) => r.item),

@@ -38,6 +38,10 @@ export interface SinkHealth {
   readonly healthy: boolean;
   /** Why not, in words an operator can act on (never a secret). */
   readonly detail?: string;
+  /** When delivery stopped working (ISO 8601), while it is not working. */
+  readonly since?: string;
+  /** The destination refuses us (credentials, certificate, configuration): people must fix it. */
+  readonly refused?: boolean;
 }
 
 export interface Sink<E extends EncodedRecord = EncodedRecord> {

@@ -27,7 +27,12 @@ export class HealthTracker {
   ) {}
 
   get(): SinkHealth {
-    return this.current;
+    if (this.current.healthy || this.failingSince === undefined) return this.current;
+    return {
+      ...this.current,
+      since: new Date(this.failingSince).toISOString(),
+      ...(this.currentIsAuth ? { refused: true } : {}),
+    };
   }
 
   failing(detail: string, opts: FailingOptions = {}): void {
@@ -61,4 +66,42 @@ export class HealthTracker {
     this.failingSince = undefined;
     this.logger.info(`${this.label} accepts delivery again`, { failing_ms: downMs });
   }
+}
+
+/** A sink's work that is waiting on the destination, as its pipeline lane sees it. */
+export interface Stall {
+  /** Since when batches have been in flight with none settling (ms since the epoch). */
+  readonly sinceMs: number;
+  readonly batchesInFlight: number;
+}
+
+/**
+ * The one definition of sink health, for every sink: unhealthy when delivery has failed for
+ * `unhealthyAfterMs` (the sink's own report), or when batches handed to it have been in
+ * flight that long with none settling: a destination that accepts but never acknowledges,
+ * or an ack query failing while every send slot waits on an ack, shows only there. A refusal
+ * (credentials, certificate) is unhealthy at once: waiting cannot fix it. Healthy again on
+ * the next success: the sink reports it, and a settled batch restarts the stall clock.
+ */
+export function judgeSinkHealth(
+  own: SinkHealth,
+  stall: Stall | undefined,
+  unhealthyAfterMs: number,
+  now: number,
+): SinkHealth {
+  const ownSinceMs = own.since === undefined ? now : Date.parse(own.since);
+  const ownFailing = !own.healthy && (own.refused === true || now - ownSinceMs >= unhealthyAfterMs);
+  const stalled = stall !== undefined && now - stall.sinceMs >= unhealthyAfterMs;
+  if (!ownFailing && !stalled) return { healthy: true };
+  const sinceMs = Math.min(own.healthy ? now : ownSinceMs, stalled ? stall.sinceMs : now);
+  const detail =
+    !own.healthy && own.detail !== undefined
+      ? own.detail
+      : `nothing delivered for ${Math.round((now - sinceMs) / 1000)}s: ${stall?.batchesInFlight ?? 0} batch(es) handed to the sink are not acknowledged (health.unhealthy_after is ${Math.round(unhealthyAfterMs / 1000)}s)`;
+  return {
+    healthy: false,
+    detail,
+    since: new Date(sinceMs).toISOString(),
+    ...(own.refused ? { refused: true } : {}),
+  };
 }

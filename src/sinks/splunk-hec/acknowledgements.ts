@@ -44,6 +44,8 @@ export interface AckObserver {
   onAnswered(): void;
   /** The ack endpoint refused the token or configuration. */
   onRefused(err: HecRefusedError): void;
+  /** The ack query failed transiently (unreachable, 5xx, timeout): pending batches wait. */
+  onFailed(error: string): void;
 }
 
 /** One event POST on a channel, from request to reply (or failure). */
@@ -244,7 +246,10 @@ export class IndexerAcknowledgements {
       this.stats.pollFailures++;
       if (err instanceof HecRefusedError) {
         this.observer.onRefused(err);
-      } else if (!this.pollFailing) {
+        return;
+      }
+      this.observer.onFailed(errorMessage(err));
+      if (!this.pollFailing) {
         this.pollFailing = true;
         this.logger.warn(
           'Splunk HEC ack query failed; pending batches stay pending and the query is repeated',

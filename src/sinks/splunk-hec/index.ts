@@ -94,6 +94,7 @@ export class SplunkHecSink implements Sink<HecEvent> {
         {
           onAnswered: () => this.healthTracker.ok(),
           onRefused: (err) => this.healthTracker.failing(err.message, { auth: true }),
+          onFailed: (err) => this.healthTracker.failing(`indexer acknowledgements cannot be queried: ${err}`),
         },
         this.logger,
       );

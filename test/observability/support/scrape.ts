@@ -64,9 +64,10 @@ export interface Readyz {
   readonly report: {
     status: string;
     failing: string[];
+    summary: string[];
     checks: {
-      source: { ok: boolean; detail?: string };
-      sinks: Record<string, { ok: boolean; detail?: string }>;
+      source: { ok: boolean; detail?: string; since?: string };
+      sinks: Record<string, { ok: boolean; detail?: string; since?: string }>;
     };
   };
 }

@@ -50,7 +50,7 @@ function tracker(
   const acks = new IndexerAcknowledgements(
     endpoint.query,
     { pollIntervalMs: 5, timeoutMs: opts.timeoutMs ?? 60_000, maxPending: opts.maxPending ?? 100 },
-    { onAnswered: () => undefined, onRefused: (e) => refused.push(e) },
+    { onAnswered: () => undefined, onRefused: (e) => refused.push(e), onFailed: () => undefined },
     silentLogger,
     opts.now,
   );
