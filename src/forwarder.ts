@@ -244,6 +244,7 @@ export class Forwarder {
       if (r.foundLate) foundLate++;
     }
     this.checkpointer.commit(records, delivered, foundLate);
+    if (foundLate > 0) this.checkpointer.oweLateRows(records);
   }
 
   get lastCycleSummary(): CycleSummary | undefined {

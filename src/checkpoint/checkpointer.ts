@@ -30,6 +30,9 @@ const sha256Hex: (text: string) => string =
     ? (text) => hash('sha256', text, 'hex')
     : (text) => createHash('sha256').update(text).digest('hex');
 
+/** Late Access Transparency rows kept per detached sink (they are rare: a few a day). */
+const MAX_OWED_LATE = 10_000;
+
 /**
  * Holds the checkpoint in memory and persists it. Only the pipeline's commit callback moves
  * it (records every sink has finished with, in order); saves are coalesced so a fast stream
@@ -298,6 +301,36 @@ export class Checkpointer {
     // It accepts deliveries again: from now on it is catching up, not down.
     const state = delivered > 0 ? 'catching_up' : lane.state;
     this.setSinkLane(sink, { ...lane, state, watermark, delivered: lane.delivered + delivered });
+  }
+
+  /** The late lane's rows the main lane just committed: every detached sink is owed them. */
+  oweLateRows(records: readonly PipelineRecord[]): void {
+    const late = records.filter((r) => r.foundLate && r.deliver !== false);
+    if (late.length === 0) return;
+    for (const [sink, lane] of Object.entries(this.sinkLanes)) {
+      const owed = [...(lane.owed_late ?? [])];
+      for (const r of late) owed.push([r.activity.id, Date.parse(r.activity.created_at)]);
+      if (owed.length > MAX_OWED_LATE) {
+        this.logger.error(
+          'a detached sink is owed more late Access Transparency rows than the checkpoint keeps; the oldest are dropped from its catch-up',
+          { sink, kept: MAX_OWED_LATE, dropped: owed.length - MAX_OWED_LATE },
+        );
+        owed.splice(0, owed.length - MAX_OWED_LATE);
+      }
+      this.setSinkLane(sink, { ...lane, owed_late: owed });
+    }
+  }
+
+  /** Late rows a detached sink is still owed. */
+  sinkOwedLate(sink: string): ReadonlyArray<readonly [string, number]> {
+    return this.sinkLanes[sink]?.owed_late ?? [];
+  }
+
+  /** These owed rows reached the sink (or can no longer be found): it is owed them no more. */
+  settleOwedLate(sink: string, ids: ReadonlySet<string>): void {
+    const lane = this.sinkLanes[sink];
+    if (!lane?.owed_late || ids.size === 0) return;
+    this.setSinkLane(sink, { ...lane, owed_late: lane.owed_late.filter(([id]) => !ids.has(id)) });
   }
 
   recordSinkCycle(sink: string, record: CatchUpCycleRecord): void {

@@ -103,6 +103,12 @@ export interface SinkLaneState {
   readonly delivered: number;
   readonly cycles: number;
   readonly last_cycle: CatchUpCycleRecord | null;
+  /**
+   * Access Transparency rows the late lane delivered to the other sinks while this one was
+   * detached: [id, created_at epoch ms]. Dated far behind its position, its catch-up lane
+   * would never read them; it fetches them by their dates before it is attached again.
+   */
+  readonly owed_late?: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface CheckpointState {

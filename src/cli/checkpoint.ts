@@ -83,6 +83,7 @@ function sinkPositions(state: CheckpointState, sinkNames: readonly string[]) {
           caught_up: lane.delivered,
           catch_up_cycles: lane.cycles,
           last_catch_up_cycle: lane.last_cycle,
+          owed_late_access_transparency: lane.owed_late?.length ?? 0,
           ...(sinkNames.includes(name) ? {} : { configured: false }),
         },
       ];
@@ -95,7 +96,10 @@ function sinkLines(state: CheckpointState, sinkNames: readonly string[]): string
     if (p.state === 'attached') return `  ${name}: attached, at the main position`;
     const lane = state.sinks?.[name];
     const cycle = lane?.last_cycle ? `; last catch-up cycle read to ${lane.last_cycle.to}` : '';
-    return `  ${name}: ${p.state} since ${lane?.since} (${lane?.reason}); has everything up to ${p.watermark ?? '(nothing yet)'}; ${lane?.delivered ?? 0} re-read for it${cycle}`;
+    const owed = lane?.owed_late?.length
+      ? `; owed ${lane.owed_late.length} late Access Transparency rows`
+      : '';
+    return `  ${name}: ${p.state} since ${lane?.since} (${lane?.reason}); has everything up to ${p.watermark ?? '(nothing yet)'}; ${lane?.delivered ?? 0} re-read for it${cycle}${owed}`;
   });
 }
 

@@ -4,6 +4,10 @@ import type { ComplianceApiClient } from '../source/client';
 import type { FilterVerdict } from '../source/filters';
 import type { Activity } from '../source/activity';
 import { Poller } from '../source/poller';
+import type { Page } from '../source/client';
+import { ApiError } from '../source/api-errors';
+import { ACCESS_TRANSPARENCY_TYPES } from '../source/access-transparency/activity';
+import { UNFILTERED_PAGE_SIZE } from '../source/access-transparency/late-lane';
 import { InvertedWindowError } from '../source/window-check';
 import type { Logger } from '../observability/logger';
 import { AbortedError, errorMessage } from '../util/errors';
@@ -138,6 +142,11 @@ export class CatchUpLane {
   private async loop(signal: AbortSignal): Promise<void> {
     if (this.needsStart) await this.startSink(signal);
     while (!signal.aborted) {
+      if (this.opts.checkpointer.sinkOwedLate(this.opts.sink.name).length > 0) {
+        if (!(await this.deliverOwedLate(signal)))
+          await sleep(this.opts.pollIntervalMs, signal).catch(() => undefined);
+        continue;
+      }
       if (!this.hasWindow()) {
         await sleep(NO_WINDOW_RECHECK_MS, signal).catch(() => undefined);
         continue;
@@ -161,6 +170,84 @@ export class CatchUpLane {
     });
     this.needsStart = false;
     this.opts.logger.info('sink passes its start-up check; catching up from the API');
+  }
+
+  /**
+   * Fetches the late Access Transparency rows the others got while this sink was detached,
+   * by their dates and types, and delivers them to it; false if the read failed.
+   */
+  private async deliverOwedLate(signal: AbortSignal): Promise<boolean> {
+    const name = this.opts.sink.name;
+    const owed = this.opts.checkpointer.sinkOwedLate(name);
+    const ids = new Set(owed.map(([id]) => id));
+    const fromMs = Math.min(...owed.map(([, ms]) => ms));
+    const toMs = Math.max(...owed.map(([, ms]) => ms)) + 1;
+    const window = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() };
+    let filterByType = this.opts.checkpointer.lateLane.filter !== 'client';
+    const found = new Set<string>();
+    try {
+      let afterId: string | undefined;
+      for (;;) {
+        let page: Page;
+        try {
+          page = await this.opts.client.fetchPage(
+            {
+              createdAtGte: window.from,
+              createdAtLt: window.to,
+              afterId,
+              order: 'asc',
+              limit: filterByType ? this.opts.pageSize : UNFILTERED_PAGE_SIZE,
+              ...(filterByType ? { types: { include: ACCESS_TRANSPARENCY_TYPES, exclude: [] } } : {}),
+            },
+            signal,
+            CATCH_UP_URGENCY,
+          );
+        } catch (err) {
+          // The API refuses a filter on these types (as the late lane found): read unfiltered.
+          if (filterByType && err instanceof ApiError && err.status === 400) {
+            filterByType = false;
+            afterId = undefined;
+            continue;
+          }
+          throw err;
+        }
+        const items = page.activities.flatMap((activity, i) =>
+          ids.has(activity.id) && !found.has(activity.id)
+            ? [{ activity, raw: page.raw?.[i] ?? JSON.stringify(activity), deliver: true, foundLate: true }]
+            : [],
+        );
+        for (const it of items) found.add(it.activity.id);
+        if (items.length > 0) await this.pipeline.push(items, signal);
+        if (!page.hasMore || !page.lastId || page.lastId === afterId || found.size === ids.size) break;
+        afterId = page.lastId;
+      }
+      this.pipeline.sendQueued();
+      await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+      if (signal.aborted) return false;
+    } catch (err) {
+      if (err instanceof AbortedError || signal.aborted) return false;
+      this.opts.logger.warn(
+        'could not fetch the late Access Transparency rows this sink is owed; trying again',
+        {
+          error: errorMessage(err),
+        },
+      );
+      return false;
+    }
+    const missing = owed.length - found.size;
+    if (missing > 0)
+      this.opts.logger.error(
+        'late Access Transparency rows the other sinks got are no longer in the feed; this sink cannot get them',
+        { missing, window_from: window.from, window_to: window.to },
+      );
+    this.opts.logger.info(
+      'delivered the late Access Transparency rows the other sinks got while this sink was detached',
+      {
+        delivered: found.size,
+      },
+    );
+    this.opts.checkpointer.settleOwedLate(name, ids);
+    return true;
   }
 
   /** Whether the main lane has read past this lane: there is a window to read. */

@@ -192,6 +192,8 @@ export class SinkIsolation {
       if (behind !== undefined && behind > 0 && behind <= this.opts.closeEnoughMs)
         await lane.settleTo(mainReadTo, ATTACH_WAIT_MS, signal);
       if (lane.caughtUpTo() !== mainReadTo) continue;
+      // Late rows the others got meanwhile go first (the lane is fetching them).
+      if (checkpointer.sinkOwedLate(name).length > 0) continue;
       await lane.stop();
       this.lanes.delete(name);
       const has = checkpointer.attachSink(name);
