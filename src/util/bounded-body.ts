@@ -18,6 +18,9 @@ export interface BodyBounds {
 /** Small bodies may compress very well (a page of identical rows); ratios count above this. */
 const RATIO_FLOOR_BYTES = 1024 * 1024;
 
+/** A stream's error after its body was settled: nobody is waiting for it. */
+const ignoreLateError = (): void => undefined;
+
 /** A body over its bounds: the request may be tried again, nothing is kept of it. */
 export class OversizedResponseError extends RetryableError {}
 
@@ -61,30 +64,26 @@ export function readBoundedBody(
       return reject(err);
     }
     const out: Readable = decoder ?? stream;
-    const chunks: Buffer[] = [];
+    let chunks: Buffer[] = [];
     let received = 0;
     let decoded = 0;
     let settled = false;
     const finish = (err: Error | undefined, body?: Buffer): void => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener('abort', onAbort);
+      chunks = [];
+      detach();
       if (err !== undefined) {
-        chunks.length = 0;
         stream.destroy();
         decoder?.destroy();
         reject(err);
       } else resolve(body!);
     };
     const onAbort = (): void => finish(signal?.reason instanceof Error ? signal.reason : new AbortedError());
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    if (decoder) {
-      stream.on('data', (chunk: Buffer) => (received += chunk.length));
-      stream.on('error', (err) => finish(new RetryableError(`the response broke off: ${err.message}`)));
-      stream.pipe(decoder);
-    }
-    out.on('data', (chunk: Buffer) => {
+    const onReceived = (chunk: Buffer): void => void (received += chunk.length);
+    const onBroken = (err: Error): void =>
+      finish(new RetryableError(`the response broke off: ${err.message}`));
+    const onData = (chunk: Buffer): void => {
       decoded += chunk.length;
       if (!decoder) received = decoded;
       if (decoded > bounds.maxBytes) {
@@ -102,11 +101,32 @@ export function readBoundedBody(
         );
       }
       chunks.push(chunk);
-    });
-    out.on('error', (err) => finish(new RetryableError(`the response could not be read: ${err.message}`)));
+    };
+    const onError = (err: Error): void =>
+      finish(new RetryableError(`the response could not be read: ${err.message}`));
     // 'close' without 'end': the connection was cut mid-body.
-    out.on('close', () => finish(new RetryableError('the response broke off before its end')));
-    out.on('end', () => finish(undefined, Buffer.concat(chunks, decoded)));
+    const onClose = (): void => finish(new RetryableError('the response broke off before its end'));
+    const onEnd = (): void => finish(undefined, Buffer.concat(chunks, decoded));
+    // A kept-alive socket holds its last response stream until its next request: listeners
+    // left on it would keep this body and its chunks alive with it (a page per socket).
+    const detach = (): void => {
+      signal?.removeEventListener('abort', onAbort);
+      stream.off('data', onReceived).off('error', onBroken);
+      out.off('data', onData).off('error', onError).off('close', onClose).off('end', onEnd);
+      stream.on('error', ignoreLateError);
+      decoder?.on('error', ignoreLateError);
+    };
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (decoder) {
+      stream.on('data', onReceived);
+      stream.on('error', onBroken);
+      stream.pipe(decoder);
+    }
+    out.on('data', onData);
+    out.on('error', onError);
+    out.on('close', onClose);
+    out.on('end', onEnd);
   });
 }
 
