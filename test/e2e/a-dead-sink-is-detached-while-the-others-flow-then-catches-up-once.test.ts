@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
+import { hecAndFileConfig } from './support/hec-and-file';
 import { startSimulator } from '../../src/simulator';
-import { DEFAULT_HEC_TOKEN, startHecReceiver } from '../support/hec-receiver';
+import { startHecReceiver } from '../support/hec-receiver';
 import { freePort } from '../support/ports';
-import { readJsonl, startCli, tempDir, waitFor, writeConfig } from '../support/forwarder';
+import { startCli, waitFor } from '../support/forwarder';
 
 /**
  * pipeline.on_sink_failure: isolate (the default). Splunk HEC goes down while a file sink
@@ -16,39 +16,14 @@ import { readJsonl, startCli, tempDir, waitFor, writeConfig } from '../support/f
 test('a dead sink is detached while the others flow, then catches up with nothing lost or twice', async () => {
   const sim = await startSimulator({ seed: 71, backlog: 200, backlogWindowMs: 3600_000, rate: 20 });
   const hec = await startHecReceiver();
-  const dir = tempDir('caf-isolate-');
-  const file = join(dir, 'out.jsonl');
   const port = await freePort();
-  const config = writeConfig(dir, {
-    source: {
-      base_url: sim.url,
-      api_key: sim.apiKey,
-      page_size: 100,
-      start_at: '2h',
-      lookback: '30s',
-      poll_interval: '500ms',
-      max_requests_per_minute: 600,
-    },
+  const { config, fileIds } = hecAndFileConfig({
+    sim,
+    hec,
     pipeline: { max_buffered_events: 100 },
-    health: { unhealthy_after: '2s' },
-    checkpoint: { path: join(dir, 'checkpoint.json') },
-    dead_letter: { path: join(dir, 'dead-letter.jsonl') },
-    sinks: {
-      splunk: {
-        type: 'splunk_hec',
-        endpoint: hec.url,
-        token: DEFAULT_HEC_TOKEN,
-        format: 'raw',
-        batch: { max_events: 50, timeout: '50ms' },
-        retry: { initial_backoff: '100ms', max_backoff: '500ms' },
-      },
-      archive: { type: 'file', path: file, format: 'raw' },
-    },
     metrics: { listen: `127.0.0.1:${port}` },
-    log: { level: 'info' },
   });
   const fwd = startCli(['run', '-c', config]);
-  const fileIds = (): string[] => readJsonl<{ id: string }>(file).map((a) => a.id);
   const hecIds = (): string[] => hec.eventIds();
   const readyz = async (): Promise<{ status: number; body: string }> => {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);

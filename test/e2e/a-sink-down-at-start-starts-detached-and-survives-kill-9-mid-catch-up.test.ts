@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { hecAndFileConfig } from './support/hec-and-file';
 import { startSimulator } from '../../src/simulator';
-import { DEFAULT_HEC_TOKEN, startHecReceiver } from '../support/hec-receiver';
+import { startHecReceiver } from '../support/hec-receiver';
 import { freePort } from '../support/ports';
-import { readJsonl, startCli, tempDir, waitFor, writeConfig } from '../support/forwarder';
+import { startCli, waitFor } from '../support/forwarder';
 
 /**
  * A sink unreachable at start-up used to stop the start (exit 1: a crash loop on
@@ -19,39 +19,18 @@ test('a sink down at start-up starts detached, and kill -9 mid-catch-up loses no
   const sim = await startSimulator({ seed: 72, backlog: 3000, backlogWindowMs: 3600_000, rate: 0 });
   const hec = await startHecReceiver({ port: await freePort() });
   await hec.stop();
-  const dir = tempDir('caf-start-detached-');
-  const file = join(dir, 'out.jsonl');
-  const checkpoint = join(dir, 'checkpoint.json');
   const port = await freePort();
-  const config = writeConfig(dir, {
-    source: {
-      base_url: sim.url,
-      api_key: sim.apiKey,
-      page_size: 100,
-      start_at: '2h',
-      lookback: '30s',
-      poll_interval: '500ms',
-      max_requests_per_minute: 600,
-    },
+  const {
+    config,
+    fileIds,
+    checkpointPath: checkpoint,
+  } = hecAndFileConfig({
+    sim,
+    hec,
     pipeline: { max_buffered_events: 200 },
-    health: { unhealthy_after: '2s' },
-    checkpoint: { path: checkpoint },
-    dead_letter: { path: join(dir, 'dead-letter.jsonl') },
-    sinks: {
-      splunk: {
-        type: 'splunk_hec',
-        endpoint: hec.url,
-        token: DEFAULT_HEC_TOKEN,
-        format: 'raw',
-        batch: { max_events: 20, timeout: '50ms', concurrency: 1 },
-        retry: { initial_backoff: '100ms', max_backoff: '500ms' },
-      },
-      archive: { type: 'file', path: file, format: 'raw' },
-    },
     metrics: { listen: `127.0.0.1:${port}` },
-    log: { level: 'info' },
+    hecBatch: { max_events: 20, concurrency: 1 },
   });
-  const fileIds = (): string[] => readJsonl<{ id: string }>(file).map((a) => a.id);
   const readyz = async (): Promise<{ status: number; body: string }> => {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
     return res ? { status: res.status, body: await res.text() } : { status: 0, body: '' };

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { hecAndFileConfig } from './support/hec-and-file';
 import { startSimulator } from '../../src/simulator';
 import type { CheckpointState } from '../../src/checkpoint/state';
-import { DEFAULT_HEC_TOKEN, startHecReceiver } from '../support/hec-receiver';
-import { readJsonl, startCli, tempDir, waitFor, writeConfig } from '../support/forwarder';
+import { startHecReceiver } from '../support/hec-receiver';
+import { startCli, waitFor } from '../support/forwarder';
 import { staffAccessRow } from '../support/access-transparency';
 
 /**
@@ -24,42 +24,20 @@ test('late Access Transparency rows found while a sink is detached reach it when
     acceptUnlistedTypes: true,
   });
   const hec = await startHecReceiver();
-  const dir = tempDir('caf-owed-late-');
-  const file = join(dir, 'out.jsonl');
-  const checkpointPath = join(dir, 'checkpoint.json');
-  const config = writeConfig(dir, {
-    source: {
-      base_url: sim.url,
-      api_key: sim.apiKey,
-      page_size: 100,
-      start_at: '96h',
-      lookback: '30s',
-      poll_interval: '500ms',
-      max_requests_per_minute: 600,
-      access_transparency: { sweep_interval: '2s' },
-    },
-    health: { unhealthy_after: '2s' },
-    checkpoint: { path: checkpointPath },
-    dead_letter: { path: join(dir, 'dead-letter.jsonl') },
-    sinks: {
-      splunk: {
-        type: 'splunk_hec',
-        endpoint: hec.url,
-        token: DEFAULT_HEC_TOKEN,
-        format: 'raw',
-        batch: { max_events: 50, timeout: '50ms' },
-        retry: { initial_backoff: '100ms', max_backoff: '500ms' },
-      },
-      archive: { type: 'file', path: file, format: 'raw' },
-    },
-    metrics: { enabled: false },
-    log: { level: 'info' },
+  const {
+    config,
+    fileIds: fileIdList,
+    checkpointPath,
+  } = hecAndFileConfig({
+    sim,
+    hec,
+    source: { start_at: '96h', access_transparency: { sweep_interval: '2s' } },
   });
   const checkpoint = (): CheckpointState | undefined =>
     existsSync(checkpointPath)
       ? (JSON.parse(readFileSync(checkpointPath, 'utf8')) as CheckpointState)
       : undefined;
-  const fileIds = (): Set<string> => new Set(readJsonl<{ id: string }>(file).map((a) => a.id));
+  const fileIds = (): Set<string> => new Set(fileIdList());
   const fwd = startCli(['run', '-c', config]);
   try {
     await waitFor(() => (checkpoint()?.access_transparency?.sweeps ?? 0) >= 1, 30_000, 'the first sweep');
