@@ -1,7 +1,7 @@
 import type { Sink } from '../sinks/sink';
 import type { Checkpointer } from '../checkpoint/checkpointer';
 import type { Logger } from '../observability/logger';
-import { AbortedError, errorMessage } from '../util/errors';
+import { errorMessage } from '../util/errors';
 import { backoffDelay, sleep } from '../util/retry';
 import type { CatchUpLane } from './catch-up-lane';
 import type { Pipeline, SinkStartFailure } from './pipeline';
@@ -61,6 +61,8 @@ const WATCH_EVERY_MS = 1000;
 export class SinkIsolation {
   private readonly lanes = new Map<string, CatchUpLane>();
   private readonly now: () => number;
+  /** Sinks failing their start-up check while the whole start waits (readiness shows them). */
+  private startFailures: readonly SinkStartFailure[] = [];
 
   constructor(private readonly opts: SinkIsolationOptions) {
     this.now = opts.now ?? Date.now;
@@ -116,8 +118,9 @@ export class SinkIsolation {
         delay_ms: delayMs,
       });
       this.startFailures = remaining;
-      await sleep(delayMs, opts.signal);
-      if (opts.signal.aborted) throw new AbortedError();
+      await sleep(delayMs, opts.signal).catch(() => undefined);
+      // Stopped while waiting: the run loop sees the signal and shuts down cleanly.
+      if (opts.signal.aborted) break;
       remaining = await pipeline.startSinks(
         remaining.map((f) => f.sink),
         opts.signal,
@@ -126,9 +129,6 @@ export class SinkIsolation {
     this.startFailures = [];
     return remaining;
   }
-
-  /** Sinks failing their start-up check while the whole start waits (readiness shows them). */
-  private startFailures: readonly SinkStartFailure[] = [];
 
   /** Watches the attached sinks until the signal aborts, detaching the one that fails. */
   async watch(signal: AbortSignal): Promise<void> {
