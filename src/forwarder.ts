@@ -196,6 +196,10 @@ export class Forwarder {
         delivered_total: state.totals.delivered,
       });
     await store.checkWritable();
+    if (store.migratedFrom)
+      opts.logger.warn(
+        `the checkpoint is version ${store.migratedFrom.version}; it is migrated to version ${state.version} at the next save, and the original is kept at ${store.migratedFrom.backup}. A forwarder older than this one cannot read the migrated checkpoint (docs/upgrading.md).`,
+      );
     const checkpointer = new Checkpointer(
       store,
       state,

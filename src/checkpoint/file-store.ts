@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointState, type SinkLaneState } from './state';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  MIGRATES_FROM,
+  type CheckpointState,
+  type SinkLaneState,
+} from './state';
 import { errorMessage } from '../util/errors';
 import { createTempBeside, openNoFollow, SymlinkRefusedError } from '../util/no-follow';
 
@@ -66,9 +72,14 @@ export class FileCheckpointStore implements CheckpointStore {
         `${this.path} is not a claude-audit-forwarder checkpoint; refusing to overwrite it. ${fix}`,
       );
     }
-    if (state.version !== CHECKPOINT_VERSION) {
+    if (typeof state.version === 'number' && state.version > CHECKPOINT_VERSION) {
       throw new CheckpointError(
-        `checkpoint ${this.path} has version ${String(state.version)}, this forwarder reads version ${CHECKPOINT_VERSION}. ${fix}`,
+        `checkpoint ${this.path} has version ${state.version}: it was written by a newer claude-audit-forwarder, which this one (checkpoint version ${CHECKPOINT_VERSION}) cannot read without losing track of what was delivered. Run the newer version again, or restore the backup the newer version kept beside it (${this.path}.v${CHECKPOINT_VERSION}.bak) if you are rolling back on purpose (docs/upgrading.md). ${fix}`,
+      );
+    }
+    if (state.version !== CHECKPOINT_VERSION && !MIGRATES_FROM.includes(state.version)) {
+      throw new CheckpointError(
+        `checkpoint ${this.path} has version ${String(state.version)}, which this forwarder neither reads (version ${CHECKPOINT_VERSION}) nor migrates (from ${MIGRATES_FROM.join(', ')}). ${fix}`,
       );
     }
     if (
@@ -87,10 +98,42 @@ export class FileCheckpointStore implements CheckpointStore {
         `checkpoint ${this.path} belongs to another source (${withoutUserinfo(String(state.source?.base_url))}, configured: ${this.expectedBaseUrl}); its position means nothing here. ${fix}`,
       );
     }
+    if (state.version !== CHECKPOINT_VERSION) return this.migrate(state, text);
     return state;
   }
 
+  /**
+   * An older checkpoint, read as the current version. Its original text is kept beside it
+   * (`<path>.v<N>.bak`, never overwritten) before the first save replaces it, so a rollback to
+   * the version that wrote it can restore it. Reading alone (`checkpoint show`) writes nothing.
+   */
+  private migrate(state: CheckpointState, original: string): CheckpointState {
+    this.migratedFrom = { version: state.version, backup: `${this.path}.v${state.version}.bak` };
+    this.originalText = original;
+    // Version 1 is version 2 without per-sink positions: every sink was in step.
+    return { ...state, version: CHECKPOINT_VERSION };
+  }
+
+  /** Set when load() migrated an older checkpoint: from which version, and where the original goes. */
+  migratedFrom?: { readonly version: number; readonly backup: string };
+  private originalText?: string;
+
+  private async keepOriginal(): Promise<void> {
+    if (this.originalText === undefined || !this.migratedFrom) return;
+    try {
+      // wx: fails on anything already there, a planted link included.
+      await writeFile(this.migratedFrom.backup, this.originalText, { flag: 'wx', mode: 0o600 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new CheckpointError(
+          `cannot keep a copy of checkpoint ${this.path} (version ${this.migratedFrom.version}) before replacing it with version ${CHECKPOINT_VERSION}: ${errorMessage(err)}`,
+        );
+    }
+    this.originalText = undefined;
+  }
+
   async save(state: CheckpointState): Promise<void> {
+    await this.keepOriginal();
     const dir = dirname(this.path);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     // An unpredictable name, created exclusively: a link planted in the directory cannot

@@ -7,7 +7,16 @@ import type { RecordingState } from './recording';
  * re-reads inside the lookback window, so a restart re-sends at most what was in flight.
  */
 export const CHECKPOINT_FORMAT = 'claude-audit-forwarder/checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/**
+ * 2: sinks may hold positions of their own (`sinks`, pipeline.on_sink_failure: isolate). A
+ * version 1 forwarder would ignore them and never deliver a detached sink's backlog, so
+ * version 1 files are migrated (they are version 2 files without `sinks`) and a forwarder
+ * reading version 1 refuses version 2. See docs/upgrading.md.
+ */
+export const CHECKPOINT_VERSION = 2;
+
+/** Versions this forwarder migrates on load; the original file is kept beside it. */
+export const MIGRATES_FROM: readonly number[] = [1];
 
 /** One poll cycle's evidence of completeness (what the Compliance API docs recommend keeping). */
 export interface CycleRecord {
