@@ -19,7 +19,9 @@ console.log(`| --- | ---: | ---: | ---: |`);
 for (const f of formats) {
   const s = sizes.get(f)!.sort((a, b) => a - b);
   const m = mean(s);
-  console.log(`| ${f} | ${Math.round(m)} | ${s[Math.floor(s.length * 0.95)]} | ${(m / rawMean).toFixed(2)}× |`);
+  console.log(
+    `| ${f} | ${Math.round(m)} | ${s[Math.floor(s.length * 0.95)]} | ${(m / rawMean).toFixed(2)}× |`,
+  );
 }
 console.log(`\n${count} activities, seeds 1..${count}.`);
 
