@@ -193,7 +193,7 @@ test('late-indexed rows are caught and counted', async () => {
   assert.ok(s.count(`${P}late_activities_total`) >= before + 25);
 });
 
-test('HEC refusing the token turns readiness red naming the sink, and the checkpoint ages until it is fixed', async () => {
+test('HEC refusing the token turns readiness red naming the sink; the file sink flows on, and HEC catches up once fixed', async () => {
   hec.setToken(TOKEN, undefined);
   try {
     const red = await eventually(
@@ -208,14 +208,22 @@ test('HEC refusing the token turns readiness red naming the sink, and the checkp
     const down = await scrape(fwd.base);
     assert.equal(down.get(`${P}sink_healthy`, { sink: 'splunk' }), 0);
     assert.equal(down.get(`${P}sink_healthy`, { sink: 'archive' }), 1);
-    // New activity keeps arriving (4/s) but cannot be committed: the checkpoint stops advancing.
-    const aged = await eventually(
+    // pipeline.on_sink_failure: isolate. HEC is detached; new activity (4/s) still reaches the
+    // file sink and moves the checkpoint.
+    const detached = await eventually(
       () => scrape(fwd.base),
-      (m) => (m.get(`${P}checkpoint_age_seconds`) ?? 0) >= 3,
+      (m) => m.get(`${P}sink_state`, { sink: 'splunk', state: 'detached' }) === 1,
       30_000,
-      'the checkpoint to age',
+      'HEC to be detached',
     );
-    assert.ok(aged.count(`${P}queue_depth_events`) > 0, 'activities wait in the pipeline');
+    assert.equal(detached.get(`${P}sink_state`, { sink: 'archive', state: 'attached' }), 1);
+    const flowing = await eventually(
+      () => scrape(fwd.base),
+      (m) => (m.get(`${P}checkpoint_age_seconds`) ?? Infinity) < 3,
+      30_000,
+      'the checkpoint advancing without HEC',
+    );
+    assert.ok((flowing.get(`${P}checkpoint_age_seconds`) ?? Infinity) < 3);
   } finally {
     hec.setToken(TOKEN, { acks: true });
   }
@@ -233,6 +241,12 @@ test('HEC refusing the token turns readiness red naming the sink, and the checkp
     'the checkpoint to advance again',
   );
   assert.equal(back.get(`${P}sink_healthy`, { sink: 'splunk' }), 1);
+  await eventually(
+    () => scrape(fwd.base),
+    (m) => m.get(`${P}sink_state`, { sink: 'splunk', state: 'attached' }) === 1,
+    60_000,
+    'HEC caught up and attached again',
+  );
 });
 
 test('a revoked API key turns readiness red naming the source; restoring it turns it green without a restart', async () => {
