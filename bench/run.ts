@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -25,6 +25,7 @@ import {
   type BackfillRow,
 } from './backfill.bench';
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
+import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
@@ -34,8 +35,8 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane';
-const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane'];
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup';
+const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup'];
 
 interface Plan {
   readonly quick: boolean;
@@ -113,6 +114,7 @@ interface Results {
   memory?: MemoryRow[];
   backfill?: BackfillRow[];
   lane?: LateLaneRow[];
+  catchUp?: CatchUpRow;
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -205,6 +207,7 @@ async function measure(p: Plan): Promise<Results> {
   }
   // A tenant of 50 000 activities a day; its size does not change between quick and full.
   if (p.parts.has('lane')) results.lane = await runLateLaneBench({ perDay: 50_000, log });
+  if (p.parts.has('catchup')) results.catchUp = await runCatchUpBench({ perDay: 50_000, log });
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -473,6 +476,38 @@ function laneSection(r: Results): string[] {
   ];
 }
 
+function catchUpSection(r: Results): string[] {
+  const c = r.catchUp;
+  if (!c) return [];
+  return [
+    `## 7. A detached sink's catch-up: its cost in the tenant's rate budget`,
+    '',
+    `A tenant of ${int(c.perDay)} activities a day, two file sinks, one detached ${c.behindMinutes} minutes behind (issue #17); the CLI with the default source settings (poll_interval 30s, lookback 10m, page_size 1000) until that sink is attached again.`,
+    '',
+    table(
+      [
+        'behind',
+        'activities re-read for it',
+        'catch-up requests',
+        'main lane requests meanwhile',
+        'until attached (s)',
+        'of one minute’s 120',
+      ],
+      [
+        [
+          `${c.behindMinutes} min`,
+          int(c.delivered),
+          c.catchUpRequests,
+          c.mainRequests,
+          c.seconds.toFixed(1),
+          `${(c.shareOfMinute * 100).toFixed(1)} %`,
+        ],
+      ],
+    ),
+    '',
+  ];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -486,6 +521,7 @@ function report(p: Plan, r: Results): string {
     ...memorySection(r),
     ...backfillSection(r),
     ...laneSection(r),
+    ...catchUpSection(r),
     notes.trim(),
     '',
   ].join('\n');

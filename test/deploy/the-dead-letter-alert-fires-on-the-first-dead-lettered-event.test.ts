@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import YAML from 'yaml';
-import { REPO_ROOT, at, findOne, render } from './support/helm';
-import { findPromtool, testRules, type AlertExpectation, type RuleGroup } from './support/promtool';
+import { RULE_TARGETS, onlyAlert, seriesOf, type RuleTarget } from './support/alert-rules';
+import { findPromtool, testRules, type AlertExpectation } from './support/promtool';
 
 /**
  * Issue #17: dead_lettered_total{sink,reason} is born at its first increment, so a first
@@ -16,40 +13,11 @@ import { findPromtool, testRules, type AlertExpectation, type RuleGroup } from '
 const ALERT = 'ClaudeAuditForwarderDeadLetters';
 const METRIC = 'claude_audit_forwarder_dead_lettered_total';
 
-interface Target {
-  readonly name: string;
-  readonly groups: RuleGroup[];
-  /** Labels a scrape of one forwarder puts on its series, and those the alert keeps. */
-  readonly scrape: Record<string, string>;
-  readonly kept: Record<string, string>;
+function series(target: RuleTarget, labels: Record<string, string>): string {
+  return seriesOf(METRIC, target, labels);
 }
 
-function deployTarget(): Target {
-  const doc = YAML.parse(readFileSync(join(REPO_ROOT, 'deploy/prometheus/alerts.yaml'), 'utf8')) as {
-    groups: RuleGroup[];
-  };
-  const scrape = { job: 'claude-audit-forwarder', instance: 'fwd-1:9464' };
-  return { name: 'deploy/prometheus/alerts.yaml', groups: doc.groups, scrape, kept: { instance: scrape.instance } };
-}
-
-function chartTarget(): Target {
-  const rule = findOne(
-    render({ set: { 'prometheusRule.enabled': true }, namespace: 'security' }),
-    'PrometheusRule',
-  );
-  const groups = at(rule, 'spec.groups') as RuleGroup[];
-  const scrape = { namespace: 'security', service: 'caf-claude-audit-forwarder', pod: 'caf-claude-audit-forwarder-0' };
-  return { name: "the chart's PrometheusRule", groups, scrape, kept: { namespace: scrape.namespace, pod: scrape.pod } };
-}
-
-function series(scrape: Record<string, string>, labels: Record<string, string>): string {
-  const all = { ...scrape, ...labels };
-  return `${METRIC}{${Object.entries(all)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(',')}}`;
-}
-
-function firing(target: Target, evalTime: string, sink: string): AlertExpectation {
+function firing(target: RuleTarget, evalTime: string, sink: string): AlertExpectation {
   return {
     eval_time: evalTime,
     alertname: ALERT,
@@ -61,37 +29,33 @@ function silent(evalTime: string): AlertExpectation {
   return { eval_time: evalTime, alertname: ALERT, exp_alerts: [] };
 }
 
-for (const make of [deployTarget, chartTarget]) {
-  test(`${make.name === deployTarget.name ? 'deploy/prometheus' : 'the chart'}: the dead-letter alert fires on the first dead-lettered event`, (t) => {
+for (const { name, load } of RULE_TARGETS) {
+  test(`${name}: the dead-letter alert fires on the first dead-lettered event`, (t) => {
     const promtool = findPromtool();
     if (promtool === undefined) return t.skip('promtool unavailable (see the SKIPPING line above)');
-    const target = make();
-    // Annotations are not what is proven here (promtool would compare their text too).
-    const only = target.groups.map((g) => ({
-      ...g,
-      rules: g.rules.filter((r) => r.alert === ALERT).map(({ annotations: _a, ...rule }) => rule),
-    }));
-    assert.equal(only.flatMap((g) => g.rules).length, 1, `${target.name} has ${ALERT}`);
+    const target = load();
+    const only = onlyAlert(target, ALERT);
+    assert.ok(only, `${target.name} has ${ALERT}`);
     const { code, output } = testRules(promtool, only, [
       {
         // A sink's first burst: the series is born at 3 ten minutes in and never moves again.
         interval: '1m',
-        input_series: [{ series: series(target.scrape, { sink: 'splunk', reason: 'bad data' }), values: '_x10 3x40' }],
+        input_series: [{ series: series(target, { sink: 'splunk', reason: 'bad data' }), values: '_x10 3x40' }],
         alert_rule_test: [silent('5m'), firing(target, '11m', 'splunk'), firing(target, '20m', 'splunk'), silent('40m')],
       },
       {
         // A new reason on a sink that already dead-lettered long ago: a new series again.
         interval: '1m',
         input_series: [
-          { series: series(target.scrape, { sink: 'kafka', reason: 'too large' }), values: '1x60' },
-          { series: series(target.scrape, { sink: 'kafka', reason: 'refused' }), values: '_x40 1x20' },
+          { series: series(target, { sink: 'kafka', reason: 'too large' }), values: '1x60' },
+          { series: series(target, { sink: 'kafka', reason: 'refused' }), values: '_x40 1x20' },
         ],
         alert_rule_test: [silent('30m'), firing(target, '41m', 'kafka')],
       },
       {
         // An existing series that grows: as before.
         interval: '1m',
-        input_series: [{ series: series(target.scrape, { sink: 'archive', reason: 'x' }), values: '0x30 2x30' }],
+        input_series: [{ series: series(target, { sink: 'archive', reason: 'x' }), values: '0x30 2x30' }],
         alert_rule_test: [silent('25m'), firing(target, '32m', 'archive'), silent('55m')],
       },
     ]);

@@ -130,6 +130,8 @@ test('every dashboard query uses exported metrics and labels, and panels are wel
     'sink_healthy',
     'api_requests_total',
     'unknown_activity_types_total',
+    'sink_state',
+    'sink_lag_seconds',
   ]) {
     assert.ok(
       JSON.stringify(dashboard).includes(`claude_audit_forwarder_${needed}`),
