@@ -279,6 +279,12 @@ export class Forwarder {
           break;
         }
         if (step.kind === 'committed' && this.opts.once) {
+          // Sinks a daemon left detached: this run is their chance to catch up and attach.
+          await this.isolation.attachCaughtUp(
+            this.mainReadTo(),
+            signal,
+            this.config.pipeline.shutdown_timeout,
+          );
           // Under cron, each run is the only chance to sweep: do it when it is due.
           if (this.lateLane && Date.now() >= this.nextSweepAt()) await this.sweepAndCommit(signal);
           break;

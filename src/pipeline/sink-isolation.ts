@@ -182,14 +182,20 @@ export class SinkIsolation {
    * Attaches every sink whose catch-up lane has committed everything up to the main lane's
    * last cycle. Called between main cycles, so the main lane has nothing in flight.
    */
-  async attachCaughtUp(mainReadTo: string | undefined, signal: AbortSignal): Promise<void> {
+  async attachCaughtUp(
+    mainReadTo: string | undefined,
+    signal: AbortSignal,
+    /** Wait this long for every lane, however far behind (run --once: the run's last chance). */
+    settleMs?: number,
+  ): Promise<void> {
     if (mainReadTo === undefined) return;
     const { pipeline, checkpointer, logger } = this.opts;
     for (const [name, lane] of [...this.lanes]) {
       // A lane within a few cycles of the main lane gets the pause it needs to read the rest:
       // racing a main lane that keeps moving, it could trail one cycle behind for ever.
       const behind = lane.behindBy(mainReadTo);
-      if (behind !== undefined && behind > 0 && behind <= this.opts.closeEnoughMs)
+      if (settleMs !== undefined) await lane.settleTo(mainReadTo, settleMs, signal);
+      else if (behind !== undefined && behind > 0 && behind <= this.opts.closeEnoughMs)
         await lane.settleTo(mainReadTo, ATTACH_WAIT_MS, signal);
       if (lane.caughtUpTo() !== mainReadTo) continue;
       // Late rows the others got meanwhile go first (the lane is fetching them).
