@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import type { SinkHealth } from '../../../src/sinks/sink';
 import assert from 'node:assert/strict';
 import { AbortedError, AuthError, RetryableError } from '../../../src/util/errors';
 import { KafkaService } from '../../../src/sinks/kafka/service';
@@ -64,7 +65,7 @@ function setup(client: KafkaClient, idempotent = true) {
 }
 
 test('refused credentials are retried, never dead-lettered, and make the sink unhealthy once', async () => {
-  let healthDuringOutage: unknown;
+  let healthDuringOutage: SinkHealth | undefined;
   const { service, batch, logger, health, stats } = setup(
     new ScriptedClient((_m, call) => {
       if (call === 20) healthDuringOutage = health.get();
@@ -77,11 +78,14 @@ test('refused credentials are retried, never dead-lettered, and make the sink un
   );
   const result = await service.send(batch(10), new AbortController().signal);
   assert.deepEqual(result.rejected, [], 'nothing is dropped for an auth failure');
-  assert.deepEqual(healthDuringOutage, {
+  const { since, ...reported } = healthDuringOutage ?? { healthy: true };
+  assert.deepEqual(reported, {
     healthy: false,
+    refused: true,
     detail:
       'SASL authentication failed for user "fwd" (SCRAM-SHA-512): check sasl.username and sasl.password',
   });
+  assert.ok(since !== undefined && !Number.isNaN(Date.parse(since)), 'says since when');
   assert.deepEqual(health.get(), { healthy: true });
   const errors = logger.lines.filter((l) => l.level === 'error');
   assert.equal(errors.length, 1, 'one error line for 25 failed attempts');
