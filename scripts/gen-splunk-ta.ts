@@ -22,6 +22,8 @@ export interface CimEventType {
 
 const ACCOUNT_CLASSES = new Set(['account_change', 'user_access', 'group_management']);
 const READ_ACTIONS = new Set(['read', 'export', 'search']);
+/** Reads, and calls the mapping knows only as API calls, are not changes. */
+const NOT_CHANGES = new Set(['authentication', 'api_activity', ...ACCOUNT_CLASSES]);
 
 /** Event type → CIM tags; a type may fall in none (reads are not changes). */
 export const CIM_EVENT_TYPES: readonly CimEventType[] = [
@@ -41,7 +43,7 @@ export const CIM_EVENT_TYPES: readonly CimEventType[] = [
     name: 'anthropic_claude_change',
     tags: ['change'],
     why: 'Change.All_Changes: created, updated, deleted, enabled… resources and settings',
-    holds: (m) => m.cls.key !== 'authentication' && !ACCOUNT_CLASSES.has(m.cls.key) && !READ_ACTIONS.has(m.action),
+    holds: (m) => !NOT_CHANGES.has(m.cls.key) && !READ_ACTIONS.has(m.action),
   },
 ];
 
