@@ -14,6 +14,26 @@ const STATUSES = new Set(['success', 'failure']);
 /** Values the add-on states itself rather than reads. */
 const CONSTANTS = new Set(['vendor', 'product', 'vendor_product']);
 const DERIVED = new Set(['action', 'object_category']);
+/** Fields of the CIM Authentication and Change models (and Web's http_user_agent), as the CIM reference spells them. */
+const CIM_FIELDS = new Set([
+  'action',
+  'app',
+  'change_type',
+  'dest',
+  'http_user_agent',
+  'object',
+  'object_category',
+  'object_id',
+  'reason',
+  'signature',
+  'src',
+  'src_user',
+  'status',
+  'user',
+  'vendor_product',
+]);
+/** Ours, not the CIM's: the HEC indexed id for file-monitored events too, and vendor_product's parts. */
+const OWN_FIELDS = new Set(['event_id', 'vendor', 'product']);
 
 const addOn = loadAddOn();
 
@@ -67,6 +87,11 @@ describe('the Splunk add-on on every activity type, actor variant and format the
         );
       }
     }
+  });
+
+  it('produces only fields the CIM names (a misspelt CIM field fails here)', () => {
+    const unknown = [...addOn.names].filter((name) => !CIM_FIELDS.has(name) && !OWN_FIELDS.has(name));
+    assert.deepEqual(unknown, []);
   });
 
   it('reads no field that no event carries (a typo in props.conf fails here)', () => {

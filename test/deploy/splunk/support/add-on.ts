@@ -14,6 +14,8 @@ type Produced = ReadonlyMap<string, Value>;
 /** The search-time fields the add-on adds to an event: its FIELDALIAS- and EVAL- settings. */
 export interface AddOn {
   readonly produce: (fields: Fields) => Produced;
+  /** The fields it produces (alias and eval names). */
+  readonly names: ReadonlySet<string>;
   /** Every event field an alias or eval reads. */
   readonly reads: ReadonlySet<string>;
   /** The event types (with their tags) an event falls in. */
@@ -63,7 +65,8 @@ export function loadAddOn(): AddOn {
     for (const [name, value] of produce(fields)) withProduced.set(name, value.values);
     return new Map(types.filter((t) => t.matches(withProduced)).map((t) => [t.name, t.tags]));
   };
-  return { produce, reads, eventTypes };
+  const names = new Set([...aliases.keys(), ...evals.keys()]);
+  return { produce, names, reads, eventTypes };
 }
 
 /** Event type searches stay within `sourcetype="…"` and `field IN ("…", …)`, which this reads. */
