@@ -74,6 +74,7 @@ describe('the Splunk add-on on every activity type, actor variant and format the
     for (const c of ALL) {
       for (const [name, value] of c.produced) {
         assert.equal(value.values.length, 1, `${label(c)}: ${name} has several values`);
+        assert.notEqual(value.values[0], 'null', `${label(c)}: ${name} took a JSON null`);
         if (CONSTANTS.has(name)) continue;
         if (name === 'app' && value.from.size === 0) continue;
         assert.ok(value.from.size > 0, `${label(c)}: ${name} = "${value.values[0]}" read no event field`);

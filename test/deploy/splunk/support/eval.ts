@@ -23,7 +23,7 @@ type Node =
   | { readonly kind: 'equals'; readonly left: Node; readonly right: Node }
   | { readonly kind: 'call'; readonly fn: string; readonly args: readonly Node[] };
 
-const FUNCTIONS = new Set(['coalesce', 'case', 'if', 'lower', 'isnotnull', 'mvfind', 'mvindex', 'in', 'true', 'null']);
+const FUNCTIONS = new Set(['coalesce', 'case', 'if', 'lower', 'isnotnull', 'mvfind', 'mvindex', 'nullif', 'in', 'true', 'null']);
 
 const TOKEN = /\s*(?:('(?:[^'\\]|\\.)*')|("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?)|(==|[(),])|([A-Za-z_][A-Za-z0-9_.{}@]*))/y;
 
@@ -179,6 +179,13 @@ function call(node: Node & { kind: 'call' }, fields: Fields): Result {
       if (typeof value === 'boolean') throw new Error('eval: mvfind() of a condition');
       const index = value.values.findIndex((v) => new RegExp(pattern).test(v));
       return index < 0 ? null : { values: [String(index)], from: value.from };
+    }
+    case 'nullif': {
+      arity(node, args.length === 2);
+      const value = arg(0);
+      const other = single(arg(1), 'nullif() second argument');
+      if (value === null || typeof value === 'boolean') return value;
+      return value.values.length === 1 && value.values[0] === other ? null : value;
     }
     case 'mvindex': {
       arity(node, args.length === 2);

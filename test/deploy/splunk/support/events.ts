@@ -8,7 +8,8 @@ export const SOURCETYPE = 'anthropic:claude:compliance';
 /**
  * The fields Splunk has for an activity our HEC sink sends: the envelope's indexed `fields`
  * and the event's JSON as KV_MODE=json names it (`a.b` for objects, `a{}` for arrays).
- * JSON nulls are left out: they hold no value a CIM field could take.
+ * A JSON null is taken as the text `null`, as Splunk's JSON extraction shows it, so the
+ * add-on must skip it (nullif) rather than make a CIM field of it.
  */
 export function hecEventFields(activity: Activity, format: OutputFormat): Fields {
   const raw = JSON.stringify(activity);
@@ -24,7 +25,11 @@ export function hecEventFields(activity: Activity, format: OutputFormat): Fields
     else list.push(value);
   };
   const walk = (value: unknown, path: string): void => {
-    if (value === null || value === undefined) return;
+    if (value === undefined) return;
+    if (value === null) {
+      if (path !== '') add(path, 'null');
+      return;
+    }
     if (Array.isArray(value)) {
       for (const item of value) walk(item, `${path}{}`);
     } else if (typeof value === 'object') {
