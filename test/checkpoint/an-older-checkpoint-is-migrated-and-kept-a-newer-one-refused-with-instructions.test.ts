@@ -32,7 +32,7 @@ test('a version 1 checkpoint is read as the current version, and its original ke
   assert.deepEqual(store.migratedFrom, { version: 1, backup: `${path}.v1.bak` });
   assert.ok(!existsSync(`${path}.v1.bak`), 'reading alone (checkpoint show) writes nothing');
 
-  await store.save(state!);
+  await store.save(state);
   assert.equal(readFileSync(`${path}.v1.bak`, 'utf8'), original, 'the original, byte for byte');
   assert.equal((JSON.parse(readFileSync(path, 'utf8')) as { version: number }).version, 2);
 
