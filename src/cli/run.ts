@@ -211,6 +211,7 @@ async function startDemoSimulator(
     logger.info('built-in simulator resumed the same demo tenant and its history', {
       ...tenant,
       activities: history.rows.length,
+      ...(history.dropped > 0 ? { older_dropped: history.dropped } : {}),
       run: history.session,
     });
   else logger.info('built-in simulator started a new demo tenant; the next run resumes it', tenant);

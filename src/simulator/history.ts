@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Activity } from '../source/activity';
 import { ConfigError } from '../util/errors';
@@ -22,8 +22,10 @@ export interface SimulatorHistory {
   readonly session: number;
   /** Seed of this run's new rows: their ids never repeat an earlier run's. */
   readonly sessionSeed: number;
-  /** Earlier runs' rows, oldest first. */
+  /** Earlier runs' rows, oldest first: the newest `maxRows`. */
   readonly rows: readonly HistoryRow[];
+  /** Older rows left out this time. */
+  readonly dropped: number;
   readonly directory: string;
   record(row: HistoryRow): void;
 }
@@ -31,6 +33,15 @@ export interface SimulatorHistory {
 const STATE_FILE = 'simulator.json';
 const ROWS_FILE = 'simulator-history.jsonl';
 const FORMAT = 1;
+/**
+ * Rows kept across runs: about three hours of the demo (≈ 850 bytes of heap each, inside the
+ * command's bounded heap). A resumed forwarder reads from its watermark, always among the newest.
+ */
+export const MAX_HISTORY_ROWS = 20_000;
+
+function line(row: HistoryRow): string {
+  return `${JSON.stringify({ visible_at_ms: row.visibleAtMs, activity: row.activity })}\n`;
+}
 
 interface StateFile {
   readonly format: number;
@@ -78,12 +89,17 @@ function readRows(path: string): HistoryRow[] {
 }
 
 /** Opens (or starts) the history in `directory`; a new tenant gets `seed`. */
-export function openHistory(directory: string, seed: number): SimulatorHistory {
+export function openHistory(directory: string, seed: number, maxRows = MAX_HISTORY_ROWS): SimulatorHistory {
   mkdirSync(directory, { recursive: true });
   const statePath = join(directory, STATE_FILE);
   const rowsPath = join(directory, ROWS_FILE);
   const previous = readState(statePath);
-  const rows = previous ? readRows(rowsPath) : [];
+  const all = previous ? readRows(rowsPath) : [];
+  const rows = all.slice(-maxRows);
+  if (rows.length < all.length) {
+    writeFileSync(`${rowsPath}.tmp`, rows.map(line).join(''));
+    renameSync(`${rowsPath}.tmp`, rowsPath);
+  }
   const state: StateFile = {
     format: FORMAT,
     tenant_seed: previous?.tenant_seed ?? seed,
@@ -97,12 +113,10 @@ export function openHistory(directory: string, seed: number): SimulatorHistory {
     session: state.sessions,
     sessionSeed: state.sessions === 1 ? state.tenant_seed : mixSeed(state.tenant_seed, state.sessions),
     rows,
+    dropped: all.length - rows.length,
     directory,
     record(row) {
-      appendFileSync(
-        rowsPath,
-        `${JSON.stringify({ visible_at_ms: row.visibleAtMs, activity: row.activity })}\n`,
-      );
+      appendFileSync(rowsPath, line(row));
     },
   };
 }
