@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config/load';
 import type { ForwarderConfig } from '../config/schema';
@@ -14,7 +15,7 @@ import { EXIT_FAILURE, EXIT_OK, reportError } from './exit';
 import { DEFAULT_CONFIG_PATH } from './paths';
 import { dryRun } from './dry-run';
 import { checkBeforeStart } from './preflight';
-import { startSimulator } from '../simulator';
+import { makeTenant, openHistory, startSimulator } from '../simulator';
 import { VERSION } from '../version';
 import { ConfigError } from '../util/errors';
 
@@ -93,6 +94,7 @@ async function run(flags: RunFlags): Promise<number> {
       stopSimulator = await startDemoSimulator(
         config.source.base_url,
         config.source.api_key as string,
+        dirname(resolve(process.cwd(), config.checkpoint.path)),
         logger,
       );
     const abort = new AbortController();
@@ -182,23 +184,37 @@ function warnIfHeapTooSmall(config: ForwarderConfig, logger: Logger): void {
   );
 }
 
+/** The demo's simulator: one tenant across runs, its history kept next to the checkpoint. */
 async function startDemoSimulator(
   baseUrl: string,
   apiKey: string,
+  dataDir: string,
   logger: Logger,
 ): Promise<() => Promise<void>> {
   const url = new URL(baseUrl);
   if (!isLoopbackHost(url.hostname)) {
     throw new Error(`--simulator only serves on loopback; source.base_url is ${baseUrl}`);
   }
+  const history = openHistory(dataDir, 42);
   const sim = await startSimulator({
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: Number(url.port || 80),
     keys: [apiKey],
-    backlog: 200,
+    backlog: history.rows.length > 0 ? 0 : 200,
     rate: 2,
-    seed: 42,
+    seed: history.sessionSeed,
+    tenant: makeTenant(history.tenantSeed),
+    history,
   });
+  const tenant = { organization: sim.tenant.organizationId, history: history.directory };
+  if (history.rows.length > 0)
+    logger.info('built-in simulator resumed the same demo tenant and its history', {
+      ...tenant,
+      activities: history.rows.length,
+      ...(history.dropped > 0 ? { older_dropped: history.dropped } : {}),
+      run: history.session,
+    });
+  else logger.info('built-in simulator started a new demo tenant; the next run resumes it', tenant);
   logger.info('built-in simulator listening', { url: sim.url });
   return () => sim.close();
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger';
 import type { Activity } from '../source/activity';
 import type { AccessTransparencyOptions } from './access-transparency';
 import { FaultController, type FaultOptions } from './faults';
+import type { HistoryRow } from './history';
 import { usualActors } from './generate';
 import { type ApiKeyConfig, DEFAULT_API_KEY, KeyRing } from './keys';
 import { type DelayRange, LiveFeed } from './live';
@@ -77,6 +78,14 @@ export interface SimulatorOptions {
   readonly acceptUnlistedTypes?: boolean;
   /** Entries kept in the request log. Default 100 000. */
   readonly requestLogSize?: number;
+  /**
+   * Rows of earlier runs to serve again, and where to journal every row of this one (the
+   * demo's history, see history.ts). With earlier rows there is no backlog: they are it.
+   */
+  readonly history?: {
+    readonly rows: readonly HistoryRow[];
+    record(row: HistoryRow): void;
+  };
   /** Clock in epoch ms; injectable for tests. */
   readonly clock?: () => number;
   readonly logger?: Logger;
@@ -165,9 +174,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     mix: { futureTypeRate: options.futureTypeRate, staffAccessRate: options.staffAccessRate },
     accessTransparency: options.accessTransparency,
   });
+  const history = options.history;
+  if (history && history.rows.length > 0 && backlog > 0)
+    throw new Error('simulator: a history with rows is the backlog; do not ask for another');
+  for (const r of history?.rows ?? []) store.appendExplicit(r.activity, r.visibleAtMs);
   if (backlog > 0) {
     const windowMs = options.backlogWindowMs ?? 86_400_000;
     store.loadBacklog(backlog, (startedAt - windowMs) * 1000, startedAt * 1000, startedAt);
+  }
+  if (history) {
+    const journal = (row: number): void =>
+      history.record({ activity: store.activityOf(row), visibleAtMs: store.visibleAtOf(row) });
+    for (let row = history.rows.length; row < store.size; row++) journal(row);
+    store.onAppend(journal);
   }
   if (options.prerender) store.prerender();
   const keyConfigs = options.keys ?? [DEFAULT_API_KEY];
@@ -327,6 +346,8 @@ export type { ApiKeyConfig } from './keys';
 export type { FaultKind, FaultOptions, FaultRates, FaultWindow } from './faults';
 export type { RecordingOffWindow, RecordingSetting } from './recording';
 export type { RequestLogEntry } from './server';
+export { openHistory } from './history';
+export type { HistoryRow, SimulatorHistory } from './history';
 export {
   makeActivity,
   makeHostileActivity,

@@ -143,6 +143,7 @@ export class ActivityStore {
   private readonly actorCodes = new Map<string, number>();
   private readonly userIds: string[];
   private rendered?: RenderedRows;
+  private appended?: (row: number) => void;
   private readonly mix: KindMix;
   private readonly hostileRate: number;
   private readonly accessTransparency: AccessTransparencyOptions;
@@ -189,6 +190,11 @@ export class ActivityStore {
     return this.count;
   }
 
+  /** Called with each row appended from now on (the demo journals them, see history.ts). */
+  onAppend(listener: (row: number) => void): void {
+    this.appended = listener;
+  }
+
   // ---- building --------------------------------------------------------------------------
 
   /**
@@ -231,6 +237,7 @@ export class ActivityStore {
     this.streamRows[stream].push(row);
     this.fillGenerated(row, stream, index, createdAtMicros, visibleAtMs, kind);
     this.place(row);
+    this.appended?.(row);
     return row;
   }
 
@@ -251,6 +258,7 @@ export class ActivityStore {
       ORG_PRESENT,
     );
     this.place(row);
+    this.appended?.(row);
     return row;
   }
 
@@ -281,6 +289,7 @@ export class ActivityStore {
       const org = typeof activity.organization_id === 'string' ? activity.organization_id : undefined;
       this.transparencyLogs.enqueue(row, org, micros, visibleAtMs);
     }
+    this.appended?.(row);
     return row;
   }
 

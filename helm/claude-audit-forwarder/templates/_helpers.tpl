@@ -141,13 +141,8 @@ Fails the render on configurations that cannot work in a pod, with the field and
     {{- if $once }}
     - --once
     {{- end }}
-  {{- with .Values.env }}
-  env:
-    {{- toYaml . | nindent 4 }}
-  {{- end }}
-  {{- with .Values.envFrom }}
-  envFrom:
-    {{- toYaml . | nindent 4 }}
+  {{- with include "caf.containerEnv" . | trim }}
+  {{- . | nindent 2 }}
   {{- end }}
   ports:
     - name: metrics
@@ -176,24 +171,69 @@ Fails the render on configurations that cannot work in a pod, with the field and
     {{- toYaml . | nindent 4 }}
   {{- end }}
   volumeMounts:
-    - name: config
-      mountPath: /etc/claude-audit-forwarder
-      readOnly: true
-    - name: secret
-      mountPath: {{ .Values.secret.mountPath }}
-      readOnly: true
-    - name: data
-      mountPath: /var/lib/claude-audit-forwarder
-    - name: tmp
-      mountPath: /tmp
-    {{- range .Values.extraSecretMounts }}
-    - name: {{ .name }}
-      mountPath: {{ .mountPath }}
-      readOnly: true
-    {{- end }}
-    {{- with .Values.extraVolumeMounts }}
+    {{- include "caf.volumeMounts" . | nindent 4 }}
+{{- end -}}
+
+{{/*
+The validate init container: the forwarder's own checks (`validate`: fields, secret files,
+writable directories) on the same image, env and mounts, so a bad config stops the pod
+before the forwarder starts, with the reason in the init container's log.
+*/}}
+{{- define "caf.validateContainer" -}}
+- name: validate
+  image: {{ include "caf.image" . | quote }}
+  imagePullPolicy: {{ .Values.image.pullPolicy }}
+  args:
+    - validate
+    - -c
+    - /etc/claude-audit-forwarder/config.yaml
+  {{- with include "caf.containerEnv" . | trim }}
+  {{- . | nindent 2 }}
+  {{- end }}
+  {{- with .Values.resources }}
+  resources:
     {{- toYaml . | nindent 4 }}
-    {{- end }}
+  {{- end }}
+  {{- with .Values.securityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  volumeMounts:
+    {{- include "caf.volumeMounts" . | nindent 4 }}
+{{- end -}}
+
+{{/* env and envFrom of both containers (the config interpolates ${VAR}). */}}
+{{- define "caf.containerEnv" -}}
+{{- with .Values.env }}
+env:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .Values.envFrom }}
+envFrom:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end -}}
+
+{{/* Mounts of both containers. */}}
+{{- define "caf.volumeMounts" -}}
+- name: config
+  mountPath: /etc/claude-audit-forwarder
+  readOnly: true
+- name: secret
+  mountPath: {{ .Values.secret.mountPath }}
+  readOnly: true
+- name: data
+  mountPath: /var/lib/claude-audit-forwarder
+- name: tmp
+  mountPath: /tmp
+{{- range .Values.extraSecretMounts }}
+- name: {{ .name }}
+  mountPath: {{ .mountPath }}
+  readOnly: true
+{{- end }}
+{{- with .Values.extraVolumeMounts }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{/* Pod-level settings shared by the StatefulSet and the CronJob. */}}
