@@ -168,6 +168,11 @@ function indexedJustBefore(hec: HecReceiver, downAt: number): number {
   return hec.events().filter((e) => e.at >= downAt - 1000 && e.at <= downAt).length;
 }
 
+/** Measures how soon /readyz and sink_healthy name `part` after `fromMs`, against the limit. */
+async function expectRed(run: Run, label: string, part: string, fromMs: number): Promise<void> {
+  recordTurn(run.row, label, await run.probe.turnRed(part, fromMs, run.limitS * 1000 + 10_000), run.limitS);
+}
+
 /** Waits out the rest of an outage that began at `fromMs`. */
 async function outageLasts(fromMs: number, ms: number, fwd: ForwarderProcess): Promise<void> {
   while (Date.now() - fromMs < ms && fwd.running) await sleep(250);
@@ -263,12 +268,7 @@ async function kafkaDownAtStart(ctx: ChaosContext): Promise<Row> {
     await kafka.stop();
     const fwd = start(run);
     const startedAt = Date.now();
-    recordTurn(
-      run.row,
-      'Kafka down at start-up',
-      await run.probe.turnRed('sinks.kafka', startedAt, run.limitS * 1000 + 10_000),
-      run.limitS,
-    );
+    await expectRed(run, 'Kafka down at start-up', 'sinks.kafka', startedAt);
     await outageLasts(startedAt, sz.outageMs, fwd);
     check(run.row, fwd.running, `the forwarder exited with Kafka down: ${tail(fwd.stderr())}`);
     await othersFlowed(run, [run.set.get('hec')!], 'Kafka');
@@ -307,12 +307,7 @@ async function hecOutage(ctx: ChaosContext, kind: 'down' | 'no-acks'): Promise<R
     if (kind === 'down') await hec.stop();
     else hec.faults.acksNeverTrue = true;
     const downAt = Date.now();
-    recordTurn(
-      run.row,
-      kind === 'down' ? 'HEC down' : 'HEC not acknowledging',
-      await run.probe.turnRed('sinks.splunk', downAt, run.limitS * 1000 + 10_000),
-      run.limitS,
-    );
+    await expectRed(run, kind === 'down' ? 'HEC down' : 'HEC not acknowledging', 'sinks.splunk', downAt);
     await outageLasts(downAt, sz.outageMs, fwd);
     check(run.row, fwd.running, `the forwarder exited during the HEC outage: ${tail(fwd.stderr())}`);
     await othersFlowed(
@@ -369,12 +364,7 @@ async function killDuringCatchUp(ctx: ChaosContext): Promise<Row> {
     check(run.row, await until(hecSink, 200, fwd), `HEC never received the backlog: ${tail(fwd.stderr())}`);
     await hec.stop();
     const downAt = Date.now();
-    recordTurn(
-      run.row,
-      'HEC down',
-      await run.probe.turnRed('sinks.splunk', downAt, run.limitS * 1000 + 10_000),
-      run.limitS,
-    );
+    await expectRed(run, 'HEC down', 'sinks.splunk', downAt);
     run.sim.append(sz.burst);
     await outageLasts(downAt, run.limitS * 1000 + 5000, fwd);
     await othersFlowed(
