@@ -9,8 +9,9 @@ import { security } from './security';
 import { lateAccessTransparency } from './late-access-transparency';
 import { unsafeConfigs } from './unsafe-configs';
 import { hostileApi } from './hostile-api';
+import { sinkIsolation } from './sink-isolation';
 
-/** Every scenario, in the order of the issues that asked for them (#7, #14, #15). */
+/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17). */
 export const SCENARIOS: readonly Scenario[] = [
   kill9,
   sinkOutages,
@@ -22,4 +23,5 @@ export const SCENARIOS: readonly Scenario[] = [
   lateAccessTransparency,
   hostileApi,
   unsafeConfigs,
+  sinkIsolation,
 ];

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
-import { startSimulator, type SimulatorHandle } from '../../src/simulator';
+import { startSimulator } from '../../src/simulator';
 import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
+  committedIsDelivered,
   forwarderConfig,
   offeredIds,
   quiesce,
@@ -84,7 +85,7 @@ export const kill9: Scenario = {
           checkpointChecks,
           await committedIsDelivered(
             row,
-            checkpointPath,
+            readCheckpoint(checkpointPath),
             sim,
             5 * 60_000,
             sinks.sinks,
@@ -125,40 +126,3 @@ export const kill9: Scenario = {
     return [row];
   },
 };
-
-/**
- * What the checkpoint claims must already be in every sink: each activity older than the
- * watermark minus the lookback (the next run never reads that far back again, so if one of
- * those were missing it would be lost for good), and each id it lists as committed. rsyslog
- * writes asynchronously, so a short wait is allowed.
- */
-async function committedIsDelivered(
-  row: Row,
-  checkpointPath: string,
-  sim: SimulatorHandle,
-  lookbackMs: number,
-  sinks: readonly { kind: string; ids(): Promise<string[]> }[],
-  when: string,
-): Promise<number> {
-  const cp = readCheckpoint(checkpointPath);
-  if (!cp?.watermark) return 0;
-  const floor = Date.parse(cp.watermark) - lookbackMs;
-  const committed = new Set(cp.seen.map(([id]) => id));
-  for (const a of sim.allActivities({ includeSelf: true }))
-    if (Date.parse(a.created_at) < floor) committed.add(a.id);
-  for (const sink of sinks) {
-    let absent: string[] = [];
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const have = new Set(await sink.ids());
-      absent = [...committed].filter((id) => !have.has(id));
-      if (absent.length === 0) break;
-      await sleep(500);
-    }
-    check(
-      row,
-      absent.length === 0,
-      `${when}: the checkpoint is past ${absent.length} activities ${sink.kind} does not hold (e.g. ${absent.slice(0, 2).join(', ')})`,
-    );
-  }
-  return committed.size;
-}

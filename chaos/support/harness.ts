@@ -177,6 +177,17 @@ export async function tally(
 export interface CheckpointFile {
   readonly watermark: string | null;
   readonly seen: ReadonlyArray<readonly [string, number]>;
+  /** Detached sinks' own positions (pipeline.on_sink_failure: isolate). */
+  readonly sinks?: Readonly<
+    Record<
+      string,
+      {
+        readonly state: string;
+        readonly watermark: string | null;
+        readonly seen: ReadonlyArray<readonly [string, number]>;
+      }
+    >
+  >;
   readonly totals: { readonly delivered: number; readonly dead_lettered: number; readonly cycles: number };
 }
 
@@ -206,4 +217,41 @@ export function logLines(
 /** The last lines of a process's stderr, for failure messages. */
 export function tail(text: string, lines = 12): string {
   return text.split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * What a checkpoint position claims must already be in every given sink: each activity
+ * older than the watermark minus the lookback (the next run never reads that far back again,
+ * so if one of those were missing it would be lost for good), and each id it lists as
+ * committed. rsyslog writes asynchronously, so a short wait is allowed. The position is the
+ * main one, or a detached sink's own (`sinks.<name>` in the checkpoint).
+ */
+export async function committedIsDelivered(
+  row: Row,
+  position: Pick<CheckpointFile, 'watermark' | 'seen'> | undefined,
+  sim: SimulatorHandle,
+  lookbackMs: number,
+  sinks: readonly { kind: string; ids(): Promise<string[]> }[],
+  when: string,
+): Promise<number> {
+  if (!position?.watermark) return 0;
+  const floor = Date.parse(position.watermark) - lookbackMs;
+  const committed = new Set(position.seen.map(([id]) => id));
+  for (const a of sim.allActivities({ includeSelf: true }))
+    if (Date.parse(a.created_at) < floor) committed.add(a.id);
+  for (const sink of sinks) {
+    let absent: string[] = [];
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const have = new Set(await sink.ids());
+      absent = [...committed].filter((id) => !have.has(id));
+      if (absent.length === 0) break;
+      await sleep(500);
+    }
+    check(
+      row,
+      absent.length === 0,
+      `${when}: the checkpoint is past ${absent.length} activities ${sink.kind} does not hold (e.g. ${absent.slice(0, 2).join(', ')})`,
+    );
+  }
+  return committed.size;
 }

@@ -115,6 +115,9 @@ export class KafkajsClient implements KafkaClient {
   }
 
   async connect(): Promise<void> {
+    // A failed start closes the client; the catch-up lane of a sink down at start-up then
+    // starts it again (#17), and that must connect rather than find it closed for good.
+    this.closed = false;
     const producer = this.newProducer();
     try {
       await producer.connect();
