@@ -225,9 +225,10 @@ async function runOutage(ctx: ChaosContext, outage: Outage, index: number): Prom
 }
 
 /**
- * A sink that cannot be reached when the forwarder starts is refused at once, naming it (a
- * wrong URL and a down server look the same from here, and nothing could be committed without
- * it anyway): exit 1, nothing delivered, and the next start after it is back loses nothing.
+ * `run --once` (lock-step, for cron) with a sink that cannot be reached at start-up is refused
+ * at once, naming it: exit 1, nothing delivered, and the next run after it is back loses
+ * nothing. The daemon instead starts such a sink detached and catches it up: the isolation
+ * scenario covers that.
  */
 async function unreachableAtStart(ctx: ChaosContext, index: number): Promise<Row> {
   const row = newRow(`2${String.fromCharCode(97 + index)}. HEC unreachable at start-up, then back`);
