@@ -332,6 +332,8 @@ async function runFault(ctx: ChaosContext, fault: ApiFault, index: number): Prom
       `did not stop cleanly (exit ${exit.code ?? exit.signal}); missing ${JSON.stringify(missing)}: ${tail(fwd.stderr())}`,
     );
     row.peakRssMb = fwd.peakRssMb();
+    for (const l of logLines(fwd.stderr()).filter((l) => /^sink detached/.test(l.message)))
+      row.notes.push(`sinks.${String(l.sink)} detached: ${String(l.reason)}`);
     await tally(row, set, expected);
     row.duplicateBound = '0';
     check(

@@ -49,6 +49,8 @@ export class Readiness implements ForwarderObserver {
   private readonly now: () => number;
   /** When a page was last read whole; the count starts when the forwarder is attached. */
   private lastSuccessAt?: number;
+  /** When a request last failed; a failure after the last success means the source is trying. */
+  private lastFailureAt?: number;
 
   constructor(private readonly options: ReadinessOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -57,6 +59,11 @@ export class Readiness implements ForwarderObserver {
   attach(view: ForwarderView): void {
     this.view = view;
     this.lastSuccessAt ??= this.now();
+  }
+
+  /** A request failed transiently (network, timeout, 5xx, 429) and is tried again. */
+  apiRetry(): void {
+    this.lastFailureAt = this.now();
   }
 
   apiPageRead(): void {
@@ -150,8 +157,10 @@ export class Readiness implements ForwarderObserver {
     const limit = this.options.sourceStaleAfterMs;
     if (limit === undefined || this.lastSuccessAt === undefined) return undefined;
     // Records waiting for the sinks hold the poller back (backpressure): then the sinks, not
-    // the source, are what stalls, and their own checks say so.
-    if ((this.view?.pipeline.buffered ?? 0) > 0) return undefined;
+    // the source, are what stalls, and their own checks say so. Not when requests are being
+    // made and failing: then the source is down too (an API outage while a sink is down).
+    const failingSinceSuccess = (this.lastFailureAt ?? -Infinity) > this.lastSuccessAt;
+    if ((this.view?.pipeline.buffered ?? 0) > 0 && !failingSinceSuccess) return undefined;
     const since = this.now() - this.lastSuccessAt;
     return since > limit ? since : undefined;
   }

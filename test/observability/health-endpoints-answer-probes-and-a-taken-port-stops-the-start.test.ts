@@ -18,12 +18,12 @@ import { httpGet } from './support/scrape';
  * stops the start (exit 1, naming the field) — a forwarder nobody can watch is not running.
  */
 function view(
-  overrides: { sinkHealthy?: boolean; saveError?: string; sourceError?: string } = {},
+  overrides: { sinkHealthy?: boolean; saveError?: string; sourceError?: string; buffered?: number } = {},
 ): ForwarderView {
   return {
     governor: { state: { pausedUntil: 0 } },
     pipeline: {
-      buffered: 0,
+      buffered: overrides.buffered ?? 0,
       workerStats: () => [],
       health: () => [
         { sink: 'archive', type: 'file', healthy: true },
@@ -67,6 +67,20 @@ test('readiness names what is not ready: starting, the source, a sink, the check
   r.attach(view());
   r.stopping();
   assert.deepEqual(r.report().failing, ['forwarder']);
+});
+
+test('records held by a down sink excuse a quiet source, not one whose requests fail', () => {
+  let now = 0;
+  const r = new Readiness({ sourceStaleAfterMs: 10_000, now: () => now });
+  r.attach(view({ buffered: 500 }));
+  r.apiResponse(200);
+  r.apiPageRead();
+  now = 30_000;
+  assert.equal(r.report().checks.source.ok, true, 'held back by backpressure: no request to judge');
+  r.apiRetry();
+  assert.equal(r.report().checks.source.ok, false, 'requests are made and fail: the API is down too');
+  r.apiPageRead();
+  assert.equal(r.report().checks.source.ok, true);
 });
 
 test('/healthz, /readyz, /metrics, HEAD, 404 and 405', async () => {
