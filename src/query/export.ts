@@ -39,9 +39,14 @@ export function dataFileName(format: ExportFormat): string {
   return format === 'csv' ? 'activities.csv' : 'activities.jsonl';
 }
 
-function rowText(row: FeedRead['rows'][number], format: ExportFormat, normalize: ExportNormalize): string {
-  if (format === 'csv') return csvLine(row.activity);
-  return serializeEvent({ seq: 0, activity: row.activity, raw: row.raw }, normalize) + '\n';
+function rowText(row: FeedRead['rows'][number], req: ExportRequest): string {
+  if (req.format === 'csv') return csvLine(row.activity);
+  // ECS event.created is "when seen": the window's end, so two exports of a window are byte-identical.
+  const seen = Date.parse(req.window.until);
+  return (
+    serializeEvent({ seq: 0, activity: row.activity, raw: row.raw }, req.normalize, { now: () => seen }) +
+    '\n'
+  );
 }
 
 /** Refuses a directory that already holds an export: one is never overwritten. */
@@ -99,7 +104,7 @@ export async function writeExport(req: ExportRequest): Promise<ExportManifest> {
   const header = req.format === 'csv' ? [csvHeader()] : [];
   const sha256 = await writeAtomically(join(req.dir, dataFile), [
     ...header,
-    ...rows.map((r) => rowText(r, req.format, req.normalize)),
+    ...rows.map((r) => rowText(r, req)),
   ]);
   let chain = EMPTY_SHA256;
   for (const r of rows) chain = chainLink(chain, r.activity.id, r.raw);
