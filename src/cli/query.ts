@@ -12,7 +12,7 @@ import {
 import type { QueryFilters } from '../query/filters';
 import { readFeed, type FeedRead, type ReadOptions } from '../query/read';
 import { QUERY_FORMATS, csvHeader, pipeLine, tableLines, type QueryFormat } from '../query/render';
-import { resolveWindow, type QueryWindow } from '../query/window';
+import { accessTransparencyNote, resolveWindow, type QueryWindow } from '../query/window';
 import { writeEvents } from '../observability/guard';
 import { AbortedError, ConfigError } from '../util/errors';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, reportError } from './exit';
@@ -105,6 +105,8 @@ async function read(
   const { source, log } = querySource(flags);
   const window = resolveWindow(flags.since, flags.until);
   if (window.incompleteNote) note(window.incompleteNote);
+  const lateNote = accessTransparencyNote(filtersOf(flags), window);
+  if (lateNote) note(lateNote);
   const logger = createLogger({ level: log.level, format: log.format });
   const result = await readFeed(source, filtersOf(flags), window, {
     logger,

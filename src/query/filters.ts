@@ -1,4 +1,5 @@
 import type { Activity } from '../source/activity';
+import { isAccessTransparency } from '../source/access-transparency/activity';
 
 /**
  * What `query` and `export` select. Within one kind the values are alternatives, between
@@ -27,11 +28,12 @@ const isUserId = (user: string): boolean => user.startsWith('user_');
 
 /**
  * The API filters only by exact types and user ids, and a request carries a list or none:
- * one glob (or one email) among them means that kind is read whole and matched here.
+ * one glob (or one email) among them means that kind is read whole and matched here. So
+ * does a staff-access type, which the API's type enum lacks (it may refuse it with 400).
  */
 export function apiFilters(f: QueryFilters): ApiFilters {
   return {
-    activityTypes: f.types.some(isGlob) ? [] : f.types,
+    activityTypes: f.types.some((t) => isGlob(t) || isAccessTransparency(t)) ? [] : f.types,
     actorIds: f.users.every(isUserId) ? f.users : [],
     organizationIds: f.orgs,
   };
@@ -43,6 +45,11 @@ function globPattern(glob: string): RegExp {
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
+}
+
+/** Whether `--type` names `type`, exactly or by a glob (false when no type is named). */
+export function namesType(f: QueryFilters, type: string): boolean {
+  return f.types.some((t) => globPattern(t).test(type));
 }
 
 /**

@@ -1,6 +1,8 @@
 import { ConfigError } from '../util/errors';
 import { parseDuration } from '../util/units';
 import { micros } from '../source/window-check';
+import { ACCESS_TRANSPARENCY_TYPES } from '../source/access-transparency/activity';
+import { namesType, type QueryFilters } from './filters';
 
 /** Rows become queryable about a minute after their created_at (spec: Delivery guarantees). */
 export const INDEXING_LAG_MS = 60_000;
@@ -45,4 +47,22 @@ export function resolveWindow(
     until: new Date(untilMs).toISOString(),
     ...(incompleteNote ? { incompleteNote } : {}),
   };
+}
+
+/** Two business days, across a weekend (spec: access-transparency.md §2.5). */
+const ACCESS_TRANSPARENCY_LATENESS_MS = 4 * 24 * 3_600_000;
+
+/**
+ * Staff-access rows can appear two business days after their created_at: a query naming
+ * their types over a recent window is told that more may come.
+ */
+export function accessTransparencyNote(
+  f: QueryFilters,
+  window: QueryWindow,
+  now: number = Date.now(),
+): string | undefined {
+  const named = ACCESS_TRANSPARENCY_TYPES.filter((t) => namesType(f, t));
+  if (named.length === 0 || Date.parse(window.until) <= now - ACCESS_TRANSPARENCY_LATENESS_MS)
+    return undefined;
+  return `${named.join(' and ')} rows can appear up to two business days after their created_at: rows of the last 4 days may still be missing; run again later to be sure`;
 }

@@ -58,6 +58,14 @@ test('a row indexed late inside the window is read by the next query', async () 
   await assertQueryGives(sim, ['--since', '4h', '--until', '1h'], [middle, late]);
 });
 
+test('a query for staff-access rows over recent days warns they can appear two business days late', async () => {
+  const recentDays = await cli(sim, ['query', '--type', 'anthropic_*', '--since', '2h']);
+  assert.equal(recentDays.code, 0, recentDays.stderr);
+  assert.match(recentDays.stderr, /anthropic_access rows can appear up to two business days after/);
+  const longAgo = await cli(sim, ['query', '--type', 'anthropic_access', '--since', '10d', '--until', '5d']);
+  assert.doesNotMatch(longAgo.stderr, /business days/);
+});
+
 test('an inverted window is a usage error naming --since', async () => {
   const r = await cli(sim, ['query', '--since', '1h', '--until', '2h']);
   assert.equal(r.code, 2);

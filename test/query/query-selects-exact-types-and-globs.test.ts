@@ -1,5 +1,5 @@
 import { after, before, test } from 'node:test';
-import type { SimulatorHandle } from '../../src/simulator';
+import { startSimulator, type SimulatorHandle } from '../../src/simulator';
 import { activity, assertQueryGives, emptyFeed, userActor } from './support/feed';
 
 /**
@@ -40,4 +40,23 @@ test('a glob matches every type it covers, and an exact type beside it still cou
 
 test('a type nothing has gives nothing', async () => {
   await assertQueryGives(sim, ['--type', 'org_*'], [], ['json', 'table']);
+});
+
+test('a staff-access type is matched here, never sent to an API whose type enum lacks it', async () => {
+  const refusing = await startSimulator({
+    seed: 19,
+    backlog: 0,
+    selfEvents: false,
+    acceptUnlistedTypes: false,
+  });
+  try {
+    const staff = activity(refusing, 20, 'anthropic_access', {
+      type: 'anthropic_actor',
+      email_address: null,
+    });
+    refusing.append([staff, activity(refusing, 10, 'claude_chat_created', user)]);
+    await assertQueryGives(refusing, ['--type', 'anthropic_access'], [staff], ['json']);
+  } finally {
+    await refusing.close();
+  }
 });
