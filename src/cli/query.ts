@@ -92,6 +92,7 @@ function progressLine(enabled: boolean): Pick<ReadOptions, 'onProgress'> & { don
     },
     done: () => {
       if (shown) process.stderr.write('\r\u001b[K');
+      shown = false;
     },
   };
 }
@@ -100,7 +101,7 @@ async function read(
   flags: FilterFlags,
   limit: number,
   signal: AbortSignal,
-  progress: Pick<ReadOptions, 'onProgress'>,
+  progress: Pick<ReadOptions, 'onProgress'> & { done(): void },
 ): Promise<{ window: QueryWindow; result: FeedRead }> {
   const { source, log } = querySource(flags);
   const window = resolveWindow(flags.since, flags.until);
@@ -114,7 +115,7 @@ async function read(
     baseDir: process.cwd(),
     limit,
     onProgress: progress.onProgress,
-  });
+  }).finally(() => progress.done());
   if (result.truncated) note(`stopped at --limit ${limit}: later matching activities were not read`);
   return { window, result };
 }
@@ -147,7 +148,6 @@ export function queryCommand(): Command {
       const progress = progressLine(flags.format === 'table' && process.stderr.isTTY === true);
       try {
         const { result } = await interruptible((signal) => read(flags, flags.limit, signal, progress));
-        progress.done();
         if (flags.format === 'table') {
           if (result.rows.length === 0) note(`no activities match (${result.fetched} read)`);
           else await writeOut(tableLines(result.rows, process.stdout.columns ?? 160).join('\n') + '\n');
@@ -158,7 +158,6 @@ export function queryCommand(): Command {
         }
         process.exitCode = EXIT_OK;
       } catch (err) {
-        progress.done();
         process.exitCode = failureCode(err);
       }
     });
@@ -215,13 +214,7 @@ async function exportTo(
   const dir = resolve(flags.out);
   await prepareOutDir(dir, flags.format);
   const progress = progressLine(process.stderr.isTTY === true);
-  const { window, result } = await interruptible(async (signal) => {
-    try {
-      return await read(flags, 0, signal, progress);
-    } finally {
-      progress.done();
-    }
-  });
+  const { window, result } = await interruptible((signal) => read(flags, 0, signal, progress));
   const manifest = await writeExport({
     dir,
     format: flags.format,

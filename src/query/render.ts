@@ -83,13 +83,20 @@ function fit(text: string, width: number): string {
  * what the width leaves. Control characters from the API never reach the terminal.
  */
 export function tableLines(rows: readonly FoundRow[], columns: number): string[] {
-  const time = 24;
-  const widest = (pick: (a: Activity) => string, cap: number): number =>
+  const time = 20;
+  const natural = (pick: (a: Activity) => string, cap: number): number =>
     Math.min(cap, Math.max(4, ...rows.map((r) => stripControls(pick(r.activity)).length)));
-  const type = widest((a) => a.type, 40);
-  const actor = widest(actorLabel, 40);
-  const ip = widest(ipOf, 39);
-  const summary = Math.max(10, columns - (time + type + actor + ip + 8));
+  let type = natural((a) => a.type, 40);
+  let actor = natural(actorLabel, 40);
+  let ip = natural(ipOf, 39);
+  // On a narrow terminal the summary keeps 16 columns: the widest of the others gives way first.
+  const room = (): number => columns - (time + type + actor + ip + 8);
+  while (room() < 16 && Math.max(type, actor, ip) > 16) {
+    if (actor >= type && actor >= ip) actor--;
+    else if (type >= ip) type--;
+    else ip--;
+  }
+  const summary = Math.max(16, room());
   const line = (cells: string[], widths: number[]): string =>
     cells
       .map((c, i) => fit(c, widths[i]))
@@ -101,7 +108,7 @@ export function tableLines(rows: readonly FoundRow[], columns: number): string[]
     ...rows.map((r) =>
       line(
         [
-          r.activity.created_at.replace(/(\.\d{3})\d*/, '$1'),
+          r.activity.created_at.replace(/\.\d+/, ''),
           r.activity.type,
           actorLabel(r.activity),
           ipOf(r.activity),
