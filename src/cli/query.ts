@@ -1,16 +1,16 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, stripControls } from '../observability/logger';
-import { querySource, API_KEY_ENV, type CredentialFlags } from '../query/credentials';
+import { querySource, API_KEY_ENV, type CredentialFlags, type QuerySource } from '../query/credentials';
 import {
+  ExportWriter,
   prepareOutDir,
   verifyExport,
-  writeExport,
   type ExportFormat,
   type ExportNormalize,
 } from '../query/export';
 import type { QueryFilters } from '../query/filters';
-import { readFeed, type FeedRead, type ReadOptions } from '../query/read';
+import { readFeed, type FeedRead, type FoundRow, type ReadOptions } from '../query/read';
 import { QUERY_FORMATS, csvHeader, pipeLine, tableLines, type QueryFormat } from '../query/render';
 import { accessTransparencyNote, resolveWindow, type QueryWindow } from '../query/window';
 import { writeEvents } from '../observability/guard';
@@ -97,27 +97,41 @@ function progressLine(enabled: boolean): Pick<ReadOptions, 'onProgress'> & { don
   };
 }
 
+interface Prepared {
+  readonly source: QuerySource['source'];
+  readonly log: QuerySource['log'];
+  readonly window: QueryWindow;
+  readonly filters: QueryFilters;
+}
+
+/** Credentials, window and filters, with the notes on what the window may lack: before any I/O. */
+function prepare(flags: FilterFlags): Prepared {
+  const { source, log } = querySource(flags);
+  const window = resolveWindow(flags.since, flags.until);
+  const filters = filtersOf(flags);
+  if (window.incompleteNote) note(window.incompleteNote);
+  const lateNote = accessTransparencyNote(filters, window);
+  if (lateNote) note(lateNote);
+  return { source, log, window, filters };
+}
+
 async function read(
-  flags: FilterFlags,
+  p: Prepared,
   limit: number,
   signal: AbortSignal,
   progress: Pick<ReadOptions, 'onProgress'> & { done(): void },
-): Promise<{ window: QueryWindow; result: FeedRead }> {
-  const { source, log } = querySource(flags);
-  const window = resolveWindow(flags.since, flags.until);
-  if (window.incompleteNote) note(window.incompleteNote);
-  const lateNote = accessTransparencyNote(filtersOf(flags), window);
-  if (lateNote) note(lateNote);
-  const logger = createLogger({ level: log.level, format: log.format });
-  const result = await readFeed(source, filtersOf(flags), window, {
-    logger,
+  onRows: ReadOptions['onRows'],
+): Promise<FeedRead> {
+  const result = await readFeed(p.source, p.filters, p.window, {
+    logger: createLogger({ level: p.log.level, format: p.log.format }),
     signal,
     baseDir: process.cwd(),
     limit,
+    onRows,
     onProgress: progress.onProgress,
   }).finally(() => progress.done());
   if (result.truncated) note(`stopped at --limit ${limit}: later matching activities were not read`);
-  return { window, result };
+  return result;
 }
 
 function writeOut(text: string): Promise<void> {
@@ -147,14 +161,26 @@ export function queryCommand(): Command {
     .action(async (flags: FilterFlags & { format: QueryFormat; limit: number }) => {
       const progress = progressLine(flags.format === 'table' && process.stderr.isTTY === true);
       try {
-        const { result } = await interruptible((signal) => read(flags, flags.limit, signal, progress));
-        if (flags.format === 'table') {
-          if (result.rows.length === 0) note(`no activities match (${result.fetched} read)`);
-          else await writeOut(tableLines(result.rows, process.stdout.columns ?? 160).join('\n') + '\n');
+        const prepared = prepare(flags);
+        const format = flags.format;
+        if (format === 'table') {
+          // A table is sized to its rows: it is printed once they are all read.
+          const rows: FoundRow[] = [];
+          const onRows = (page: readonly FoundRow[]): Promise<void> => {
+            rows.push(...page);
+            return Promise.resolve();
+          };
+          const result = await interruptible((signal) =>
+            read(prepared, flags.limit, signal, progress, onRows),
+          );
+          if (rows.length === 0) note(`no activities match (${result.fetched} read)`);
+          else await writeOut(tableLines(rows, process.stdout.columns ?? 160).join('\n') + '\n');
         } else {
-          const format = flags.format;
-          const header = format === 'csv' ? [csvHeader()] : [];
-          await writeOut([...header, ...result.rows.map((r) => pipeLine(r, format))].join(''));
+          // Pipes get each page as it comes: a long window never waits whole in memory.
+          if (format === 'csv') await writeOut(csvHeader());
+          const onRows = (page: readonly FoundRow[]): Promise<void> =>
+            writeOut(page.map((r) => pipeLine(r, format)).join(''));
+          await interruptible((signal) => read(prepared, flags.limit, signal, progress, onRows));
         }
         process.exitCode = EXIT_OK;
       } catch (err) {
@@ -211,18 +237,28 @@ async function exportTo(
       'csv rows are the flat summary; --normalize ocsf|ecs needs --format jsonl',
       '--normalize',
     );
+  const prepared = prepare(flags);
   const dir = resolve(flags.out);
   await prepareOutDir(dir, flags.format);
-  const progress = progressLine(process.stderr.isTTY === true);
-  const { window, result } = await interruptible((signal) => read(flags, 0, signal, progress));
-  const manifest = await writeExport({
+  const { window, filters } = prepared;
+  const writer = await ExportWriter.open({
     dir,
     format: flags.format,
     normalize: flags.normalize,
     window,
-    filters: filtersOf(flags),
-    read: result,
+    filters,
   });
+  const progress = progressLine(process.stderr.isTTY === true);
+  let result: FeedRead;
+  try {
+    result = await interruptible((signal) =>
+      read(prepared, 0, signal, progress, (rows) => writer.write(rows)),
+    );
+  } catch (err) {
+    await writer.discard();
+    throw err;
+  }
+  const manifest = await writer.finish(result);
   process.stdout.write(
     `exported ${manifest.count} activities (${window.since} to ${window.until}) to ${dir}/${manifest.data_file}\n` +
       `sha256 ${manifest.sha256}; check with: claude-audit-forwarder export --verify ${dir}\n`,

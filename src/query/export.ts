@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chainLink } from '../checkpoint/checkpointer';
 import { EMPTY_SHA256 } from '../checkpoint/state';
@@ -8,7 +8,7 @@ import { serializeEvent } from '../normalize';
 import { ConfigError } from '../util/errors';
 import { VERSION } from '../version';
 import type { QueryFilters } from './filters';
-import type { FeedRead } from './read';
+import type { FeedRead, FoundRow } from './read';
 import { csvHeader, csvLine } from './render';
 import type { QueryWindow } from './window';
 
@@ -39,16 +39,6 @@ export function dataFileName(format: ExportFormat): string {
   return format === 'csv' ? 'activities.csv' : 'activities.jsonl';
 }
 
-function rowText(row: FeedRead['rows'][number], req: ExportRequest): string {
-  if (req.format === 'csv') return csvLine(row.activity);
-  // ECS event.created is "when seen": the window's end, so two exports of a window are byte-identical.
-  const seen = Date.parse(req.window.until);
-  return (
-    serializeEvent({ seq: 0, activity: row.activity, raw: row.raw }, req.normalize, { now: () => seen }) +
-    '\n'
-  );
-}
-
 /** Refuses a directory that already holds an export: one is never overwritten. */
 export async function prepareOutDir(dir: string, format: ExportFormat): Promise<void> {
   for (const name of [MANIFEST_FILE, dataFileName(format)])
@@ -57,76 +47,112 @@ export async function prepareOutDir(dir: string, format: ExportFormat): Promise<
   await mkdir(dir, { recursive: true });
 }
 
-/** Writes to a temporary name, flushes, then renames: an interrupted write leaves no complete-looking file. */
-async function writeAtomically(path: string, chunks: Iterable<string>): Promise<string> {
+/** Writes a small file to a temporary name, flushes, then renames it into place. */
+async function writeAtomically(path: string, text: string): Promise<void> {
   const temp = `${path}.partial-${process.pid}`;
-  const hash = createHash('sha256');
   const file = await open(temp, 'wx', 0o600);
   try {
-    let buffered: string[] = [];
-    let size = 0;
-    for (const chunk of chunks) {
-      hash.update(chunk);
-      buffered.push(chunk);
-      size += chunk.length;
-      if (size >= 1 << 20) {
-        await file.write(buffered.join(''));
-        buffered = [];
-        size = 0;
-      }
-    }
-    await file.write(buffered.join(''));
+    await file.write(text);
     await file.sync();
-  } catch (err) {
+  } finally {
     await file.close();
-    await rm(temp, { force: true });
-    throw err;
   }
-  await file.close();
   await rename(temp, path);
-  return hash.digest('hex');
 }
 
-export interface ExportRequest {
+export interface ExportTarget {
   readonly dir: string;
   readonly format: ExportFormat;
   readonly normalize: ExportNormalize;
   readonly window: QueryWindow;
   readonly filters: QueryFilters;
-  readonly read: FeedRead;
   readonly now?: () => Date;
 }
 
-/** The data file, then SHA256SUMS, then the manifest last: the manifest marks the export complete. */
-export async function writeExport(req: ExportRequest): Promise<ExportManifest> {
-  const { rows } = req.read;
-  const dataFile = dataFileName(req.format);
-  const header = req.format === 'csv' ? [csvHeader()] : [];
-  const sha256 = await writeAtomically(join(req.dir, dataFile), [
-    ...header,
-    ...rows.map((r) => rowText(r, req)),
-  ]);
-  let chain = EMPTY_SHA256;
-  for (const r of rows) chain = chainLink(chain, r.activity.id, r.raw);
-  const manifest: ExportManifest = {
-    tool: 'claude-audit-forwarder',
-    version: VERSION,
-    exported_at: (req.now?.() ?? new Date()).toISOString(),
-    window: { since: req.window.since, until: req.window.until },
-    filters: req.filters,
-    format: req.format,
-    normalize: req.normalize,
-    data_file: dataFile,
-    count: rows.length,
-    first_id: rows[0]?.activity.id ?? null,
-    last_id: rows.at(-1)?.activity.id ?? null,
-    request_ids: req.read.requestIds,
-    sha256,
-    content_chain_sha256: chain,
-  };
-  await writeAtomically(join(req.dir, SUMS_FILE), [`${sha256}  ${dataFile}\n`]);
-  await writeAtomically(join(req.dir, MANIFEST_FILE), [JSON.stringify(manifest, null, 2) + '\n']);
-  return manifest;
+/**
+ * One export being written: rows stream into a temporary file (the hash and the content
+ * chain follow them), which gets its final name only once the read is complete; then
+ * SHA256SUMS, and the manifest last, which marks the export complete. An interrupted
+ * export leaves at most a `.partial-<pid>` file.
+ */
+export class ExportWriter {
+  private readonly hash = createHash('sha256');
+  private chain = EMPTY_SHA256;
+  private count = 0;
+  private firstId: string | null = null;
+  private lastId: string | null = null;
+  /** ECS event.created is "when seen": the window's end, so two exports of a window are byte-identical. */
+  private readonly seen: number;
+
+  private constructor(
+    private readonly target: ExportTarget,
+    private readonly file: FileHandle,
+    private readonly temp: string,
+  ) {
+    this.seen = Date.parse(target.window.until);
+  }
+
+  static async open(target: ExportTarget): Promise<ExportWriter> {
+    const temp = join(target.dir, `.${dataFileName(target.format)}.partial-${process.pid}`);
+    const writer = new ExportWriter(target, await open(temp, 'wx', 0o600), temp);
+    if (target.format === 'csv') await writer.append(csvHeader());
+    return writer;
+  }
+
+  private async append(text: string): Promise<void> {
+    this.hash.update(text);
+    await this.file.write(text);
+  }
+
+  private rowText(row: FoundRow): string {
+    if (this.target.format === 'csv') return csvLine(row.activity);
+    const record = { seq: 0, activity: row.activity, raw: row.raw };
+    return serializeEvent(record, this.target.normalize, { now: () => this.seen }) + '\n';
+  }
+
+  async write(rows: readonly FoundRow[]): Promise<void> {
+    for (const r of rows) {
+      this.chain = chainLink(this.chain, r.activity.id, r.raw);
+      this.firstId ??= r.activity.id;
+      this.lastId = r.activity.id;
+    }
+    this.count += rows.length;
+    await this.append(rows.map((r) => this.rowText(r)).join(''));
+  }
+
+  async finish(read: FeedRead): Promise<ExportManifest> {
+    await this.file.sync();
+    await this.file.close();
+    const t = this.target;
+    const dataFile = dataFileName(t.format);
+    await rename(this.temp, join(t.dir, dataFile));
+    const sha256 = this.hash.digest('hex');
+    const manifest: ExportManifest = {
+      tool: 'claude-audit-forwarder',
+      version: VERSION,
+      exported_at: (t.now?.() ?? new Date()).toISOString(),
+      window: { since: t.window.since, until: t.window.until },
+      filters: t.filters,
+      format: t.format,
+      normalize: t.normalize,
+      data_file: dataFile,
+      count: this.count,
+      first_id: this.firstId,
+      last_id: this.lastId,
+      request_ids: read.requestIds,
+      sha256,
+      content_chain_sha256: this.chain,
+    };
+    await writeAtomically(join(t.dir, SUMS_FILE), `${sha256}  ${dataFile}\n`);
+    await writeAtomically(join(t.dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
+    return manifest;
+  }
+
+  /** The read failed or was interrupted: the temporary file goes. */
+  async discard(): Promise<void> {
+    await this.file.close().catch(() => undefined);
+    await rm(this.temp, { force: true });
+  }
 }
 
 export interface Verification {

@@ -14,8 +14,8 @@ export interface FoundRow {
 }
 
 export interface FeedRead {
-  /** Ascending created_at, then id. */
-  readonly rows: readonly FoundRow[];
+  /** Rows that matched, all handed to `onRows`. */
+  readonly matched: number;
   /** The request-id of every page read, in order. */
   readonly requestIds: readonly string[];
   /** Rows read before filtering. */
@@ -30,14 +30,21 @@ export interface ReadOptions {
   readonly baseDir: string;
   /** Stop after this many matching rows (0: all). */
   readonly limit: number;
+  /** Matching rows, page by page, in ascending created_at then id; the read waits for it. */
+  readonly onRows: (rows: readonly FoundRow[]) => Promise<void>;
   /** After each page: rows matched so far and the newest created_at read. */
   readonly onProgress?: (matched: number, reachedCreatedAt: string | undefined) => void;
 }
 
-function byTimeThenId(a: FoundRow, b: FoundRow): number {
-  const dt = micros(a.activity.created_at) - micros(b.activity.created_at);
-  if (dt !== 0) return dt;
-  return a.activity.id < b.activity.id ? -1 : a.activity.id > b.activity.id ? 1 : 0;
+/** The API serves rows by created_at, then id: an export's bytes depend on that order, so it is checked. */
+export class OutOfOrderError extends Error {
+  override readonly name = 'OutOfOrderError';
+}
+
+function inOrder(previous: Activity | undefined, next: Activity): boolean {
+  if (!previous) return true;
+  const dt = micros(next.created_at) - micros(previous.created_at);
+  return dt > 0 || (dt === 0 && next.id > previous.id);
 }
 
 /**
@@ -62,7 +69,8 @@ export async function readFeed(
     self_events: 'keep',
   };
   const matches = rowMatcher(filters);
-  const rows: FoundRow[] = [];
+  let matched = 0;
+  let last: Activity | undefined;
   const requestIds: string[] = [];
   let fetched = 0;
   let reached: string | undefined;
@@ -85,15 +93,22 @@ export async function readFeed(
         fetched += stats.fetched;
       },
     },
-    emit: (items) => {
+    emit: async (items) => {
+      const rows: FoundRow[] = [];
       for (const item of items) {
         reached = item.activity.created_at;
         if (!item.deliver || !matches(item.activity) || stop.signal.aborted) continue;
+        if (!inOrder(last, item.activity))
+          throw new OutOfOrderError(
+            `the API served ${item.activity.id} (${item.activity.created_at}) after ${last?.id} (${last?.created_at}): not in created_at, id order`,
+          );
+        last = item.activity;
         rows.push({ activity: item.activity, raw: item.raw });
-        if (opts.limit > 0 && rows.length >= opts.limit) stop.abort();
+        if (opts.limit > 0 && matched + rows.length >= opts.limit) stop.abort();
       }
-      opts.onProgress?.(rows.length, reached);
-      return Promise.resolve();
+      matched += rows.length;
+      if (rows.length > 0) await opts.onRows(rows);
+      opts.onProgress?.(matched, reached);
     },
   });
   try {
@@ -104,6 +119,5 @@ export async function readFeed(
     await governor.stop();
   }
   if (opts.signal.aborted) throw new AbortedError('interrupted');
-  rows.sort(byTimeThenId);
-  return { rows, requestIds, fetched, truncated: stop.signal.aborted };
+  return { matched, requestIds, fetched, truncated: stop.signal.aborted };
 }
