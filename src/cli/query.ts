@@ -13,7 +13,7 @@ import type { QueryFilters } from '../query/filters';
 import { readFeed, type FeedRead, type FoundRow, type ReadOptions } from '../query/read';
 import { QUERY_FORMATS, csvHeader, pipeLine, tableLines, type QueryFormat } from '../query/render';
 import { accessTransparencyNote, resolveWindow, type QueryWindow } from '../query/window';
-import { writeEvents } from '../observability/guard';
+import { redactProcessOutput, writeEvents } from '../observability/guard';
 import { AbortedError, ConfigError } from '../util/errors';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, reportError } from './exit';
 
@@ -106,6 +106,7 @@ interface Prepared {
 
 /** Credentials, window and filters, with the notes on what the window may lack: before any I/O. */
 function prepare(flags: FilterFlags): Prepared {
+  redactProcessOutput();
   const { source, log } = querySource(flags);
   const window = resolveWindow(flags.since, flags.until);
   const filters = filtersOf(flags);

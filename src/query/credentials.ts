@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../config/load';
 import { sourceSchema, type SourceConfig } from '../config/schema';
 import type { LogFormat, LogLevel } from '../observability/logger';
+import { registerSecret } from '../observability/redact';
 import { ConfigError, errorMessage } from '../util/errors';
 
 export const API_KEY_ENV = 'ANTHROPIC_COMPLIANCE_KEY';
@@ -42,6 +43,8 @@ export function querySource(flags: CredentialFlags, env: NodeJS.ProcessEnv = pro
       throw new ConfigError(`cannot read ${flags.apiKeyFile} (${errorMessage(err)})`, '--api-key-file');
     }
   }
+  // Kept out of every log and error line, as a config's secrets are.
+  registerSecret(apiKey);
   const parsed = sourceSchema.safeParse({
     ...(flags.baseUrl ? { base_url: flags.baseUrl } : {}),
     ...(apiKey ? { api_key: apiKey } : {}),
