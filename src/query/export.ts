@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { chainLink } from '../checkpoint/checkpointer';
 import { EMPTY_SHA256 } from '../checkpoint/state';
 import { serializeEvent } from '../normalize';
@@ -182,6 +183,41 @@ function readManifest(text: string, path: string): ExportManifest {
   return m as ExportManifest;
 }
 
+interface RowScan {
+  count: number;
+  firstId: string | null;
+  lastId: string | null;
+  /** The content chain, for raw JSON Lines only. */
+  chain?: string;
+}
+
+/** Counts the lines of a data file, and for raw JSON Lines recomputes the content chain: one line at a time. */
+async function rowsOf(path: string, rawJsonl: boolean): Promise<RowScan> {
+  const scan: RowScan = {
+    count: 0,
+    firstId: null,
+    lastId: null,
+    ...(rawJsonl ? { chain: EMPTY_SHA256 } : {}),
+  };
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line === '') continue;
+    scan.count++;
+    if (scan.chain === undefined) continue;
+    let id = '';
+    try {
+      const parsed = JSON.parse(line) as { id?: unknown };
+      id = typeof parsed.id === 'string' ? parsed.id : '';
+    } catch {
+      // An unparsable row breaks the chain.
+    }
+    scan.firstId ??= id;
+    scan.lastId = id;
+    scan.chain = chainLink(scan.chain, id, line);
+  }
+  return scan;
+}
+
 /**
  * Rechecks an export: the data file's SHA-256, its row count, and for raw JSON Lines the
  * first and last id and the content chain, recomputed row by row.
@@ -205,33 +241,19 @@ export async function verifyExport(dir: string): Promise<Verification> {
   };
   const actual = await fileSha256(dataPath);
   check(actual === m.sha256, `${m.data_file} sha256`, `is ${actual}, the manifest says ${m.sha256}`);
-  const data = await readFile(dataPath, 'utf8');
-  const rows = data.split('\n').filter((l) => l !== '');
-  const count = m.format === 'csv' ? rows.length - 1 : rows.length;
+  const rows = await rowsOf(dataPath, m.format === 'jsonl' && m.normalize === 'raw');
+  const count = m.format === 'csv' ? rows.count - 1 : rows.count;
   check(count === m.count, 'row count', `${count} rows, the manifest says ${m.count}`);
-  if (m.format === 'jsonl' && m.normalize === 'raw') {
-    let chain = EMPTY_SHA256;
-    const ids: string[] = [];
-    for (const line of rows) {
-      let id = '';
-      try {
-        const parsed = JSON.parse(line) as { id?: unknown };
-        id = typeof parsed.id === 'string' ? parsed.id : '';
-      } catch {
-        // An unparsable row breaks the chain below.
-      }
-      ids.push(id);
-      chain = chainLink(chain, id, line);
-    }
+  if (rows.chain !== undefined) {
     check(
-      (ids[0] ?? null) === m.first_id && (ids.at(-1) ?? null) === m.last_id,
+      rows.firstId === m.first_id && rows.lastId === m.last_id,
       'first and last activity id',
-      `${ids[0] ?? 'none'} … ${ids.at(-1) ?? 'none'}, the manifest says ${m.first_id ?? 'none'} … ${m.last_id ?? 'none'}`,
+      `${rows.firstId ?? 'none'} … ${rows.lastId ?? 'none'}, the manifest says ${m.first_id ?? 'none'} … ${m.last_id ?? 'none'}`,
     );
     check(
-      chain === m.content_chain_sha256,
+      rows.chain === m.content_chain_sha256,
       'content chain',
-      `is ${chain}, the manifest says ${m.content_chain_sha256}`,
+      `is ${rows.chain}, the manifest says ${m.content_chain_sha256}`,
     );
   }
   return { ok, lines };

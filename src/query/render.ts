@@ -41,10 +41,14 @@ const CSV_COLUMNS = [
   'summary',
 ];
 
-/** A spreadsheet runs a cell starting with = + - @ as a formula: such cells get a leading quote. */
+/**
+ * One CSV row per line (line breaks and other controls become spaces or go), and a cell a
+ * spreadsheet would run as a formula (= + - @) gets a leading quote.
+ */
 function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  const flat = stripControls(value);
+  const safe = /^[=+\-@]/.test(flat) ? `'${flat}` : flat;
+  return /[",]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export function csvHeader(): string {
