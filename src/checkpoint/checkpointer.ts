@@ -30,6 +30,11 @@ const sha256Hex: (text: string) => string =
     ? (text) => hash('sha256', text, 'hex')
     : (text) => createHash('sha256').update(text).digest('hex');
 
+/** The running content hash after one more activity: what completeness records and exports carry. */
+export function chainLink(previous: string, id: string, raw: string): string {
+  return sha256Hex(previous + id + '\n' + raw);
+}
+
 /** Late Access Transparency rows kept per detached sink (they are rare: a few a day). */
 const MAX_OWED_LATE = 10_000;
 
@@ -170,7 +175,7 @@ export class Checkpointer {
         this.watermarkMs = ms;
         watermark = r.activity.created_at;
       }
-      sha = sha256Hex(sha + r.activity.id + '\n' + r.raw);
+      sha = chainLink(sha, r.activity.id, r.raw);
       if (isAccessTransparency(r.activity.type)) this.accessTransparency.commit(r.activity);
       else recording = this.applyRecordingSwitch(recording, r.activity);
     }

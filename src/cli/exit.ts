@@ -5,6 +5,8 @@ import { redact } from '../observability/redact';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
+/** `query` and `export` stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
 
 /** Prints one redacted line for an error and returns the exit code it deserves. */
 export function reportError(err: unknown, stream: NodeJS.WritableStream = process.stderr): number {

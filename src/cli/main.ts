@@ -4,6 +4,7 @@ import { runCommand } from './run';
 import { validateCommand } from './validate';
 import { checkpointCommand } from './checkpoint';
 import { simulateCommand } from './simulate';
+import { exportCommand, queryCommand } from './query';
 import { EXIT_USAGE, reportError } from './exit';
 
 export function buildProgram(): Command {
@@ -18,6 +19,8 @@ export function buildProgram(): Command {
   program.addCommand(validateCommand());
   program.addCommand(simulateCommand());
   program.addCommand(checkpointCommand());
+  program.addCommand(queryCommand());
+  program.addCommand(exportCommand());
   return program;
 }
 

@@ -34,6 +34,8 @@ export interface SourceDeps {
   readonly onWaitCapped?: ClientOptions['onWaitCapped'];
   readonly onPageRead?: ClientOptions['onPageRead'];
   readonly pollObserver?: PollObserver;
+  /** Where a cycle's window ends (default: the clock); `query` reads up to its --until. */
+  readonly now?: () => number;
 }
 
 /** The source component: what `run` and `run --dry-run` both read the feed with. */
@@ -87,6 +89,7 @@ export function createSource(src: SourceConfig, deps: SourceDeps): Source {
       observer: deps.pollObserver,
       backfill,
       accessTransparency: position.accessTransparency,
+      now: deps.now,
     },
     knownTypes,
   );

@@ -16,7 +16,7 @@ export type RowCheck =
   | { readonly ok: false; readonly reason: RejectReason; readonly detail: string };
 
 /** Microseconds since the epoch (real created_at values carry microseconds); NaN if not a time. */
-function micros(text: string): number {
+export function micros(text: string): number {
   const m = RFC3339.exec(text);
   const ms = m ? Date.parse(text) : Number.NaN;
   if (!m || !Number.isFinite(ms)) return Number.NaN;
