@@ -138,6 +138,7 @@ export class Forwarder {
       pipeline: this.pipeline,
       checkpointer,
       closeEnoughMs: Math.max(10_000, 4 * config.source.poll_interval),
+      behindAfterMs: config.health.unhealthy_after,
       logger,
       newLane: (sink, needsStart) => this.newCatchUpLane(sink, needsStart),
       observer: opts.observer?.isolation,

@@ -33,6 +33,13 @@ export interface SinkIsolationOptions {
   readonly pipeline: Pipeline;
   readonly checkpointer: Checkpointer;
   /**
+   * A healthy sink that alone holds the head of a full buffer, with more than its share of
+   * it, for this long (health.unhealthy_after) is detached. A full buffer for a moment is
+   * ordinary backpressure (a backlog read faster than the slowest sink takes it): detaching
+   * then would cost a re-read and re-send what was in flight.
+   */
+  readonly behindAfterMs: number;
+  /**
    * A catch-up lane whose last cycle ended this close behind the main lane's is waited for
    * (at most ATTACH_WAIT_MS) between main cycles, so that it can be attached.
    */
@@ -63,6 +70,8 @@ export class SinkIsolation {
   private readonly now: () => number;
   /** Sinks failing their start-up check while the whole start waits (readiness shows them). */
   private startFailures: readonly SinkStartFailure[] = [];
+  /** Since when each sink has held the head of a full buffer (backpressure it alone causes). */
+  private readonly behindSince = new Map<string, number>();
 
   constructor(private readonly opts: SinkIsolationOptions) {
     this.now = opts.now ?? Date.now;
@@ -151,7 +160,10 @@ export class SinkIsolation {
       if (!sink) continue;
       if (!p.healthy) {
         this.detach(sink, p.detail ?? 'unhealthy', false);
-      } else if (full && p.waiting > share && pipeline.isHeldBackBy(sink.name)) {
+      } else if (!(full && p.waiting > share && pipeline.isHeldBackBy(sink.name))) {
+        this.behindSince.delete(sink.name);
+      } else if (this.behindFor(sink.name) >= this.opts.behindAfterMs) {
+        this.behindSince.delete(sink.name);
         this.detach(
           sink,
           `fell behind: it holds ${p.waiting} of the ${pipeline.capacity} activities the buffer allows (its share is ${Math.floor(share)})`,
@@ -159,6 +171,14 @@ export class SinkIsolation {
         );
       }
     }
+  }
+
+  /** How long the sink has been the one holding a full buffer back, counting from its first look. */
+  private behindFor(sink: string): number {
+    const now = this.now();
+    const since = this.behindSince.get(sink) ?? now;
+    this.behindSince.set(sink, since);
+    return now - since;
   }
 
   private detach(sink: Sink, reason: string, needsStart: boolean): void {
