@@ -101,10 +101,6 @@ export class CatchUpLane {
     );
   }
 
-  get sink(): Sink {
-    return this.opts.sink;
-  }
-
   /** The main-lane cycle end this lane has delivered everything up to, when it is between cycles. */
   caughtUpTo(): string | undefined {
     return this.cycleRunning ? undefined : this.committedTo;

@@ -20,8 +20,6 @@ export interface PipelineOptions {
   readonly persistSoon?: () => void;
   /** health.unhealthy_after: a sink not delivering for this long is unhealthy. */
   readonly unhealthyAfterMs?: number;
-  /** Sinks (by name) that begin detached: they get no records until attach(). */
-  readonly detached?: ReadonlySet<string>;
   /**
    * false for a catch-up lane's pipeline: the sinks and the dead-letter file belong to the
    * main pipeline, which starts and closes them.
@@ -70,9 +68,7 @@ export class Pipeline {
     });
     if (opts.sinks.length > MAX_SINKS)
       throw new Error(`at most ${MAX_SINKS} sinks are supported; ${opts.sinks.length} are configured`);
-    this.workers = opts.sinks.map((sink, i) =>
-      opts.detached?.has(sink.name) ? undefined : this.newWorker(i),
-    );
+    this.workers = opts.sinks.map((_sink, i) => this.newWorker(i));
   }
 
   private newWorker(index: number, alreadyHas?: ReadonlyMap<string, number>): SinkWorker {
@@ -99,10 +95,6 @@ export class Pipeline {
   /** Names of the sinks that get records now. */
   attached(): string[] {
     return this.liveWorkers().map((w) => w.sink.name);
-  }
-
-  isAttached(name: string): boolean {
-    return this.workers[this.indexOf(name)] !== undefined;
   }
 
   private liveWorkers(): SinkWorker[] {
