@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { whenAborted } from './util/when-aborted';
 import { resolve } from 'node:path';
 import type { ForwarderConfig } from './config/schema';
 import { sinkFactory } from './sinks/registry';
@@ -385,7 +386,7 @@ export class Forwarder {
     // Nothing more comes before the next cycle, so the last partial batches go now: left
     // to their batch timeout, they held every cycle's end (and every --once exit) back.
     this.pipeline.sendQueued();
-    await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+    await Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]);
     if (signal.aborted && this.pipeline.buffered > 0) {
       cycle?.failed('stopped before the cycle was committed');
       return { kind: 'stop' };
@@ -474,7 +475,7 @@ export class Forwarder {
   private async sweepAndCommit(signal: AbortSignal): Promise<void> {
     if (!(await this.sweep(signal))) return;
     this.pipeline.sendQueued();
-    await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+    await Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]);
     await this.checkpointer.flush().catch(() => undefined);
   }
 
@@ -531,11 +532,4 @@ function cycleRecordOf(summary: CycleSummary): Omit<CycleRecord, 'cycle' | 'sha2
     last_created_at: summary.lastCreatedAt,
     last_request_id: summary.lastRequestId,
   };
-}
-
-function abortPromise(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }

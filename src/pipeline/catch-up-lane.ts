@@ -1,4 +1,5 @@
 import type { Sink } from '../sinks/sink';
+import { whenAborted } from '../util/when-aborted';
 import type { Checkpointer } from '../checkpoint/checkpointer';
 import type { ComplianceApiClient } from '../source/client';
 import type { FilterVerdict } from '../source/filters';
@@ -218,7 +219,7 @@ export class CatchUpLane {
         afterId = page.lastId;
       }
       this.pipeline.sendQueued();
-      await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+      await Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]);
       if (signal.aborted) return false;
     } catch (err) {
       if (err instanceof AbortedError || signal.aborted) return false;
@@ -269,7 +270,7 @@ export class CatchUpLane {
     try {
       const summary = await this.poller.runCycle(signal);
       this.pipeline.sendQueued();
-      await Promise.race([this.pipeline.whenIdle(), abortPromise(signal)]);
+      await Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]);
       if (signal.aborted) return false;
       this.opts.checkpointer.recordSinkCycle(name, {
         started_at: startedAt,
@@ -301,11 +302,4 @@ export class CatchUpLane {
       this.cycleRunning = false;
     }
   }
-}
-
-function abortPromise(signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
