@@ -88,7 +88,7 @@ test(`nothing is lost across ${KILLS} SIGKILLs at random moments`, async () => {
     const r = await final.stop();
     assert.equal(r.code, 0, `graceful stop exits 0: ${r.stderr.slice(-1500)}`);
 
-    const delivered = readJsonl<{ id: string }>(events).map((a) => a.id);
+    const delivered = readJsonl<{ id: string }>(events, { finished: true }).map((a) => a.id);
     const have = new Set(delivered);
     const missing = want.filter((id) => !have.has(id));
     assert.deepEqual(missing, [], 'no activity lost');

@@ -209,12 +209,21 @@ export function writeConfig(dir: string, config: unknown, name = 'config.yaml'):
   return path;
 }
 
-/** Parsed lines of a JSONL file (none if it does not exist yet); a torn line fails loudly. */
-export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
+/**
+ * Parsed lines of a JSONL file (none if it does not exist yet). A file still being written may end in
+ * a line its writer has not finished, which is not an event yet; once the writer has stopped, pass
+ * `{ finished: true }` and that partial line fails too. A torn line before the last always fails.
+ */
+export function readJsonl<T = Record<string, unknown>>(path: string, opts: { finished?: boolean } = {}): T[] {
   if (!existsSync(path)) return [];
-  const text = readFileSync(path, 'utf8');
-  return text
-    .split('\n')
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const unterminated = lines.pop() ?? '';
+  if (opts.finished && unterminated.length > 0) {
+    throw new Error(
+      `${path}: the last line has no newline after the writer stopped: ${unterminated.slice(0, 120)}`,
+    );
+  }
+  return lines
     .filter((l) => l.length > 0)
     .map((l, i) => {
       try {

@@ -13,7 +13,7 @@ export interface HecAndFile {
   readonly config: string;
   readonly checkpointPath: string;
   /** Ids in the file sink, in the order written. */
-  fileIds(): string[];
+  fileIds(opts?: { finished?: boolean }): string[];
 }
 
 export function hecAndFileConfig(opts: {
@@ -62,6 +62,6 @@ export function hecAndFileConfig(opts: {
     dir,
     config,
     checkpointPath,
-    fileIds: () => readJsonl<{ id: string }>(file).map((a) => a.id),
+    fileIds: (opts: { finished?: boolean } = {}) => readJsonl<{ id: string }>(file, opts).map((a) => a.id),
   };
 }
