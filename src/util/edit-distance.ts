@@ -15,13 +15,3 @@ export function editDistance(a: string, b: string): number {
   }
   return d[a.length][b.length];
 }
-
-/** The candidates closest to `word` (at most `count`, within `maxDistance` edits), closest first. */
-export function nearest(word: string, candidates: readonly string[], count = 3, maxDistance = 6): string[] {
-  return candidates
-    .map((c) => ({ c, d: editDistance(word, c) }))
-    .filter((x) => x.d <= maxDistance)
-    .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
-    .slice(0, count)
-    .map((x) => x.c);
-}
