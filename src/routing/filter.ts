@@ -17,6 +17,9 @@ function anyOf(globs: readonly string[]): RegExp | undefined {
   return new RegExp(globs.map((g) => globPattern(g).source).join('|'));
 }
 
+/** Type verdicts kept per filter; a feed has a few hundred types, so this is a bound for hostile input. */
+const TYPE_VERDICTS_KEPT = 4096;
+
 /**
  * A sink's `filter:` block as a predicate, or undefined when it selects everything (so the
  * unfiltered path costs nothing). Every condition given must hold.
@@ -28,18 +31,42 @@ export function compileFilter(config: SinkFilterConfig): ActivityFilter | undefi
   const minSeverity = config.min_severity ? severityId(config.min_severity) : undefined;
   const orgs = config.organization_ids.length > 0 ? new Set(config.organization_ids) : undefined;
   if (!include && !exclude && minSeverity === undefined && !orgs) return undefined;
+  // The globs' verdict depends on the type alone: matched once per type, not per activity.
+  const byType = new Map<string, boolean>();
+  const typeSelected = (type: string): boolean => {
+    let verdict = byType.get(type);
+    if (verdict === undefined) {
+      verdict = (!include || include.test(type)) && !exclude?.test(type);
+      if (byType.size >= TYPE_VERDICTS_KEPT) byType.clear();
+      byType.set(type, verdict);
+    }
+    return verdict;
+  };
   return (activity) => {
-    const type = typeof activity.type === 'string' ? activity.type : '';
-    if (include && !include.test(type)) return false;
-    if (exclude?.test(type)) return false;
+    if ((include || exclude) && !typeSelected(typeof activity.type === 'string' ? activity.type : ''))
+      return false;
     if (orgs && !belongsTo(activity, orgs)) return false;
     if (minSeverity !== undefined) {
-      const id = ocsfSeverityId(activity);
+      const id = severityOf(activity);
       // 0 Unknown and 99 Other rank below every named severity.
       if (id > 6 || id < minSeverity) return false;
     }
     return true;
   };
+}
+
+/**
+ * The pipeline asks each sink's filter about one activity in turn: its severity is worked
+ * out once for all of them.
+ */
+let lastActivity: Activity | undefined;
+let lastSeverity = 0;
+function severityOf(activity: Activity): number {
+  if (activity !== lastActivity) {
+    lastSeverity = ocsfSeverityId(activity);
+    lastActivity = activity;
+  }
+  return lastSeverity;
 }
 
 function belongsTo(activity: Activity, orgs: ReadonlySet<string>): boolean {
