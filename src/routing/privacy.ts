@@ -16,7 +16,7 @@ const DROP: Change = () => ({ keep: false });
  */
 export class Privacy {
   private readonly rules: readonly { readonly path: readonly string[]; readonly change: Change }[];
-  /** Field names whose presence in the source text calls for serializing it again (see view). */
+  /** Leaf names whose presence in the source text calls for serializing it again (see view). */
   private readonly names: readonly string[];
 
   constructor(config: NonNullable<SinkPrivacyConfig>) {
@@ -31,7 +31,8 @@ export class Privacy {
       ...config.drop_fields.map((p) => ({ path: p.split('.'), change: DROP })),
       ...config.pseudonymize_fields.map((p) => ({ path: p.split('.'), change: pseudonymize })),
     ];
-    this.names = [...new Set(this.rules.flatMap((r) => r.path))].map((n) => JSON.stringify(n));
+    // A value to hide sits under its leaf name in the text, however its parents are spelled.
+    this.names = [...new Set(this.rules.map((r) => r.path[r.path.length - 1]))].map((n) => JSON.stringify(n));
   }
 
   /** Whether the block changes anything at all. */
