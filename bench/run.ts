@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -26,6 +26,7 @@ import {
 } from './backfill.bench';
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
+import { routingOverhead, runRoutingBench, type RoutingRow } from './routing.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
@@ -35,8 +36,8 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup';
-const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup'];
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'routing';
+const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup', 'routing'];
 
 interface Plan {
   readonly quick: boolean;
@@ -115,6 +116,7 @@ interface Results {
   backfill?: BackfillRow[];
   lane?: LateLaneRow[];
   catchUp?: CatchUpRow;
+  routing?: RoutingRow[];
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -208,6 +210,15 @@ async function measure(p: Plan): Promise<Results> {
   // A tenant of 50 000 activities a day; its size does not change between quick and full.
   if (p.parts.has('lane')) results.lane = await runLateLaneBench({ perDay: 50_000, log });
   if (p.parts.has('catchup')) results.catchUp = await runCatchUpBench({ perDay: 50_000, log });
+  if (p.parts.has('routing')) {
+    const activities = p.quick ? 50_000 : 100_000;
+    const sim = await SimulatorProcess.start(peerSimulatorOptions(activities));
+    try {
+      results.routing = await runRoutingBench(sim, { activities, rounds: p.rounds, log });
+    } finally {
+      await sim.stop();
+    }
+  }
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -508,6 +519,30 @@ function catchUpSection(r: Results): string[] {
   ];
 }
 
+function routingSection(r: Results): string[] {
+  if (!r.routing) return [];
+  const overhead = routingOverhead(r.routing);
+  return [
+    '## Per-sink filters (#20): CPU per activity, three filtered sinks against three unfiltered',
+    '',
+    table(
+      ['sinks', 'activities', 'lines per sink', 'forwarder CPU µs / activity', 'activities/s'],
+      r.routing.map((x) => [
+        x.case === 'filtered'
+          ? '3 × file (OCSF), each with a filter taking everything'
+          : '3 × file (OCSF), no filter',
+        int(x.activities),
+        int(x.linesPerSink),
+        x.cpuMicrosPerActivity.toFixed(1),
+        int(x.perSecond),
+      ]),
+    ),
+    '',
+    `Filtered: ${(overhead * 100).toFixed(1)} % more CPU per activity (target ≤ 5 %: ${pass(overhead <= 0.05)}). The filters run every check (type globs, an exclusion, min_severity, which resolves the mapping) and leave nothing out, so both runs write the same bytes; a filter that leaves activities out costs less than none. \`run --once\` from the simulator, alternating the two cases, medians.`,
+    '',
+  ];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -522,6 +557,7 @@ function report(p: Plan, r: Results): string {
     ...backfillSection(r),
     ...laneSection(r),
     ...catchUpSection(r),
+    ...routingSection(r),
     notes.trim(),
     '',
   ].join('\n');

@@ -25,6 +25,7 @@ import { sleep } from './util/retry';
 import { VERSION } from './version';
 import { LateLane } from './source/access-transparency/late-lane';
 import type { RejectedRow } from './source/window-check';
+import { sinkRoutes, type SinkRoute } from './routing/route';
 
 export interface RunOptions {
   /** Catch up once, deliver, checkpoint, and return. */
@@ -71,6 +72,8 @@ export class Forwarder {
   private readonly sinkObserver: SinkObserver;
   /** Detached sinks and their catch-up lanes (pipeline.on_sink_failure: isolate). */
   readonly isolation: SinkIsolation;
+  /** Each sink's filter and privacy, for the main lane and every catch-up lane alike. */
+  private readonly routes: ReadonlyMap<string, SinkRoute>;
 
   private constructor(
     readonly config: ForwarderConfig,
@@ -95,8 +98,10 @@ export class Forwarder {
       await deadLetter.writeRejectedBySource(rows);
       this.checkpointer.addDeadLettered(rows.length);
     };
+    this.routes = sinkRoutes(config.sinks);
     this.pipeline = new Pipeline({
       sinks,
+      routes: this.routes,
       maxBufferedEvents: config.pipeline.max_buffered_events,
       unhealthyAfterMs: config.health.unhealthy_after,
       deadLetter,
@@ -324,6 +329,7 @@ export class Forwarder {
     const src = this.config.source;
     return new CatchUpLane({
       sink,
+      route: this.routes.get(sink.name),
       needsStart,
       checkpointer: this.checkpointer,
       client: this.source.client,

@@ -9,6 +9,7 @@ import { Observability } from '../observability/observability';
 import { ProgressReporter } from '../observability/progress';
 import { Forwarder } from '../forwarder';
 import { warnPlaintextPaths } from '../sinks/plaintext-warnings';
+import { routingWarnings } from '../routing/describe';
 import { isLoopbackHost } from '../util/loopback';
 import { heapLimitMb, heapNeededMb } from '../pipeline/heap-budget';
 import { EXIT_FAILURE, EXIT_OK, reportError } from './exit';
@@ -160,6 +161,7 @@ async function runForwarder(
   });
   warnIfHeapTooSmall(config, logger);
   warnPlaintextPaths(config, logger);
+  for (const warning of routingWarnings(config.sinks)) logger.warn(warning);
   const outcome = await forwarder.run();
   observability.stopping();
   return outcome.ok ? EXIT_OK : EXIT_FAILURE;

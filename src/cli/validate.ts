@@ -5,6 +5,7 @@ import { redact } from '../observability/redact';
 import { EXIT_FAILURE, EXIT_OK, reportError } from './exit';
 import { DEFAULT_CONFIG_PATH } from './paths';
 import { checkBeforeStart, checkConnections } from './preflight';
+import { routingSummary, routingWarnings } from '../routing/describe';
 
 interface ValidateFlags {
   readonly config: string;
@@ -57,6 +58,10 @@ async function validate(flags: ValidateFlags): Promise<number> {
     await checkBeforeStart(config, process.cwd());
     const sinks = Object.entries(config.sinks).map(([name, s]) => `${name} (${s.type})`);
     process.stdout.write(`${path}: valid; source ${config.source.base_url}; sinks: ${sinks.join(', ')}\n`);
+    for (const [name, sink] of Object.entries(config.sinks))
+      process.stdout.write(`  ${routingSummary(name, sink)}\n`);
+    for (const warning of routingWarnings(config.sinks))
+      process.stderr.write(`claude-audit-forwarder: warning: ${warning}\n`);
     if (!flags.connect) return EXIT_OK;
     const failures = await checkConnections(config, process.cwd(), flags.connectTimeout * 1000);
     for (const f of failures)

@@ -135,4 +135,69 @@ export function backoffPolicy(r: RetryConfig): BackoffPolicy {
  * start-up: Kubernetes secrets mount as files). The loader resolves the file and registers
  * the value for redaction, so the schema only ever sees the plain field.
  */
-export const SECRET_FIELDS = ['api_key', 'token', 'password', 'key_password'] as const;
+export const SECRET_FIELDS = ['api_key', 'token', 'password', 'key_password', 'pseudonymize_key'] as const;
+
+/** OCSF severities by name, lowest first (severity_id 1..5), for a sink's filter.min_severity. */
+export const SEVERITY_NAMES = ['informational', 'low', 'medium', 'high', 'critical'] as const;
+export type SeverityName = (typeof SEVERITY_NAMES)[number];
+
+/** The fields an activity is tracked, deduplicated and mapped by: never dropped or rewritten. */
+const KEY_FIELDS = new Set(['id', 'type', 'created_at']);
+
+const globList = z.array(z.string().min(1, 'an empty pattern matches nothing; remove it')).default([]);
+
+const fieldPaths = z
+  .array(
+    z
+      .string()
+      .regex(/^[^.\s]+(\.[^.\s]+)*$/, 'expected a dotted path in the activity, e.g. "actor.email_address"')
+      .refine((path) => !KEY_FIELDS.has(path), {
+        message:
+          'id, type and created_at identify and order an activity; they cannot be dropped or rewritten',
+      }),
+  )
+  .default([]);
+
+/** `filter:` in every sink: which activities this sink takes (the rest count as done for it). */
+export const sinkFilterSchema = z
+  .strictObject({
+    /** Glob patterns (* and ?); empty: every type. Any may match. */
+    activity_types: globList,
+    exclude_activity_types: globList,
+    min_severity: z
+      .enum(SEVERITY_NAMES, {
+        error: `expected one of ${SEVERITY_NAMES.join(', ')} (the mapped OCSF severity)`,
+      })
+      .optional(),
+    /** org_… ids or organization UUIDs; empty: every organization. */
+    organization_ids: z.array(z.string().min(1)).default([]),
+  })
+  .optional();
+export type SinkFilterConfig = z.output<typeof sinkFilterSchema>;
+
+/** `privacy:` in every sink: fields removed or replaced by a keyed hash before formatting. */
+export const sinkPrivacySchema = z
+  .strictObject({
+    drop_fields: fieldPaths,
+    pseudonymize_fields: fieldPaths,
+    /** HMAC-SHA256 key (secret; `pseudonymize_key_file` is resolved by the config loader). */
+    pseudonymize_key: z.string().min(1, 'the key is empty').optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.pseudonymize_fields.length > 0 && p.pseudonymize_key === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['pseudonymize_key'],
+        message:
+          'missing: pseudonymize_fields needs a key; set pseudonymize_key_file (e.g. /run/secrets/pseudonym-key) or pseudonymize_key: ${PSEUDONYM_KEY}',
+      });
+  })
+  .optional();
+export type SinkPrivacyConfig = z.output<typeof sinkPrivacySchema>;
+
+/** The routing blocks every sink type accepts beside its own fields. */
+export const sinkRoutingShape = { filter: sinkFilterSchema, privacy: sinkPrivacySchema };
+export interface SinkRoutingConfig {
+  readonly filter?: SinkFilterConfig;
+  readonly privacy?: SinkPrivacyConfig;
+}

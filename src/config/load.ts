@@ -9,6 +9,7 @@ import { ConfigError, errorMessage } from '../util/errors';
 import { registerSecret } from '../observability/redact';
 import { SINK_FACTORIES } from '../sinks/registry';
 import { checkConfigFiles } from './check';
+import { editDistance } from '../util/edit-distance';
 
 /**
  * Config loading, in the order a reader would expect: YAML → ${ENV} interpolation →
@@ -107,24 +108,6 @@ function resolveSecrets(value: unknown, path: Path, baseDir: string): unknown {
     }
     return obj;
   });
-}
-
-/** Edit distance counting a swap of two neighbours as one edit (the commonest typo). */
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [
-    i,
-    ...Array<number>(b.length).fill(0),
-  ]);
-  for (let j = 0; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  }
-  return d[a.length][b.length];
 }
 
 function knownKeys(schema: z.ZodType, path: Path, root: unknown): string[] {

@@ -6,6 +6,8 @@ import {
   hasUserinfo,
   retrySchema,
   SECRET_FIELDS,
+  sinkRoutingShape,
+  type SinkRoutingConfig,
 } from './fields';
 import { SINK_FACTORIES, type SinkConfig } from '../sinks/registry';
 import { tlsSchema } from '../util/tls';
@@ -187,11 +189,14 @@ export const deadLetterSchema = z
   })
   .prefault({});
 
-// Built from the registry, so a new sink type needs no edit here.
+// Built from the registry, so a new sink type needs no edit here; every type takes the
+// routing blocks (filter, privacy), defined once.
 const sinkSchema = z.discriminatedUnion(
   'type',
-  SINK_FACTORIES.map((f) => f.configSchema) as unknown as [z.ZodObject, ...z.ZodObject[]],
-) as unknown as z.ZodType<SinkConfig>;
+  SINK_FACTORIES.map((f) =>
+    (f.configSchema as unknown as z.ZodObject).safeExtend(sinkRoutingShape),
+  ) as unknown as [z.ZodObject, ...z.ZodObject[]],
+) as unknown as z.ZodType<SinkConfig & SinkRoutingConfig>;
 
 /** Where /metrics, /healthz and /readyz are served when metrics.listen is not set. */
 export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464';

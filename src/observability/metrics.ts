@@ -79,6 +79,7 @@ export class ForwarderMetrics implements ForwarderObserver {
   private readonly waitsCapped;
   private readonly rejected;
   private readonly delivered;
+  private readonly sinkFiltered;
   private readonly deadLettered;
   private readonly sendErrors;
   private readonly batchSeconds;
@@ -145,6 +146,11 @@ export class ForwarderMetrics implements ForwarderObserver {
       ['reason'],
     );
     this.delivered = i.counter(`${p}delivered_total`, 'Activities durably accepted by a sink.', ['sink']);
+    this.sinkFiltered = i.counter(
+      `${p}sink_filtered_total`,
+      "Activities a sink's filter left out; they count as done for that sink and move the checkpoint.",
+      ['sink'],
+    );
     this.deadLettered = i.counter(
       `${p}dead_lettered_total`,
       'Activities a sink permanently rejected (written to the dead-letter file), by sink and reason.',
@@ -466,6 +472,9 @@ export class ForwarderMetrics implements ForwarderObserver {
     },
     onSendError: (sink: string): void => {
       this.sendErrors.inc({ sink });
+    },
+    onFiltered: (sink: string, count: number): void => {
+      this.sinkFiltered.inc({ sink }, count);
     },
   };
 

@@ -90,6 +90,7 @@ export function combineObservers(parts: readonly ForwarderObserver[]): Forwarder
       onDeadLettered: (sink, reason, count) =>
         parts.forEach((p) => p.sinks?.onDeadLettered?.(sink, reason, count)),
       onSendError: (sink, error) => parts.forEach((p) => p.sinks?.onSendError?.(sink, error)),
+      onFiltered: (sink, count) => parts.forEach((p) => p.sinks?.onFiltered?.(sink, count)),
       onBatchStart: (sink, events) => {
         const ends = parts.map((p) => p.sinks?.onBatchStart?.(sink, events)).filter((e) => e !== undefined);
         return (outcome) => ends.forEach((end) => end(outcome));

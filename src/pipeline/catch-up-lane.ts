@@ -16,6 +16,7 @@ import { retry, sleep } from '../util/retry';
 import type { DeadLetterFile } from './dead-letter';
 import { Pipeline } from './pipeline';
 import type { SinkObserver } from './sink-worker';
+import type { SinkRoute } from '../routing/route';
 
 /** How soon a lane waiting for the main lane looks again (no request: only a comparison). */
 const NO_WINDOW_RECHECK_MS = 200;
@@ -25,6 +26,8 @@ export const CATCH_UP_URGENCY = 8;
 
 export interface CatchUpLaneOptions {
   readonly sink: Sink;
+  /** The sink's filter and privacy: the lane delivers exactly what the main lane would. */
+  readonly route?: SinkRoute;
   /** The sink failed its start-up check: the lane retries it before reading anything. */
   readonly needsStart: boolean;
   readonly checkpointer: Checkpointer;
@@ -70,6 +73,7 @@ export class CatchUpLane {
     this.needsStart = opts.needsStart;
     this.pipeline = new Pipeline({
       sinks: [opts.sink],
+      routes: opts.route ? new Map([[name, opts.route]]) : undefined,
       maxBufferedEvents: opts.maxBufferedEvents,
       unhealthyAfterMs: opts.unhealthyAfterMs,
       deadLetter: opts.deadLetter,

@@ -6,6 +6,8 @@ import { SinkWorker, type SinkObserver } from './sink-worker';
 import type { Logger } from '../observability/logger';
 import { errorMessage } from '../util/errors';
 import { sleep } from '../util/retry';
+import type { SinkRoute } from '../routing/route';
+import type { Privacy } from '../routing/privacy';
 
 export interface PipelineOptions {
   readonly sinks: readonly Sink[];
@@ -25,6 +27,8 @@ export interface PipelineOptions {
    * main pipeline, which starts and closes them.
    */
   readonly ownsSinks?: boolean;
+  /** Each sink's filter and privacy blocks, by sink name (absent: every record, as read). */
+  readonly routes?: ReadonlyMap<string, SinkRoute>;
 }
 
 export interface SinkStartFailure {
@@ -83,6 +87,7 @@ export class Pipeline {
       this.opts.observer,
       this.opts.unhealthyAfterMs,
       alreadyHas,
+      this.opts.routes?.get(sink.name),
     );
   }
 
@@ -216,24 +221,56 @@ export class Pipeline {
       foundLate: it.foundLate,
       serialized: undefined,
     }));
-    const masks = records.map((record) => (record.deliver ? this.receivers(record, workers) : 0));
+    const filtered = this.opts.routes?.size ? new Array<number>(workers.length).fill(0) : undefined;
+    const masks = records.map((record) => (record.deliver ? this.receivers(record, workers, filtered) : 0));
     for (let i = 0; i < records.length; i++) this.tracker.track(records[i], masks[i]);
     for (let i = 0; i < records.length; i++) {
       const mask = masks[i];
       if (mask === 0) continue;
       const record = records[i];
       // A power of two is one receiver: nothing to share.
-      if ((mask & (mask - 1)) !== 0) record.serialized = new Map();
-      for (const w of workers) if (mask & w.bit) w.enqueue(record);
+      const shared = (mask & (mask - 1)) !== 0;
+      if (shared) record.serialized = new Map();
+      let views: Map<Privacy, PipelineRecord> | undefined;
+      for (const w of workers) {
+        if (!(mask & w.bit)) continue;
+        const privacy = w.privacy;
+        if (!privacy) {
+          w.enqueue(record);
+          continue;
+        }
+        // Sinks with the same privacy block share one view, and so its serializations.
+        views ??= new Map();
+        let view = views.get(privacy);
+        if (!view) {
+          view = privacy.view(record);
+          if (shared && view !== record) view.serialized = new Map();
+          views.set(privacy, view);
+        }
+        w.enqueue(view);
+      }
       record.serialized = undefined;
+      if (views) for (const v of views.values()) v.serialized = undefined;
     }
+    if (filtered) this.reportFiltered(workers, filtered);
     this.tracker.advance();
   }
 
-  private receivers(record: PipelineRecord, workers: readonly SinkWorker[]): number {
+  /** The bits of the workers that take this record; those whose filter refuses it are counted. */
+  private receivers(record: PipelineRecord, workers: readonly SinkWorker[], filtered?: number[]): number {
     let mask = 0;
-    for (const w of workers) if (w.wants(record)) mask |= w.bit;
+    for (let i = 0; i < workers.length; i++) {
+      const w = workers[i];
+      if (!w.wants(record)) continue;
+      if (filtered && !w.accepts(record)) filtered[i]++;
+      else mask |= w.bit;
+    }
     return mask;
+  }
+
+  private reportFiltered(workers: readonly SinkWorker[], filtered: readonly number[]): void {
+    for (let i = 0; i < workers.length; i++)
+      if (filtered[i] > 0) this.opts.observer?.onFiltered?.(workers[i].sink.name, filtered[i]);
   }
 
   /** Sends what is queued now, partial batches too, without waiting for the batch timeout. */

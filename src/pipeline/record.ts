@@ -17,8 +17,10 @@ export interface PipelineRecord {
   readonly foundLate?: boolean;
   /**
    * Set only while the pipeline hands the record to its sinks: each format is serialized
-   * once however many sinks use it (normalize/index.ts `serializeEvent`). Dropped right
-   * after, so no record keeps a copy while it waits for acknowledgements.
+   * once however many sinks use it (normalize/index.ts `serializeEvent`). A sink's privacy
+   * block gives it a view of its own (routing/privacy.ts) with its own cache, shared only
+   * by sinks with the same block. Dropped right after, so no record keeps a copy while it
+   * waits for acknowledgements.
    */
   serialized?: Map<OutputFormat, string>;
 }

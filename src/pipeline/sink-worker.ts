@@ -7,11 +7,15 @@ import { Batcher } from './batcher';
 import type { Logger } from '../observability/logger';
 import { AbortedError, PermanentError, errorMessage } from '../util/errors';
 import { retry } from '../util/retry';
+import type { SinkRoute } from '../routing/route';
+import type { Privacy } from '../routing/privacy';
 
 export interface SinkObserver {
   onDelivered?(sink: string, count: number, seconds: number): void;
   onDeadLettered?(sink: string, reason: string, count: number): void;
   onSendError?(sink: string, error: string): void;
+  /** Activities this sink's filter left out (acknowledged for it at once). */
+  onFiltered?(sink: string, count: number): void;
   /** A batch is handed to the sink; the returned function is told how it ended (traces). */
   onBatchStart?(sink: string, events: number): ((outcome: BatchOutcome) => void) | undefined;
 }
@@ -52,6 +56,8 @@ export class SinkWorker {
     private readonly unhealthyAfterMs = DEFAULT_UNHEALTHY_AFTER_MS,
     /** Ids this sink already has (from its catch-up lane): acknowledged without sending. */
     private readonly alreadyHas?: ReadonlyMap<string, number>,
+    /** This sink's filter and privacy blocks. */
+    private readonly route?: SinkRoute,
   ) {
     this.stopping = new AbortController();
     this.signal = AbortSignal.any([pipelineSignal, this.stopping.signal]);
@@ -66,6 +72,16 @@ export class SinkWorker {
   /** Whether a record goes to this sink at all (false: it already has it). */
   wants(record: PipelineRecord): boolean {
     return this.alreadyHas?.has(record.activity.id) !== true;
+  }
+
+  /** Whether this sink's filter takes the record (false: it counts as done for this sink). */
+  accepts(record: PipelineRecord): boolean {
+    return this.route?.accepts?.(record.activity) !== false;
+  }
+
+  /** How this sink sees records (undefined: as read). */
+  get privacy(): Privacy | undefined {
+    return this.route?.privacy;
   }
 
   get queued(): number {

@@ -1,5 +1,6 @@
 import type { Activity } from '../source/activity';
 import { isAccessTransparency } from '../source/access-transparency/activity';
+import { globPattern } from '../util/glob';
 
 /**
  * What `query` and `export` select. Within one kind the values are alternatives, between
@@ -37,14 +38,6 @@ export function apiFilters(f: QueryFilters): ApiFilters {
     actorIds: f.users.every(isUserId) ? f.users : [],
     organizationIds: f.orgs,
   };
-}
-
-function globPattern(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
 }
 
 /** Whether `--type` names `type`, exactly or by a glob (false when no type is named). */

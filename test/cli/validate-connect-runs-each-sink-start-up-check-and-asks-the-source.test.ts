@@ -41,7 +41,10 @@ test('every sink and the source answer: exit 0', async () => {
   );
   const r = await runCli(['validate', '--connect', '-c', path]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /valid;.*\nconnected: the source and 1 sink\(s\) answered\n$/);
+  assert.match(
+    r.stdout,
+    /valid;.*\n {2}archive: all \d+ types\nconnected: the source and 1 sink\(s\) answered\n$/,
+  );
   assert.ok(sim.requests().length >= 1, 'the source was asked once');
 });
 

@@ -46,6 +46,8 @@ export interface HecReceiverOptions {
   readonly host?: string;
   /** How an ack query on a channel this receiver does not know is answered. Default: all false. */
   readonly unknownAckChannel?: 'all_false' | 'invalid_channel';
+  /** Keep every event request's body (decompressed) in `bodies`, for tests that search the bytes. */
+  readonly keepBodies?: boolean;
 }
 
 /** Knobs a test turns while the receiver runs. Counters count down as they fire. */
@@ -224,6 +226,8 @@ export class HecReceiver {
   readonly counts = { event: 0, ack: 0, health: 0, other: 0, connections: 0, restarts: 0 };
   /** Every answered request, in order. */
   readonly exchanges: HecExchange[] = [];
+  /** Event request bodies as received, decompressed (with `keepBodies`). */
+  readonly bodies: Buffer[] = [];
 
   private indexed: IndexedEvent[] = [];
   private readonly ackEntryOf = new Map<IndexedEvent, AckEntry>();
@@ -543,6 +547,7 @@ export class HecReceiver {
       return hecReply(6, { 'invalid-event-number': 0 });
     }
     if (raw.length > this.maxBodyBytes) return tooLargeReply(raw.length);
+    if (this.options.keepBodies) this.bodies.push(raw);
     const text = raw.toString('utf8');
     if (text.trim() === '') return hecReply(5);
 

@@ -25,6 +25,8 @@ export function hecAndFileConfig(opts: {
   /** The metrics section; default off (no fixed port). */
   readonly metrics?: Readonly<Record<string, unknown>>;
   readonly hecBatch?: Readonly<Record<string, unknown>>;
+  /** The HEC sink's `filter:` / `privacy:` blocks. */
+  readonly hecRouting?: Readonly<Record<string, unknown>>;
 }): HecAndFile {
   const dir = tempDir('caf-isolation-');
   const file = join(dir, 'out.jsonl');
@@ -52,6 +54,7 @@ export function hecAndFileConfig(opts: {
         format: 'raw',
         batch: { max_events: 50, timeout: '50ms', ...opts.hecBatch },
         retry: { initial_backoff: '100ms', max_backoff: '500ms' },
+        ...opts.hecRouting,
       },
       archive: { type: 'file', path: file, format: 'raw' },
     },
