@@ -99,6 +99,8 @@ export interface SentinelReceiverOptions {
   readonly columns?: readonly StreamColumn[];
   /** PEM of the certificate registered for CERT_CLIENT_ID. */
   readonly clientCertificatePem?: string;
+  /** A smaller per-call limit than Azure's 1 MB, so tests reach 413 with small records. */
+  readonly maxCallBytes?: number;
 }
 
 interface IssuedToken {
@@ -160,10 +162,12 @@ export class SentinelReceiver {
   private readonly columns: readonly StreamColumn[];
   private tokenLifetimeSeconds: number;
   private clientSecret = CLIENT_SECRET;
+  private readonly maxCallBytes: number;
 
   constructor(private readonly options: SentinelReceiverOptions) {
     this.columns = options.columns ?? shippedStreamColumns();
     this.tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 3600;
+    this.maxCallBytes = options.maxCallBytes ?? MAX_CALL_BYTES;
     this.server = https.createServer(
       {
         cert: readFileSync(options.certs.certFile),
@@ -663,34 +667,34 @@ export class SentinelReceiver {
         `Content-Encoding '${encoding}' is not supported; use gzip.`,
         note,
       );
-    if (raw.length > MAX_CALL_BYTES)
+    if (raw.length > this.maxCallBytes)
       return this.ingestError(
         res,
         413,
         'ContentLengthLimitExceeded',
-        `Maximum allowed content length: ${MAX_CALL_BYTES} bytes.`,
+        `Maximum allowed content length: ${this.maxCallBytes} bytes.`,
         note,
       );
     let plain: Buffer;
     try {
-      plain = gzip ? gunzipSync(raw, { maxOutputLength: MAX_CALL_BYTES + 1 }) : raw;
+      plain = gzip ? gunzipSync(raw, { maxOutputLength: this.maxCallBytes + 1 }) : raw;
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
         return this.ingestError(
           res,
           413,
           'ContentLengthLimitExceeded',
-          `Maximum allowed content length: ${MAX_CALL_BYTES} bytes.`,
+          `Maximum allowed content length: ${this.maxCallBytes} bytes.`,
           note,
         );
       return this.ingestError(res, 400, 'InvalidContentEncoding', 'The body is not valid gzip.', note);
     }
-    if (plain.length > MAX_CALL_BYTES)
+    if (plain.length > this.maxCallBytes)
       return this.ingestError(
         res,
         413,
         'ContentLengthLimitExceeded',
-        `Maximum allowed content length: ${MAX_CALL_BYTES} bytes.`,
+        `Maximum allowed content length: ${this.maxCallBytes} bytes.`,
         note,
       );
     if (this.faults.unavailable > 0) {
