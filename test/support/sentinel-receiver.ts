@@ -157,7 +157,7 @@ export class SentinelReceiver {
   /** Paths of Entra ID metadata requests (OpenID configuration, instance discovery). */
   readonly metadataRequests: string[] = [];
   private readonly server: https.Server;
-  private readonly signingKey = randomUUID();
+  private signingKey = randomUUID();
   private readonly federationKey = generateKeyPairSync('rsa', { modulusLength: 2048 });
   private readonly columns: readonly StreamColumn[];
   private tokenLifetimeSeconds: number;
@@ -197,6 +197,11 @@ export class SentinelReceiver {
 
   setTokenLifetime(seconds: number): void {
     this.tokenLifetimeSeconds = seconds;
+  }
+
+  /** Every token issued so far is refused from now on (a token the sink still thinks valid). */
+  revokeTokens(): void {
+    this.signingKey = randomUUID();
   }
 
   /** Rotates the app's secret: the old one is refused from now on. */

@@ -59,9 +59,11 @@ export function buildCredential(
   }
 }
 
-/** Entra ID's answer, without its trace ids: "AADSTS7000215: Invalid client secret provided." */
-function firstSentence(text: string): string {
-  return text.split(/ Trace ID:|\r?\n/)[0].slice(0, 300);
+/** Entra ID's answer without trace ids and timestamps: "AADSTS7000215: Invalid client secret provided." */
+function entraDetail(err: unknown): string {
+  const message = errorMessage(err);
+  const aadsts = /AADSTS\d+:[^.\n]*\.?/.exec(message);
+  return (aadsts ? aadsts[0] : message.split(/ Trace ID:|\r?\n/)[0]).slice(0, 300);
 }
 
 /**
@@ -73,15 +75,14 @@ export function classifyTokenFailure(err: unknown, transportFailure: unknown, fi
     return new SentinelRefusedError(transportFailure.message);
   if (transportFailure instanceof RetryableError)
     return new RetryableError(`cannot get a token from Microsoft Entra ID: ${transportFailure.message}`);
-  if (err instanceof AuthenticationError) {
-    const detail = firstSentence(err.errorResponse.errorDescription || err.errorResponse.error);
-    if (err.statusCode >= 500 || err.statusCode === 429)
-      return new RetryableError(`Microsoft Entra ID is unavailable (HTTP ${err.statusCode}): ${detail}`);
-    return new SentinelRefusedError(
-      `Microsoft Entra ID refused the credential (HTTP ${err.statusCode}): ${detail}; check ${fieldPath}.tenant_id, client_id and the secret, certificate or federated credential`,
-    );
-  }
+  // By name too: the library's ESM and CommonJS builds each have their own class.
+  const status =
+    err instanceof AuthenticationError || (err as { name?: unknown }).name === 'AuthenticationError'
+      ? (err as { statusCode?: unknown }).statusCode
+      : undefined;
+  if (typeof status === 'number' && (status >= 500 || status === 429))
+    return new RetryableError(`Microsoft Entra ID is unavailable (HTTP ${status}): ${entraDetail(err)}`);
   return new SentinelRefusedError(
-    `cannot get a token from Microsoft Entra ID: ${firstSentence(errorMessage(err))}; check ${fieldPath}.credential and its fields`,
+    `Microsoft Entra ID refused the credential${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${entraDetail(err)}; check ${fieldPath}.tenant_id, client_id and the secret, certificate, federated token or managed identity`,
   );
 }
