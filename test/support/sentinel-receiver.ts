@@ -281,7 +281,8 @@ export class SentinelReceiver {
       return this.token(req, res, body);
     if (/^\/[^/]+\/oauth2\/v2\.0\/token$/.test(path))
       return this.aadError(res, 400, 'invalid_request', 90002, `Tenant '${path.split('/')[1]}' not found.`);
-    if (path === '/metadata/identity/oauth2/token' && req.method === 'GET') return this.imds(req, res, url);
+    if (/^\/metadata\/identity\/oauth2\/token\/?$/.test(path) && req.method === 'GET')
+      return this.imds(req, res, url);
     if (path === '/msi/token' && req.method === 'GET') return this.appService(req, res, url);
     jsonBody(res, 404, { error: { code: 'NotFound', message: `no such endpoint ${path}` } });
   }
