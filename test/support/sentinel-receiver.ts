@@ -791,6 +791,22 @@ export class SentinelReceiver {
   }
 }
 
+/** The `sinks.<name>` fields that point a sentinel sink at `receiver` with the client secret. */
+export function sentinelSinkSettings(receiver: SentinelReceiver, caFile: string): Record<string, unknown> {
+  return {
+    type: 'sentinel',
+    endpoint: receiver.url,
+    dcr_immutable_id: DCR_ID,
+    stream: STREAM,
+    tenant_id: TENANT_ID,
+    client_id: CLIENT_ID,
+    client_secret: CLIENT_SECRET,
+    authority_host: receiver.url,
+    audience: MONITOR_AUDIENCE,
+    tls: { ca_file: caFile },
+  };
+}
+
 export async function startSentinelReceiver(options: SentinelReceiverOptions): Promise<SentinelReceiver> {
   const receiver = new SentinelReceiver(options);
   await receiver.start();

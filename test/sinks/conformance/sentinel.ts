@@ -1,14 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeCertificates } from '../../support/certs';
-import {
-  CLIENT_ID,
-  CLIENT_SECRET,
-  DCR_ID,
-  STREAM,
-  TENANT_ID,
-  startSentinelReceiver,
-} from '../../support/sentinel-receiver';
+import { sentinelSinkSettings, startSentinelReceiver } from '../../support/sentinel-receiver';
 import { FAST_RETRY, type Harness } from './harness';
 
 /** The strict Entra ID + Logs Ingestion receiver over TLS: 503s while broken, 413 over 64 KB. */
@@ -21,22 +14,10 @@ export const sentinelHarness: Harness = {
     mkdirSync(certDir, { recursive: true });
     const certs = makeCertificates({ dir: certDir });
     const receiver = await startSentinelReceiver({ certs, maxCallBytes: MAX_CALL });
-    const base = {
-      type: 'sentinel',
-      dcr_immutable_id: DCR_ID,
-      stream: STREAM,
-      tenant_id: TENANT_ID,
-      client_id: CLIENT_ID,
-      audience: 'https://monitor.azure.com',
-      tls: { ca_file: certs.caFile },
-      request_timeout: '5s',
-    };
+    const base = { ...sentinelSinkSettings(receiver, certs.caFile), request_timeout: '5s' };
     return {
       config: {
         ...base,
-        endpoint: receiver.url,
-        authority_host: receiver.url,
-        client_secret: CLIENT_SECRET,
         retry: FAST_RETRY,
         batch: { max_events: 20, timeout: '20ms' },
       },
@@ -56,8 +37,6 @@ export const sentinelHarness: Harness = {
       },
       brokenConfig: {
         ...base,
-        endpoint: receiver.url,
-        authority_host: receiver.url,
         client_secret: 'a-secret-Entra-ID-never-issued',
       },
       async dispose() {

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { IDENTITY_HEADER, MANAGED_IDENTITY_CLIENT_ID } from '../../support/sentinel-receiver';
-import { deliverAll, ids, makeRecords, makeSink, startAzure, type Azure } from './helpers';
+import { deliversAs, startAzure, type Azure } from './helpers';
 
 /**
  * Managed identity on App Service / Container Apps: MSAL picks the managed-identity source
@@ -15,28 +14,12 @@ describe('sentinel with an App Service managed identity', () => {
   });
   after(() => azure.receiver.stop());
 
-  const deliversAs = async (
-    identity: string,
-    overrides: Record<string, unknown>,
-    from: number,
-  ): Promise<void> => {
-    const sink = makeSink(azure, overrides);
-    await sink.start(new AbortController().signal);
-    const records = makeRecords(10, from);
-    assert.deepEqual(await deliverAll(sink, records), []);
-    const got = azure.receiver.rows.filter((r) => r.identity === identity).map((r) => r.row.ActivityId);
-    assert.deepEqual(
-      ids(records).filter((id) => got.includes(id)),
-      ids(records),
-    );
-    await sink.close();
-  };
-
   it('managed identity on App Service / Container Apps (IDENTITY_ENDPOINT, X-IDENTITY-HEADER)', async () => {
     process.env.IDENTITY_ENDPOINT = `${azure.receiver.url}/msi/token`;
     process.env.IDENTITY_HEADER = IDENTITY_HEADER;
     try {
       await deliversAs(
+        azure,
         MANAGED_IDENTITY_CLIENT_ID,
         {
           client_secret: undefined,

@@ -1,5 +1,4 @@
 import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -7,7 +6,7 @@ import {
   MANAGED_IDENTITY_CLIENT_ID,
   WORKLOAD_CLIENT_ID,
 } from '../../support/sentinel-receiver';
-import { deliverAll, ids, makeRecords, makeSink, startAzure, type Azure } from './helpers';
+import { deliversAs, startAzure, type Azure } from './helpers';
 
 /**
  * Every credential the sink offers gets a token the strict receiver verifies (certificate
@@ -22,25 +21,9 @@ describe('sentinel credentials', () => {
   });
   after(() => azure.receiver.stop());
 
-  const deliversAs = async (
-    identity: string,
-    overrides: Record<string, unknown>,
-    from: number,
-  ): Promise<void> => {
-    const sink = makeSink(azure, overrides);
-    await sink.start(new AbortController().signal);
-    const records = makeRecords(10, from);
-    assert.deepEqual(await deliverAll(sink, records), []);
-    const got = azure.receiver.rows.filter((r) => r.identity === identity).map((r) => r.row.ActivityId);
-    assert.deepEqual(
-      ids(records).filter((id) => got.includes(id)),
-      ids(records),
-    );
-    await sink.close();
-  };
-
   it('a certificate registered on the app (signed client assertion)', async () => {
     await deliversAs(
+      azure,
       CERT_CLIENT_ID,
       { client_secret: undefined, client_id: CERT_CLIENT_ID, client_certificate_file: azure.clientPemFile },
       0,
@@ -51,6 +34,7 @@ describe('sentinel credentials', () => {
     const file = join(azure.certs.dir, 'azure-identity-token');
     writeFileSync(file, azure.receiver.mintFederatedToken());
     await deliversAs(
+      azure,
       WORKLOAD_CLIENT_ID,
       {
         client_secret: undefined,
@@ -66,6 +50,7 @@ describe('sentinel credentials', () => {
     process.env.AZURE_POD_IDENTITY_AUTHORITY_HOST = azure.receiver.url;
     try {
       await deliversAs(
+        azure,
         MANAGED_IDENTITY_CLIENT_ID,
         {
           client_secret: undefined,

@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PipelineRecord } from '../../../src/pipeline/record';
@@ -9,16 +10,11 @@ import { sentinelSinkConfig, type SentinelSinkConfig } from '../../../src/sinks/
 import { makeCertificates, type Certificates } from '../../support/certs';
 import { encodeBatches } from '../../support/sink-pump';
 import {
-  CERT_CLIENT_ID,
-  CLIENT_ID,
-  CLIENT_SECRET,
-  DCR_ID,
-  STREAM,
-  TENANT_ID,
+  sentinelSinkSettings,
   startSentinelReceiver,
   type SentinelReceiver,
 } from '../../support/sentinel-receiver';
-import { captureLogger, sinkContext } from '../splunk-hec/helpers';
+import { captureLogger, ids, makeRecords, sinkContext } from '../splunk-hec/helpers';
 
 /** Shared pieces of the Sentinel sink tests (not a test file: the runner only picks *.test.ts). */
 
@@ -37,7 +33,6 @@ export async function startAzure(opts: { tokenLifetimeSeconds?: number } = {}): 
   const certs = makeCertificates({ dir, clientCert: true });
   const pem = readFileSync(certs.clientCertFile ?? '', 'utf8');
   const clientPemFile = join(dir, 'client-with-key.pem');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(clientPemFile, pem + readFileSync(certs.clientKeyFile ?? '', 'utf8'));
   const receiver = await startSentinelReceiver({ certs, clientCertificatePem: pem, ...opts });
   return { receiver, certs, clientPemFile };
@@ -46,16 +41,7 @@ export async function startAzure(opts: { tokenLifetimeSeconds?: number } = {}): 
 /** `sinks.sentinel` pointing at the receiver, client-secret credential, test-speed timings. */
 export function sentinelConfig(azure: Azure, overrides: Record<string, unknown> = {}): SentinelSinkConfig {
   return sentinelSinkConfig.parse({
-    type: 'sentinel',
-    endpoint: azure.receiver.url,
-    dcr_immutable_id: DCR_ID,
-    stream: STREAM,
-    tenant_id: TENANT_ID,
-    client_id: CLIENT_ID,
-    client_secret: CLIENT_SECRET,
-    authority_host: azure.receiver.url,
-    audience: 'https://monitor.azure.com',
-    tls: { ca_file: azure.certs.caFile },
+    ...sentinelSinkSettings(azure.receiver, azure.certs.caFile),
     retry: { initial_backoff: '10ms', max_backoff: '100ms' },
     request_timeout: '5s',
     ...overrides,
@@ -69,8 +55,6 @@ export function makeSink(
 ): SentinelSink {
   return new SentinelSink('sentinel', sentinelConfig(azure, overrides), sinkContext(logger));
 }
-
-export { CERT_CLIENT_ID };
 
 /** Sends `records` with up to `batch.concurrency` batches in flight; resolves with every rejection. */
 export async function deliverAll(
@@ -89,4 +73,25 @@ export async function deliverAll(
   };
   await Promise.all(Array.from({ length: sink.batch.concurrency }, worker));
   return rejected;
+}
+
+/** Delivers ten records with `overrides` and checks they landed as `identity`. */
+export async function deliversAs(
+  azure: Azure,
+  identity: string,
+  overrides: Record<string, unknown>,
+  from: number,
+): Promise<void> {
+  const sink = makeSink(azure, overrides);
+  await sink.start(new AbortController().signal);
+  const records = makeRecords(10, from);
+  assert.deepEqual(await deliverAll(sink, records), []);
+  const got = new Set(
+    azure.receiver.rows.filter((r) => r.identity === identity).map((r) => r.row.ActivityId),
+  );
+  assert.deepEqual(
+    ids(records).filter((id) => got.has(id)),
+    ids(records),
+  );
+  await sink.close();
 }
