@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, sentinel
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -26,6 +26,7 @@ import {
 } from './backfill.bench';
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
+import { formatSentinelBench, runSentinelBench, type SentinelBenchRow } from './sentinel.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
@@ -35,8 +36,8 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup';
-const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup'];
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'sentinel';
+const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup', 'sentinel'];
 
 interface Plan {
   readonly quick: boolean;
@@ -115,6 +116,7 @@ interface Results {
   backfill?: BackfillRow[];
   lane?: LateLaneRow[];
   catchUp?: CatchUpRow;
+  sentinel?: readonly SentinelBenchRow[];
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -208,6 +210,7 @@ async function measure(p: Plan): Promise<Results> {
   // A tenant of 50 000 activities a day; its size does not change between quick and full.
   if (p.parts.has('lane')) results.lane = await runLateLaneBench({ perDay: 50_000, log });
   if (p.parts.has('catchup')) results.catchUp = await runCatchUpBench({ perDay: 50_000, log });
+  if (p.parts.has('sentinel')) results.sentinel = await runSentinelBench(SENTINEL_BENCH(p));
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -508,6 +511,14 @@ function catchUpSection(r: Results): string[] {
   ];
 }
 
+/** The Sentinel sink into the strict Logs Ingestion receiver (bench/sentinel.bench.ts). */
+const SENTINEL_BENCH = (p: Plan) => ({ events: p.quick ? 5000 : 20_000, batch: 500, concurrency: [1, 4, 8] });
+
+function sentinelSection(p: Plan, r: Results): string[] {
+  if (!r.sentinel) return [];
+  return ['## 8. Microsoft Sentinel sink', '', formatSentinelBench(r.sentinel, SENTINEL_BENCH(p)), ''];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -522,6 +533,7 @@ function report(p: Plan, r: Results): string {
     ...backfillSection(r),
     ...laneSection(r),
     ...catchUpSection(r),
+    ...sentinelSection(p, r),
     notes.trim(),
     '',
   ].join('\n');
