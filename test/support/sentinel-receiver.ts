@@ -152,6 +152,8 @@ export class SentinelReceiver {
   readonly publishers = new Set([CLIENT_ID, CERT_CLIENT_ID, WORKLOAD_CLIENT_ID, MANAGED_IDENTITY_CLIENT_ID]);
   readonly rows: IngestedRow[] = [];
   readonly exchanges: SentinelExchange[] = [];
+  /** Every access token issued, to prove none reaches a log line. */
+  readonly issuedTokens: string[] = [];
   /** Token requests answered with a token, by identity. */
   readonly tokensIssued = new Map<string, number>();
   /** Paths of Entra ID metadata requests (OpenID configuration, instance discovery). */
@@ -502,6 +504,7 @@ export class SentinelReceiver {
     const claims = b64url(JSON.stringify({ aud, exp, appid: identity, tid: TENANT_ID, jti: randomUUID() }));
     const mac = createHmac('sha256', this.signingKey).update(`${header}.${claims}`).digest('base64url');
     this.tokensIssued.set(identity, (this.tokensIssued.get(identity) ?? 0) + 1);
+    this.issuedTokens.push(`${header}.${claims}.${mac}`);
     return `${header}.${claims}.${mac}`;
   }
 

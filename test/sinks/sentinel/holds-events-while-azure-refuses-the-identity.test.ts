@@ -44,6 +44,8 @@ describe('sentinel when Azure refuses the identity or the request', () => {
     assert.deepEqual(await done, [], 'nothing dead-lettered for an auth problem');
     assert.deepEqual([...azure.receiver.activityIds()].sort(), ids(records).sort());
     assert.equal(sink.health().healthy, true);
+    for (const token of azure.receiver.issuedTokens)
+      assert.equal(logger.text().includes(token.split('.')[2]), false, 'no token in any log line');
     await sink.close();
   });
 
