@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing, sentinel
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -27,6 +27,7 @@ import {
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
 import { routingOverhead, runRoutingBench, type RoutingRow } from './routing.bench';
+import { formatSentinelBench, runSentinelBench, type SentinelBenchRow } from './sentinel.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
@@ -36,8 +37,17 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'routing';
-const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup', 'routing'];
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'routing' | 'sentinel';
+const PARTS: readonly Part[] = [
+  'peers',
+  'limit',
+  'memory',
+  'backfill',
+  'lane',
+  'catchup',
+  'routing',
+  'sentinel',
+];
 
 interface Plan {
   readonly quick: boolean;
@@ -117,6 +127,7 @@ interface Results {
   lane?: LateLaneRow[];
   catchUp?: CatchUpRow;
   routing?: RoutingRow[];
+  sentinel?: readonly SentinelBenchRow[];
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -219,6 +230,7 @@ async function measure(p: Plan): Promise<Results> {
       await sim.stop();
     }
   }
+  if (p.parts.has('sentinel')) results.sentinel = await runSentinelBench(SENTINEL_BENCH(p));
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -523,7 +535,7 @@ function routingSection(r: Results): string[] {
   if (!r.routing) return [];
   const overhead = routingOverhead(r.routing);
   return [
-    '## Per-sink filters (#20): CPU per activity, three filtered sinks against three unfiltered',
+    '## 8. Per-sink filters (#20): CPU per activity, three filtered sinks against three unfiltered',
     '',
     table(
       ['sinks', 'activities', 'lines per sink', 'forwarder CPU µs / activity', 'activities/s'],
@@ -543,6 +555,14 @@ function routingSection(r: Results): string[] {
   ];
 }
 
+/** The Sentinel sink into the strict Logs Ingestion receiver (bench/sentinel.bench.ts). */
+const SENTINEL_BENCH = (p: Plan) => ({ events: p.quick ? 5000 : 20_000, batch: 500, concurrency: [1, 4, 8] });
+
+function sentinelSection(p: Plan, r: Results): string[] {
+  if (!r.sentinel) return [];
+  return ['## 9. Microsoft Sentinel sink', '', formatSentinelBench(r.sentinel, SENTINEL_BENCH(p)), ''];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -558,6 +578,7 @@ function report(p: Plan, r: Results): string {
     ...laneSection(r),
     ...catchUpSection(r),
     ...routingSection(r),
+    ...sentinelSection(p, r),
     notes.trim(),
     '',
   ].join('\n');

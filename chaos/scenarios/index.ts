@@ -11,6 +11,7 @@ import { unsafeConfigs } from './unsafe-configs';
 import { hostileApi } from './hostile-api';
 import { sinkIsolation } from './sink-isolation';
 import { filteredKill9 } from './filtered-kill9';
+import { sentinelScenario } from './sentinel';
 
 /** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #20). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -26,4 +27,5 @@ export const SCENARIOS: readonly Scenario[] = [
   unsafeConfigs,
   sinkIsolation,
   filteredKill9,
+  sentinelScenario,
 ];

@@ -3,7 +3,7 @@
  * up with, what was lost or duplicated, how much memory the forwarder took, and whether the
  * promise held. `failures` says why not, in words; a row passes only when it is empty.
  */
-export const SINK_KINDS = ['file', 'hec', 'syslog', 'kafka'] as const;
+export const SINK_KINDS = ['file', 'hec', 'syslog', 'kafka', 'sentinel'] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
 
 export interface Row {
@@ -36,18 +36,7 @@ export function check(row: Row, ok: boolean, message: string): boolean {
   return ok;
 }
 
-const HEADERS = [
-  'scenario',
-  'offered',
-  'file',
-  'hec',
-  'syslog',
-  'kafka',
-  'lost',
-  'duplicates',
-  'peak RSS',
-  'outcome',
-];
+const HEADERS = ['scenario', 'offered', ...SINK_KINDS, 'lost', 'duplicates', 'peak RSS', 'outcome'];
 
 function cells(row: Row): string[] {
   const sink = (k: SinkKind): string => {

@@ -135,7 +135,14 @@ export function backoffPolicy(r: RetryConfig): BackoffPolicy {
  * start-up: Kubernetes secrets mount as files). The loader resolves the file and registers
  * the value for redaction, so the schema only ever sees the plain field.
  */
-export const SECRET_FIELDS = ['api_key', 'token', 'password', 'key_password', 'pseudonymize_key'] as const;
+export const SECRET_FIELDS = [
+  'api_key',
+  'token',
+  'password',
+  'key_password',
+  'pseudonymize_key',
+  'client_secret',
+] as const;
 
 /** OCSF severities by name, lowest first (severity_id 1..5), for a sink's filter.min_severity. */
 export const SEVERITY_NAMES = ['informational', 'low', 'medium', 'high', 'critical'] as const;

@@ -1,4 +1,7 @@
 import { AuthError, RetryableError } from '../../util/errors';
+import { parseRetryAfter } from '../../http/retry-after';
+
+export { parseRetryAfter } from '../../http/retry-after';
 
 /**
  * HEC's reply vocabulary (../../../shared spec: sinks.md, "Splunk HTTP Event Collector") and
@@ -73,15 +76,6 @@ export function describeReply(status: number, reply: HecReply): string {
   const text = reply.text ?? (reply.code !== undefined ? HEC_CODE_TEXT[reply.code] : undefined);
   const code = reply.code !== undefined ? `, code ${reply.code}` : '';
   return `HTTP ${status}${code}${text ? ` (${text.slice(0, 200)})` : ''}`;
-}
-
-/** Retry-After as delta-seconds or an HTTP date, in milliseconds. */
-export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
 /**
