@@ -110,16 +110,12 @@ def convert(make: Callable[[], Backend], path: Path, fmt: str = "default") -> tu
     return result, None
 
 
-def convert_all(make: Callable[[], Backend], fmt: str) -> object:
-    """One file for a whole SIEM (savedsearches.conf, a Kibana import): every rule at once."""
-    text = "\n---\n".join(p.read_text() for p in rule_files())
-    return make().convert(SigmaCollection.from_yaml(text), fmt)
-
-
 def write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text if text.endswith("\n") else text + "\n")
 
+
+DEFAULT_STANZA = re.compile(r"^\[default\]\n(?:[^\[\n].*\n)*\n*")
 
 TACTIC_IDS = {
     "initial-access": "TA0001", "execution": "TA0002", "persistence": "TA0003", "privilege-escalation": "TA0004",
@@ -180,11 +176,13 @@ def sentinel_template(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dic
 
 
 def main() -> int:
-    dist = ROOT / "dist"
+    # Another output directory lets a test rebuild and diff against the committed dist/.
+    dist = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     support: dict[str, dict[str, str]] = {}
     arm: list[dict] = []
     kibana: list[dict] = []
+    saved: list[str] = []
     for path in rule_files():
         name = path.stem
         rule = main_rule(SigmaCollection.from_yaml(path.read_text()) if not names_needed(path) else load(path))
@@ -203,11 +201,17 @@ def main() -> int:
                 continue
             support[name][target] = "converted"
             write(dist / target / f"{name}.{ext}", query)
+            if target == "splunk":
+                # Per file, so a correlation's generate: false hides no standalone rule; the
+                # backend's [default] stanza is kept once.
+                conf, _ = convert(make, path, "savedsearches")
+                text = str(conf).strip("\n")
+                saved.append(text if not saved else DEFAULT_STANZA.sub("", text))
             if target == "elastic":
                 kibana.append(kibana_rule(rule, query))
             if target == "sentinel":
                 arm.append(sentinel_template(rule, query))
-    write(dist / "splunk" / "savedsearches.conf", str(convert_all(TARGETS[0][1], "savedsearches")))
+    write(dist / "splunk" / "savedsearches.conf", "\n\n".join(saved))
     write(dist / "elastic" / "detection_rules.ndjson", "\n".join(json.dumps(r, sort_keys=True) for r in kibana))
     template = {
         "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
