@@ -145,3 +145,9 @@ test('at least 40 alerting rules, each with the metadata the issue asks for', ()
   }
   assert.ok(alerting >= 40, `${alerting} alerting rules`);
 });
+
+test('detections/README.md has a row for every rule file', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'detections/README.md'), 'utf8');
+  const missing = [...ruleFiles().keys()].filter((name) => !readme.includes(`| \`${name}\` | Claude `));
+  assert.deepEqual(missing, []);
+});
