@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
-import { toOcsf } from '../../../src/normalize';
 import type { Activity } from '../../../src/source/activity';
 import { ServerUnavailable, isCI } from '../../support/servers';
 
@@ -69,7 +68,6 @@ export function caseFiles(): Map<string, RuleCases> {
   return out;
 }
 
-const START_MS = Date.parse('2026-11-02T09:00:00.000Z');
 const DEFAULT_ACTOR = {
   type: 'user_actor',
   user_id: 'user_01Admin',
@@ -78,17 +76,41 @@ const DEFAULT_ACTOR = {
   user_agent: 'Mozilla/5.0',
 };
 
-/** The API activity a case describes: ids, time, organization and a user actor unless given. */
-export function toActivity(item: CaseActivity, serial: number): Activity {
+/** The API activity a case describes: ids, time (`at` seconds after startMs), organization and a user actor unless given. */
+export function toActivity(item: CaseActivity, serial: number, startMs: number): Activity {
   const { at, ...fields } = item;
   return {
     id: `activity_01Detection${String(serial).padStart(5, '0')}`,
-    created_at: new Date(START_MS + (at ?? 0) * 1000).toISOString().replace('Z', '123Z'),
+    created_at: new Date(startMs + (at ?? 0) * 1000).toISOString().replace('Z', '123Z'),
     organization_id: 'org_01Detections',
     organization_uuid: '5f0c2a8e-4b6e-4c1d-9a53-2f7c1e9b8d10',
     actor: DEFAULT_ACTOR,
     ...fields,
   };
+}
+
+export interface Case {
+  readonly rule: string;
+  readonly kind: 'fire' | 'quiet';
+  readonly index: number;
+  readonly vars?: Record<string, unknown>;
+  readonly activities: readonly Activity[];
+}
+
+/** Every case of every rule as API activities with unique ids, starting at startMs. */
+export function buildCases(all: Map<string, RuleCases>, startMs: number): Case[] {
+  let serial = 0;
+  const cases: Case[] = [];
+  for (const spec of all.values()) {
+    for (const kind of ['fire', 'quiet'] as const) {
+      spec[kind].forEach((entry, index) => {
+        const items = Array.isArray(entry) ? entry : [entry];
+        const activities = items.map((item) => toActivity(item, serial++, startMs));
+        cases.push({ rule: spec.rule, kind, index, vars: spec.vars, activities });
+      });
+    }
+  }
+  return cases;
 }
 
 export interface CaseResult {
@@ -98,21 +120,15 @@ export interface CaseResult {
   readonly fired: boolean;
 }
 
-/** Normalizes every case to OCSF and asks the evaluator whether each rule fired. */
-export function evaluateCases(venv: string, all: Map<string, RuleCases>): CaseResult[] {
-  let serial = 0;
-  const cases = [];
-  for (const spec of all.values()) {
-    for (const kind of ['fire', 'quiet'] as const) {
-      spec[kind].forEach((entry, index) => {
-        const items = Array.isArray(entry) ? entry : [entry];
-        const events = items.map((item) => toOcsf(toActivity(item, serial++)));
-        cases.push({ rule: spec.rule, kind, index, vars: spec.vars, events });
-      });
-    }
-  }
+/** Asks the evaluator whether each case's rule fired on the OCSF events `ocsfOf` gives for its activities. */
+export function evaluateCases(
+  venv: string,
+  cases: readonly Case[],
+  ocsfOf: (activity: Activity) => Record<string, unknown>,
+): CaseResult[] {
+  const input = cases.map(({ activities, ...rest }) => ({ ...rest, events: activities.map(ocsfOf) }));
   const r = spawnSync(join(venv, 'python'), [join(DETECTIONS, 'tools/evaluate.py')], {
-    input: JSON.stringify({ cases }),
+    input: JSON.stringify({ cases: input }),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: 300_000,
