@@ -4,14 +4,16 @@ events. It proves a rule's logic and field names against the normalizer's real o
 does NOT prove the converted SPL/ES|QL/KQL/Lucene (that needs a real engine).
 
 stdin: {"cases": [{"rule": name, "kind": "fire"|"quiet", "index": n, "vars": {...}?,
-"events": [OCSF event, ...]}]}. stdout: {"results": [{"rule", "kind", "index", "fired"}]}.
-Correlations use the Sigma spec's sliding windows over the events' `time` (epoch ms).
+"pipelines": [name, ...]?, "events": [event, ...]}]}: without pipelines the events are our
+OCSF output; with ["claude_ecs"], our ECS output (proving that pipeline's field mapping). stdout: {"results": [{"rule", "kind", "index", "fired"}]}.
+Correlations use the Sigma spec's sliding windows over the events' time.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 import sys
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,14 @@ def rule_matches(rule: SigmaRule, event: Event) -> bool:
     return any(evaluate(c.parsed, event) for c in rule.detection.parsed_condition)
 
 
+def event_ms(event: Event) -> int:
+    """OCSF `time` (epoch ms), else ECS `@timestamp` (RFC 3339, microseconds allowed)."""
+    if "time" in event:
+        return int(event["time"])
+    stamp = datetime.fromisoformat(str(event["@timestamp"]).replace("Z", "+00:00"))
+    return int(stamp.timestamp() * 1000)
+
+
 def seconds(timespan: Any) -> int:
     return int(timespan.seconds)
 
@@ -112,7 +122,7 @@ def correlation_fires(corr: SigmaCorrelationRule, events: list[Event]) -> bool:
             continue
         for i, base in enumerate(bases):
             if rule_matches(base, event):
-                hits.append((int(event["time"]), group, i, event))
+                hits.append((event_ms(event), group, i, event))
     hits.sort(key=lambda h: h[0])
     span_ms = seconds(corr.timespan) * 1000
     kind = corr.type.name.lower()
@@ -141,12 +151,15 @@ def main() -> int:
     results = []
     for case in cases:
         collection: SigmaCollection = load(rules_dir / f"{case['rule']}.yml")
-        placeholders: ProcessingPipeline = pipeline("claude_placeholders")
+        processing: ProcessingPipeline = pipeline("claude_placeholders", *case.get("pipelines", []))
         if case.get("vars"):
-            placeholders.vars.update(case["vars"])
+            processing.vars.update(case["vars"])
         for r in collection.rules:
             if isinstance(r, SigmaRule):
-                placeholders.apply(r)
+                processing.apply(r)
+        for r in collection.rules:  # after their base rules, as a backend does
+            if isinstance(r, SigmaCorrelationRule):
+                processing.apply(r)
         main_rule = next((r for r in collection.rules if isinstance(r, SigmaCorrelationRule)), None)
         events = case["events"]
         if main_rule is not None:

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
 import { readJsonl, runCli, tempDir, writeConfig } from '../support/forwarder';
-import { buildCases, caseFiles, evaluateCases, findSigmaVenv, ruleFiles } from './support/sigma';
+import {
+  buildCases,
+  caseFiles,
+  evaluateCases,
+  findSigmaVenv,
+  ruleFiles,
+  type CaseResult,
+} from './support/sigma';
 
 /**
  * Issue #24: every rule has activities that must fire it and near-misses that must not.
@@ -24,8 +31,14 @@ test('every rule file has a test case file with at least one firing case and one
   }
 });
 
+function failures(results: readonly CaseResult[]): string[] {
+  return results
+    .filter((r) => r.fired !== (r.kind === 'fire'))
+    .map((r) => `${r.rule} ${r.kind}[${r.index}] ${r.fired ? 'fired' : 'stayed quiet'}`);
+}
+
 test(
-  'each rule fires on every firing case and on no near-miss, as the forwarder delivers them',
+  'each rule fires on every firing case and on no near-miss, as the forwarder delivers them in OCSF and in ECS',
   { timeout: 600_000 },
   async (t) => {
     const venv = findSigmaVenv();
@@ -41,24 +54,36 @@ test(
         source: { base_url: sim.url, api_key: sim.apiKey, page_size: 500, start_at: '3d' },
         checkpoint: { path: join(dir, 'checkpoint.json') },
         dead_letter: { path: join(dir, 'dead.jsonl') },
-        sinks: { events: { type: 'file', path: join(dir, 'events.jsonl'), format: 'ocsf' } },
+        sinks: {
+          ocsf: { type: 'file', path: join(dir, 'ocsf.jsonl'), format: 'ocsf' },
+          ecs: { type: 'file', path: join(dir, 'ecs.jsonl'), format: 'ecs' },
+        },
         log: { level: 'warn' },
       });
       const run = await runCli(['run', '--once', '-c', config]);
       assert.equal(run.code, 0, run.stderr);
-      const delivered = new Map(
-        readJsonl<{ metadata: { uid: string } }>(join(dir, 'events.jsonl')).map((e) => [e.metadata.uid, e]),
+      const ocsf = new Map(
+        readJsonl<{ metadata: { uid: string } }>(join(dir, 'ocsf.jsonl')).map((e) => [e.metadata.uid, e]),
       );
-      assert.equal(delivered.size, activities.length, 'every case activity delivered');
-      const results = evaluateCases(venv, cases, (a) => delivered.get(a.id) as Record<string, unknown>);
-      const wrong = results
-        .filter((r) => r.fired !== (r.kind === 'fire'))
-        .map((r) => `${r.rule} ${r.kind}[${r.index}] ${r.fired ? 'fired' : 'stayed quiet'}`);
-      assert.deepEqual(wrong, []);
+      const ecs = new Map(
+        readJsonl<{ event: { id: string } }>(join(dir, 'ecs.jsonl')).map((e) => [e.event.id, e]),
+      );
+      assert.equal(ocsf.size, activities.length, 'every case activity delivered as OCSF');
+      assert.equal(ecs.size, activities.length, 'every case activity delivered as ECS');
+
+      // The rules as written, on the OCSF events.
+      const results = evaluateCases(venv, cases, (a) => ocsf.get(a.id) as Record<string, unknown>);
+      assert.deepEqual(failures(results), [], 'OCSF');
+      // The rules through pipelines/claude_ecs.yml (what Elastic and OpenSearch run), on the ECS documents.
+      const viaEcs = evaluateCases(venv, cases, (a) => ecs.get(a.id) as Record<string, unknown>, [
+        'claude_ecs',
+      ]);
+      assert.deepEqual(failures(viaEcs), [], 'ECS');
+
       const fired = results.filter((r) => r.kind === 'fire').length;
       const quiet = results.filter((r) => r.kind === 'quiet').length;
       t.diagnostic(
-        `${results.length} cases (${activities.length} activities): ${fired} firing, ${quiet} near-misses, ${ruleFiles().size} rule files`,
+        `${results.length} cases (${activities.length} activities): ${fired} firing, ${quiet} near-misses, ${ruleFiles().size} rule files; each in OCSF and in ECS`,
       );
       assert.ok(fired >= 40 && quiet >= 40);
     } finally {

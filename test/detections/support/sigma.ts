@@ -120,13 +120,21 @@ export interface CaseResult {
   readonly fired: boolean;
 }
 
-/** Asks the evaluator whether each case's rule fired on the OCSF events `ocsfOf` gives for its activities. */
+/**
+ * Asks the evaluator whether each case's rule fired on the events `eventOf` gives for its
+ * activities: our OCSF output, or with `pipelines` (e.g. claude_ecs) the output they map to.
+ */
 export function evaluateCases(
   venv: string,
   cases: readonly Case[],
-  ocsfOf: (activity: Activity) => Record<string, unknown>,
+  eventOf: (activity: Activity) => Record<string, unknown>,
+  pipelines: readonly string[] = [],
 ): CaseResult[] {
-  const input = cases.map(({ activities, ...rest }) => ({ ...rest, events: activities.map(ocsfOf) }));
+  const input = cases.map(({ activities, ...rest }) => ({
+    ...rest,
+    pipelines,
+    events: activities.map(eventOf),
+  }));
   const r = spawnSync(join(venv, 'python'), [join(DETECTIONS, 'tools/evaluate.py')], {
     input: JSON.stringify({ cases: input }),
     encoding: 'utf8',
