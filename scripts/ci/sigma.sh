@@ -11,7 +11,16 @@ stamp="$venv/.requirements"
 
 log() { printf '[ci/sigma] %s\n' "$*" >&2; }
 
-if [ -x "$venv/bin/sigma" ] && [ -f "$stamp" ] && cmp -s "$reqs" "$stamp"; then
+ready() { [ -x "$venv/bin/sigma" ] && [ -f "$stamp" ] && cmp -s "$reqs" "$stamp"; }
+if ready; then
+  exit 0
+fi
+# Test files run two at a time and each prepares the venv when missing: one builds, the
+# other waits and then finds it ready.
+mkdir -p "$repo/.cache"
+exec 9>"$repo/.cache/sigma-venv.lock"
+flock -w 900 9 || { log "waited 15 min for $repo/.cache/sigma-venv.lock"; exit 1; }
+if ready; then
   exit 0
 fi
 python="$(command -v python3 || true)"
