@@ -1,0 +1,228 @@
+"""Converts every rule in detections/rules/ for Splunk, Elastic, Sentinel and OpenSearch into
+detections/dist/ (run by `npm run detections` inside the venv of scripts/ci/sigma.sh).
+
+Output is deterministic (sorted, no timestamps) so a test can rebuild it and diff. What a
+backend cannot express (correlations in Lucene and Kusto, for example) is not silently
+skipped: dist/support.json records it per rule and target, with the backend's message.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from sigma.backends.elasticsearch import ESQLBackend
+from sigma.backends.kusto import KustoBackend
+from sigma.backends.opensearch import OpensearchLuceneBackend, OpenSearchPPLBackend
+from sigma.backends.splunk import SplunkBackend
+from sigma.collection import SigmaCollection
+from sigma.conversion.base import Backend
+from sigma.correlations import SigmaCorrelationRule
+from sigma.processing.pipeline import ProcessingPipeline
+from sigma.rule import SigmaRule
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+PIPELINES = ROOT / "pipelines"
+
+
+class SentinelKustoBackend(KustoBackend):
+    """Kusto quotes any field name that is not one word, and a quoted name is a string literal
+    in KQL; our Sentinel columns are OCSF objects, so a dotted name is a property path."""
+
+    field_quote_pattern = re.compile(r"^[\w.]+$")
+
+
+def pipeline(*names: str) -> ProcessingPipeline:
+    out = ProcessingPipeline()
+    for name in names:
+        out = out + ProcessingPipeline.from_yaml((PIPELINES / f"{name}.yml").read_text())
+    return out
+
+
+Target = tuple[str, Callable[[], Backend], str]
+
+# (directory under dist/, backend factory, file extension of one query)
+TARGETS: list[Target] = [
+    ("splunk", lambda: SplunkBackend(pipeline("claude_placeholders", "claude_splunk_hec"), collect_errors=True), "spl"),
+    ("elastic", lambda: ESQLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
+    ("sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_ocsf_sentinel"), collect_errors=True), "kql"),
+    ("opensearch", lambda: OpensearchLuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
+    ("opensearch_ppl", lambda: OpenSearchPPLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "ppl"),
+]
+
+
+# OCSF names that must not survive an ECS pipeline (a backend that skips a mapping, e.g. PPL
+# correlation group-by fields, would otherwise ship a query that can never match).
+OCSF_ONLY = ("metadata.event_code", "actor.user.uid", "src_endpoint.ip", "unmapped.", "metadata.tenant_uid")
+ECS_TARGETS = {"elastic", "opensearch", "opensearch_ppl"}
+
+# PPL only for what OpenSearch's Lucene target cannot do: correlations.
+CORRELATION_ONLY = {"opensearch_ppl"}
+
+
+@functools.cache
+def rule_files() -> list[Path]:
+    return sorted(RULES.glob("*.yml"))
+
+
+def load(path: Path) -> SigmaCollection:
+    """A fresh collection of one file plus the files of the rules its correlations name
+    (fresh: conversion rewrites rules in place)."""
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    own = {d.get("name") for d in docs}
+    wanted = {r for d in docs for r in d.get("correlation", {}).get("rules", []) if r not in own}
+    paths = [path] + [p for p in rule_files() if p != path and wanted & names_in(p)]
+    text = "\n---\n".join(p.read_text() for p in paths)
+    return SigmaCollection.from_yaml(text)
+
+
+def names_needed(path: Path) -> bool:
+    return any("correlation" in d for d in yaml.safe_load_all(path.read_text()) if d)
+
+
+@functools.cache
+def names_in(path: Path) -> set[str]:
+    return {d.get("name") for d in yaml.safe_load_all(path.read_text()) if d}
+
+
+def main_rule(collection: SigmaCollection) -> SigmaRule | SigmaCorrelationRule:
+    """The rule a file is about: its correlation if it has one, else its only rule."""
+    correlations = [r for r in collection.rules if isinstance(r, SigmaCorrelationRule)]
+    return correlations[0] if correlations else collection.rules[0]
+
+
+def convert(make: Callable[[], Backend], path: Path, fmt: str = "default") -> tuple[list[str] | object, str | None]:
+    backend = make()
+    collection = load(path)
+    try:
+        result = backend.convert(collection, fmt)
+    except Exception as error:  # a backend refusing a whole rule raises rather than collecting
+        return [], f"{type(error).__name__}: {error}"
+    if backend.errors:
+        return [], "; ".join(f"{type(e).__name__}: {e}" for _, e in backend.errors)
+    return result, None
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text if text.endswith("\n") else text + "\n")
+
+
+DEFAULT_STANZA = re.compile(r"^\[default\]\n(?:[^\[\n].*\n)*\n*")
+
+TACTIC_IDS = {
+    "initial-access": "TA0001", "execution": "TA0002", "persistence": "TA0003", "privilege-escalation": "TA0004",
+    "defense-evasion": "TA0005", "credential-access": "TA0006", "discovery": "TA0007", "lateral-movement": "TA0008",
+    "collection": "TA0009", "exfiltration": "TA0010", "command-and-control": "TA0011", "impact": "TA0040",
+}
+
+
+def kibana_rule(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
+    """An ES|QL detection rule in Kibana's import format (Security > Rules > Import). Built
+    here because the backend's siem_rule_ndjson downloads MITRE data, which CI cannot reach."""
+    level = rule.level.name.lower() if rule.level is not None else "medium"
+    severity = {"informational": "low", "critical": "critical"}.get(level, level)
+    risk = {"informational": 21, "low": 21, "medium": 47, "high": 73, "critical": 99}[level]
+    techniques = sorted({t.name.upper() for t in rule.tags if t.namespace == "attack" and re.match(r"^t\d", t.name)})
+    threat = [
+        {"framework": "MITRE ATT&CK", "tactic": {"id": TACTIC_IDS[t.name], "name": t.name, "reference": f"https://attack.mitre.org/tactics/{TACTIC_IDS[t.name]}/"},
+         "technique": [{"id": x, "name": x, "reference": f"https://attack.mitre.org/techniques/{x.replace('.', '/')}/"} for x in techniques]}
+        for t in rule.tags if t.namespace == "attack" and t.name in TACTIC_IDS
+    ]
+    return {
+        "rule_id": str(rule.id), "name": rule.title, "description": rule.description or rule.title,
+        "type": "esql", "language": "esql", "query": query, "severity": severity, "risk_score": risk,
+        "from": "now-1d" if isinstance(rule, SigmaCorrelationRule) else "now-6m", "interval": "5m",
+        "enabled": False, "false_positives": list(rule.falsepositives or []), "threat": threat,
+        "tags": ["Claude", "Compliance API", "Sigma"], "author": [rule.author or "claude-audit-forwarder"], "license": "Apache-2.0",
+        "version": 1,
+    }
+
+
+def sentinel_template(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
+    """A Sentinel scheduled analytics rule as an ARM resource (workspace is a parameter)."""
+    severity = {"informational": "Informational", "low": "Low", "medium": "Medium", "high": "High", "critical": "High"}
+    level = rule.level.name.lower() if rule.level is not None else "medium"
+    tactics = sorted({"".join(w.capitalize() for w in t.name.split("-")) for t in rule.tags if t.namespace == "attack" and not re.match(r"^[tgs]\d", t.name)})
+    techniques = sorted({t.name.upper().split(".")[0] for t in rule.tags if t.namespace == "attack" and re.match(r"^t\d", t.name)})
+    return {
+        "type": "Microsoft.OperationalInsights/workspaces/providers/alertRules",
+        "apiVersion": "2023-02-01",
+        "name": f"[concat(parameters('workspace'), '/Microsoft.SecurityInsights/', '{rule.id}')]",
+        "kind": "Scheduled",
+        "properties": {
+            "displayName": rule.title,
+            "description": rule.description or "",
+            "severity": severity[level],
+            "enabled": True,
+            "query": query,
+            "queryFrequency": "PT5M",
+            "queryPeriod": "PT5M" if isinstance(rule, SigmaRule) else "P1D",
+            "triggerOperator": "GreaterThan",
+            "triggerThreshold": 0,
+            "suppressionDuration": "PT1H",
+            "suppressionEnabled": False,
+            "tactics": tactics,
+            "techniques": techniques,
+        },
+    }
+
+
+def main() -> int:
+    # Another output directory lets a test rebuild and diff against the committed dist/.
+    dist = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    support: dict[str, dict[str, str]] = {}
+    arm: list[dict] = []
+    kibana: list[dict] = []
+    saved: list[str] = []
+    for path in rule_files():
+        name = path.stem
+        rule = main_rule(SigmaCollection.from_yaml(path.read_text()) if not names_needed(path) else load(path))
+        support[name] = {}
+        for target, make, ext in TARGETS:
+            if target in CORRELATION_ONLY and not isinstance(rule, SigmaCorrelationRule):
+                continue
+            queries, error = convert(make, path)
+            if error is not None:
+                support[name][target] = f"unsupported: {error}"
+                continue
+            query = "\n".join(str(q) for q in queries)  # type: ignore[union-attr]
+            leftover = sorted(f for f in OCSF_ONLY if target in ECS_TARGETS and f in query)
+            if leftover:
+                support[name][target] = f"unsupported: the backend left {', '.join(leftover)} unmapped"
+                continue
+            support[name][target] = "converted"
+            write(dist / target / f"{name}.{ext}", query)
+            if target == "splunk":
+                # Per file, so a correlation's generate: false hides no standalone rule; the
+                # backend's [default] stanza is kept once.
+                conf, _ = convert(make, path, "savedsearches")
+                text = str(conf).strip("\n")
+                saved.append(text if not saved else DEFAULT_STANZA.sub("", text))
+            if target == "elastic":
+                kibana.append(kibana_rule(rule, query))
+            if target == "sentinel":
+                arm.append(sentinel_template(rule, query))
+    write(dist / "splunk" / "savedsearches.conf", "\n\n".join(saved))
+    write(dist / "elastic" / "detection_rules.ndjson", "\n".join(json.dumps(r, sort_keys=True) for r in kibana))
+    template = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"workspace": {"type": "string"}},
+        "resources": arm,
+    }
+    write(dist / "sentinel" / "analytics_rules.json", json.dumps(template, indent=2, sort_keys=True))
+    write(dist / "support.json", json.dumps(support, indent=2, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
