@@ -197,15 +197,20 @@ const SHORT_ESCAPES: Readonly<Record<number, string>> = {
 /** The entry's JSON and type, for reading entry bundles; undefined unless version 0x01 with an AT type. */
 export function readEntry(
   entry: Uint8Array,
-): { readonly id: string | null; readonly type: string } | undefined {
+): { readonly id: string | null; readonly type: string; readonly createdAt: string | null } | undefined {
   if (entry[0] !== LEAF_VERSION) return undefined;
   try {
     const v = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(entry.subarray(1)));
     if (!isStrictObject(v)) return undefined;
     const type = v.get('type');
     const id = v.get('id');
+    const createdAt = v.get('created_at');
     if (typeof type !== 'string' || !(AT_TYPES as readonly string[]).includes(type)) return undefined;
-    return { id: typeof id === 'string' ? id : null, type };
+    return {
+      id: typeof id === 'string' ? id : null,
+      type,
+      createdAt: typeof createdAt === 'string' ? createdAt : null,
+    };
   } catch {
     return undefined;
   }
