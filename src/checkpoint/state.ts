@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../source/access-transparency/ledger';
 import type { RecordingState } from './recording';
+import type { TransparencyLogState } from '../transparency/state';
 
 /**
  * What the checkpoint holds. The position only ever covers activities every sink has
@@ -144,6 +145,8 @@ export interface CheckpointState {
   readonly recording?: RecordingState;
   /** Sinks with their own position (detached or catching up); absent or empty: all in step. */
   readonly sinks?: Readonly<Record<string, SinkLaneState>>;
+  /** The Access Transparency log verifier's last verified checkpoint and records; absent before its first run. */
+  readonly transparency_log?: TransparencyLogState;
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

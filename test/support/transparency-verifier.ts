@@ -1,28 +1,31 @@
 import type { SimulatorHandle } from '../../src/simulator';
 import { TEST_LOG_KEY } from '../../src/simulator/log-key';
 import { RateGovernor } from '../../src/source/rate-limit';
-import { readAccessTransparencyFeed } from '../../src/source/access-transparency/log-feed';
-import { CommittedEntries } from '../../src/transparency/committed-entries';
-import { LogReader } from '../../src/transparency/log-reader';
+import {
+  LogVerifier,
+  type AccessTransparencyConfig,
+} from '../../src/source/access-transparency/log-verifier';
+import { silentLogger } from '../../src/observability/logger';
 import { INITIAL_TRANSPARENCY_LOG, type TransparencyLogState } from '../../src/transparency/state';
-import { verifyLog, type RunResult, type VerifierDeps } from '../../src/transparency/verifier';
+import type { RunResult } from '../../src/transparency/verifier';
 import { testApiClient } from './api-client';
 
+const HOUR = 3_600_000;
+
 /**
- * A verifier of the simulator's log as the forwarder runs one: the shared API client, the
- * test key pinned, state kept as the checkpoint file would keep it. `restart()` forgets
- * everything but the saved state, as a new process would.
+ * The forwarder's verifier component on the simulator's log: the shared API client, the
+ * test key pinned, state kept as the checkpoint file keeps it. A new TestVerifier given the
+ * old one's state is a restarted process.
  */
 export class TestVerifier {
   state: TransparencyLogState = INITIAL_TRANSPARENCY_LOG;
-  saves = 0;
-  private committed = new CommittedEntries();
   private readonly client;
+  private readonly verifier: LogVerifier;
 
   constructor(
-    private readonly sim: SimulatorHandle,
-    private readonly now: () => number,
-    private readonly options: Partial<VerifierDeps> = {},
+    sim: SimulatorHandle,
+    now: () => number,
+    config: Partial<AccessTransparencyConfig> = {},
     requestsPerMinute = 60_000,
   ) {
     this.client = testApiClient({
@@ -31,28 +34,30 @@ export class TestVerifier {
       governor: new RateGovernor(requestsPerMinute),
       backoff: { initialMs: 5, maxMs: 50 },
     });
-  }
-
-  run(): Promise<RunResult> {
-    const deps: VerifierDeps = {
-      reader: new LogReader((path) => this.client.fetchLog(path, { maxAttempts: 20 })),
-      organizationUuid: this.sim.tenant.organizationUuid,
-      pins: [{ fingerprint: TEST_LOG_KEY.fingerprint }],
-      readFeed: (since) => readAccessTransparencyFeed(this.client, since),
-      committed: this.committed,
+    this.verifier = new LogVerifier({
+      client: this.client,
+      config: {
+        sweep_interval: 15 * 60_000,
+        sweep_window: 168 * HOUR,
+        verify_log: true,
+        organization_uuid: sim.tenant.organizationUuid,
+        verify_interval: HOUR,
+        unserved_grace: 24 * HOUR,
+        trusted_keys: [TEST_LOG_KEY.fingerprint],
+        ...config,
+      },
+      state: () => this.state,
       save: (state) => {
-        this.saves++;
         this.state = state;
         return Promise.resolve();
       },
-      now: () => new Date(this.now()),
-      ...this.options,
-    };
-    return verifyLog(deps, this.state);
+      logger: silentLogger,
+      now,
+    });
   }
 
-  restart(): void {
-    this.committed = new CommittedEntries();
+  run(): Promise<RunResult> {
+    return this.verifier.runOnce();
   }
 
   close(): void {

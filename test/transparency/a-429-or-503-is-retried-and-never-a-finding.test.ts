@@ -10,7 +10,7 @@ test('429s and 503s on every endpoint are retried: the run is clean; beyond the 
   try {
     sim.append(30, { type: 'anthropic_access' });
     now += 1000;
-    sim.setFaults({ rateLimitedRate: 0.3, retryAfterSeconds: 0, errorRate: 0.3 });
+    sim.setFaults({ rateLimitedRate: 0.2, retryAfterSeconds: 0, errorRate: 0.2 });
     const stormy = await verifier.run();
     assert.equal(stormy.outcome, 'clean', JSON.stringify(stormy.findings) + (stormy.error ?? ''));
     assert.equal(stormy.verified, 30);
