@@ -174,6 +174,8 @@ export class Forwarder {
       },
       logger: logger.child({ component: 'access_transparency' }),
       observer: opts.observer?.lateLane,
+      // The log, when verified, says whether a sweep can find anything: one request instead of a window read.
+      logSize: (signal) => this.logVerifier?.verifiedSize(signal) ?? Promise.resolve(undefined),
     });
     if (verificationWanted(src.access_transparency))
       this.logVerifier = new LogVerifier({

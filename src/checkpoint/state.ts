@@ -60,6 +60,8 @@ export interface SweepRecord {
   /** How long after its created_at the latest-found row was found, in seconds; null if none. */
   readonly max_lateness_seconds: number | null;
   readonly last_request_id: string | null;
+  /** Set when the window was not read: the transparency log, of this size, held no leaf not delivered yet. */
+  readonly log_size?: number;
 }
 
 export interface AccessTransparencyState {

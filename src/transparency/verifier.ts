@@ -2,7 +2,7 @@ import { CommittedEntries, statusOf } from './committed-entries';
 import { AbortedError, RetryableError } from '../util/errors';
 import { IncompleteRunError, type Finding } from './findings';
 import { FindingError, LinkedHistory, fork, inconsistent, verifiedNote } from './history';
-import { keysFromServed, PUBLISHED_KEYS, type PinnedKey, type TrustedKey } from './keys';
+import { keysFromServed, PUBLISHED_KEYS, type PinnedKey, type ServedKey, type TrustedKey } from './keys';
 import { buildLeaf, type BuiltLeaf } from './leaf';
 import type { LogReader } from './log-reader';
 import { leafHash, verifyConsistency, verifyInclusion } from './merkle';
@@ -54,6 +54,17 @@ const DAY = 86_400_000;
 
 export function originOf(organizationUuid: string): string {
   return `axt.anthropic.com/${organizationUuid}`;
+}
+
+/** Keys that pass the checks of §3.4.2 and are pinned; the built-in production key always. */
+export function trustedKeys(
+  served: readonly ServedKey[],
+  pins: readonly PinnedKey[],
+  origin: string,
+): TrustedKey[] {
+  const fromApi = keysFromServed(served, [...PUBLISHED_KEYS, ...pins], origin);
+  const builtIn = PUBLISHED_KEYS.filter((k) => !fromApi.some((a) => a.fingerprint === k.fingerprint));
+  return [...fromApi, ...builtIn];
 }
 
 export async function verifyLog(deps: VerifierDeps, saved: TransparencyLogState): Promise<RunResult> {
@@ -118,12 +129,8 @@ class Run {
     return { origin: this.origin, size, root: Buffer.from(root, 'base64'), note: checkpoint };
   }
 
-  /** Keys that pass the checks of §3.4.2 and are pinned; the built-in production key always. */
-  private trusted(served: Parameters<typeof keysFromServed>[0]): TrustedKey[] {
-    const pins = [...PUBLISHED_KEYS, ...this.deps.pins];
-    const fromApi = keysFromServed(served, pins, this.origin);
-    const builtIn = PUBLISHED_KEYS.filter((k) => !fromApi.some((a) => a.fingerprint === k.fingerprint));
-    return [...fromApi, ...builtIn];
+  private trusted(served: readonly ServedKey[]): TrustedKey[] {
+    return trustedKeys(served, this.deps.pins, this.origin);
   }
 
   /** §4.2 steps 2-5: the latest checkpoint, proven to extend the saved one, saved at once. */

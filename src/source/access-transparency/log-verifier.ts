@@ -2,10 +2,11 @@ import type { SourceConfig } from '../../config/schema';
 import type { Logger } from '../../observability/logger';
 import { CommittedEntries } from '../../transparency/committed-entries';
 import type { Finding } from '../../transparency/findings';
-import type { PinnedKey } from '../../transparency/keys';
+import type { PinnedKey, TrustedKey } from '../../transparency/keys';
+import { verifyCheckpoint } from '../../transparency/note';
 import { LogReader } from '../../transparency/log-reader';
 import type { TransparencyLogState } from '../../transparency/state';
-import { originOf, verifyLog, type RunResult } from '../../transparency/verifier';
+import { originOf, trustedKeys, verifyLog, type RunResult } from '../../transparency/verifier';
 import { AbortedError, errorMessage } from '../../util/errors';
 import { sleep } from '../../util/retry';
 import type { ComplianceApiClient } from '../client';
@@ -44,8 +45,38 @@ export function verificationWanted(config: AccessTransparencyConfig): boolean {
  */
 export class LogVerifier {
   private readonly committed = new CommittedEntries();
+  private keys?: TrustedKey[];
 
   constructor(private readonly opts: LogVerifierOptions) {}
+
+  /**
+   * The log's size from its latest checkpoint, verified (origin and pinned key): one request
+   * once the keys are held. Undefined when there is no log, or anything went wrong.
+   */
+  async verifiedSize(signal?: AbortSignal): Promise<number | undefined> {
+    const uuid = this.opts.config.organization_uuid;
+    if (uuid === undefined) return undefined;
+    const reader = this.reader(uuid, signal);
+    try {
+      this.keys ??= trustedKeys(await reader.keys(), this.pins(), originOf(uuid));
+      const now = new Date((this.opts.now ?? Date.now)());
+      return verifyCheckpoint(await reader.checkpoint(), originOf(uuid), this.keys, now).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private reader(uuid: string, signal?: AbortSignal): LogReader {
+    const { client } = this.opts;
+    return new LogReader(
+      (path) => client.fetchLog(path, { signal, urgency: VERIFIER_URGENCY, maxAttempts: LOG_ATTEMPTS }),
+      uuid,
+    );
+  }
+
+  private pins(): PinnedKey[] {
+    return this.opts.config.trusted_keys.map(pinOf);
+  }
 
   /** One run: logged, counted and saved. Findings are error lines with their evidence. */
   async runOnce(signal?: AbortSignal): Promise<RunResult> {
@@ -56,12 +87,9 @@ export class LogVerifier {
     const startedAt = new Date(now()).toISOString();
     const result = await verifyLog(
       {
-        reader: new LogReader(
-          (path) => client.fetchLog(path, { signal, urgency: VERIFIER_URGENCY, maxAttempts: LOG_ATTEMPTS }),
-          uuid,
-        ),
+        reader: this.reader(uuid, signal),
         organizationUuid: uuid,
-        pins: config.trusted_keys.map(pinOf),
+        pins: this.pins(),
         readFeed: (since) => readAccessTransparencyFeed(client, since, { signal, urgency: VERIFIER_URGENCY }),
         committed: this.committed,
         save: this.opts.save,
