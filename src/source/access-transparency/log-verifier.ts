@@ -99,6 +99,8 @@ export class LogVerifier {
       },
       this.opts.state(),
     );
+    // Stopped mid-run (shutdown): what was verified is saved; the run itself says nothing.
+    if (signal?.aborted) return result;
     await this.opts.save({
       ...result.state,
       last_run: {
