@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
 import { TEST_LOG_KEY } from '../../src/simulator/log-key';
-import type { CheckpointState } from '../../src/checkpoint/state';
 import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   offeredIds,
+  readCheckpointState,
+  waitForCheckpoint,
   quiesce,
   scenarioDir,
   sleep,
@@ -72,15 +72,15 @@ export const verifierUnderRateLimits: Scenario = {
     let fwd: ForwarderProcess | undefined;
     try {
       fwd = startCli(['run', '-c', config], { from: 'built' });
-      await waitForState(checkpointPath, (s) => s.transparency_log?.last_run != null, 60_000);
+      await waitForCheckpoint(checkpointPath, (s) => s.transparency_log?.last_run != null, 60_000);
       // Retry-After 0 in the reduced run: the storm then meets many more requests in its seconds.
       sim.setFaults({ rateLimitedRate: 0.35, retryAfterSeconds: ctx.full ? 1 : 0, errorRate: 0.15 });
       const stormEnds = Date.now() + p.stormMs;
       let runsInStorm = 0;
-      let lastRun = readState(checkpointPath)?.transparency_log?.last_run?.finished_at;
+      let lastRun = readCheckpointState(checkpointPath)?.transparency_log?.last_run?.finished_at;
       while (Date.now() < stormEnds) {
         await sleep(250);
-        const run = readState(checkpointPath)?.transparency_log?.last_run;
+        const run = readCheckpointState(checkpointPath)?.transparency_log?.last_run;
         if (run && run.finished_at !== lastRun) {
           runsInStorm++;
           lastRun = run.finished_at;
@@ -94,7 +94,7 @@ export const verifierUnderRateLimits: Scenario = {
       const indexed = sim
         .allActivities()
         .filter((a) => typeof a.transparency_log_leaf_index === 'number').length;
-      await waitForState(
+      await waitForCheckpoint(
         checkpointPath,
         (s) =>
           s.transparency_log?.last_run?.outcome === 'clean' && s.transparency_log.verified_events >= indexed,
@@ -107,7 +107,7 @@ export const verifierUnderRateLimits: Scenario = {
         `the forwarder did not stop cleanly (exit ${exit.code ?? exit.signal}): ${tail(fwd.stderr())}`,
       );
       await tally(row, sinks, expected);
-      const state = readState(checkpointPath)?.transparency_log;
+      const state = readCheckpointState(checkpointPath)?.transparency_log;
       check(
         row,
         Object.keys(state?.findings ?? {}).length === 0,
@@ -135,25 +135,3 @@ export const verifierUnderRateLimits: Scenario = {
     return [row];
   },
 };
-
-function readState(path: string): CheckpointState | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as CheckpointState;
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitForState(
-  path: string,
-  ok: (s: CheckpointState) => boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = readState(path);
-    if (s && ok(s)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the checkpoint at ${path}`);
-    await sleep(200);
-  }
-}

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSimulator } from '../../src/simulator';
-import { TEST_LOG_KEY } from '../../src/simulator/log-key';
 import { RateGovernor } from '../../src/source/rate-limit';
 import { LateLane } from '../../src/source/access-transparency/late-lane';
 import { AccessTransparencyLedger } from '../../src/source/access-transparency/ledger';
@@ -11,6 +10,7 @@ import type { PolledItem } from '../../src/source/poller';
 import type { Activity } from '../../src/source/activity';
 import { silentLogger } from '../../src/observability/logger';
 import { testApiClient } from '../support/api-client';
+import { testVerifierConfig } from '../support/transparency-verifier';
 import { staffAccessRow } from '../support/access-transparency';
 
 const HOUR = 3_600_000;
@@ -36,15 +36,7 @@ test('a sweep costs one checkpoint request while every leaf is delivered, and re
     );
     const verifier = new LogVerifier({
       client,
-      config: {
-        sweep_interval: 60_000,
-        sweep_window: 168 * HOUR,
-        verify_log: true,
-        organization_uuid: sim.tenant.organizationUuid,
-        verify_interval: HOUR,
-        unserved_grace: 24 * HOUR,
-        trusted_keys: [TEST_LOG_KEY.fingerprint],
-      },
+      config: testVerifierConfig(sim),
       state: () => INITIAL_TRANSPARENCY_LOG,
       save: () => Promise.resolve(),
       logger: silentLogger,

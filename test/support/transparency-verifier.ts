@@ -12,6 +12,19 @@ import { testApiClient } from './api-client';
 
 const HOUR = 3_600_000;
 
+/** `source.access_transparency` verifying the simulator's log with its test key pinned. */
+export function testVerifierConfig(sim: SimulatorHandle): AccessTransparencyConfig {
+  return {
+    sweep_interval: 15 * 60_000,
+    sweep_window: 168 * HOUR,
+    verify_log: true,
+    organization_uuid: sim.tenant.organizationUuid,
+    verify_interval: HOUR,
+    unserved_grace: 24 * HOUR,
+    trusted_keys: [TEST_LOG_KEY.fingerprint],
+  };
+}
+
 /**
  * The forwarder's verifier component on the simulator's log: the shared API client, the
  * test key pinned, state kept as the checkpoint file keeps it. A new TestVerifier given the
@@ -36,16 +49,7 @@ export class TestVerifier {
     });
     this.verifier = new LogVerifier({
       client: this.client,
-      config: {
-        sweep_interval: 15 * 60_000,
-        sweep_window: 168 * HOUR,
-        verify_log: true,
-        organization_uuid: sim.tenant.organizationUuid,
-        verify_interval: HOUR,
-        unserved_grace: 24 * HOUR,
-        trusted_keys: [TEST_LOG_KEY.fingerprint],
-        ...config,
-      },
+      config: { ...testVerifierConfig(sim), ...config },
       state: () => this.state,
       save: (state) => {
         this.state = state;
