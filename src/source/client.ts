@@ -22,6 +22,8 @@ export interface PageQuery {
   readonly order: 'asc' | 'desc';
   /** Type filters for this request in place of the configured ones (the late lane's). */
   readonly types?: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+  /** Organization and actor filters in place of the configured ones (the log verifier reads one whole organization). */
+  readonly scope?: { readonly organizationIds: readonly string[]; readonly actorIds: readonly string[] };
 }
 
 export interface SourceFilters {
@@ -137,8 +139,8 @@ export function buildQueryString(q: PageQuery, f: SourceFilters): string {
   const p = new URLSearchParams();
   for (const t of q.types?.include ?? f.activityTypes) p.append('activity_types[]', t);
   for (const t of q.types?.exclude ?? f.excludeActivityTypes) p.append('exclude_activity_types[]', t);
-  for (const o of f.organizationIds) p.append('organization_ids[]', o);
-  for (const a of f.actorIds) p.append('actor_ids[]', a);
+  for (const o of q.scope?.organizationIds ?? f.organizationIds) p.append('organization_ids[]', o);
+  for (const a of q.scope?.actorIds ?? f.actorIds) p.append('actor_ids[]', a);
   if (q.createdAtGte) p.append('created_at.gte', q.createdAtGte);
   if (q.createdAtLt) p.append('created_at.lt', q.createdAtLt);
   if (q.afterId) p.append('after_id', q.afterId);

@@ -29,9 +29,11 @@ export class LinkedHistory {
     private readonly now: Date,
     /** Told each time the latest checkpoint moves: it is saved at once (§4.2 step 5). */
     private readonly adopt: (latest: Checkpoint) => Promise<void>,
+    /** Checkpoints verified before (the saved one): a second root for their size is a fork. */
+    known: readonly Checkpoint[] = [],
   ) {
     this.head = latest;
-    this.roots.set(latest.size, latest);
+    for (const c of [...known, latest]) this.roots.set(c.size, c);
   }
 
   get latest(): Checkpoint {

@@ -175,7 +175,15 @@ class Run {
         throw inconsistent(saved, latest, hashes);
     }
     await this.adopt(latest);
-    return new LinkedHistory(latest, reader, this.origin, keys, this.now, (c) => this.adopt(c));
+    return new LinkedHistory(
+      latest,
+      reader,
+      this.origin,
+      keys,
+      this.now,
+      (c) => this.adopt(c),
+      saved ? [saved] : [],
+    );
   }
 
   private async adopt(c: Checkpoint): Promise<void> {

@@ -8,7 +8,8 @@ import {
 import { silentLogger } from '../../src/observability/logger';
 import { INITIAL_TRANSPARENCY_LOG, type TransparencyLogState } from '../../src/transparency/state';
 import type { RunResult } from '../../src/transparency/verifier';
-import { testApiClient } from './api-client';
+import { NO_FILTERS, testApiClient } from './api-client';
+import type { SourceFilters } from '../../src/source/client';
 
 const HOUR = 3_600_000;
 
@@ -39,13 +40,15 @@ export class TestVerifier {
     sim: SimulatorHandle,
     now: () => number,
     config: Partial<AccessTransparencyConfig> = {},
-    requestsPerMinute = 60_000,
+    /** The source's own filters (source.actor_ids and the like). */
+    filters: SourceFilters = NO_FILTERS,
   ) {
     this.client = testApiClient({
       baseUrl: sim.url,
       apiKey: sim.apiKey,
-      governor: new RateGovernor(requestsPerMinute),
+      governor: new RateGovernor(60_000),
       backoff: { initialMs: 5, maxMs: 50 },
+      filters,
     });
     this.verifier = new LogVerifier({
       client: this.client,

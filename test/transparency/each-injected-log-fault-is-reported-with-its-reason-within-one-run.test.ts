@@ -35,6 +35,30 @@ async function clean(verifier: TestVerifier): Promise<void> {
   assert.equal(result.outcome, 'clean', JSON.stringify(result.findings.map((f) => f.message)));
 }
 
+describe('no false alarm', () => {
+  it('the verifier reads the whole organization, whatever source.actor_ids and organization_ids keep', () =>
+    withLog(async (sim, _verifier, clock) => {
+      const filtered = new TestVerifier(
+        sim,
+        () => clock.now,
+        { unserved_grace: 0 },
+        {
+          activityTypes: [],
+          excludeActivityTypes: [],
+          organizationIds: [sim.tenant.organizationId],
+          actorIds: ['user_01NobodyAtAnthropic0000000'],
+        },
+      );
+      try {
+        const result = await filtered.run();
+        assert.equal(result.outcome, 'clean', JSON.stringify(result.findings.map((f) => f.message)));
+        assert.equal(result.verified, 20);
+      } finally {
+        filtered.close();
+      }
+    }));
+});
+
 describe('injected faults', () => {
   it('a checkpoint signed by a key nobody pinned: checkpoint_unknown_key, and nothing is saved', () =>
     withLog(async (sim, verifier) => {

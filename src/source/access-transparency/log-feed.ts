@@ -8,11 +8,13 @@ const PAGE_SIZE = 1000;
 /**
  * The Access Transparency rows served since `since`, as the JSON texts the API sent (the
  * verifier rebuilds leaves from those, never from a parsed or normalized copy). Read in
- * ascending order with `after_id`, as Anthropic's verifier does (spec §2.7); a cursor that
+ * ascending order with `after_id` for the one organization, as Anthropic's verifier does
+ * (spec §2.7); a cursor that
  * stops advancing ends the read as incomplete.
  */
 export async function readAccessTransparencyFeed(
   client: ComplianceApiClient,
+  organizationUuid: string,
   since: string,
   options: { readonly signal?: AbortSignal; readonly urgency?: number } = {},
 ): Promise<string[]> {
@@ -26,6 +28,9 @@ export async function readAccessTransparencyFeed(
         limit: PAGE_SIZE,
         order: 'asc',
         types: { include: ACCESS_TRANSPARENCY_TYPES, exclude: [] },
+        // The whole organization, whatever source.organization_ids/actor_ids keep: a row the
+        // verifier did not read would look committed and never served.
+        scope: { organizationIds: [organizationUuid], actorIds: [] },
       },
       options.signal,
       options.urgency,

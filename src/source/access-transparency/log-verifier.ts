@@ -90,7 +90,8 @@ export class LogVerifier {
         reader: this.reader(uuid, signal),
         organizationUuid: uuid,
         pins: this.pins(),
-        readFeed: (since) => readAccessTransparencyFeed(client, since, { signal, urgency: VERIFIER_URGENCY }),
+        readFeed: (since) =>
+          readAccessTransparencyFeed(client, uuid, since, { signal, urgency: VERIFIER_URGENCY }),
         committed: this.committed,
         save: this.opts.save,
         now: () => new Date(now()),
