@@ -18,7 +18,8 @@ export const EXIT_INCOMPLETE = 3;
 
 /**
  * `verify-log`: one verification of the Access Transparency log, from the last checkpoint
- * the daemon verified (read from the checkpoint file, never written: the daemon owns it).
+ * the daemon verified (read from the checkpoint file, which the daemon owns: it is written
+ * only with --save, where no daemon runs).
  * Prints the outcome as JSON. Exit 0 clean, 1 findings, 2 configuration, 3 could not complete.
  */
 export function verifyLogCommand(): Command {
@@ -27,12 +28,16 @@ export function verifyLogCommand(): Command {
       "verify Anthropic's Access Transparency log once (exit 0 clean, 1 findings, 2 configuration, 3 could not complete: run again)",
     )
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_PATH)
-    .action(async (flags: { readonly config: string }) => {
-      process.exitCode = await verifyOnce(flags.config);
+    .option(
+      '--save',
+      'write the verified checkpoint back to the checkpoint file, for the next run to extend (only where no daemon runs on that file: run --once under cron)',
+    )
+    .action(async (flags: { readonly config: string; readonly save?: boolean }) => {
+      process.exitCode = await verifyOnce(flags.config, flags.save === true);
     });
 }
 
-async function verifyOnce(configPath: string): Promise<number> {
+async function verifyOnce(configPath: string, saveBack: boolean): Promise<number> {
   try {
     const { config } = loadConfig(configPath);
     const at = config.source.access_transparency;
@@ -43,7 +48,13 @@ async function verifyOnce(configPath: string): Promise<number> {
       );
     const baseDir = process.cwd();
     const store = new FileCheckpointStore(resolve(baseDir, config.checkpoint.path), config.source.base_url);
-    let state: TransparencyLogState = (await store.load())?.transparency_log ?? INITIAL_TRANSPARENCY_LOG;
+    const loaded = await store.load();
+    if (saveBack && !loaded)
+      throw new ConfigError(
+        "verify-log --save keeps its result in the forwarder's checkpoint, and there is none yet: run the forwarder first",
+        'checkpoint.path',
+      );
+    let state: TransparencyLogState = loaded?.transparency_log ?? INITIAL_TRANSPARENCY_LOG;
     const logger = createLogger({ level: config.log.level, format: config.log.format });
     let result: RunResult | undefined;
     await withSourceClient(config, baseDir, async (client) => {
@@ -60,6 +71,7 @@ async function verifyOnce(configPath: string): Promise<number> {
       result = await verifier.runOnce();
     });
     if (!result) return EXIT_INCOMPLETE;
+    if (saveBack && loaded) await store.save({ ...loaded, transparency_log: state });
     process.stdout.write(JSON.stringify(report(result), null, 2) + '\n');
     return exitCodeOf(result, at.verify_log === true);
   } catch (err) {

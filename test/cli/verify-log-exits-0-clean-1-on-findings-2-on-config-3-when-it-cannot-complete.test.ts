@@ -53,6 +53,27 @@ test('an honest log: exit 0 and every event proven', async () => {
   assert.equal(out.verified_size, 12);
 });
 
+test('--save keeps the verified checkpoint in the checkpoint file for the next run to extend', async () => {
+  const path = config('save.yaml', {});
+  const first = await runCli(['verify-log', '--save', '-c', path]);
+  assert.equal(first.code, 2, 'no checkpoint yet: run the forwarder first');
+  assert.match(first.stderr, /checkpoint\.path/);
+  const once = await runCli(['run', '--once', '-c', path], { timeoutMs: 60_000 });
+  assert.equal(once.code, 0, once.stderr);
+  assert.equal((await runCli(['verify-log', '--save', '-c', path])).code, 0);
+  sim.append(3, { type: 'cmek_preserve' });
+  const next = await runCli(['verify-log', '-c', path]);
+  assert.equal(next.code, 0, next.stderr);
+  const out = JSON.parse(next.stdout) as {
+    verified_size: number;
+    verified_now: number;
+    verified_events_total: number;
+  };
+  assert.equal(out.verified_size, 15);
+  assert.equal(out.verified_now, 3, 'only the new events: the saved run proved the first 12');
+  assert.equal(out.verified_events_total, 15);
+});
+
 test('a key nobody pinned: exit 1, the finding on stdout and an error line on stderr', async () => {
   const r = await runCli(['verify-log', '-c', config('unpinned.yaml', { trusted_keys: [] })]);
   assert.equal(r.code, 1, r.stderr);
