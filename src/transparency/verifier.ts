@@ -95,7 +95,7 @@ class Run {
   private readonly findings: Finding[] = [];
   private verifiedNow = 0;
   private skipped = 0;
-  private readonly notLogged: string[] = [];
+  private notLogged: string[] = [];
 
   constructor(
     private readonly deps: VerifierDeps,
@@ -241,8 +241,12 @@ class Run {
       seenThisRun.set(id, leaf);
       const known = verified.get(id) ?? pending.get(id);
       if (leaf.leafIndex === undefined) {
+        // A copy without an index superseded by an indexed one is expected (§4.8); the reverse is not.
         if (known) this.changed(id, known, text, 'was served with an index and is now served without it');
+        else if (before?.leafIndex !== undefined)
+          this.changed(id, recordOf(before), text, 'is served with an index and again without it');
         else if (!before) this.notLogged.push(id);
+        if (before?.leafIndex !== undefined) seenThisRun.set(id, before);
         continue;
       }
       if (
@@ -250,17 +254,7 @@ class Run {
         before.leafIndex !== undefined &&
         (before.leafIndex !== leaf.leafIndex || !before.entry.equals(leaf.entry))
       ) {
-        this.changed(
-          id,
-          {
-            id,
-            leaf_index: before.leafIndex,
-            leaf_hash: leafHash(before.entry).toString('base64'),
-            created_at: before.createdAt,
-          },
-          text,
-          'is served twice with different indexes or contents',
-        );
+        this.changed(id, recordOf(before), text, 'is served twice with different indexes or contents');
         continue;
       }
       if (known) {
@@ -279,6 +273,10 @@ class Run {
       };
       pending.set(id, record);
     }
+    const superseded = new Set(
+      [...seenThisRun].filter(([, l]) => l.leafIndex !== undefined).map(([id]) => id),
+    );
+    this.notLogged = this.notLogged.filter((id) => !superseded.has(id));
     for (const [id, record] of pending) {
       const proven = await this.prove(record, history, texts.get(id));
       if (proven === 'proven') {
@@ -462,4 +460,13 @@ class Run {
       ...(error === undefined ? {} : { error }),
     };
   }
+}
+
+function recordOf(leaf: BuiltLeaf): VerifiedEventRecord {
+  return {
+    id: leaf.id ?? '',
+    leaf_index: leaf.leafIndex ?? -1,
+    leaf_hash: leafHash(leaf.entry).toString('base64'),
+    created_at: leaf.createdAt,
+  };
 }

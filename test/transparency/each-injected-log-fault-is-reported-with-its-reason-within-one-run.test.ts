@@ -59,6 +59,38 @@ describe('no false alarm', () => {
     }));
 });
 
+describe('no false alarm either', () => {
+  it("an id first served without its index, then with it (as Anthropic's verifier expects), is proven, not changed", async () => {
+    let now = Date.parse('2026-10-06T09:00:00Z');
+    const sim = await startSimulator({
+      seed: 10,
+      rateLimit: false,
+      selfEvents: false,
+      clock: () => now,
+      accessTransparency: { unindexedCopyMs: 60_000 },
+    });
+    const verifier = new TestVerifier(sim, () => now);
+    try {
+      sim.append(3, { type: 'anthropic_access' });
+      now += 1000;
+      sim.append(1, { type: 'anthropic_access' });
+      now += 59_500;
+      const first = await verifier.run();
+      assert.equal(first.outcome, 'clean', JSON.stringify(first.findings.map((f) => f.message)));
+      assert.equal(first.verified, 3);
+      assert.equal(first.notLogged.length, 1, 'the copy served before its stamp has no index');
+      now += 60_000;
+      const second = await verifier.run();
+      assert.equal(second.outcome, 'clean', JSON.stringify(second.findings.map((f) => f.message)));
+      assert.equal(second.verified, 1);
+      assert.deepEqual(second.notLogged, []);
+    } finally {
+      verifier.close();
+      await sim.close();
+    }
+  });
+});
+
 describe('injected faults', () => {
   it('a checkpoint signed by a key nobody pinned: checkpoint_unknown_key, and nothing is saved', () =>
     withLog(async (sim, verifier) => {
