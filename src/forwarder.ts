@@ -24,6 +24,7 @@ import { AbortedError, ConfigError, errorMessage } from './util/errors';
 import { sleep } from './util/retry';
 import { VERSION } from './version';
 import { LateLane } from './source/access-transparency/late-lane';
+import { LogVerifier, verificationWanted } from './source/access-transparency/log-verifier';
 import type { RejectedRow } from './source/window-check';
 import { sinkRoutes, type SinkRoute } from './routing/route';
 
@@ -62,6 +63,8 @@ export class Forwarder {
   readonly poller: Poller;
   /** Absent when source.access_transparency.sweep_interval is 0, or the type filters exclude both types. */
   readonly lateLane?: LateLane;
+  /** Absent unless source.access_transparency asks for log verification and names the organization. */
+  readonly logVerifier?: LogVerifier;
   private lastCycle?: CycleSummary;
   private apiError?: string;
   /** The API has accepted our key at least once in this process. */
@@ -176,7 +179,22 @@ export class Forwarder {
       },
       logger: logger.child({ component: 'access_transparency' }),
       observer: opts.observer?.lateLane,
+      // The log, when verified, says whether a sweep can find anything: one request instead of a window read.
+      logSize: (signal) => this.logVerifier?.verifiedSize(signal) ?? Promise.resolve(undefined),
     });
+    if (verificationWanted(src.access_transparency))
+      this.logVerifier = new LogVerifier({
+        client,
+        config: src.access_transparency,
+        state: () => this.checkpointer.transparencyLog,
+        save: (state) => this.checkpointer.saveTransparencyLog(state),
+        logger: logger.child({ component: 'transparency_log' }),
+        observer: opts.observer?.transparencyLog,
+      });
+    else if (src.access_transparency.verify_log === 'auto')
+      logger.info(
+        "Anthropic's Access Transparency log is not verified: set source.access_transparency.organization_uuid (Console > Settings > Organization) to verify it",
+      );
     if (src.access_transparency.sweep_interval === 0) {
       logger.warn(
         'source.access_transparency.sweep_interval is 0: Access Transparency records (Anthropic staff access) that appear later than source.lookback after their created_at are never delivered',
@@ -274,6 +292,7 @@ export class Forwarder {
     // The late lane stops with the poll loop, whatever ended it.
     const laneStop = new AbortController();
     let lane: Promise<void> | undefined;
+    let verifier: Promise<void> | undefined;
     const watchdog = this.isolating
       ? this.isolation.watch(AbortSignal.any([signal, laneStop.signal]))
       : undefined;
@@ -298,11 +317,14 @@ export class Forwarder {
         }
         // Started after the first cycle: its window then starts behind what that cycle read.
         if (step.kind === 'committed') lane ??= this.runLateLane(AbortSignal.any([signal, laneStop.signal]));
+        if (step.kind === 'committed')
+          verifier ??= this.logVerifier?.loop(AbortSignal.any([signal, laneStop.signal]));
         await sleep(this.config.source.poll_interval, signal).catch(() => undefined);
       }
     } finally {
       laneStop.abort();
       await lane;
+      await verifier;
       await watchdog;
       const saved = await this.shutdown();
       // `--once` under cron must not report success when its progress was not recorded.

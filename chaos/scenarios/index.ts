@@ -12,8 +12,9 @@ import { hostileApi } from './hostile-api';
 import { sinkIsolation } from './sink-isolation';
 import { filteredKill9 } from './filtered-kill9';
 import { sentinelScenario } from './sentinel';
+import { verifierUnderRateLimits } from './verifier-under-rate-limits';
 
-/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #20). */
+/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #20, #23, #25). */
 export const SCENARIOS: readonly Scenario[] = [
   kill9,
   sinkOutages,
@@ -28,4 +29,5 @@ export const SCENARIOS: readonly Scenario[] = [
   sinkIsolation,
   filteredKill9,
   sentinelScenario,
+  verifierUnderRateLimits,
 ];

@@ -1,13 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
-import type { CheckpointState } from '../../src/checkpoint/state';
 import { ACCESS_TRANSPARENCY_TYPES } from '../../src/source/access-transparency/activity';
 import { staffAccessRow } from '../../test/support/access-transparency';
 import { type ForwarderProcess, startCli, writeConfig } from '../../test/support/forwarder';
 import {
   forwarderConfig,
   offeredIds,
+  readCheckpointState,
+  waitForCheckpoint,
   quiesce,
   scenarioDir,
   sleep,
@@ -112,7 +112,7 @@ export const lateAccessTransparency: Scenario = {
       );
       await waitForDelivery(sinks, expected, { timeoutMs: ctx.full ? 300_000 : 120_000, forwarder: fwd });
       // Two more sweeps after everything arrived: re-reading the window must bring nothing again.
-      const sweeps = readState(checkpointPath)?.access_transparency?.sweeps ?? 0;
+      const sweeps = readCheckpointState(checkpointPath)?.access_transparency?.sweeps ?? 0;
       await waitForCheckpoint(
         checkpointPath,
         (s) => (s.access_transparency?.sweeps ?? 0) >= sweeps + 2,
@@ -141,7 +141,7 @@ export const lateAccessTransparency: Scenario = {
           `${sink.kind}: ${twice.length} late rows delivered twice without being in flight at a kill (e.g. ${twice.slice(0, 2).join(', ')})`,
         );
       }
-      const state = readState(checkpointPath);
+      const state = readCheckpointState(checkpointPath);
       check(
         row,
         state?.access_transparency?.filter === 'client',
@@ -161,28 +161,6 @@ export const lateAccessTransparency: Scenario = {
   },
 };
 
-function readState(path: string): CheckpointState | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as CheckpointState;
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitForCheckpoint(
-  path: string,
-  ok: (s: CheckpointState) => boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const s = readState(path);
-    if (s && ok(s)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the checkpoint at ${path}`);
-    await sleep(100);
-  }
-}
-
 /** Late rows some sink holds that the checkpoint does not list as delivered. */
 async function heldButNotRecorded(
   sinks: readonly { ids(): Promise<string[]> }[],
@@ -190,7 +168,7 @@ async function heldButNotRecorded(
   lateIds: ReadonlySet<string>,
 ): Promise<string[]> {
   const recorded = new Set(
-    (readState(checkpointPath)?.access_transparency?.delivered ?? []).map(([id]) => id),
+    (readCheckpointState(checkpointPath)?.access_transparency?.delivered ?? []).map(([id]) => id),
   );
   const out = new Set<string>();
   for (const sink of sinks)

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimulatorHandle } from '../../src/simulator';
+import type { CheckpointState } from '../../src/checkpoint/state';
 import { tempDir, type ForwarderProcess } from '../../test/support/forwarder';
 import type { ChaosServers } from './servers';
 import type { SinkSet } from './sinks';
@@ -194,6 +195,30 @@ export interface CheckpointFile {
 export function readCheckpoint(path: string): CheckpointFile | undefined {
   if (!existsSync(path)) return undefined;
   return JSON.parse(readFileSync(path, 'utf8')) as CheckpointFile;
+}
+
+/** The whole checkpoint state, or undefined while it is missing or being replaced. */
+export function readCheckpointState(path: string): CheckpointState | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as CheckpointState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Waits until the checkpoint file satisfies `ok`; throws after `timeoutMs`. */
+export async function waitForCheckpoint(
+  path: string,
+  ok: (s: CheckpointState) => boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = readCheckpointState(path);
+    if (s && ok(s)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the checkpoint at ${path}`);
+    await sleep(100);
+  }
 }
 
 /** Log lines of a JSON-format forwarder run, parsed (other lines are skipped). */

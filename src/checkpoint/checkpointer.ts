@@ -19,6 +19,7 @@ import { isAccessTransparency } from '../source/access-transparency/activity';
 import type { Logger } from '../observability/logger';
 import { errorMessage } from '../util/errors';
 import { OneAtATime } from '../util/one-at-a-time';
+import { INITIAL_TRANSPARENCY_LOG, type TransparencyLogState } from '../transparency/state';
 
 /**
  * One link of the content-hash chain. It runs once per committed activity, so it takes the
@@ -229,6 +230,18 @@ export class Checkpointer {
   setLateLaneFilter(filter: 'server' | 'client'): void {
     this.state = { ...this.state, access_transparency: { ...this.lateLane, filter } };
     this.markDirty();
+  }
+
+  /** The transparency log verifier's state (initial in files written before it existed). */
+  get transparencyLog(): TransparencyLogState {
+    return this.state.transparency_log ?? INITIAL_TRANSPARENCY_LOG;
+  }
+
+  /** Records the verifier's state and writes it now: a verified checkpoint anchors every later run. */
+  async saveTransparencyLog(state: TransparencyLogState): Promise<void> {
+    this.state = { ...this.state, transparency_log: state };
+    this.markDirty();
+    await this.flush();
   }
 
   recordSweep(record: SweepRecord): void {

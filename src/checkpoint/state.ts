@@ -1,5 +1,6 @@
 import type { LedgerEntry } from '../source/access-transparency/ledger';
 import type { RecordingState } from './recording';
+import type { TransparencyLogState } from '../transparency/state';
 
 /**
  * What the checkpoint holds. The position only ever covers activities every sink has
@@ -59,6 +60,8 @@ export interface SweepRecord {
   /** How long after its created_at the latest-found row was found, in seconds; null if none. */
   readonly max_lateness_seconds: number | null;
   readonly last_request_id: string | null;
+  /** Set when the window was not read: the transparency log, of this size, held no leaf not delivered yet. */
+  readonly log_size?: number;
 }
 
 export interface AccessTransparencyState {
@@ -144,6 +147,8 @@ export interface CheckpointState {
   readonly recording?: RecordingState;
   /** Sinks with their own position (detached or catching up); absent or empty: all in step. */
   readonly sinks?: Readonly<Record<string, SinkLaneState>>;
+  /** The Access Transparency log verifier's last verified checkpoint and records; absent before its first run. */
+  readonly transparency_log?: TransparencyLogState;
 }
 
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

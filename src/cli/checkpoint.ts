@@ -116,6 +116,7 @@ function summary(state: CheckpointState, path: string, last: number, sinkNames: 
     seen_ids_in_lookback: state.seen.length,
     sinks: sinkPositions(state, sinkNames),
     access_transparency: lateLaneSummary(state),
+    transparency_log: transparencyLogSummary(state),
     recording: state.recording ?? { api_enabled: true, logging_enabled: true, as_of: null, gaps: [] },
     history: state.history.slice(-last),
   };
@@ -130,6 +131,32 @@ function lateLaneSummary(state: CheckpointState) {
     delivered_in_window: lane?.delivered.length ?? 0,
     last_sweep: lane?.last_sweep ?? null,
   };
+}
+
+/** The verifier's evidence: the last verified checkpoint (its note, as signed), counts, findings. */
+function transparencyLogSummary(state: CheckpointState) {
+  const t = state.transparency_log;
+  if (!t) return null;
+  return {
+    verified_checkpoint: t.checkpoint,
+    verified_size: t.size,
+    verified_root: t.root,
+    verified_at: t.verified_at,
+    verified_events: t.verified_events,
+    pending: t.pending.length,
+    committed_not_served: t.unserved.length,
+    findings: t.findings,
+    last_run: t.last_run,
+  };
+}
+
+function transparencyLogLine(state: CheckpointState): string {
+  const t = state.transparency_log;
+  if (!t?.last_run) return 'not verified yet';
+  const findings = Object.entries(t.findings)
+    .map(([reason, n]) => `${reason} ${n}`)
+    .join(', ');
+  return `last run ${t.last_run.finished_at}: ${t.last_run.outcome}; verified size ${t.size} (root ${t.root ?? '-'}, at ${t.verified_at ?? '-'}), ${t.verified_events} events proven, ${t.pending.length} pending, ${t.unserved.length} committed not served; findings: ${findings || 'none'}`;
 }
 
 /** The recording gaps, said plainly: they are holes in the trail no forwarder can fill. */
@@ -167,6 +194,7 @@ function renderTable(
     `totals       ${state.totals.delivered} delivered, ${state.totals.dead_lettered} dead-lettered, ${state.totals.cycles} poll cycles`,
     `sha256       ${state.sha256}`,
     `late lane    ${lateLaneLine(state)}`,
+    `log verified ${transparencyLogLine(state)}`,
     'sinks',
     ...sinkLines(state, sinkNames),
     '',

@@ -6,6 +6,7 @@ import { checkpointCommand } from './checkpoint';
 import { simulateCommand } from './simulate';
 import { exportCommand, queryCommand } from './query';
 import { EXIT_USAGE, reportError } from './exit';
+import { verifyLogCommand } from './verify-log';
 
 export function buildProgram(): Command {
   const program = new Command('claude-audit-forwarder')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.addCommand(checkpointCommand());
   program.addCommand(queryCommand());
   program.addCommand(exportCommand());
+  program.addCommand(verifyLogCommand());
   return program;
 }
 

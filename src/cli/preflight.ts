@@ -26,7 +26,8 @@ function buildSinks(config: ForwarderConfig, baseDir: string): Sink[] {
   return createSinks(config, { logger: silentLogger, hostname: hostname(), version: VERSION, baseDir });
 }
 
-async function withSourceClient(
+/** Runs `use` with a client of the configured source, closed (with its rate governor) afterwards. */
+export async function withSourceClient(
   config: ForwarderConfig,
   baseDir: string,
   use: (client: ComplianceApiClient) => Promise<void>,

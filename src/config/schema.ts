@@ -35,6 +35,20 @@ const durationOrOff = z
   .union([z.literal(0), z.literal('0'), durationString])
   .transform((v) => (v === '0' ? 0 : v));
 
+const FINGERPRINT = z.string().regex(/^[0-9a-f]{64}$/, {
+  message: "expected 64 lowercase hex digits: the SHA-256 of the key's DER SubjectPublicKeyInfo",
+});
+
+/** A pinned checkpoint-signing key: its fingerprint, or with the dates it may sign between. */
+const trustedKey = z.union([
+  FINGERPRINT,
+  z.strictObject({
+    fingerprint: FINGERPRINT,
+    signing_since: z.iso.datetime({ offset: true }).optional(),
+    retired_on: z.iso.datetime({ offset: true }).optional(),
+  }),
+]);
+
 /**
  * The late lane for Access Transparency rows (anthropic_access, cmek_preserve), which can
  * become visible up to two business days after their created_at (spec: access-transparency.md §2.5).
@@ -45,9 +59,33 @@ export const accessTransparencySchema = z
     sweep_interval: durationOrOff.prefault('15m'),
     /** How far back from the newest created_at seen; two business days across weekends and holidays. */
     sweep_window: duration('168h'),
+    /** Verify Anthropic's transparency log: auto when it exists (404: none yet), true (a missing log is an error), false. */
+    verify_log: z
+      .union([z.literal('auto'), z.boolean()], { error: 'expected auto, true or false' })
+      .default('auto'),
+    /** From the Console (Settings > Organization): the log's origin derives from it, never from an API answer. */
+    organization_uuid: z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+        message: 'expected the organization UUID in lowercase, e.g. 25f6429a-3293-49bf-afed-cb312911554b',
+      })
+      .optional(),
+    verify_interval: duration('1h'),
+    /** A committed event the feed has not served after this is a finding. */
+    unserved_grace: duration('24h'),
+    /** Key fingerprints trusted beside Anthropic's published one. */
+    trusted_keys: z.array(trustedKey).default([]),
   })
   .prefault({})
   .superRefine((a, ctx) => {
+    if (a.verify_log === true && a.organization_uuid === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['organization_uuid'],
+        message:
+          'missing: verify_log is true, and the log is found by the organization UUID shown in the Console (Settings > Organization)',
+      });
+    }
     if (a.sweep_window < 48 * 3_600_000) {
       ctx.addIssue({
         code: 'custom',

@@ -3,6 +3,7 @@ import type { CycleRecord, SweepRecord } from '../checkpoint/state';
 import { INITIAL_RECORDING, isRecording } from '../checkpoint/recording';
 import type { WaitHeader } from '../source/wait-cap';
 import type { RejectReason } from '../source/window-check';
+import type { RunResult } from '../transparency/verifier';
 import { redact } from './redact';
 import { BoundedLabel, Instruments, type Sample } from './instruments';
 import type { CycleHandle, ForwarderObserver, ForwarderView } from './observer';
@@ -89,6 +90,8 @@ export class ForwarderMetrics implements ForwarderObserver {
   private readonly sweeps;
   private readonly sweepFailures;
   private readonly sweepRequests;
+  private readonly verificationFailures;
+  private readonly verificationRuns;
   private readonly foundLate;
   private readonly lateness;
   private readonly detachments;
@@ -194,6 +197,34 @@ export class ForwarderMetrics implements ForwarderObserver {
     this.sweepRequests = i.counter(
       `${p}access_transparency_requests_total`,
       'Compliance API requests made by the Access Transparency late lane (part of api_requests_total).',
+    );
+    this.verificationFailures = i.counter(
+      `${p}transparency_log_verification_failures_total`,
+      "Findings of the Access Transparency log verifier, by reason (spec §4.7): Anthropic's log or feed failed a check. Never counts 429s, 5xx or timeouts.",
+      ['reason'],
+    );
+    this.verificationRuns = i.counter(
+      `${p}transparency_log_verification_runs_total`,
+      'Runs of the Access Transparency log verifier, by outcome: clean, findings, incomplete (could not finish; tried again) or no_log.',
+      ['outcome'],
+    );
+    i.gauge(
+      `${p}transparency_log_verified_size`,
+      'Tree size of the last verified checkpoint of the Access Transparency log.',
+      [],
+      () =>
+        this.view?.checkpointer.current.transparency_log
+          ? [[{}, this.view.checkpointer.current.transparency_log.size]]
+          : [],
+    );
+    i.gauge(
+      `${p}transparency_log_verified_events`,
+      'Access Transparency events whose inclusion in the log was verified, over every run.',
+      [],
+      () =>
+        this.view?.checkpointer.current.transparency_log
+          ? [[{}, this.view.checkpointer.current.transparency_log.verified_events]]
+          : [],
     );
     this.detachments = i.counter(
       `${p}sink_detached_total`,
@@ -458,6 +489,13 @@ export class ForwarderMetrics implements ForwarderObserver {
     },
     onSweepFailed: (): void => this.sweepFailures.inc({}),
     onRequest: (): void => this.sweepRequests.inc({}),
+  };
+
+  readonly transparencyLog = {
+    onRun: (result: RunResult): void => {
+      this.verificationRuns.inc({ outcome: result.outcome });
+      for (const f of result.findings) this.verificationFailures.inc({ reason: f.reason });
+    },
   };
 
   readonly sinks = {

@@ -1,5 +1,6 @@
 import type { PollObserver } from '../source/poller';
 import type { LateLaneObserver } from '../source/access-transparency/late-lane';
+import type { TransparencyLogObserver } from '../source/access-transparency/log-verifier';
 import type { RetryReason } from '../source/client';
 import type { RateLimitSnapshot } from '../source/rate-limit';
 import type { WaitHeader } from '../source/wait-cap';
@@ -24,6 +25,7 @@ export interface ForwarderObserver {
   apiWaitCapped?(header: WaitHeader): void;
   readonly poll?: PollObserver;
   readonly lateLane?: LateLaneObserver;
+  readonly transparencyLog?: TransparencyLogObserver;
   readonly sinks?: SinkObserver;
   /** Sinks detached from the main lane, and attached again after catching up. */
   readonly isolation?: IsolationObserver;
@@ -83,6 +85,9 @@ export function combineObservers(parts: readonly ForwarderObserver[]): Forwarder
       onSweep: (record, lateSeconds) => parts.forEach((p) => p.lateLane?.onSweep?.(record, lateSeconds)),
       onSweepFailed: (error) => parts.forEach((p) => p.lateLane?.onSweepFailed?.(error)),
       onRequest: () => parts.forEach((p) => p.lateLane?.onRequest?.()),
+    },
+    transparencyLog: {
+      onRun: (result) => parts.forEach((p) => p.transparencyLog?.onRun?.(result)),
     },
     sinks: {
       onDelivered: (sink, count, seconds) =>

@@ -12,6 +12,7 @@ import { RateLimiter, type RateLimitOptions } from './rate-limit';
 import { type RecordingSetting, RecordingSwitch, settingsUpdatedActivity } from './recording';
 import { ComplianceApiServer, type RequestLogEntry } from './server';
 import { ActivityStore, Stream } from './store';
+import { TransparencyLogService, type TransparencyLogFaults } from './transparency-log-service';
 import { type Tenant, makeTenant } from './tenant';
 import { parseMicros } from './time';
 
@@ -138,6 +139,17 @@ export interface SimulatorHandle {
    * else is recorded while it is off. `append()` still adds what a test asks for.
    */
   setRecording(on: boolean, setting?: RecordingSetting): void;
+  /** Sets the transparency log's faults (spec §5.3), replacing earlier ones. */
+  setLogFaults(faults: TransparencyLogFaults): void;
+  /**
+   * Commits `n` generated Access Transparency events to the log that the feed never serves
+   * (a committed event never served); returns their ids.
+   */
+  commitUnserved(n: number): string[];
+  /** Serves the event `id` from now on with another `transparency_log_leaf_index`. */
+  changeLeafIndex(id: string, index: number): void;
+  /** The log as the simulator serves it (size, entries). */
+  readonly transparencyLog: TransparencyLogService;
   revokeKey(key: string): void;
   restoreKey(key: string): void;
   addKey(key: string | ApiKeyConfig): void;
@@ -209,8 +221,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     recording,
   );
+  const transparencyLog = new TransparencyLogService(store, tenant);
   const api = new ComplianceApiServer(
-    { store, keys, limiter, faults, live, recording, clock, seed, logger: options.logger },
+    { store, transparencyLog, keys, limiter, faults, live, recording, clock, seed, logger: options.logger },
     {
       missingKeyStatus: options.missingKeyStatus ?? 401,
       strictTimestamps: options.strictTimestamps ?? false,
@@ -301,6 +314,28 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (!limiter) throw new Error('simulator started without a rate limit');
       limiter.setLimit(perMinute);
     },
+    setLogFaults(f) {
+      transparencyLog.faults = f;
+    },
+    commitUnserved(n) {
+      const now = clock();
+      live.materialize(now);
+      const rows = Array.from({ length: n }, () =>
+        store.appendGenerated(Stream.Appended, now * 1000, Number.POSITIVE_INFINITY, {
+          type: 'anthropic_access',
+          actorType: usualActors('anthropic_access')[0],
+        }),
+      );
+      store.advanceTo(now);
+      for (const row of rows) store.transparencyLogs.commitNow(row, tenant.organizationId);
+      return rows.map((row) => store.idOf(row));
+    },
+    changeLeafIndex(id, index) {
+      const row = store.rowOfId(id);
+      if (row === undefined) throw new Error(`changeLeafIndex: no such activity ${id}`);
+      store.transparencyLogs.serveIndexAs(row, index);
+    },
+    transparencyLog,
     revokeKey(key) {
       if (!keys.setRevoked(key, true)) throw new Error('revokeKey: no such key');
     },
@@ -344,6 +379,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 export { DEFAULT_API_KEY } from './keys';
 export type { ApiKeyConfig } from './keys';
 export type { FaultKind, FaultOptions, FaultRates, FaultWindow } from './faults';
+export type { TransparencyLogFaults } from './transparency-log-service';
 export type { RecordingOffWindow, RecordingSetting } from './recording';
 export type { RequestLogEntry } from './server';
 export { openHistory } from './history';

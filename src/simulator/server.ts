@@ -13,6 +13,7 @@ import { RequestIds } from './request-ids';
 import { isApiError, parseActivitiesQuery, type ApiErrorSpec } from './request-query';
 import { INJECTED_ERRORS, type Headers, malformedBody, send, sendError } from './responses';
 import type { ActivityStore, StoreQuery } from './store';
+import { TRANSPARENCY_LOG_PATH, type TransparencyLogService } from './transparency-log-service';
 
 /**
  * The HTTP behaviour of `GET /v1/compliance/activities` (plus `/healthz`): auth, the shared
@@ -51,6 +52,7 @@ export interface ServerBehaviour {
 
 export interface ServerParts {
   readonly store: ActivityStore;
+  readonly transparencyLog: TransparencyLogService;
   readonly keys: KeyRing;
   readonly limiter: RateLimiter | undefined;
   readonly faults: FaultController;
@@ -129,6 +131,9 @@ export class ComplianceApiServer {
         this.requestLog.splice(0, this.requestLog.length - this.behaviour.requestLogSize);
       if (key) this.appendSelfEvent(req, key, status, rid);
     };
+    // The log surface: private to the key, errors included (spec §3.3).
+    const logPath = url.pathname.startsWith(TRANSPARENCY_LOG_PATH);
+    const surface: Headers = logPath ? { 'cache-control': 'private, no-store', vary: 'x-api-key' } : {};
     const fail = async (
       error: ApiErrorSpec,
       key: KnownKey | undefined,
@@ -136,11 +141,11 @@ export class ComplianceApiServer {
       rid: string | null = requestId,
     ): Promise<void> => {
       await this.latency(res);
-      sendError(res, error.status, error.type, error.message, rid, headers);
+      sendError(res, error.status, error.type, error.message, rid, { ...headers, ...surface });
       record(error.status, key, rid);
     };
 
-    if (url.pathname !== ACTIVITIES_PATH || req.method !== 'GET') {
+    if ((url.pathname !== ACTIVITIES_PATH && !logPath) || req.method !== 'GET') {
       return fail(
         { status: 404, type: 'not_found_error', message: `Not found: ${req.method ?? ''} ${url.pathname}` },
         undefined,
@@ -218,6 +223,24 @@ export class ComplianceApiServer {
         key,
         headers,
       );
+    }
+
+    if (logPath) {
+      const answer = this.parts.transparencyLog.answer(
+        url.pathname.slice(TRANSPARENCY_LOG_PATH.length),
+        url.searchParams,
+        arrived,
+      );
+      if (!('body' in answer)) return fail(answer, key, headers);
+      await this.latency(res);
+      send(
+        res,
+        200,
+        { ...headers, ...surface, 'cache-control': answer.cacheControl, 'request-id': requestId },
+        answer.body,
+        answer.contentType,
+      );
+      return record(200, key, requestId);
     }
 
     const parsed = parseActivitiesQuery(url.searchParams, {

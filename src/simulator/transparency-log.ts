@@ -14,6 +14,7 @@ export interface OrganizationLog {
 export class TransparencyLogs {
   private readonly logs = new Map<string, OrganizationLog>();
   private readonly leafOfRow = new Map<number, number>();
+  private readonly servedAs = new Map<number, number>();
   // Rows waiting for their stamp, ordered by (stampAt, row); consumed from `head`.
   private pendingRows: number[] = [];
   private pendingAt: number[] = [];
@@ -55,14 +56,7 @@ export class TransparencyLogs {
   /** Appends every row whose time has come by `nowMs` to its organization's log. */
   stampUpTo(nowMs: number): void {
     while (this.head < this.pendingAt.length && this.pendingAt[this.head] <= nowMs) {
-      const org = this.pendingOrg[this.head];
-      let log = this.logs.get(org);
-      if (!log) {
-        log = { organizationId: org, rows: [] };
-        this.logs.set(org, log);
-      }
-      this.leafOfRow.set(this.pendingRows[this.head], log.rows.length);
-      log.rows.push(this.pendingRows[this.head]);
+      this.append(this.pendingRows[this.head], this.pendingOrg[this.head]);
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.pendingAt.length) {
@@ -73,8 +67,28 @@ export class TransparencyLogs {
     }
   }
 
+  private append(row: number, org: string): void {
+    let log = this.logs.get(org);
+    if (!log) {
+      log = { organizationId: org, rows: [] };
+      this.logs.set(org, log);
+    }
+    this.leafOfRow.set(row, log.rows.length);
+    log.rows.push(row);
+  }
+
   leafIndexOf(row: number): number | undefined {
-    return this.leafOfRow.get(row);
+    return this.servedAs.get(row) ?? this.leafOfRow.get(row);
+  }
+
+  /** Appends `row` to its organization's log now, whenever (or whether) the feed shows it. */
+  commitNow(row: number, organizationId: string): void {
+    this.append(row, organizationId);
+  }
+
+  /** A fault: the feed serves `row` with `index` from now on, whatever leaf it holds. */
+  serveIndexAs(row: number, index: number): void {
+    this.servedAs.set(row, index);
   }
 
   /** The organization's log, once its first leaf is appended. */

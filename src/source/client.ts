@@ -22,6 +22,8 @@ export interface PageQuery {
   readonly order: 'asc' | 'desc';
   /** Type filters for this request in place of the configured ones (the late lane's). */
   readonly types?: { readonly include: readonly string[]; readonly exclude: readonly string[] };
+  /** Organization and actor filters in place of the configured ones (the log verifier reads one whole organization). */
+  readonly scope?: { readonly organizationIds: readonly string[]; readonly actorIds: readonly string[] };
 }
 
 export interface SourceFilters {
@@ -129,6 +131,7 @@ function retryReason(err: unknown): RetryReason {
 }
 
 export const ACTIVITIES_PATH = '/v1/compliance/activities';
+export const TRANSPARENCY_LOG_PATH = '/v1/compliance/transparency_log/';
 const API_VERSION = '2023-06-01';
 
 /** Serializes a query with bracketed repeated keys (`activity_types[]=a&activity_types[]=b`). */
@@ -136,8 +139,8 @@ export function buildQueryString(q: PageQuery, f: SourceFilters): string {
   const p = new URLSearchParams();
   for (const t of q.types?.include ?? f.activityTypes) p.append('activity_types[]', t);
   for (const t of q.types?.exclude ?? f.excludeActivityTypes) p.append('exclude_activity_types[]', t);
-  for (const o of f.organizationIds) p.append('organization_ids[]', o);
-  for (const a of f.actorIds) p.append('actor_ids[]', a);
+  for (const o of q.scope?.organizationIds ?? f.organizationIds) p.append('organization_ids[]', o);
+  for (const a of q.scope?.actorIds ?? f.actorIds) p.append('actor_ids[]', a);
   if (q.createdAtGte) p.append('created_at.gte', q.createdAtGte);
   if (q.createdAtLt) p.append('created_at.lt', q.createdAtLt);
   if (q.afterId) p.append('after_id', q.afterId);
@@ -459,8 +462,41 @@ export class ComplianceApiClient {
    * `urgency` goes first when requests wait for the rate budget (0-9, see sliced-pages.ts).
    */
   fetchPage(query: PageQuery, signal?: AbortSignal, urgency?: number): Promise<Page> {
-    return retry(() => this.opts.governor.schedule(() => this.requestOnce(query, signal), signal, urgency), {
+    return this.retried(() => this.requestOnce(query, signal), signal, urgency);
+  }
+
+  /**
+   * One GET under the Access Transparency log's path (`checkpoint`, `inclusion?leaf_index=3`,
+   * `tile/0/000`…): the body of a 200, or the ApiError its status means. Shares the rate
+   * budget and the retries of pages (429, 5xx, timeouts); `maxAttempts` lets a verification
+   * run give up and say it could not complete.
+   */
+  fetchLog(
+    pathAndQuery: string,
+    options: { readonly signal?: AbortSignal; readonly urgency?: number; readonly maxAttempts?: number } = {},
+  ): Promise<Buffer> {
+    const { signal, urgency, maxAttempts } = options;
+    return this.retried(
+      async () => {
+        const res = await this.send(`${TRANSPARENCY_LOG_PATH}${pathAndQuery}`, signal);
+        if (res.status === 200) return res.body;
+        throw this.failure(res);
+      },
       signal,
+      urgency,
+      maxAttempts,
+    );
+  }
+
+  private retried<T>(
+    once: () => Promise<T>,
+    signal?: AbortSignal,
+    urgency?: number,
+    maxAttempts?: number,
+  ): Promise<T> {
+    return retry(() => this.opts.governor.schedule(once, signal, urgency), {
+      signal,
+      maxAttempts,
       policy: this.opts.backoff ?? { initialMs: 1000, maxMs: 60_000, multiplier: 2 },
       shouldRetry: (err) => err instanceof RetryableError,
       onRetry: (err, attempt, delayMs) => {
@@ -491,6 +527,10 @@ export class ComplianceApiClient {
 
   private async requestOnce(query: PageQuery, signal?: AbortSignal): Promise<Page> {
     const url = `${ACTIVITIES_PATH}?${buildQueryString(query, this.opts.filters)}`;
+    return this.answer(query, await this.send(url, signal));
+  }
+
+  private async send(url: string, signal?: AbortSignal): Promise<HttpReply> {
     let res: HttpReply;
     try {
       res = await this.http.request({
@@ -512,7 +552,7 @@ export class ComplianceApiClient {
         throw new RetryableError(`request failed: ${err.message}`);
       throw err;
     }
-    return this.answer(query, res);
+    return res;
   }
 
   /** A whole answer as a page, or the error its status means. */
@@ -529,6 +569,13 @@ export class ComplianceApiClient {
       this.opts.onPageRead?.();
       return page;
     }
+    throw this.failure(res);
+  }
+
+  /** The error a non-200 answer means: RetryableError (429, 5xx) or ApiError. */
+  private failure(res: HttpReply): Error {
+    const bytes = res.body;
+    const requestId = res.header('request-id');
     let errorType: string | undefined;
     let serverMessage: string;
     try {
@@ -549,19 +596,19 @@ export class ComplianceApiClient {
         waitMs < askedMs
           ? `source.max_wait caps the ${askedMs / 1000}s Retry-After asks`
           : 'as Retry-After asks';
-      throw new RetryableError(
+      return new RetryableError(
         `rate limited (429 ${errorType ?? 'rate_limit_error'}); waiting ${waitMs / 1000}s ${how}`,
         waitMs,
       );
     }
     if (res.status >= 500 && !noRetry) {
-      throw new RetryableError(
+      return new RetryableError(
         `server error ${res.status} ${errorType ?? ''}`.trim() +
           (requestId ? ` (request-id ${requestId})` : ''),
       );
     }
     if (res.status >= 500) {
-      throw new ApiError(
+      return new ApiError(
         `The Compliance API failed deterministically (${res.status} ${errorType ?? 'api_error'}, x-should-retry: false${requestId ? `, request-id ${requestId}` : ''}).${serverMessage ? ` The API said: "${serverMessage}".` : ''} Retrying the same request now would fail the same way; the next poll cycle will try again.`,
         res.status,
         errorType,
@@ -569,7 +616,7 @@ export class ComplianceApiClient {
         true,
       );
     }
-    throw new ApiError(
+    return new ApiError(
       explainApiError(res.status, errorType, serverMessage),
       res.status,
       errorType,

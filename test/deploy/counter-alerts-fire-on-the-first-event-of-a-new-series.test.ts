@@ -56,6 +56,16 @@ const COUNTER_ALERTS: readonly CounterAlert[] = [
     inChart: false,
   },
   {
+    alert: 'ClaudeAuditForwarderTransparencyLogVerificationFailed',
+    metric: 'claude_audit_forwarder_transparency_log_verification_failures_total',
+    labels: { reason: 'log_fork' },
+    kept: { reason: 'log_fork' },
+    other: { reason: 'leaf_mismatch' },
+    windowMinutes: 60,
+    severity: 'critical',
+    inChart: true,
+  },
+  {
     alert: 'ClaudeAuditForwarderApiWaitsCapped',
     metric: 'claude_audit_forwarder_api_waits_capped_total',
     labels: { header: 'retry-after' },

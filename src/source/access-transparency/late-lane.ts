@@ -56,7 +56,19 @@ export interface LateLaneOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly observer?: LateLaneObserver;
+  /**
+   * The size of the organization's transparency log, from a verified checkpoint (one
+   * request); undefined when there is no log or it could not be read. With it, a sweep reads
+   * its window only when the log holds leaves not delivered yet.
+   */
+  readonly logSize?: (signal: AbortSignal) => Promise<number | undefined>;
 }
+
+/**
+ * Sweeps skipped on the log's word in a row before one reads its window anyway: events
+ * recorded before the log existed carry no leaf, and only a window read finds them late.
+ */
+const MAX_SKIPS_IN_A_ROW = 3;
 
 /**
  * The late lane. Access Transparency rows are dated when Anthropic recorded them and can
@@ -76,6 +88,7 @@ export interface LateLaneOptions {
  */
 export class LateLane {
   readonly types: readonly string[];
+  private skippedInARow = 0;
 
   constructor(private readonly opts: LateLaneOptions) {
     const { include, exclude } = opts.configured;
@@ -102,6 +115,21 @@ export class LateLane {
     const now = this.opts.now ?? Date.now;
     const startedAt = new Date(now()).toISOString();
     let mode: LaneFilter = this.opts.filterMode() ?? 'server';
+    const skipped = await this.skipOnLogSize(signal);
+    if (skipped !== undefined)
+      return {
+        started_at: startedAt,
+        finished_at: new Date(now()).toISOString(),
+        from: window.from,
+        to: window.to,
+        filter: mode,
+        requests: 1,
+        fetched: 0,
+        found: 0,
+        max_lateness_seconds: null,
+        last_request_id: null,
+        log_size: skipped,
+      };
     let stats: SweepStats;
     try {
       stats = await this.read(window, mode, signal);
@@ -141,6 +169,21 @@ export class LateLane {
     }
     this.opts.observer?.onSweep?.(record, stats.lateSeconds);
     return record;
+  }
+
+  /** The log's size when it shows nothing new to sweep for (the window read is skipped). */
+  private async skipOnLogSize(signal: AbortSignal): Promise<number | undefined> {
+    if (!this.opts.logSize || this.skippedInARow >= MAX_SKIPS_IN_A_ROW) {
+      this.skippedInARow = 0;
+      return undefined;
+    }
+    const size = await this.opts.logSize(signal);
+    if (size === undefined || !this.opts.ledger.coversLeavesBelow(size)) {
+      this.skippedInARow = 0;
+      return undefined;
+    }
+    this.skippedInARow++;
+    return size;
   }
 
   private async read(

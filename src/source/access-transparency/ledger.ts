@@ -1,8 +1,11 @@
 import type { Activity } from '../activity';
 import { hasLeafIndex } from './activity';
 
-/** One delivered Access Transparency row, as the checkpoint keeps it: [id, created_at ms, 1 if it carried a leaf index]. */
-export type LedgerEntry = readonly [id: string, createdAtMs: number, indexed: 0 | 1];
+/**
+ * One delivered Access Transparency row, as the checkpoint keeps it: [id, created_at ms, 1 if
+ * it carried a leaf index, and that index (absent in checkpoints written before it was kept)].
+ */
+export type LedgerEntry = readonly [id: string, createdAtMs: number, indexed: 0 | 1, leafIndex?: number];
 
 /**
  * Which Access Transparency rows were delivered, kept for the whole sweep window (they are
@@ -14,12 +17,16 @@ export type LedgerEntry = readonly [id: string, createdAtMs: number, indexed: 0 
  */
 export class AccessTransparencyLedger {
   /** Committed: every sink accepted it. */
-  private readonly committed = new Map<string, { readonly ms: number; readonly indexed: boolean }>();
+  private readonly committed = new Map<
+    string,
+    { readonly ms: number; readonly indexed: boolean; readonly leaf?: number }
+  >();
   /** Handed to the pipeline by this process and not yet committed → whether it carried an index. */
   private readonly inFlight = new Map<string, boolean>();
 
   constructor(entries: readonly LedgerEntry[] = []) {
-    for (const [id, ms, indexed] of entries) this.committed.set(id, { ms, indexed: indexed === 1 });
+    for (const [id, ms, indexed, leaf] of entries)
+      this.committed.set(id, { ms, indexed: indexed === 1, ...(leaf === undefined ? {} : { leaf }) });
   }
 
   /** Whether `activity` should be delivered: never seen, or now carrying an index its delivered copy lacked. */
@@ -39,9 +46,13 @@ export class AccessTransparencyLedger {
   /** Every sink accepted the row. */
   commit(activity: Activity): void {
     const indexed = hasLeafIndex(activity);
+    const leaf = indexed
+      ? Number(activity.transparency_log_leaf_index)
+      : this.committed.get(activity.id)?.leaf;
     this.committed.set(activity.id, {
       ms: Date.parse(activity.created_at),
       indexed: indexed || (this.committed.get(activity.id)?.indexed ?? false),
+      ...(leaf === undefined || !Number.isSafeInteger(leaf) ? {} : { leaf }),
     });
     // An indexed copy handed on after this one is still on its way.
     if (indexed || !this.inFlight.get(activity.id)) this.inFlight.delete(activity.id);
@@ -57,6 +68,23 @@ export class AccessTransparencyLedger {
   }
 
   entries(): LedgerEntry[] {
-    return [...this.committed].map(([id, e]) => [id, e.ms, e.indexed ? 1 : 0] as const);
+    return [...this.committed].map(([id, e]): LedgerEntry =>
+      e.leaf === undefined ? [id, e.ms, e.indexed ? 1 : 0] : [id, e.ms, e.indexed ? 1 : 0, e.leaf],
+    );
+  }
+
+  /**
+   * Whether every leaf of a log of `size` is delivered, from the oldest leaf this ledger still
+   * holds on: the log appends each event just before the feed serves it, so leaves below that
+   * one were served (and delivered) before it. False when it holds none.
+   */
+  coversLeavesBelow(size: number): boolean {
+    const leaves = new Set<number>();
+    for (const e of this.committed.values()) if (e.leaf !== undefined) leaves.add(e.leaf);
+    if (leaves.size === 0) return false;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const leaf of leaves) oldest = Math.min(oldest, leaf);
+    for (let i = oldest; i < size; i++) if (!leaves.has(i)) return false;
+    return true;
   }
 }
