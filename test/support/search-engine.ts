@@ -65,8 +65,18 @@ export interface SearchEngine {
   /** A superuser (Elasticsearch only). */
   readonly user?: { readonly username: string; readonly password: string };
   readonly running: boolean;
-  /** A request as the superuser; JSON bodies are sent as application/json. */
-  request(method: string, path: string, body?: unknown): Promise<EngineReply>;
+  /** A request as the superuser (or `as`); JSON bodies are sent as application/json. */
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    as?: { readonly username: string; readonly password: string },
+  ): Promise<EngineReply>;
+  /**
+   * Adds (or replaces) a file-realm superuser, or removes it with `password` undefined
+   * (Elasticsearch only; the node rereads the file within `resource.reload.interval.high`).
+   */
+  fileUser(username: string, password: string | undefined): void;
   /** `_id`s stored under `target` (refreshes first), at most 10,000. */
   ids(target: string): Promise<string[]>;
   /** Graceful stop (SIGTERM to the pid in the pidfile); data stays for `start()`. */
@@ -137,32 +147,26 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
       `-Xms${options.heap ?? '256m'} -Xmx${options.heap ?? '256m'} -XX:TieredStopAtLevel=1`,
   };
   const user = isEs ? { username: 'admin', password: `pw-${randomBytes(12).toString('hex')}` } : undefined;
-  if (user) {
-    const r = spawnSync(
-      'runuser',
-      [
-        '-u',
-        ENGINE_USER,
-        '--',
-        'env',
-        ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
-        join(home, 'bin', 'elasticsearch-users'),
-        'useradd',
-        user.username,
-        '-p',
-        user.password,
-        '-r',
-        'superuser',
-      ],
-      { encoding: 'utf8' },
-    );
+  const fileUser = (username: string, password: string | undefined): void => {
+    const tool = join(home, 'bin', 'elasticsearch-users');
+    const run = (args: string[]) =>
+      spawnSync(
+        'runuser',
+        ['-u', ENGINE_USER, '--', 'env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), tool, ...args],
+        { encoding: 'utf8' },
+      );
+    const users = existsSync(join(conf, 'users')) ? readFileSync(join(conf, 'users'), 'utf8') : '';
+    if (users.split('\n').some((line) => line.startsWith(`${username}:`))) run(['userdel', username]);
+    if (password === undefined) return;
+    const r = run(['useradd', username, '-p', password, '-r', 'superuser']);
     if (r.status !== 0)
       throw new ServerUnavailable(
         product,
         SEARCH_ENGINE_INSTALL_HINT,
         `elasticsearch-users failed: ${r.stderr}`,
       );
-  }
+  };
+  if (user) fileUser(user.username, user.password);
   const settings: Record<string, string> = {
     'discovery.type': 'single-node',
     'http.host': '127.0.0.1',
@@ -180,7 +184,12 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
 
-  const request = (method: string, path: string, body?: unknown): Promise<EngineReply> =>
+  const request = (
+    method: string,
+    path: string,
+    body?: unknown,
+    as?: { readonly username: string; readonly password: string },
+  ): Promise<EngineReply> =>
     new Promise((done, fail) => {
       const payload =
         body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
@@ -189,8 +198,9 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
         headers['content-type'] = typeof body === 'string' ? 'application/x-ndjson' : 'application/json';
         headers['content-length'] = String(payload.length);
       }
-      if (user)
-        headers.authorization = `Basic ${Buffer.from(`${user.username}:${user.password}`).toString('base64')}`;
+      const who = as ?? user;
+      if (who)
+        headers.authorization = `Basic ${Buffer.from(`${who.username}:${who.password}`).toString('base64')}`;
       const target = new URL(path, url);
       const req = (isEs ? https : http).request(
         target,
@@ -296,6 +306,7 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
       return child !== undefined;
     },
     request,
+    fileUser,
     async ids(target) {
       await request('POST', `/${target}/_refresh`);
       const r = await request('POST', `/${target}/_search?size=10000`, {

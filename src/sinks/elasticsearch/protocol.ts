@@ -30,9 +30,17 @@ const DOCUMENT_ERRORS = new Set([
   'x_content_parse_exception',
 ]);
 
+/**
+ * Elasticsearch quotes the offending value in parsing errors even with
+ * include_source_on_error=false; event content must not reach logs, so it is cut.
+ */
+export function withoutValuePreview(reason: string): string {
+  return reason.replace(/\.?\s*Preview of field's value: [\s\S]*$/, '');
+}
+
 function describe(item: BulkItem): string {
   const type = item.errorType ?? 'no error type';
-  return item.reason ? `${type}: ${item.reason}` : type;
+  return item.reason ? `${type}: ${withoutValuePreview(item.reason)}` : type;
 }
 
 export function classifyItem(item: BulkItem): ItemVerdict {
