@@ -10,6 +10,7 @@ import { lateAccessTransparency } from './late-access-transparency';
 import { unsafeConfigs } from './unsafe-configs';
 import { hostileApi } from './hostile-api';
 import { sinkIsolation } from './sink-isolation';
+import { elasticsearchChaos } from './elasticsearch';
 
 /** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17). */
 export const SCENARIOS: readonly Scenario[] = [
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   hostileApi,
   unsafeConfigs,
   sinkIsolation,
+  elasticsearchChaos,
 ];

@@ -77,7 +77,7 @@ export interface SearchEngine {
    * (Elasticsearch only; the node rereads the file within `resource.reload.interval.high`).
    */
   fileUser(username: string, password: string | undefined): void;
-  /** `_id`s stored under `target` (refreshes first), at most 10,000. */
+  /** Every `_id` stored under `target`, duplicates included (refreshes first). */
   ids(target: string): Promise<string[]>;
   /** Graceful stop (SIGTERM to the pid in the pidfile); data stays for `start()`. */
   stop(): Promise<void>;
@@ -309,12 +309,22 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
     fileUser,
     async ids(target) {
       await request('POST', `/${target}/_refresh`);
-      const r = await request('POST', `/${target}/_search?size=10000`, {
+      type Page = { _scroll_id?: string; hits: { hits: { _id: string }[] } };
+      let r = await request('POST', `/${target}/_search?scroll=1m&size=5000`, {
         _source: false,
         query: { match_all: {} },
       });
-      if (r.status !== 200) throw new Error(`search ${target}: ${r.status} ${r.body.slice(0, 300)}`);
-      return r.json<{ hits: { hits: { _id: string }[] } }>().hits.hits.map((h) => h._id);
+      const out: string[] = [];
+      for (;;) {
+        if (r.status !== 200) throw new Error(`search ${target}: ${r.status} ${r.body.slice(0, 300)}`);
+        const page = r.json<Page>();
+        for (const h of page.hits.hits) out.push(h._id);
+        if (page.hits.hits.length === 0 || !page._scroll_id) {
+          if (page._scroll_id) await request('DELETE', '/_search/scroll', { scroll_id: page._scroll_id });
+          return out;
+        }
+        r = await request('POST', '/_search/scroll', { scroll: '1m', scroll_id: page._scroll_id });
+      }
     },
     stop,
     kill,
