@@ -11,6 +11,7 @@ import { SearchClient, type SearchReply } from './client';
 import { encodeDocument, type BulkDocument } from './encode';
 import { BulkSender, emptyBulkStats } from './send';
 import { describeError } from './protocol';
+import { templatesFor } from './templates';
 import {
   configuredEndpoints,
   elasticsearchPlaintextPath,
@@ -136,12 +137,42 @@ export class ElasticsearchSink implements Sink<BulkDocument> {
       );
     this.engine = detectProduct(reply);
     this.sender.omitSourceOnError(this.engine === 'elasticsearch');
+    if (this.config.install_templates) await this.installTemplates(signal);
     this.logger.info('Elasticsearch is reachable', {
       endpoints: this.client.endpoints,
       product: this.engine,
       index: this.config.index,
       compression: this.config.compression,
     });
+  }
+
+  private async installTemplates(signal: AbortSignal): Promise<void> {
+    const set = templatesFor(
+      this.config.index,
+      this.config.format,
+      this.engine === 'opensearch' ? 'opensearch' : 'elasticsearch',
+    );
+    const put = async (path: string, body: unknown): Promise<void> => {
+      // POST: the shared client sends GET and POST only; both engines take either here.
+      const reply = await this.client.request(
+        'POST',
+        path,
+        Buffer.from(JSON.stringify(body)),
+        { 'Content-Type': 'application/json' },
+        signal,
+      );
+      if (reply.status === 200) return;
+      const fix =
+        reply.status === 403
+          ? 'the credential needs the manage_index_templates privilege'
+          : 'fix the conflict';
+      throw new Error(
+        `Elasticsearch at ${reply.endpoint} refused ${path} (${describeError(reply.status, reply.body.toString('utf8'))}); ${fix}, or install the template by hand and set ${this.fieldPath}.install_templates: false`,
+      );
+    };
+    await put(`/_component_template/${set.componentName}`, set.component);
+    await put(`/_index_template/${set.indexName}`, set.index);
+    this.logger.info('index template installed', { template: set.indexName, index: this.config.index });
   }
 
   encode(record: PipelineRecord): BulkDocument {

@@ -12,7 +12,15 @@ import {
 import { serializeEvent } from '../../../src/normalize';
 import { hostileStrings } from '../../../src/simulator/hostile';
 import type { OutputFormat } from '../../../src/config/fields';
-import { countOf, createUnmappedIndex, makeSink, record, records, sendAll } from './helpers';
+import {
+  storesTheWholeMixWithTemplates,
+  countOf,
+  createUnmappedIndex,
+  makeSink,
+  record,
+  records,
+  sendAll,
+} from './helpers';
 
 /**
  * One real Elasticsearch 8.19 node, security on as its zip ships it (TLS with its own CA,
@@ -314,5 +322,12 @@ describe('Elasticsearch sink against a real node', () => {
     assert.equal(await countOf(e, 'audit-kill'), recs.length, 'a second run adds nothing');
     assert.equal(sink.details.duplicates - duplicatesBefore, recs.length, 'each resend is answered 409');
     await sink.close();
+  });
+
+  it('with install_templates, stores the whole activity mix in every format, typed and searchable', async (t) => {
+    const e = es(t);
+    if (!e) return;
+    for (const format of ['ecs', 'ocsf', 'raw'] as OutputFormat[])
+      await storesTheWholeMixWithTemplates(e, format, signal);
   });
 });

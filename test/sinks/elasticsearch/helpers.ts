@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import type { PipelineRecord } from '../../../src/pipeline/record';
+import type { OutputFormat } from '../../../src/config/fields';
 import type { Activity } from '../../../src/source/activity';
 import { makeRandomActivity } from '../../../src/simulator/generate';
 import { ElasticsearchSink, elasticsearchSinkConfig } from '../../../src/sinks/elasticsearch';
@@ -87,4 +89,33 @@ export async function sendAll(
 export async function createUnmappedIndex(engine: SearchEngine, index: string): Promise<void> {
   const r = await engine.request('PUT', `/${index}`, { mappings: { dynamic: false } });
   if (r.status !== 200) throw new Error(`create ${index}: ${r.body}`);
+}
+
+/** A field each format's template types, and a value the first record has there. */
+function typedField(format: OutputFormat, rec: PipelineRecord): { field: string; value: string | number } {
+  if (format === 'ecs') return { field: 'event.action', value: rec.activity.type };
+  if (format === 'raw') return { field: 'type', value: rec.activity.type };
+  return { field: 'metadata.uid', value: rec.activity.id };
+}
+
+/**
+ * With install_templates, the simulator's whole mix (fields that change type between
+ * activity types: dynamic mapping refuses some) is stored in `format`, and a typed field
+ * answers a term query. Returns the field mapping of the pass-through part, for the caller.
+ */
+export async function storesTheWholeMixWithTemplates(
+  engine: SearchEngine,
+  format: OutputFormat,
+  signal: AbortSignal,
+): Promise<void> {
+  const index = `logs-claude.typed${format}-default`;
+  const { sink } = makeSink(engine, { index, format, install_templates: true, batch: { max_events: 200 } });
+  await sink.start(signal);
+  const recs = records(`typed_${format}`, 600);
+  await sendAll(sink, recs, signal);
+  assert.equal(await countOf(engine, index), recs.length, `${format}: every activity stored`);
+  const { field, value } = typedField(format, recs[0]);
+  const found = await engine.request('POST', `/${index}/_count`, { query: { term: { [field]: value } } });
+  assert.ok(found.json<{ count: number }>().count >= 1, `${format}: ${field} is indexed: ${found.body}`);
+  await sink.close();
 }

@@ -9,7 +9,7 @@ import {
 } from '../../support/search-engine';
 import { hostileStrings } from '../../../src/simulator/hostile';
 import type { OutputFormat } from '../../../src/config/fields';
-import { countOf, makeSink, record, records } from './helpers';
+import { storesTheWholeMixWithTemplates, countOf, makeSink, record, records } from './helpers';
 
 /**
  * One real OpenSearch 2.19 node (its test zip has no security plugin: plain HTTP). The same
@@ -39,7 +39,7 @@ describe('Elasticsearch sink against a real OpenSearch node', () => {
     const tpl = await e.request('PUT', '/_index_template/claude-audit', {
       index_patterns: ['logs-claude.*-*'],
       data_stream: {},
-      priority: 500,
+      priority: 200,
       template: { mappings: { dynamic: false } },
     });
     assert.equal(tpl.status, 200, tpl.body);
@@ -109,5 +109,12 @@ describe('Elasticsearch sink against a real OpenSearch node', () => {
     assert.ok(!result.rejected[0].reason.includes('SECRET'), result.rejected[0].reason);
     assert.equal(await countOf(e, 'audit-typed'), 9);
     await sink.close();
+  });
+
+  it('with install_templates, stores the whole activity mix in every format, typed and searchable', async (t) => {
+    const e = engine;
+    if (!e) return t.skip('OpenSearch unavailable (see the SKIPPING line above)');
+    for (const format of ['ecs', 'ocsf', 'raw'] as OutputFormat[])
+      await storesTheWholeMixWithTemplates(e, format, signal);
   });
 });
