@@ -39,12 +39,15 @@ export function encodeDocument(record: PipelineRecord, opts: DocumentOptions): B
     throw new PermanentError(
       `activity id ${JSON.stringify(String(id)).slice(0, 80)} cannot be an Elasticsearch _id (1 to ${MAX_ID_BYTES} bytes)`,
     );
-  const stream = dataStreamParts(opts.index);
   const action = `{"create":{"_index":${JSON.stringify(opts.index)},"_id":${JSON.stringify(id)}}}\n`;
-  const source =
-    opts.format === 'ecs' ? ecsSource(record, stream) : splicedSource(record, opts.format, stream);
-  const text = `${action}${source}\n`;
+  const text = `${action}${documentSource(record, opts)}\n`;
   return { record, text, size: Buffer.byteLength(text) };
+}
+
+/** The document as stored (the bulk source line, without its newline); also dry-run's preview. */
+export function documentSource(record: PipelineRecord, opts: DocumentOptions): string {
+  const stream = dataStreamParts(opts.index);
+  return opts.format === 'ecs' ? ecsSource(record, stream) : splicedSource(record, opts.format, stream);
 }
 
 type Stream = ReturnType<typeof dataStreamParts>;

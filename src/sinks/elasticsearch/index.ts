@@ -8,7 +8,7 @@ import { errorMessage } from '../../util/errors';
 import { HealthTracker } from '../runtime/health';
 import { SinkStats } from '../runtime/stats';
 import { SearchClient, type SearchReply } from './client';
-import { encodeDocument, type BulkDocument } from './encode';
+import { documentSource, encodeDocument, type BulkDocument } from './encode';
 import { BulkSender, emptyBulkStats } from './send';
 import { describeError } from './protocol';
 import { templatesFor } from './templates';
@@ -198,4 +198,9 @@ export const elasticsearchSinkFactory = defineSink({
   configSchema: elasticsearchSinkConfig,
   create: (name, config, ctx: SinkContext) => new ElasticsearchSink(name, config, ctx),
   plaintext: elasticsearchPlaintextPath,
+  // The document as stored: the format plus @timestamp (and data_stream.* for a data stream).
+  preview: (config) => ({
+    format: `${config.format} for ${config.index}`,
+    render: (record) => documentSource(record, { format: config.format, index: config.index }),
+  }),
 });
