@@ -13,8 +13,9 @@ import { sinkIsolation } from './sink-isolation';
 import { filteredKill9 } from './filtered-kill9';
 import { sentinelScenario } from './sentinel';
 import { verifierUnderRateLimits } from './verifier-under-rate-limits';
+import { elasticsearchChaos } from './elasticsearch';
 
-/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #20, #23, #25). */
+/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #20, #21, #23, #25). */
 export const SCENARIOS: readonly Scenario[] = [
   kill9,
   sinkOutages,
@@ -30,4 +31,5 @@ export const SCENARIOS: readonly Scenario[] = [
   filteredKill9,
   sentinelScenario,
   verifierUnderRateLimits,
+  elasticsearchChaos,
 ];

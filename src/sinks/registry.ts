@@ -6,6 +6,7 @@ import { splunkHecSinkFactory } from './splunk-hec';
 import { syslogSinkFactory } from './syslog';
 import { kafkaSinkFactory } from './kafka';
 import { sentinelSinkFactory } from './sentinel';
+import { elasticsearchSinkFactory } from './elasticsearch';
 
 /**
  * Every sink type, looked up by its `type:` field. Adding a sink touches its own folder and
@@ -18,6 +19,7 @@ export const SINK_FACTORIES = [
   syslogSinkFactory,
   kafkaSinkFactory,
   sentinelSinkFactory,
+  elasticsearchSinkFactory,
 ] as const;
 
 export type SinkConfig = z.output<(typeof SINK_FACTORIES)[number]['configSchema']>;

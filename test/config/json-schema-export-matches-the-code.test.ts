@@ -27,11 +27,25 @@ test('validate --print-schema prints the same schema', async () => {
 test('the example configs satisfy the exported schema, and a typo does not', () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
   const validate = ajv.compile(JSON.parse(renderConfigSchema()) as object);
-  for (const name of ['demo.yaml', 'full.yaml', 'splunk.yaml', 'kafka.yaml', 'syslog.yaml']) {
+  for (const name of [
+    'demo.yaml',
+    'full.yaml',
+    'splunk.yaml',
+    'kafka.yaml',
+    'syslog.yaml',
+    'elasticsearch.yaml',
+  ]) {
     const doc = YAML.parse(readFileSync(join(REPO_ROOT, 'config', name), 'utf8')) as unknown;
     assert.ok(validate(doc), `${name}: ${ajv.errorsText(validate.errors)}`);
   }
-  for (const name of ['demo.yaml', 'full.yaml', 'splunk.yaml', 'kafka.yaml', 'syslog.yaml']) {
+  for (const name of [
+    'demo.yaml',
+    'full.yaml',
+    'splunk.yaml',
+    'kafka.yaml',
+    'syslog.yaml',
+    'elasticsearch.yaml',
+  ]) {
     // The loader too (it resolves *_file, which the JSON Schema cannot): only the files may be missing.
     const text = readFileSync(join(REPO_ROOT, 'config', name), 'utf8');
     try {

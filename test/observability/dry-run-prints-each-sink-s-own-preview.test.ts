@@ -24,6 +24,7 @@ const FORMATS: Readonly<Record<string, Record<string, unknown>>> = {
   splunk_hec: { format: 'ocsf' },
   syslog: { format: 'leef', leef_delimiter: '^' },
   kafka: { format: 'ocsf' },
+  elasticsearch: { format: 'ocsf', index: 'logs-claude.audit-default' },
 };
 
 before(async () => {
@@ -70,7 +71,11 @@ test("dry-run prints each registered sink's own preview, the payload that sink e
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l) as { sinks: string[]; format: string; event: unknown });
-  assert.deepEqual([...new Set(lines.map((l) => l.format))].sort(), ['leef', 'ocsf']);
+  assert.deepEqual([...new Set(lines.map((l) => l.format))].sort(), [
+    'leef',
+    'ocsf',
+    'ocsf for logs-claude.audit-default',
+  ]);
   assert.deepEqual(
     lines.flatMap((l) => l.sinks).sort(),
     Object.keys(sinks)

@@ -10,6 +10,7 @@ export const MINIMAL_SINKS: Readonly<Record<string, Readonly<Record<string, unkn
   splunk_hec: { type: 'splunk_hec', endpoint: 'http://127.0.0.1:8088', token: 'hec-token-0123456789' },
   syslog: { type: 'syslog', address: '127.0.0.1:514', transport: 'tcp' },
   kafka: { type: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'audit' },
+  elasticsearch: { type: 'elasticsearch', endpoints: ['http://127.0.0.1:9200'] },
 };
 
 /**
@@ -22,6 +23,7 @@ export const MINIMAL_TLS_SINKS: Readonly<Record<string, Readonly<Record<string, 
   splunk_hec: { ...MINIMAL_SINKS.splunk_hec, endpoint: 'https://127.0.0.1:8088' },
   syslog: { ...MINIMAL_SINKS.syslog, transport: 'tls', address: '127.0.0.1:6514' },
   kafka: MINIMAL_SINKS.kafka,
+  elasticsearch: { ...MINIMAL_SINKS.elasticsearch, endpoints: ['https://127.0.0.1:9200'] },
 };
 
 export function registeredSinkTypes(): string[] {

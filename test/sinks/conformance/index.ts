@@ -5,6 +5,7 @@ import { hecHarness } from './splunk-hec';
 import { syslogHarness } from './syslog';
 import { kafkaHarness } from './kafka';
 import { sentinelHarness } from './sentinel';
+import { elasticsearchHarness } from './elasticsearch';
 
 /** One per registered sink type; the suite fails for a type missing here. */
 export const HARNESSES: readonly Harness[] = [
@@ -14,4 +15,5 @@ export const HARNESSES: readonly Harness[] = [
   syslogHarness,
   kafkaHarness,
   sentinelHarness,
+  elasticsearchHarness,
 ];
