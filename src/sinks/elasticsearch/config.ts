@@ -88,8 +88,11 @@ export const elasticsearchSinkConfig = z
      * (install_templates) or an existing index.
      */
     index: indexName.default('logs-claude.audit-default'),
-    /** Puts an index template typed for `format` in place for `index` at start-up (templates.ts). */
-    install_templates: z.boolean().default(false),
+    /**
+     * Puts an index template typed for `format` in place for `index` at start-up (templates.ts).
+     * On by default, as in Beats and Logstash: dynamic mapping refuses part of the activity mix.
+     */
+    install_templates: z.boolean().default(true),
     /** `Authorization: ApiKey`: the `encoded` value Elasticsearch returns (secret). */
     api_key: z.string().trim().min(1).optional(),
     username: z.string().min(1).optional(),
