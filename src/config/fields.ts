@@ -135,4 +135,11 @@ export function backoffPolicy(r: RetryConfig): BackoffPolicy {
  * start-up: Kubernetes secrets mount as files). The loader resolves the file and registers
  * the value for redaction, so the schema only ever sees the plain field.
  */
-export const SECRET_FIELDS = ['api_key', 'token', 'password', 'key_password'] as const;
+export const SECRET_FIELDS = [
+  'api_key',
+  'token',
+  'password',
+  'key_password',
+  'secret_access_key',
+  'session_token',
+] as const;

@@ -5,6 +5,7 @@ import { stdoutSinkFactory } from './stdout';
 import { splunkHecSinkFactory } from './splunk-hec';
 import { syslogSinkFactory } from './syslog';
 import { kafkaSinkFactory } from './kafka';
+import { s3SinkFactory } from './s3';
 
 /**
  * Every sink type, looked up by its `type:` field. Adding a sink touches its own folder and
@@ -16,6 +17,7 @@ export const SINK_FACTORIES = [
   splunkHecSinkFactory,
   syslogSinkFactory,
   kafkaSinkFactory,
+  s3SinkFactory,
 ] as const;
 
 export type SinkConfig = z.output<(typeof SINK_FACTORIES)[number]['configSchema']>;

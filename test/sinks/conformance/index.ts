@@ -4,6 +4,7 @@ import { stdoutHarness } from './stdout';
 import { hecHarness } from './splunk-hec';
 import { syslogHarness } from './syslog';
 import { kafkaHarness } from './kafka';
+import { s3Harness } from './s3';
 
 /** One per registered sink type; the suite fails for a type missing here. */
 export const HARNESSES: readonly Harness[] = [
@@ -12,4 +13,5 @@ export const HARNESSES: readonly Harness[] = [
   hecHarness,
   syslogHarness,
   kafkaHarness,
+  s3Harness,
 ];
