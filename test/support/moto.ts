@@ -72,7 +72,15 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-export async function startMoto(): Promise<Moto> {
+export interface MotoOptions {
+  /**
+   * Enforce IAM after this many unauthenticated actions (moto's INITIAL_NO_AUTH_ACTION_COUNT):
+   * the set-up creates users and policies, then only their keys are accepted.
+   */
+  readonly authAfterActions?: number;
+}
+
+export async function startMoto(options: MotoOptions = {}): Promise<Moto> {
   ensureS3Venv();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -83,7 +91,13 @@ export async function startMoto(): Promise<Moto> {
     output = '';
     const proc = spawn(VENV_PYTHON, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
+      env: {
+        ...process.env,
+        MOTO_ALLOW_NONEXISTENT_REGION: 'true',
+        ...(options.authAfterActions === undefined
+          ? {}
+          : { INITIAL_NO_AUTH_ACTION_COUNT: String(options.authAfterActions) }),
+      },
     });
     child = proc;
     proc.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
