@@ -10,6 +10,7 @@ export const MINIMAL_SINKS: Readonly<Record<string, Readonly<Record<string, unkn
   splunk_hec: { type: 'splunk_hec', endpoint: 'http://127.0.0.1:8088', token: 'hec-token-0123456789' },
   syslog: { type: 'syslog', address: '127.0.0.1:514', transport: 'tcp' },
   kafka: { type: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'audit' },
+  s3: { type: 's3', bucket: 'claude-audit-archive', region: 'us-east-1' },
 };
 
 /**
@@ -22,6 +23,7 @@ export const MINIMAL_TLS_SINKS: Readonly<Record<string, Readonly<Record<string, 
   splunk_hec: { ...MINIMAL_SINKS.splunk_hec, endpoint: 'https://127.0.0.1:8088' },
   syslog: { ...MINIMAL_SINKS.syslog, transport: 'tls', address: '127.0.0.1:6514' },
   kafka: MINIMAL_SINKS.kafka,
+  s3: { ...MINIMAL_SINKS.s3, endpoint: 'https://127.0.0.1:9000' },
 };
 
 export function registeredSinkTypes(): string[] {

@@ -28,7 +28,7 @@ export class S3Sink implements Sink<S3Record> {
   readonly stats = new SinkStats();
   private readonly health_: HealthTracker;
   private client?: S3Client;
-  private put?: S3Put;
+  private readonly put: S3Put;
   private parquet?: ParquetEncoder;
   private readonly fieldPath: string;
 
@@ -40,26 +40,22 @@ export class S3Sink implements Sink<S3Record> {
     this.batch = batchLimits(config.batch);
     this.fieldPath = `sinks.${name}`;
     this.health_ = new HealthTracker(ctx.logger.child({ sink: name }), `S3 bucket ${config.bucket}`);
+    const secure = (config.endpoint ?? 'https:').startsWith('https:');
+    const tls = secure
+      ? buildTlsOptions(config.tls, {
+          fieldPath: `${this.fieldPath}.tls`,
+          component: this.fieldPath,
+          logger: ctx.logger,
+          baseDir: ctx.baseDir,
+        })
+      : undefined;
+    this.client = buildS3Client(config, { fieldPath: this.fieldPath, tls, logger: ctx.logger });
+    this.put = new S3Put(this.client, config);
   }
 
   async start(signal: AbortSignal): Promise<void> {
-    const tls = this.config.tls
-      ? buildTlsOptions(this.config.tls, {
-          fieldPath: `${this.fieldPath}.tls`,
-          component: `sink ${this.name}`,
-          logger: this.ctx.logger,
-          baseDir: this.ctx.baseDir,
-        })
-      : undefined;
-    this.client = buildS3Client(this.config, { fieldPath: this.fieldPath, tls, logger: this.ctx.logger });
-    this.put = new S3Put(this.client, this.config);
     if (this.config.encoding === 'parquet') this.parquet = await loadParquetEncoder(this.ctx.version);
-    let note: string | undefined;
-    try {
-      note = await this.put.checkBucket(signal);
-    } catch (err) {
-      throw new Error(errorMessage(err), { cause: err });
-    }
+    const note = await this.put.checkBucket(signal);
     if (note) this.ctx.logger.warn(note, { sink: this.name });
   }
 
@@ -85,7 +81,6 @@ export class S3Sink implements Sink<S3Record> {
 
   private async deliver(object: PlannedObject, signal: AbortSignal): Promise<void> {
     const put = this.put;
-    if (!put) throw new Error(`s3 sink ${this.name} used before start()`);
     const body = this.body(object.items);
     const contentType =
       this.config.encoding === 'parquet' ? 'application/vnd.apache.parquet' : 'application/x-ndjson';
