@@ -10,8 +10,9 @@ import { lateAccessTransparency } from './late-access-transparency';
 import { unsafeConfigs } from './unsafe-configs';
 import { hostileApi } from './hostile-api';
 import { sinkIsolation } from './sink-isolation';
+import { s3Faults } from './s3-faults';
 
-/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17). */
+/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #22). */
 export const SCENARIOS: readonly Scenario[] = [
   kill9,
   sinkOutages,
@@ -24,4 +25,5 @@ export const SCENARIOS: readonly Scenario[] = [
   hostileApi,
   unsafeConfigs,
   sinkIsolation,
+  s3Faults,
 ];
