@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, s3
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -26,6 +26,7 @@ import {
 } from './backfill.bench';
 import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
+import { formatS3Bench, runS3Bench, type S3BenchOptions, type S3BenchRow } from './s3.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
@@ -35,8 +36,8 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup';
-const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup'];
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 's3';
+const PARTS: readonly Part[] = ['peers', 'limit', 'memory', 'backfill', 'lane', 'catchup', 's3'];
 
 interface Plan {
   readonly quick: boolean;
@@ -115,6 +116,7 @@ interface Results {
   backfill?: BackfillRow[];
   lane?: LateLaneRow[];
   catchUp?: CatchUpRow;
+  s3?: { rows: S3BenchRow[]; options: S3BenchOptions };
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -208,6 +210,10 @@ async function measure(p: Plan): Promise<Results> {
   // A tenant of 50 000 activities a day; its size does not change between quick and full.
   if (p.parts.has('lane')) results.lane = await runLateLaneBench({ perDay: 50_000, log });
   if (p.parts.has('catchup')) results.catchUp = await runCatchUpBench({ perDay: 50_000, log });
+  if (p.parts.has('s3')) {
+    const options = { events: p.quick ? 20_000 : 60_000, maxBytes: 16 * 1024 * 1024 };
+    results.s3 = { rows: await runS3Bench(options), options };
+  }
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -508,6 +514,16 @@ function catchUpSection(r: Results): string[] {
   ];
 }
 
+function s3Section(r: Results): string[] {
+  if (!r.s3) return [];
+  return [
+    `## 8. S3 sink: building large objects (issue #22)`,
+    '',
+    formatS3Bench(r.s3.rows, r.s3.options),
+    '',
+  ];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -522,6 +538,7 @@ function report(p: Plan, r: Results): string {
     ...backfillSection(r),
     ...laneSection(r),
     ...catchUpSection(r),
+    ...s3Section(r),
     notes.trim(),
     '',
   ].join('\n');
