@@ -24,6 +24,7 @@ const FORMATS: Readonly<Record<string, Record<string, unknown>>> = {
   splunk_hec: { format: 'ocsf' },
   syslog: { format: 'leef', leef_delimiter: '^' },
   kafka: { format: 'ocsf' },
+  s3: { format: 'ocsf' },
 };
 
 before(async () => {
