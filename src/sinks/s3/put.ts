@@ -6,6 +6,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { AbortedError, AuthError, RetryableError, errorMessage } from '../../util/errors';
+import { TlsCertificateError, classifyTlsError, describeTlsProblem } from '../../util/tls-errors';
 import type { S3SinkConfig } from './config';
 
 /**
@@ -123,6 +124,12 @@ export class S3Put {
   }
 
   private classify(err: unknown, what: string, action: string): Error {
+    const tls = classifyTlsError(err);
+    if (tls)
+      return new TlsCertificateError(
+        `${what}: ${describeTlsProblem(tls, `the S3 endpoint ${this.cfg.endpoint ?? this.cfg.region}`, 'tls')}`,
+        tls,
+      );
     const e = sdkError(err);
     const status = e.$metadata?.httpStatusCode;
     const code = e.Code ?? e.name ?? 'Error';
