@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   HeadBucketCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
@@ -12,7 +13,8 @@ import type { S3SinkConfig } from './config';
 /**
  * One object to S3, and what the reply means. Delivered only on a 2xx (S3 stores an object
  * whole or not at all), or on 412: `If-None-Match: *` found the key taken, and a key names
- * exactly one set of activities (keys.ts), so they are stored already. Everything else is
+ * exactly one set of activities (keys.ts), so they are stored already (unless its ETag shows
+ * other bytes: then ours overwrite them). Everything else is
  * retried: 5xx, throttling and network faults as transient; credentials, permissions, a
  * missing bucket and other refusals as `AuthError` (people must fix them; retried slowly,
  * readiness red at once). Nothing is ever dropped for a refusal of the store.
@@ -56,6 +58,20 @@ export class S3Put {
   ) {}
 
   async put(key: string, body: Buffer, contentType: string, signal: AbortSignal): Promise<PutOutcome> {
+    const outcome = await this.putOnce(key, body, contentType, signal, true);
+    if (outcome === 'stored' || (await this.holdsOurBytes(key, body, signal))) return outcome;
+    // The key holds other bytes: an upload the store took corrupted (one that verifies
+    // neither Content-MD5 nor the checksum). Ours replace them.
+    return this.putOnce(key, body, contentType, signal, false);
+  }
+
+  private async putOnce(
+    key: string,
+    body: Buffer,
+    contentType: string,
+    signal: AbortSignal,
+    ifNoneMatch: boolean,
+  ): Promise<PutOutcome> {
     const input: PutObjectCommandInput = {
       Bucket: this.cfg.bucket,
       Key: key,
@@ -63,7 +79,7 @@ export class S3Put {
       ContentLength: body.length,
       ContentType: contentType,
       ContentMD5: md5Base64(body),
-      IfNoneMatch: '*',
+      ...(ifNoneMatch ? { IfNoneMatch: '*' } : {}),
       ...(this.cfg.checksum === 'sha256' ? { ChecksumSHA256: sha256Base64(body) } : {}),
       ...(this.cfg.server_side_encryption ? { ServerSideEncryption: this.cfg.server_side_encryption } : {}),
       ...(this.cfg.kms_key_id ? { SSEKMSKeyId: this.cfg.kms_key_id } : {}),
@@ -89,6 +105,28 @@ export class S3Put {
       if (e.$metadata?.httpStatusCode === 412 || e.name === 'PreconditionFailed') return 'already-stored';
       throw this.classify(err, `PutObject s3://${this.cfg.bucket}/${key}`, 's3:PutObject');
     }
+  }
+
+  /**
+   * Whether the object already at `key` is ours, by its ETag (the MD5 of a plain upload).
+   * Where that cannot be told (SSE-KMS, no s3:GetObject for HEAD, a store's own ETag form),
+   * it is taken as ours: the key names exactly these activities.
+   */
+  private async holdsOurBytes(key: string, body: Buffer, signal: AbortSignal): Promise<boolean> {
+    if (this.cfg.server_side_encryption?.startsWith('aws:kms')) return true;
+    let etag: string | undefined;
+    try {
+      etag = (
+        await this.client.send(new HeadObjectCommand({ Bucket: this.cfg.bucket, Key: key }), {
+          abortSignal: signal,
+        })
+      ).ETag;
+    } catch {
+      if (signal.aborted) throw new AbortedError();
+      return true;
+    }
+    const hex = etag?.replace(/"/g, '') ?? '';
+    return !/^[0-9a-f]{32}$/.test(hex) || hex === createHash('md5').update(body).digest('hex');
   }
 
   /**
