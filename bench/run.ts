@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing, sentinel
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing, sentinel, s3
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -28,6 +28,7 @@ import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
 import { routingOverhead, runRoutingBench, type RoutingRow } from './routing.bench';
 import { formatSentinelBench, runSentinelBench, type SentinelBenchRow } from './sentinel.bench';
+import { formatS3Bench, runS3Bench, type S3BenchOptions, type S3BenchRow } from './s3.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
 import { backlogSimulatorOptions, runMemoryBench, type MemoryRow } from './memory.bench';
@@ -37,7 +38,7 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'routing' | 'sentinel';
+type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'routing' | 'sentinel' | 's3';
 const PARTS: readonly Part[] = [
   'peers',
   'limit',
@@ -47,6 +48,7 @@ const PARTS: readonly Part[] = [
   'catchup',
   'routing',
   'sentinel',
+  's3',
 ];
 
 interface Plan {
@@ -128,6 +130,7 @@ interface Results {
   catchUp?: CatchUpRow;
   routing?: RoutingRow[];
   sentinel?: readonly SentinelBenchRow[];
+  s3?: { rows: S3BenchRow[]; options: S3BenchOptions };
   loadStart: number;
   loadEnd?: number;
   startedAt: Date;
@@ -231,6 +234,10 @@ async function measure(p: Plan): Promise<Results> {
     }
   }
   if (p.parts.has('sentinel')) results.sentinel = await runSentinelBench(SENTINEL_BENCH(p));
+  if (p.parts.has('s3')) {
+    const options = { events: p.quick ? 20_000 : 60_000, maxBytes: 16 * 1024 * 1024 };
+    results.s3 = { rows: await runS3Bench(options), options };
+  }
   results.loadEnd = loadAverage();
   results.minutes = (Date.now() - results.startedAt.getTime()) / 60_000;
   return results;
@@ -551,6 +558,15 @@ function routingSection(r: Results): string[] {
     ),
     '',
     `Filtered: ${(overhead * 100).toFixed(1)} % more CPU per activity (target ≤ 5 %: ${pass(overhead <= 0.05)}). The filters run every check (type globs, an exclusion, min_severity, which resolves the mapping) and leave nothing out, so both runs write the same bytes; a filter that leaves activities out costs less than none. \`run --once\` from the simulator, alternating the two cases, medians.`,
+  ];
+}
+
+function s3Section(r: Results): string[] {
+  if (!r.s3) return [];
+  return [
+    `## 10. S3 sink: building large objects (issue #22)`,
+    '',
+    formatS3Bench(r.s3.rows, r.s3.options),
     '',
   ];
 }
@@ -579,6 +595,7 @@ function report(p: Plan, r: Results): string {
     ...catchUpSection(r),
     ...routingSection(r),
     ...sentinelSection(p, r),
+    ...s3Section(r),
     notes.trim(),
     '',
   ].join('\n');

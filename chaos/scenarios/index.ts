@@ -16,6 +16,9 @@ import { verifierUnderRateLimits } from './verifier-under-rate-limits';
 import { elasticsearchChaos } from './elasticsearch';
 
 /** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #20, #21, #23, #25). */
+import { s3Faults } from './s3-faults';
+
+/** Every scenario, in the order of the issues that asked for them (#7, #14, #15, #17, #22). */
 export const SCENARIOS: readonly Scenario[] = [
   kill9,
   sinkOutages,
@@ -32,4 +35,5 @@ export const SCENARIOS: readonly Scenario[] = [
   sentinelScenario,
   verifierUnderRateLimits,
   elasticsearchChaos,
+  s3Faults,
 ];

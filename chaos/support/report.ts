@@ -3,7 +3,7 @@
  * up with, what was lost or duplicated, how much memory the forwarder took, and whether the
  * promise held. `failures` says why not, in words; a row passes only when it is empty.
  */
-export const SINK_KINDS = ['file', 'hec', 'syslog', 'kafka', 'sentinel'] as const;
+export const SINK_KINDS = ['file', 'hec', 'syslog', 'kafka', 'sentinel', 's3'] as const;
 export type SinkKind = (typeof SINK_KINDS)[number];
 
 export interface Row {

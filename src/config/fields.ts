@@ -142,6 +142,8 @@ export const SECRET_FIELDS = [
   'key_password',
   'pseudonymize_key',
   'client_secret',
+  'secret_access_key',
+  'session_token',
 ] as const;
 
 /** OCSF severities by name, lowest first (severity_id 1..5), for a sink's filter.min_severity. */

@@ -1,10 +1,10 @@
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { chooseRoute, showProxy, type ProxyRoute, type ProxySetting } from './proxy';
-import { ProxyRefusedError, TunnelAgent, proxyAuthorization } from './tunnel-agent';
+import { ProxyRefusedError, proxyAuthorization } from './tunnel-agent';
+import { buildAgent } from './agent';
 import type { Logger } from '../observability/logger';
 import { readBoundedBody, requestDeadline, type BodyBounds } from '../util/bounded-body';
 import { AbortedError, RetryableError, errorMessage } from '../util/errors';
@@ -92,17 +92,13 @@ export class HttpClient {
         { via: this.route.kind },
       );
     }
-    const agentOptions = {
-      keepAlive: true,
-      maxSockets: opts.agent?.maxSockets ?? 8,
-      scheduling: opts.agent?.scheduling ?? 'lifo',
-    } as const;
     const secure = base.protocol === 'https:';
-    this.agent = !secure
-      ? new http.Agent(agentOptions)
-      : this.route.kind === 'tunnel'
-        ? new TunnelAgent(this.route.proxy, { ...agentOptions, ...opts.tls }, opts.timeoutMs)
-        : new https.Agent({ ...agentOptions, ...opts.tls });
+    this.agent = buildAgent(base, this.route, {
+      maxSockets: opts.agent?.maxSockets,
+      scheduling: opts.agent?.scheduling,
+      tls: opts.tls,
+      timeoutMs: opts.timeoutMs,
+    });
     const forward = this.route.kind === 'forward' ? this.route.proxy : undefined;
     const authorization = forward ? proxyAuthorization(forward) : undefined;
     this.http = axios.create({

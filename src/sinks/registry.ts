@@ -7,6 +7,7 @@ import { syslogSinkFactory } from './syslog';
 import { kafkaSinkFactory } from './kafka';
 import { sentinelSinkFactory } from './sentinel';
 import { elasticsearchSinkFactory } from './elasticsearch';
+import { s3SinkFactory } from './s3';
 
 /**
  * Every sink type, looked up by its `type:` field. Adding a sink touches its own folder and
@@ -20,6 +21,7 @@ export const SINK_FACTORIES = [
   kafkaSinkFactory,
   sentinelSinkFactory,
   elasticsearchSinkFactory,
+  s3SinkFactory,
 ] as const;
 
 export type SinkConfig = z.output<(typeof SINK_FACTORIES)[number]['configSchema']>;

@@ -25,6 +25,7 @@ const FORMATS: Readonly<Record<string, Record<string, unknown>>> = {
   syslog: { format: 'leef', leef_delimiter: '^' },
   kafka: { format: 'ocsf' },
   elasticsearch: { format: 'ocsf', index: 'logs-claude.audit-default' },
+  s3: { format: 'ocsf' },
 };
 
 before(async () => {

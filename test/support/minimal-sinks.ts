@@ -11,6 +11,7 @@ export const MINIMAL_SINKS: Readonly<Record<string, Readonly<Record<string, unkn
   syslog: { type: 'syslog', address: '127.0.0.1:514', transport: 'tcp' },
   kafka: { type: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'audit' },
   elasticsearch: { type: 'elasticsearch', endpoints: ['http://127.0.0.1:9200'] },
+  s3: { type: 's3', bucket: 'claude-audit-archive', region: 'us-east-1' },
 };
 
 /**
@@ -24,6 +25,7 @@ export const MINIMAL_TLS_SINKS: Readonly<Record<string, Readonly<Record<string, 
   syslog: { ...MINIMAL_SINKS.syslog, transport: 'tls', address: '127.0.0.1:6514' },
   kafka: MINIMAL_SINKS.kafka,
   elasticsearch: { ...MINIMAL_SINKS.elasticsearch, endpoints: ['https://127.0.0.1:9200'] },
+  s3: { ...MINIMAL_SINKS.s3, endpoint: 'https://127.0.0.1:9000' },
 };
 
 export function registeredSinkTypes(): string[] {

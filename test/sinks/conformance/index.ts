@@ -6,6 +6,7 @@ import { syslogHarness } from './syslog';
 import { kafkaHarness } from './kafka';
 import { sentinelHarness } from './sentinel';
 import { elasticsearchHarness } from './elasticsearch';
+import { s3Harness } from './s3';
 
 /** One per registered sink type; the suite fails for a type missing here. */
 export const HARNESSES: readonly Harness[] = [
@@ -16,4 +17,5 @@ export const HARNESSES: readonly Harness[] = [
   kafkaHarness,
   sentinelHarness,
   elasticsearchHarness,
+  s3Harness,
 ];
