@@ -23,10 +23,16 @@ flock -w 900 9 || { log "waited 15 min for $repo/.cache/sigma-venv.lock"; exit 1
 if ready; then
   exit 0
 fi
-python="$(command -v python3 || true)"
-if [ -z "$python" ]; then
-  log "python3 (>= 3.10) is missing: apt-get install -y python3 python3-venv"; exit 1
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "python3 with venv is missing; run this script as root (it apt-get installs python3-venv)"; exit 1
+  fi
+  # shellcheck source=lib/apt.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
+  apt_get update -qq
+  apt_get install -y -qq --no-install-recommends python3 python3-venv
 fi
+python="$(command -v python3)"
 if ! "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
   log "python3 is $("$python" --version 2>&1); pySigma needs >= 3.10"; exit 1
 fi
