@@ -11,15 +11,18 @@ export const MAX_EVIDENCE_CHARS = 16_384;
 
 /**
  * A verification finding as an event for the sinks (`source.access_transparency.finding_events`).
- * Its id hashes what the finding is, not when it was seen, so an event sent again after a
- * crash, or a finding the next run reports again unchanged, keeps its id.
+ * Its id hashes what the finding is about, never when it was seen: a finding about one event
+ * keeps its id whenever a run reports it again (each run does while the fault lasts, and
+ * after a restart); one about the log as a whole is identified by its evidence, the
+ * checkpoints, so a newly signed checkpoint is a new finding.
  */
 export function findingEvent(finding: Finding, organizationUuid: string, at: Date): PipelineInput {
   const evidence = JSON.stringify(finding.evidence);
-  const id = `caf_finding_${createHash('sha256')
-    .update(JSON.stringify([finding.reason, finding.id ?? null, finding.leaf_index ?? null, evidence]))
-    .digest('hex')
-    .slice(0, 32)}`;
+  const identity =
+    finding.id === undefined
+      ? [finding.reason, evidence]
+      : [finding.reason, finding.id, finding.leaf_index ?? null];
+  const id = `caf_finding_${createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32)}`;
   const activity: Activity = {
     id,
     created_at: at.toISOString(),
