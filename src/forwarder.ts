@@ -190,6 +190,11 @@ export class Forwarder {
         save: (state) => this.checkpointer.saveTransparencyLog(state),
         logger: logger.child({ component: 'transparency_log' }),
         observer: opts.observer?.transparencyLog,
+        emitFindings: async (events, signal) => {
+          await this.pipeline.push(events, signal);
+          // Rare and urgent: they leave now rather than at the batch timeout.
+          this.pipeline.sendQueued();
+        },
       });
     else if (src.access_transparency.verify_log === 'auto')
       logger.info(
@@ -269,7 +274,7 @@ export class Forwarder {
     let delivered = 0;
     let foundLate = 0;
     for (const r of records) {
-      if (r.deliver !== false) delivered++;
+      if (r.deliver !== false && !r.synthetic) delivered++;
       if (r.foundLate) foundLate++;
     }
     this.checkpointer.commit(records, delivered, foundLate);

@@ -163,13 +163,15 @@ export class Checkpointer {
 
   /**
    * The pipeline's commit callback: these records are done with by every sink.
-   * `foundLate` of them were delivered by the Access Transparency late lane.
+   * `foundLate` of them were delivered by the Access Transparency late lane. Synthetic
+   * records only count as saved: the pipeline frees their room when the next save lands.
    */
   commit(records: readonly PipelineRecord[], deliveredCount: number, foundLate = 0): void {
     let sha = this.state.sha256;
     let watermark = this.state.watermark;
     let recording = this.state.recording;
     for (const r of records) {
+      if (r.synthetic) continue;
       const ms = Date.parse(r.activity.created_at);
       this.committed.set(r.activity.id, ms);
       if (ms > this.watermarkMs) {

@@ -75,6 +75,8 @@ export const accessTransparencySchema = z
     unserved_grace: duration('24h'),
     /** Key fingerprints trusted beside Anthropic's published one. */
     trusted_keys: z.array(trustedKey).default([]),
+    /** Each verification finding is also sent to the sinks as an event (it never moves the checkpoint). */
+    finding_events: z.boolean().default(false),
   })
   .prefault({})
   .superRefine((a, ctx) => {

@@ -762,6 +762,17 @@ export const TYPES: Readonly<Record<string, Rule>> = {
   // Anthropic staff access records (documented feed types, absent from the type enum).
   anthropic_access: STAFF_ACCESS,
   cmek_preserve: STAFF_ACCESS,
+
+  // The forwarder's own event (transparency/finding-event.ts): a failed verification of the log.
+  'claude_audit_forwarder.transparency_log_finding': {
+    class: 'api_activity',
+    action: 'other',
+    outcome: 'failure',
+    severity: 'high',
+    subjectId: null,
+    subjectName: null,
+    reasonField: 'reason',
+  },
 };
 
 // ---- per-class activity ids ----------------------------------------------------------------

@@ -42,6 +42,7 @@ export interface PipelineInput {
   readonly raw: string;
   readonly deliver: boolean;
   readonly foundLate?: boolean;
+  readonly synthetic?: boolean;
 }
 
 /** A sink that failed its start-up check: the CLI refuses to start, naming it. */
@@ -219,6 +220,7 @@ export class Pipeline {
       raw: it.raw,
       deliver: it.deliver,
       foundLate: it.foundLate,
+      synthetic: it.synthetic,
       serialized: undefined,
     }));
     const filtered = this.opts.routes?.size ? new Array<number>(workers.length).fill(0) : undefined;

@@ -16,6 +16,12 @@ export interface PipelineRecord {
   /** Found by the Access Transparency late lane, after the poll cycles had passed its created_at. */
   readonly foundLate?: boolean;
   /**
+   * Made by the forwarder, not read from the feed (a transparency log finding): ordered and
+   * acknowledged like any record, but it moves neither the watermark, the content hash, the
+   * committed ids nor the delivered count, which all describe the feed.
+   */
+  readonly synthetic?: boolean;
+  /**
    * Set only while the pipeline hands the record to its sinks: each format is serialized
    * once however many sinks use it (normalize/index.ts `serializeEvent`). A sink's privacy
    * block gives it a view of its own (routing/privacy.ts) with its own cache, shared only

@@ -23,6 +23,7 @@ export function testVerifierConfig(sim: SimulatorHandle): AccessTransparencyConf
     verify_interval: HOUR,
     unserved_grace: 24 * HOUR,
     trusted_keys: [TEST_LOG_KEY.fingerprint],
+    finding_events: false,
   };
 }
 

@@ -2,6 +2,8 @@ import type { SourceConfig } from '../../config/schema';
 import type { Logger } from '../../observability/logger';
 import { CommittedEntries } from '../../transparency/committed-entries';
 import type { Finding } from '../../transparency/findings';
+import { findingEvent } from '../../transparency/finding-event';
+import type { PipelineInput } from '../../pipeline/pipeline';
 import type { PinnedKey, TrustedKey } from '../../transparency/keys';
 import { verifyCheckpoint } from '../../transparency/note';
 import { LogReader } from '../../transparency/log-reader';
@@ -31,6 +33,11 @@ export interface LogVerifierOptions {
   readonly logger: Logger;
   readonly observer?: TransparencyLogObserver;
   readonly now?: () => number;
+  /**
+   * With `finding_events`: hands each run's findings to the pipeline as events, after the
+   * run is saved; resolves once the pipeline took them (not once the sinks hold them).
+   */
+  readonly emitFindings?: (events: PipelineInput[], signal?: AbortSignal) => Promise<void>;
 }
 
 /** Whether the configuration asks for verification, and can do it (the UUID is known). */
@@ -114,6 +121,13 @@ export class LogVerifier {
     });
     this.report(result);
     this.opts.observer?.onRun?.(result);
+    if (config.finding_events && result.findings.length > 0 && this.opts.emitFindings) {
+      const at = new Date(now());
+      await this.opts.emitFindings(
+        result.findings.map((f) => findingEvent(f, uuid, at)),
+        signal,
+      );
+    }
     return result;
   }
 
