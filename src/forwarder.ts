@@ -16,6 +16,7 @@ import type { CycleRecord } from './checkpoint/state';
 import type { RateGovernor } from './source/rate-limit';
 import type { Poller, CycleSummary } from './source/poller';
 import { createSource, type Source } from './source/create-source';
+import { PROBE_URGENCY, probeWhileHeld } from './source/api-probe';
 import { resolveStartAt } from './source/start-position';
 import { ApiError } from './source/api-errors';
 import type { Logger } from './observability/logger';
@@ -128,7 +129,13 @@ export class Forwarder {
         isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
         accessTransparency: checkpointer.accessTransparency,
       },
-      emit: (items) => this.pipeline.push(items, opts.signal),
+      emit: (items) =>
+        probeWhileHeld(
+          this.pipeline.push(items, opts.signal),
+          (signal) => this.source.client.probe(signal, PROBE_URGENCY),
+          src.poll_interval,
+          opts.signal,
+        ),
       reject: rejectBySource,
       onResponse: (status, requestId) => {
         if (requestId) this.checkpointer.rememberOwnRequestId(requestId);

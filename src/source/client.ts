@@ -511,6 +511,24 @@ export class ComplianceApiClient {
   }
 
   /**
+   * One request for the newest activity, tried once: it tells readiness whether the API
+   * answers while nothing else asks it (see api-probe.ts). A failure is reported as a
+   * retry, since the next probe tries again; it never throws.
+   */
+  async probe(signal: AbortSignal, urgency: number): Promise<void> {
+    try {
+      await this.opts.governor.schedule(
+        () => this.requestOnce({ limit: 1, order: 'desc' }, signal),
+        signal,
+        urgency,
+      );
+    } catch (err) {
+      if (signal.aborted) return;
+      this.opts.onRetry?.(errorMessage(err), 0, retryReason(err));
+    }
+  }
+
+  /**
    * Whether `id` is an activity of the organization this key reads. Cursors belong to an
    * organization and raw ids are accepted as cursors, so the API answers 400 "No activity
    * found for `after_id`" for another organization's id, whatever the filters.
