@@ -152,7 +152,8 @@ export class ElasticsearchSink implements Sink<BulkDocument> {
       this.config.format,
       this.engine === 'opensearch' ? 'opensearch' : 'elasticsearch',
     );
-    const put = async (path: string, body: unknown): Promise<void> => {
+    /** false: the engine refused it for a reason people own (privilege, a template of theirs). */
+    const put = async (path: string, body: unknown): Promise<boolean> => {
       // POST: the shared client sends GET and POST only; both engines take either here.
       const reply = await this.client.request(
         'POST',
@@ -161,17 +162,29 @@ export class ElasticsearchSink implements Sink<BulkDocument> {
         { 'Content-Type': 'application/json' },
         signal,
       );
-      if (reply.status === 200) return;
-      const fix =
-        reply.status === 403
-          ? 'the credential needs the manage_index_templates privilege'
-          : 'fix the conflict';
-      throw new Error(
-        `Elasticsearch at ${reply.endpoint} refused ${path} (${describeError(reply.status, reply.body.toString('utf8'))}); ${fix}, or install the template by hand and set ${this.fieldPath}.install_templates: false`,
-      );
+      if (reply.status === 200) return true;
+      const reason = describeError(reply.status, reply.body.toString('utf8'));
+      // The default tries; a credential without the privilege, or a template of the user's
+      // that already governs the index, means the mapping is theirs to manage: write on.
+      const theirs =
+        reply.status === 403 ||
+        (reply.status === 400 && /matching patterns from existing|overlap/i.test(reason));
+      if (!theirs)
+        throw new Error(
+          `Elasticsearch at ${reply.endpoint} refused ${path} (${reason}); fix the conflict, or install the template by hand and set ${this.fieldPath}.install_templates: false`,
+        );
+      this.logger.warn('index template not installed: writing with the mapping in place', {
+        template: path,
+        reason,
+        fix:
+          reply.status === 403
+            ? `grant the credential manage_index_templates, or install the template by hand (docs/elasticsearch.md) and set ${this.fieldPath}.install_templates: false`
+            : `an existing template governs ${this.config.index}: map its pass-through part as flattened (docs/elasticsearch.md) and set ${this.fieldPath}.install_templates: false`,
+      });
+      return false;
     };
-    await put(`/_component_template/${set.componentName}`, set.component);
-    await put(`/_index_template/${set.indexName}`, set.index);
+    if (!(await put(`/_component_template/${set.componentName}`, set.component))) return;
+    if (!(await put(`/_index_template/${set.indexName}`, set.index))) return;
     this.logger.info('index template installed', { template: set.indexName, index: this.config.index });
   }
 
