@@ -129,13 +129,7 @@ export class Forwarder {
         isOwnRequest: (id) => this.checkpointer.isOwnRequest(id),
         accessTransparency: checkpointer.accessTransparency,
       },
-      emit: (items) =>
-        probeWhileHeld(
-          this.pipeline.push(items, opts.signal),
-          (signal) => this.source.client.probe(signal, PROBE_URGENCY),
-          src.poll_interval,
-          opts.signal,
-        ),
+      emit: (items) => this.heldBySinks(this.pipeline.push(items, opts.signal), opts.signal),
       reject: rejectBySource,
       onResponse: (status, requestId) => {
         if (requestId) this.checkpointer.rememberOwnRequestId(requestId);
@@ -426,7 +420,7 @@ export class Forwarder {
     // Nothing more comes before the next cycle, so the last partial batches go now: left
     // to their batch timeout, they held every cycle's end (and every --once exit) back.
     this.pipeline.sendQueued();
-    await Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]);
+    await this.heldBySinks(Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]), signal);
     if (signal.aborted && this.pipeline.buffered > 0) {
       cycle?.failed('stopped before the cycle was committed');
       return { kind: 'stop' };
@@ -440,6 +434,19 @@ export class Forwarder {
     cycle?.completed(record, Number(process.hrtime.bigint() - cycleStarted) / 1e9);
     this.opts.logger.info('poll cycle complete', { ...record });
     return { kind: 'committed' };
+  }
+
+  /**
+   * Waits for the sinks (room in the buffer, or the cycle committed) while the source asks
+   * the API once per poll interval, so that readiness still sees an API outage (api-probe.ts).
+   */
+  private heldBySinks<T>(wait: Promise<T>, signal: AbortSignal): Promise<T> {
+    return probeWhileHeld(
+      wait,
+      (probeSignal) => this.source.client.probe(probeSignal, PROBE_URGENCY),
+      this.config.source.poll_interval,
+      signal,
+    );
   }
 
   /** What a failed cycle means: stop (with why), or try again after the poll interval. */
@@ -515,7 +522,7 @@ export class Forwarder {
   private async sweepAndCommit(signal: AbortSignal): Promise<void> {
     if (!(await this.sweep(signal))) return;
     this.pipeline.sendQueued();
-    await Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]);
+    await this.heldBySinks(Promise.race([this.pipeline.whenIdle(), whenAborted(signal)]), signal);
     await this.checkpointer.flush().catch(() => undefined);
   }
 

@@ -4,10 +4,11 @@ import { sleep } from '../util/retry';
 export const PROBE_URGENCY = 9;
 
 /**
- * Awaits `held`, the poller's wait for room in a full buffer, and meanwhile asks the API
- * once every `everyMs`. A poller held back by its sinks makes no requests, so without this an
- * API outage that starts while a sink is down (or slow) stays invisible to readiness until the
- * buffer frees. The probe costs at most what polling at the poll interval would.
+ * Awaits `held`, the poller's wait for its sinks (room in a full buffer, a cycle committed),
+ * and meanwhile asks the API once every `everyMs`. A poller held back by its sinks makes no
+ * requests, so without this an API outage that starts while a sink is down (or slow) stays
+ * invisible to readiness until the sink frees it. The probe costs at most what polling at the
+ * poll interval would.
  */
 export async function probeWhileHeld<T>(
   held: Promise<T>,
