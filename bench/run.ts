@@ -6,7 +6,7 @@
  *
  *   npm run bench                          full run (≈ 15 min on 2 cores)
  *   npm run bench -- --quick               smaller sizes, one round (≈ 5 min); or BENCH_QUICK=1
- *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing, sentinel, s3
+ *   npm run bench -- --only peers,limit    a subset: peers, limit, memory, backfill, lane, catchup, routing, sentinel, s3, elasticsearch
  *
  * Needs: rsyslogd, and syslog-ng with its http() module extracted by scripts/ci/bench.sh
  * (run here when missing and we are root). Builds the CLI first (the forwarder is measured
@@ -28,6 +28,11 @@ import { runEndToEndBench, type EndToEndRow } from './end-to-end.bench';
 import { runCatchUpBench, type CatchUpRow } from './catch-up.bench';
 import { routingOverhead, runRoutingBench, type RoutingRow } from './routing.bench';
 import { formatSentinelBench, runSentinelBench, type SentinelBenchRow } from './sentinel.bench';
+import {
+  formatElasticsearchBench,
+  runElasticsearchBench,
+  type ElasticsearchBenchRow,
+} from './elasticsearch.bench';
 import { formatS3Bench, runS3Bench, type S3BenchOptions, type S3BenchRow } from './s3.bench';
 import { runLateLaneBench, type LateLaneRow } from './late-lane.bench';
 import type { LimitRow } from './limit.bench';
@@ -38,7 +43,17 @@ import { SimulatorProcess } from './lib/simulator';
 import { syslogNgPeerAvailable } from './lib/syslog-ng-peer';
 import { REPO, table } from './support';
 
-type Part = 'peers' | 'limit' | 'memory' | 'backfill' | 'lane' | 'catchup' | 'routing' | 'sentinel' | 's3';
+type Part =
+  | 'peers'
+  | 'limit'
+  | 'memory'
+  | 'backfill'
+  | 'lane'
+  | 'catchup'
+  | 'routing'
+  | 'sentinel'
+  | 's3'
+  | 'elasticsearch';
 const PARTS: readonly Part[] = [
   'peers',
   'limit',
@@ -49,6 +64,7 @@ const PARTS: readonly Part[] = [
   'routing',
   'sentinel',
   's3',
+  'elasticsearch',
 ];
 
 interface Plan {
@@ -130,6 +146,7 @@ interface Results {
   catchUp?: CatchUpRow;
   routing?: RoutingRow[];
   sentinel?: readonly SentinelBenchRow[];
+  elasticsearch?: readonly ElasticsearchBenchRow[];
   s3?: { rows: S3BenchRow[]; options: S3BenchOptions };
   loadStart: number;
   loadEnd?: number;
@@ -234,6 +251,8 @@ async function measure(p: Plan): Promise<Results> {
     }
   }
   if (p.parts.has('sentinel')) results.sentinel = await runSentinelBench(SENTINEL_BENCH(p));
+  if (p.parts.has('elasticsearch'))
+    results.elasticsearch = await runElasticsearchBench(ELASTICSEARCH_BENCH(p));
   if (p.parts.has('s3')) {
     const options = { events: p.quick ? 20_000 : 60_000, maxBytes: 16 * 1024 * 1024 };
     results.s3 = { rows: await runS3Bench(options), options };
@@ -579,6 +598,24 @@ function sentinelSection(p: Plan, r: Results): string[] {
   return ['## 9. Microsoft Sentinel sink', '', formatSentinelBench(r.sentinel, SENTINEL_BENCH(p)), ''];
 }
 
+/** The Elasticsearch sink into one real node on this machine (bench/elasticsearch.bench.ts). */
+const ELASTICSEARCH_BENCH = (p: Plan) => ({
+  events: p.quick ? 10_000 : 30_000,
+  batch: 1000,
+  concurrency: 4,
+  format: 'ecs' as const,
+});
+
+function elasticsearchSection(p: Plan, r: Results): string[] {
+  if (!r.elasticsearch) return [];
+  return [
+    '## 11. Elasticsearch sink (issue #21): into a real node, against the API ceiling',
+    '',
+    formatElasticsearchBench(r.elasticsearch, ELASTICSEARCH_BENCH(p)),
+    '',
+  ];
+}
+
 function report(p: Plan, r: Results): string {
   const notes = readFileSync(join(__dirname, 'notes.md'), 'utf8');
   return [
@@ -596,6 +633,7 @@ function report(p: Plan, r: Results): string {
     ...routingSection(r),
     ...sentinelSection(p, r),
     ...s3Section(r),
+    ...elasticsearchSection(p, r),
     notes.trim(),
     '',
   ].join('\n');
