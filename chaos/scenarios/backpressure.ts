@@ -72,15 +72,21 @@ async function stallAndRecover(
       }),
     );
     const fwd = startCli(['run', '-c', config], { from: 'built', asShipped: variant.asShipped });
-    const requestsAt = (): number => sim.requests().length;
+    // While its sinks hold it back, the forwarder still asks for the newest activity once per
+    // poll_interval (source/api-probe.ts, so readiness sees an API outage): those are not pages.
+    const isProbe = (path: string): boolean => /[?&]limit=1(&|$)/.test(path) && !/after_id=/.test(path);
+    const requestsAt = (): number => sim.requests().filter((r) => !isProbe(r.path)).length;
+    const probesAt = (): number => sim.requests().filter((r) => isProbe(r.path)).length;
     const started = Date.now();
     await sleep(stallMs / 2);
     const midRequests = requestsAt();
     const midRss = fwd.rssSamples().at(-1)?.rssMb ?? 0;
     await sleep(stallMs / 4);
     const lateRequests = requestsAt();
+    const lateProbes = probesAt();
     await sleep(stallMs / 4);
     const endRequests = requestsAt();
+    const lastQuarterProbes = probesAt() - lateProbes;
     // What a stalled pipeline may still fetch: the pages that fill max_buffered_events, the
     // page held back in push(), the read-ahead of the backfill slices (2 x concurrency 8, plus
     // one for the slice being read), and a few more requests: the start-up probe of the
@@ -100,6 +106,13 @@ async function stallAndRecover(
       endRequests === lateRequests,
       `the poller was still fetching in the last quarter of the stall (${endRequests - lateRequests} requests)`,
     );
+    // poll_interval 500 ms (chaos harness): a probe every half second at most, plus one in flight.
+    const probeBound = Math.ceil(stallMs / 4 / 500) + 1;
+    check(
+      row,
+      lastQuarterProbes <= probeBound,
+      `the held-back poller probed the API ${lastQuarterProbes} times in the last quarter of the stall (one per poll_interval: ${probeBound} at most)`,
+    );
     check(
       row,
       stallMax <= midRss * 1.1 + 5,
@@ -108,7 +121,7 @@ async function stallAndRecover(
     if (variant.asShipped)
       check(row, stallPeak < 200, `peak RSS ${stallPeak.toFixed(0)} MB during the stall (target < 200 MB)`);
     row.notes.push(
-      `stall of ${stallMs / 1000} s: the poller stopped after ${endRequests} pages (${midRequests} by mid-stall, none in the last quarter; bound ${fetchBound}); RSS ${midRss.toFixed(0)} MB at mid-stall, ≤ ${stallMax.toFixed(0)} MB after, peak ${stallPeak.toFixed(0)} MB`,
+      `stall of ${stallMs / 1000} s: the poller stopped after ${endRequests} pages (${midRequests} by mid-stall, none in the last quarter; bound ${fetchBound}; ${lastQuarterProbes} one-row probes of the API in that quarter); RSS ${midRss.toFixed(0)} MB at mid-stall, ≤ ${stallMax.toFixed(0)} MB after, peak ${stallPeak.toFixed(0)} MB`,
     );
 
     receiver.resume();

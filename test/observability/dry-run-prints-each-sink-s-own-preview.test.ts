@@ -26,6 +26,7 @@ const FORMATS: Readonly<Record<string, Record<string, unknown>>> = {
   kafka: { format: 'ocsf' },
   elasticsearch: { format: 'ocsf', index: 'logs-claude.audit-default' },
   s3: { format: 'ocsf' },
+  sentinel: {},
 };
 
 before(async () => {
@@ -76,6 +77,7 @@ test("dry-run prints each registered sink's own preview, the payload that sink e
     'leef',
     'ocsf',
     'ocsf for logs-claude.audit-default',
+    'sentinel',
   ]);
   assert.deepEqual(
     lines.flatMap((l) => l.sinks).sort(),

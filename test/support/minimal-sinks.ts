@@ -12,6 +12,14 @@ export const MINIMAL_SINKS: Readonly<Record<string, Readonly<Record<string, unkn
   kafka: { type: 'kafka', brokers: ['127.0.0.1:9092'], topic: 'audit' },
   elasticsearch: { type: 'elasticsearch', endpoints: ['http://127.0.0.1:9200'] },
   s3: { type: 's3', bucket: 'claude-audit-archive', region: 'us-east-1' },
+  sentinel: {
+    type: 'sentinel',
+    endpoint: 'https://dce-example.eastus-1.ingest.monitor.azure.com',
+    dcr_immutable_id: 'dcr-00000000000000000000000000000000',
+    tenant_id: '00000000-0000-0000-0000-000000000000',
+    client_id: '00000000-0000-0000-0000-000000000000',
+    client_secret: 'sentinel-secret-0123456789',
+  },
 };
 
 /**
@@ -26,6 +34,7 @@ export const MINIMAL_TLS_SINKS: Readonly<Record<string, Readonly<Record<string, 
   kafka: MINIMAL_SINKS.kafka,
   elasticsearch: { ...MINIMAL_SINKS.elasticsearch, endpoints: ['https://127.0.0.1:9200'] },
   s3: { ...MINIMAL_SINKS.s3, endpoint: 'https://127.0.0.1:9000' },
+  sentinel: MINIMAL_SINKS.sentinel,
 };
 
 export function registeredSinkTypes(): string[] {
