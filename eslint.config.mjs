@@ -30,7 +30,18 @@ export default tseslint.config(
       // Heavy or native modules load lazily, only when a sink that needs them is built.
       '@typescript-eslint/no-require-imports': [
         'error',
-        { allow: ['^snappy$', '^lz4-napi$', '^\\./kafkajs-client$'] },
+        {
+          allow: [
+            '^snappy$',
+            '^lz4-napi$',
+            '^\\./kafkajs-client$',
+            // the AWS SDK (s3) and the Azure SDK (sentinel)
+            '^\\./client$',
+            '^\\./put$',
+            '^\\./credential$',
+            '^\\./entra-transport$',
+          ],
+        },
       ],
       'prefer-const': ['error', { destructuring: 'all' }],
       // Sanitizers match control characters on purpose.

@@ -577,6 +577,7 @@ function routingSection(r: Results): string[] {
     ),
     '',
     `Filtered: ${(overhead * 100).toFixed(1)} % more CPU per activity (target ≤ 5 %: ${pass(overhead <= 0.05)}). The filters run every check (type globs, an exclusion, min_severity, which resolves the mapping) and leave nothing out, so both runs write the same bytes; a filter that leaves activities out costs less than none. \`run --once\` from the simulator, alternating the two cases, medians.`,
+    '',
   ];
 }
 

@@ -6,7 +6,7 @@ import { ProxyRefusedError } from '../../http/tunnel-agent';
 import type { Logger } from '../../observability/logger';
 import type { BodyBounds } from '../../util/bounded-body';
 import { TlsCertificateError } from '../../util/tls-errors';
-import { SentinelRefusedError } from './credential';
+import { SentinelRefusedError } from './refusal';
 import type { IngestionReply } from './protocol';
 
 export const API_VERSION = '2023-01-01';

@@ -8,9 +8,9 @@ import { buildTlsOptions } from '../../util/tls';
 import { HealthTracker } from '../runtime/health';
 import { SinkStats } from '../runtime/stats';
 import { IngestionClient } from './client';
-import { SentinelRefusedError, buildCredential, classifyTokenFailure } from './credential';
+import { SentinelRefusedError, classifyTokenFailure } from './refusal';
 import { encodeRow, type SentinelRow } from './encode';
-import { EntraTransport } from './entra-transport';
+import type { EntraTransport } from './entra-transport';
 import { SentinelSender } from './send';
 import { TokenSource } from './token';
 import {
@@ -20,6 +20,21 @@ import {
   sentinelSinkConfig,
   type SentinelSinkConfig,
 } from './config';
+
+/**
+ * @azure/identity and @azure/core-rest-pipeline are loaded when a Sentinel sink is built,
+ * not when the registry is: a forwarder without one does not carry them (about 35 MB of
+ * resident memory, 12 MB of heap).
+ */
+function loadAzure(): {
+  readonly EntraTransport: typeof import('./entra-transport').EntraTransport;
+  readonly buildCredential: typeof import('./credential').buildCredential;
+} {
+  return {
+    EntraTransport: (require('./entra-transport') as typeof import('./entra-transport')).EntraTransport,
+    buildCredential: (require('./credential') as typeof import('./credential')).buildCredential,
+  };
+}
 
 export { sentinelSinkConfig, type SentinelSinkConfig } from './config';
 export type { SentinelRow } from './encode';
@@ -64,6 +79,7 @@ export class SentinelSink implements Sink<SentinelRow> {
       logger: ctx.logger,
       baseDir: ctx.baseDir,
     });
+    const { EntraTransport, buildCredential } = loadAzure();
     this.transport = new EntraTransport({
       fieldPath,
       timeoutMs: config.request_timeout,

@@ -1,6 +1,6 @@
 import { parseRetryAfter } from '../../http/retry-after';
 import { RetryableError } from '../../util/errors';
-import { SentinelRefusedError } from './credential';
+import { SentinelRefusedError } from './refusal';
 
 /**
  * What a Logs Ingestion reply means for the batch that was sent (../../../shared spec:

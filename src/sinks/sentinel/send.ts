@@ -9,7 +9,7 @@ import { halveRefused } from '../runtime/halve';
 import type { HealthTracker } from '../runtime/health';
 import type { SinkStats } from '../runtime/stats';
 import type { IngestionClient } from './client';
-import { SentinelRefusedError } from './credential';
+import { SentinelRefusedError } from './refusal';
 import { arrayBody, type SentinelRow } from './encode';
 import { classifyIngestionReply, type IngestionOutcome } from './protocol';
 import type { TokenSource } from './token';

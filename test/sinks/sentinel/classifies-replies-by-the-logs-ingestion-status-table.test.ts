@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { RetryableError } from '../../../src/util/errors';
-import { SentinelRefusedError } from '../../../src/sinks/sentinel/credential';
+import { SentinelRefusedError } from '../../../src/sinks/sentinel/refusal';
 import {
   MAX_RETRY_AFTER_MS,
   classifyIngestionReply,
