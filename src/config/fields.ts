@@ -14,6 +14,52 @@ import type { BackoffPolicy } from '../util/retry';
 export const CREDENTIALS_IN_URL =
   'remove the user:password@ part: credentials never go in a URL or address (they would be printed wherever it is); give them in the secret fields (api_key, token, sasl.password, each with a *_file form)';
 
+/**
+ * A destination's http(s) base URL. Credentials, a query or a fragment in it are refused; a
+ * path is kept as a prefix (a reverse proxy mounting the service under one), less a trailing
+ * slash and whatever `trimPath` matches (a path people paste together with the host).
+ */
+export function baseUrl(opts: {
+  /** When the value is not a string, e.g. 'expected a base URL, e.g. "https://…"'. */
+  readonly expected: string;
+  /** What to write instead of a non-URL, e.g. "the node's base URL". */
+  readonly what: string;
+  readonly example: string;
+  /** Said after "remove the query string/fragment". */
+  readonly queryHint?: string;
+  readonly trimPath?: RegExp;
+}) {
+  return z.string({ error: opts.expected }).transform((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text.trim());
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${text}" is not a URL; write ${opts.what}, e.g. "${opts.example}"`,
+      });
+      return z.NEVER;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      ctx.addIssue({ code: 'custom', message: `use an http:// or https:// URL (got ${url.protocol}//)` });
+      return z.NEVER;
+    }
+    if (url.username || url.password) {
+      ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
+      return z.NEVER;
+    }
+    if (url.search || url.hash) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `remove the query string/fragment${opts.queryHint ? `; ${opts.queryHint}` : ''}`,
+      });
+      return z.NEVER;
+    }
+    const path = (opts.trimPath ? url.pathname.replace(opts.trimPath, '') : url.pathname).replace(/\/+$/, '');
+    return `${url.protocol}//${url.host}${path}`;
+  });
+}
+
 export function hasUserinfo(url: string): boolean {
   try {
     const u = new URL(url);

@@ -1,37 +1,15 @@
 import { z } from 'zod';
-import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat, retrySchema } from '../../config/fields';
+import { baseUrl, batchSchema, duration, outputFormat, retrySchema } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { namedProxyProblem, proxySetting } from '../../http/proxy';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
 
-const endpoint = z
-  .string({ error: 'expected a base URL, e.g. "https://es-1.example.com:9200"' })
-  .transform((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text.trim());
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${text}" is not a URL; write the node's base URL, e.g. "https://es-1.example.com:9200"`,
-      });
-      return z.NEVER;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: `use an http:// or https:// URL (got ${url.protocol}//)` });
-      return z.NEVER;
-    }
-    if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
-      return z.NEVER;
-    }
-    if (url.search || url.hash) {
-      ctx.addIssue({ code: 'custom', message: 'remove the query string/fragment' });
-      return z.NEVER;
-    }
-    // A path is kept as a prefix (a reverse proxy mounting the engine under /es).
-    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
-  });
+/** A path is kept as a prefix (a reverse proxy mounting the engine under /es). */
+const endpoint = baseUrl({
+  expected: 'expected a base URL, e.g. "https://es-1.example.com:9200"',
+  what: "the node's base URL",
+  example: 'https://es-1.example.com:9200',
+});
 
 /**
  * Elastic Cloud ID: `<label>:<base64("<host>[:<port>]$<es-uuid>$<kibana-uuid>")>`; the

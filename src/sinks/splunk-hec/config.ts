@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat, retrySchema } from '../../config/fields';
+import { baseUrl, batchSchema, duration, outputFormat, retrySchema } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { namedProxyProblem, proxySetting } from '../../http/proxy';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
@@ -13,38 +13,13 @@ const COLLECTOR_PATH = /\/services\/collector(?:\/event(?:\/1\.0)?|\/raw(?:\/1\.
  * Splunk's own documentation shows and what people copy; any other path is kept as a
  * prefix (a reverse proxy mounting HEC under `/splunk`, say).
  */
-const endpoint = z
-  .string({ error: 'expected the HEC base URL, e.g. "https://splunk.example.com:8088"' })
-  .transform((text, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(text.trim());
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message: `"${text}" is not a URL; write the HEC base URL, e.g. "https://splunk.example.com:8088"`,
-      });
-      return z.NEVER;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: `use an http:// or https:// URL (got ${url.protocol}//)` });
-      return z.NEVER;
-    }
-    if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
-      return z.NEVER;
-    }
-    if (url.search || url.hash) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'remove the query string/fragment; the token goes in token (or token_file), never in the URL',
-      });
-      return z.NEVER;
-    }
-    const path = url.pathname.replace(COLLECTOR_PATH, '').replace(/\/+$/, '');
-    return `${url.protocol}//${url.host}${path}`;
-  });
+const endpoint = baseUrl({
+  expected: 'expected the HEC base URL, e.g. "https://splunk.example.com:8088"',
+  what: 'the HEC base URL',
+  example: 'https://splunk.example.com:8088',
+  queryHint: 'the token goes in token (or token_file), never in the URL',
+  trimPath: COLLECTOR_PATH,
+});
 
 const ackSchema = z
   .strictObject({
