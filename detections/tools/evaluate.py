@@ -7,6 +7,11 @@ stdin: {"cases": [{"rule": name, "kind": "fire"|"quiet", "index": n, "vars": {..
 "pipelines": [name, ...]?, "events": [event, ...]}]}: without pipelines the events are our
 OCSF output; with ["claude_ecs"], our ECS output (proving that pipeline's field mapping). stdout: {"results": [{"rule", "kind", "index", "fired"}]}.
 Correlations use the Sigma spec's sliding windows over the events' time.
+
+Or stdin: {"match": {"rules": [name, ...], "vars": {rule: {...}}?, "pipelines": [...]?,
+"id_field": "event.id", "events": [...]}}: stdout {"matches": {rule: [id, ...]}}, the ids of
+the events each (single, non-correlation) rule matches: the reference a real engine's hits
+for the converted query are held to.
 """
 
 from __future__ import annotations
@@ -145,21 +150,42 @@ def correlation_fires(corr: SigmaCorrelationRule, events: list[Event]) -> bool:
     return False
 
 
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+def processed(rule: str, pipelines: list[str], variables: dict[str, Any] | None) -> SigmaCollection:
+    """The rule's file (and the rules its correlation names) through the pipelines, as a backend sees them."""
+    collection: SigmaCollection = load(RULES_DIR / f"{rule}.yml")
+    processing: ProcessingPipeline = pipeline("claude_placeholders", *pipelines)
+    if variables:
+        processing.vars.update(variables)
+    for r in collection.rules:
+        if isinstance(r, SigmaRule):
+            processing.apply(r)
+    for r in collection.rules:  # after their base rules, as a backend does
+        if isinstance(r, SigmaCorrelationRule):
+            processing.apply(r)
+    return collection
+
+
+def matches(request: dict[str, Any]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    events = request["events"]
+    for rule in request["rules"]:
+        collection = processed(rule, request.get("pipelines", []), request.get("vars", {}).get(rule))
+        target = next(r for r in collection.rules if isinstance(r, SigmaRule) and r.name == rule)
+        out[rule] = [str(lookup(e, request["id_field"])) for e in events if rule_matches(target, e)]
+    return out
+
+
 def main() -> int:
-    cases = json.load(sys.stdin)["cases"]
-    rules_dir = Path(__file__).resolve().parent.parent / "rules"
+    request = json.load(sys.stdin)
+    if "match" in request:
+        json.dump({"matches": matches(request["match"])}, sys.stdout)
+        return 0
     results = []
-    for case in cases:
-        collection: SigmaCollection = load(rules_dir / f"{case['rule']}.yml")
-        processing: ProcessingPipeline = pipeline("claude_placeholders", *case.get("pipelines", []))
-        if case.get("vars"):
-            processing.vars.update(case["vars"])
-        for r in collection.rules:
-            if isinstance(r, SigmaRule):
-                processing.apply(r)
-        for r in collection.rules:  # after their base rules, as a backend does
-            if isinstance(r, SigmaCorrelationRule):
-                processing.apply(r)
+    for case in request["cases"]:
+        collection = processed(case["rule"], case.get("pipelines", []), case.get("vars"))
         main_rule = next((r for r in collection.rules if isinstance(r, SigmaCorrelationRule)), None)
         events = case["events"]
         if main_rule is not None:

@@ -151,3 +151,22 @@ test('detections/README.md has a row for every rule file', () => {
   const missing = [...ruleFiles().keys()].filter((name) => !readme.includes(`| \`${name}\` | Claude `));
   assert.deepEqual(missing, []);
 });
+
+// Elasticsearch's flattened and OpenSearch's flat_object (where the ECS pipeline puts every
+// unmapped.* field) run substring wildcards wrongly: Elasticsearch matches other keys' values,
+// OpenSearch nothing. The real-engine tests caught both; this names the rule at once.
+test('no rule matches a type-specific field by substring, prefix, suffix, regex or wildcard', () => {
+  const wrong: string[] = [];
+  for (const [name, docs] of ruleFiles())
+    for (const doc of docs)
+      for (const selection of selections(doc))
+        for (const [key, value] of Object.entries(selection)) {
+          if (!field(key).startsWith('unmapped.')) continue;
+          const modifiers = key.split('|').slice(1);
+          if (modifiers.some((m) => ['contains', 'startswith', 'endswith', 're', 'cidr'].includes(m)))
+            wrong.push(`${name}: ${key}`);
+          else if (asList(value).some((v) => /[*?]/.test(v)))
+            wrong.push(`${name}: ${key} has a wildcard value`);
+        }
+  assert.deepEqual(wrong, []);
+});

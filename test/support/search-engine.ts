@@ -56,6 +56,11 @@ export interface EngineReply {
   json<T = Record<string, unknown>>(): T;
 }
 
+export interface EngineHit {
+  readonly _id: string;
+  readonly _source?: Record<string, unknown>;
+}
+
 export interface SearchEngine {
   readonly product: Product;
   /** http(s)://127.0.0.1:<port> */
@@ -79,6 +84,8 @@ export interface SearchEngine {
   fileUser(username: string, password: string | undefined): void;
   /** Every `_id` stored under `target`, duplicates included (refreshes first). */
   ids(target: string): Promise<string[]>;
+  /** Every document under `target` that `query` (query DSL) finds, scrolled (refreshes first). */
+  hits(target: string, query: unknown, withSource?: boolean): Promise<EngineHit[]>;
   /** Graceful stop (SIGTERM to the pid in the pidfile); data stays for `start()`. */
   stop(): Promise<void>;
   /** Hard stop (SIGKILL), like a crashed node. */
@@ -297,6 +304,23 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
   const stop = (): Promise<void> => signal('SIGTERM');
   const kill = (): Promise<void> => signal('SIGKILL');
 
+  async function hits(target: string, query: unknown, withSource = false): Promise<EngineHit[]> {
+    await request('POST', `/${target}/_refresh`);
+    type Page = { _scroll_id?: string; hits: { hits: EngineHit[] } };
+    let r = await request('POST', `/${target}/_search?scroll=1m&size=5000`, { _source: withSource, query });
+    const out: EngineHit[] = [];
+    for (;;) {
+      if (r.status !== 200) throw new Error(`search ${target}: ${r.status} ${r.body.slice(0, 300)}`);
+      const page = r.json<Page>();
+      out.push(...page.hits.hits);
+      if (page.hits.hits.length === 0 || !page._scroll_id) {
+        if (page._scroll_id) await request('DELETE', '/_search/scroll', { scroll_id: page._scroll_id });
+        return out;
+      }
+      r = await request('POST', '/_search/scroll', { scroll: '1m', scroll_id: page._scroll_id });
+    }
+  }
+
   const engine: SearchEngine = {
     product,
     url,
@@ -308,24 +332,9 @@ export async function startSearchEngine(options: SearchEngineOptions): Promise<S
     request,
     fileUser,
     async ids(target) {
-      await request('POST', `/${target}/_refresh`);
-      type Page = { _scroll_id?: string; hits: { hits: { _id: string }[] } };
-      let r = await request('POST', `/${target}/_search?scroll=1m&size=5000`, {
-        _source: false,
-        query: { match_all: {} },
-      });
-      const out: string[] = [];
-      for (;;) {
-        if (r.status !== 200) throw new Error(`search ${target}: ${r.status} ${r.body.slice(0, 300)}`);
-        const page = r.json<Page>();
-        for (const h of page.hits.hits) out.push(h._id);
-        if (page.hits.hits.length === 0 || !page._scroll_id) {
-          if (page._scroll_id) await request('DELETE', '/_search/scroll', { scroll_id: page._scroll_id });
-          return out;
-        }
-        r = await request('POST', '/_search/scroll', { scroll: '1m', scroll_id: page._scroll_id });
-      }
+      return (await hits(target, { match_all: {} })).map((h) => h._id);
     },
+    hits,
     stop,
     kill,
     start,

@@ -144,3 +144,29 @@ export function evaluateCases(
   if (r.status !== 0) throw new Error(`evaluate.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
   return (JSON.parse(r.stdout) as { results: CaseResult[] }).results;
 }
+
+/**
+ * The ids (at `idField`) of the events each single rule matches through `pipelines`: pySigma's
+ * parsed rule walked over the events, the reference a real engine's hits are held to.
+ */
+export function referenceMatches(
+  venv: string,
+  request: {
+    readonly rules: readonly string[];
+    readonly events: readonly Record<string, unknown>[];
+    readonly idField: string;
+    readonly pipelines?: readonly string[];
+    readonly vars?: Readonly<Record<string, Record<string, unknown>>>;
+  },
+): Map<string, Set<string>> {
+  const { idField, ...rest } = request;
+  const r = spawnSync(join(venv, 'python'), [join(DETECTIONS, 'tools/evaluate.py')], {
+    input: JSON.stringify({ match: { ...rest, id_field: idField } }),
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: 600_000,
+  });
+  if (r.status !== 0) throw new Error(`evaluate.py failed (exit ${r.status}): ${r.stderr.slice(-2000)}`);
+  const { matches } = JSON.parse(r.stdout) as { matches: Record<string, string[]> };
+  return new Map(Object.entries(matches).map(([rule, ids]) => [rule, new Set(ids)]));
+}

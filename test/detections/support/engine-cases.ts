@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { startSimulator } from '../../../src/simulator';
+import { readJsonl, runCli, tempDir, writeConfig } from '../../support/forwarder';
+import type { SearchEngine } from '../../support/search-engine';
+import { engineAccess } from '../../sinks/elasticsearch/helpers';
+import { DETECTIONS, buildCases, caseFiles, referenceMatches, type Case } from './sigma';
+
+/**
+ * The proof the issue asks for: the rules' test cases, among a day of simulated background
+ * activity, go through the real forwarder and its Elasticsearch sink (ECS, the default data
+ * stream and templates, as shipped) into a real engine, where each converted query is run.
+ */
+
+/** The sink's default data stream: where the shipped queries must look. */
+export const INDEX = 'logs-claude.audit-default';
+
+export interface Corpus {
+  readonly cases: readonly Case[];
+  /** Every document as the engine stores it, by `_id` (the activity id). */
+  readonly documents: ReadonlyMap<string, Record<string, unknown>>;
+  /** Ids of the simulator's background activities (not part of any case). */
+  readonly background: ReadonlySet<string>;
+}
+
+export async function deliverCasesWithBackground(engine: SearchEngine, background: number): Promise<Corpus> {
+  // Two days back: the longest case (the 24 h correlation's near-miss) spans 26 h.
+  const cases = buildCases(caseFiles(), Date.now() - 2 * 86_400_000);
+  const caseIds = new Set(cases.flatMap((c) => c.activities.map((a) => a.id)));
+  const sim = await startSimulator({
+    seed: 24,
+    selfEvents: false,
+    backlog: background,
+    backlogWindowMs: 86_400_000,
+    hostileRate: 0.01,
+    futureTypeRate: 0.01,
+  });
+  const dir = tempDir();
+  try {
+    sim.append(cases.flatMap((c) => c.activities));
+    const config = writeConfig(dir, {
+      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 1000, start_at: '3d' },
+      checkpoint: { path: join(dir, 'checkpoint.json') },
+      dead_letter: { path: join(dir, 'dead.jsonl') },
+      sinks: { search: { type: 'elasticsearch', ...engineAccess(engine), format: 'ecs' } },
+      log: { level: 'warn' },
+    });
+    const run = await runCli(['run', '--once', '-c', config]);
+    assert.equal(run.code, 0, run.stderr);
+    const dead = existsSync(join(dir, 'dead.jsonl'))
+      ? readJsonl(join(dir, 'dead.jsonl'), { finished: true })
+      : [];
+    assert.deepEqual(dead, [], 'the engine stored every activity');
+  } finally {
+    await sim.close();
+  }
+  const documents = new Map(
+    (await engine.hits(INDEX, { match_all: {} }, true)).map((h) => [h._id, h._source ?? {}]),
+  );
+  for (const id of caseIds) assert.ok(documents.has(id), `case activity ${id} stored`);
+  const backgroundIds = new Set([...documents.keys()].filter((id) => !caseIds.has(id)));
+  assert.ok(backgroundIds.size >= background * 0.9, `${backgroundIds.size} background activities stored`);
+  return { cases, documents, background: backgroundIds };
+}
+
+/** The committed queries of one dist/ target, by rule (file stem). */
+export function distQueries(target: string, extension: string): Map<string, string> {
+  const dir = join(DETECTIONS, 'dist', target);
+  return new Map(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(`.${extension}`))
+      .sort()
+      .map((f) => [f.slice(0, -extension.length - 1), readFileSync(join(dir, f), 'utf8').trim()]),
+  );
+}
+
+/**
+ * The query as a deployer who set the rule's placeholders (claude_placeholders.yml) to the
+ * case's values gets it: each default value replaced by the case's, in place.
+ */
+export function withCaseVars(query: string, vars: Record<string, unknown> | undefined): string {
+  if (!vars) return query;
+  const placeholders = YAML.parse(
+    readFileSync(join(DETECTIONS, 'pipelines/claude_placeholders.yml'), 'utf8'),
+  ) as {
+    vars: Record<string, string[]>;
+  };
+  let out = query;
+  for (const [name, value] of Object.entries(vars)) {
+    const defaults = placeholders.vars[name];
+    const wanted = Array.isArray(value) ? value.map(String) : [String(value)];
+    assert.ok(
+      defaults && defaults.length === wanted.length,
+      `placeholder ${name}: as many values as its default`,
+    );
+    defaults.forEach((d, i) => {
+      assert.ok(out.includes(d), `the query carries the placeholder ${d}`);
+      out = out.split(d).join(wanted[i]);
+    });
+  }
+  return out;
+}
+
+export interface RuleVerdict {
+  readonly rule: string;
+  /** What the engine found that the reference did not, and the reverse. */
+  readonly extra: readonly string[];
+  readonly missing: readonly string[];
+  readonly firingMissed: readonly string[];
+  readonly nearMissHit: readonly string[];
+  readonly backgroundHits: number;
+}
+
+/**
+ * Runs each query in the engine and holds its hits to the reference (pySigma's rule through
+ * claude_ecs over the stored documents): exactly those, every firing case, no near-miss.
+ */
+export async function judge(
+  engine: SearchEngine,
+  corpus: Corpus,
+  queries: ReadonlyMap<string, string>,
+  venv: string,
+  run: (query: string) => unknown,
+): Promise<RuleVerdict[]> {
+  const varsOf = new Map(corpus.cases.map((c) => [c.rule, c.vars]));
+  const reference = referenceMatches(venv, {
+    rules: [...queries.keys()],
+    events: [...corpus.documents.values()],
+    idField: 'event.id',
+    pipelines: ['claude_ecs'],
+    vars: Object.fromEntries([...varsOf].filter(([, v]) => v !== undefined)) as Record<
+      string,
+      Record<string, unknown>
+    >,
+  });
+  const verdicts: RuleVerdict[] = [];
+  for (const [rule, query] of queries) {
+    const found = new Set(
+      (await engine.hits(INDEX, run(withCaseVars(query, varsOf.get(rule))))).map((h) => h._id),
+    );
+    const expected = reference.get(rule) ?? new Set<string>();
+    const own = corpus.cases.filter((c) => c.rule === rule);
+    const idsOf = (kind: 'fire' | 'quiet'): string[] =>
+      own.filter((c) => c.kind === kind).flatMap((c) => c.activities.map((a) => a.id));
+    verdicts.push({
+      rule,
+      extra: [...found].filter((id) => !expected.has(id)),
+      missing: [...expected].filter((id) => !found.has(id)),
+      firingMissed: idsOf('fire').filter((id) => !found.has(id)),
+      nearMissHit: idsOf('quiet').filter((id) => found.has(id)),
+      backgroundHits: [...found].filter((id) => corpus.background.has(id)).length,
+    });
+  }
+  return verdicts;
+}
+
+/** One line per rule that went wrong; empty when every rule found exactly its events. */
+export function wrongs(verdicts: readonly RuleVerdict[]): string[] {
+  return verdicts
+    .filter((v) => v.extra.length + v.missing.length + v.firingMissed.length + v.nearMissHit.length > 0)
+    .map(
+      (v) =>
+        `${v.rule}: extra ${v.extra.slice(0, 3).join(',')} (${v.extra.length}), missing ${v.missing.slice(0, 3).join(',')} (${v.missing.length}), firing case missed ${v.firingMissed.length}, near-miss hit ${v.nearMissHit.length}`,
+    );
+}
