@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 import yaml
-from sigma.backends.elasticsearch import ESQLBackend
+from sigma.backends.elasticsearch import ESQLBackend, LuceneBackend
 from sigma.backends.kusto import KustoBackend
 from sigma.backends.opensearch import OpensearchLuceneBackend, OpenSearchPPLBackend
 from sigma.backends.splunk import SplunkBackend
@@ -46,22 +46,25 @@ def pipeline(*names: str) -> ProcessingPipeline:
     return out
 
 
-Target = tuple[str, Callable[[], Backend], str]
+Target = tuple[str, str, Callable[[], Backend], str]
 
-# (directory under dist/, backend factory, file extension of one query)
+# (name in support.json, directory under dist/, backend factory, file extension of one query)
 TARGETS: list[Target] = [
-    ("splunk", lambda: SplunkBackend(pipeline("claude_placeholders", "claude_splunk_hec"), collect_errors=True), "spl"),
-    ("elastic", lambda: ESQLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
-    ("sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_ocsf_sentinel"), collect_errors=True), "kql"),
-    ("opensearch", lambda: OpensearchLuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
-    ("opensearch_ppl", lambda: OpenSearchPPLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "ppl"),
+    ("splunk", "splunk", lambda: SplunkBackend(pipeline("claude_placeholders", "claude_splunk_hec"), collect_errors=True), "spl"),
+    # Lucene for single-event rules: ES|QL (8.19) cannot read subfields of the flattened
+    # anthropic.audit the sink's template maps, which nearly every rule needs.
+    ("elastic", "elastic", lambda: LuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
+    ("elastic_esql", "elastic", lambda: ESQLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
+    ("sentinel", "sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_ocsf_sentinel"), collect_errors=True), "kql"),
+    ("opensearch", "opensearch", lambda: OpensearchLuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
+    ("opensearch_ppl", "opensearch_ppl", lambda: OpenSearchPPLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "ppl"),
 ]
 
 
 # OCSF names that must not survive an ECS pipeline (a backend that skips a mapping, e.g. PPL
 # correlation group-by fields, would otherwise ship a query that can never match).
 OCSF_ONLY = ("metadata.event_code", "actor.user.uid", "src_endpoint.ip", "unmapped.", "metadata.tenant_uid")
-ECS_TARGETS = {"elastic", "opensearch", "opensearch_ppl"}
+ECS_TARGETS = {"elastic", "elastic_esql", "opensearch", "opensearch_ppl"}
 
 # PPL only for what OpenSearch's Lucene target cannot do: correlations.
 CORRELATION_ONLY = {"opensearch_ppl"}
@@ -124,9 +127,16 @@ TACTIC_IDS = {
 }
 
 
-def kibana_rule(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
-    """An ES|QL detection rule in Kibana's import format (Security > Rules > Import). Built
-    here because the backend's siem_rule_ndjson downloads MITRE data, which CI cannot reach."""
+def ecs_index_pattern() -> str:
+    """The index pattern claude_ecs.yml names (the ES sink's default data stream, any namespace)."""
+    doc = yaml.safe_load((PIPELINES / "claude_ecs.yml").read_text())
+    return next(t["val"] for t in doc["transformations"] if t["id"] == "claude_ecs_index")
+
+
+def kibana_rule(rule: SigmaRule | SigmaCorrelationRule, query: str, language: str) -> dict:
+    """A detection rule in Kibana's import format (Security > Rules > Import): a Lucene query
+    rule, or an ES|QL rule (its index is in the query). Built here because the backend's
+    siem_rule_ndjson downloads MITRE data, which CI cannot reach."""
     level = rule.level.name.lower() if rule.level is not None else "medium"
     severity = {"informational": "low", "critical": "critical"}.get(level, level)
     risk = {"informational": 21, "low": 21, "medium": 47, "high": 73, "critical": 99}[level]
@@ -138,7 +148,8 @@ def kibana_rule(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
     ]
     return {
         "rule_id": str(rule.id), "name": rule.title, "description": rule.description or rule.title,
-        "type": "esql", "language": "esql", "query": query, "severity": severity, "risk_score": risk,
+        **({"type": "esql", "language": "esql"} if language == "esql" else {"type": "query", "language": "lucene", "index": [ecs_index_pattern()]}),
+        "query": query, "severity": severity, "risk_score": risk,
         "from": "now-1d" if isinstance(rule, SigmaCorrelationRule) else "now-6m", "interval": "5m",
         "enabled": False, "false_positives": list(rule.falsepositives or []), "threat": threat,
         "tags": ["Claude", "Compliance API", "Sigma"], "author": [rule.author or "claude-audit-forwarder"], "license": "Apache-2.0",
@@ -187,7 +198,7 @@ def main() -> int:
         name = path.stem
         rule = main_rule(SigmaCollection.from_yaml(path.read_text()) if not names_needed(path) else load(path))
         support[name] = {}
-        for target, make, ext in TARGETS:
+        for target, directory, make, ext in TARGETS:
             if target in CORRELATION_ONLY and not isinstance(rule, SigmaCorrelationRule):
                 continue
             queries, error = convert(make, path)
@@ -200,7 +211,7 @@ def main() -> int:
                 support[name][target] = f"unsupported: the backend left {', '.join(leftover)} unmapped"
                 continue
             support[name][target] = "converted"
-            write(dist / target / f"{name}.{ext}", query)
+            write(dist / directory / f"{name}.{ext}", query)
             if target == "splunk":
                 # Per file, so a correlation's generate: false hides no standalone rule; the
                 # backend's [default] stanza is kept once.
@@ -208,7 +219,9 @@ def main() -> int:
                 text = str(conf).strip("\n")
                 saved.append(text if not saved else DEFAULT_STANZA.sub("", text))
             if target == "elastic":
-                kibana.append(kibana_rule(rule, query))
+                kibana.append(kibana_rule(rule, query, "lucene"))
+            if target == "elastic_esql" and isinstance(rule, SigmaCorrelationRule):
+                kibana.append(kibana_rule(rule, query, "esql"))
             if target == "sentinel":
                 arm.append(sentinel_template(rule, query))
     write(dist / "splunk" / "savedsearches.conf", "\n\n".join(saved))

@@ -1,12 +1,19 @@
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { startSimulator } from '../../../src/simulator';
 import { readJsonl, runCli, tempDir, writeConfig } from '../../support/forwarder';
-import type { SearchEngine } from '../../support/search-engine';
+import { startOrSkip } from '../../support/servers';
+import {
+  SEARCH_ENGINE_INSTALL_HINT,
+  startSearchEngine,
+  type Product,
+  type SearchEngine,
+} from '../../support/search-engine';
 import { engineAccess } from '../../sinks/elasticsearch/helpers';
-import { DETECTIONS, buildCases, caseFiles, referenceMatches, type Case } from './sigma';
+import { DETECTIONS, buildCases, caseFiles, findSigmaVenv, referenceMatches, type Case } from './sigma';
 
 /**
  * The proof the issue asks for: the rules' test cases, among a day of simulated background
@@ -164,4 +171,37 @@ export function wrongs(verdicts: readonly RuleVerdict[]): string[] {
       (v) =>
         `${v.rule}: extra ${v.extra.slice(0, 3).join(',')} (${v.extra.length}), missing ${v.missing.slice(0, 3).join(',')} (${v.missing.length}), firing case missed ${v.firingMissed.length}, near-miss hit ${v.nearMissHit.length}`,
     );
+}
+
+/**
+ * The test one engine gets: the single-event rules' Lucene queries of `target` (dist/elastic
+ * or dist/opensearch) among the background, each finding exactly what its rule means.
+ */
+export function luceneRulesFindExactlyTheirEvents(product: Product, target: 'elastic' | 'opensearch'): void {
+  const name = product === 'elasticsearch' ? 'Elasticsearch' : 'OpenSearch';
+  let engine: SearchEngine | undefined;
+  before(async () => {
+    engine = await startOrSkip(name, SEARCH_ENGINE_INSTALL_HINT, () => startSearchEngine({ product }));
+  });
+  after(async () => {
+    await engine?.destroy();
+  });
+  test(
+    `each dist/${target} Lucene query finds in ${name} exactly the events its rule matches, with every firing case and no near-miss`,
+    { timeout: 900_000 },
+    async (t) => {
+      const venv = findSigmaVenv();
+      if (!engine || !venv)
+        return t.skip(`${name} or the pySigma venv unavailable (see the SKIPPING line above)`);
+      const corpus = await deliverCasesWithBackground(engine, 3000);
+      const queries = distQueries(target, 'lucene');
+      assert.ok(queries.size >= 40, `${queries.size} Lucene queries`);
+      const verdicts = await judge(engine, corpus, queries, venv, (query) => ({ query_string: { query } }));
+      assert.deepEqual(wrongs(verdicts), []);
+      const onBackground = verdicts.filter((v) => v.backgroundHits > 0);
+      t.diagnostic(
+        `${verdicts.length} rules, ${corpus.documents.size} documents (${corpus.background.size} background); ${onBackground.length} rules also hit background activity, each exactly as its rule means (${onBackground.reduce((n, v) => n + v.backgroundHits, 0)} hits)`,
+      );
+    },
+  );
 }
