@@ -22,7 +22,9 @@ from sigma.backends.kusto import KustoBackend
 from sigma.backends.opensearch import OpensearchLuceneBackend, OpenSearchPPLBackend
 from sigma.backends.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
+from sigma.conditions import ConditionFieldEqualsValueExpression
 from sigma.conversion.base import Backend
+from sigma.conversion.state import ConversionState
 from sigma.correlations import SigmaCorrelationRule
 from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
@@ -34,9 +36,21 @@ PIPELINES = ROOT / "pipelines"
 
 class SentinelKustoBackend(KustoBackend):
     """Kusto quotes any field name that is not one word, and a quoted name is a string literal
-    in KQL; our Sentinel columns are OCSF objects, so a dotted name is a property path."""
+    in KQL; in ClaudeAudit_CL a dotted name is a property path of the dynamic column Activity.
+    KQL compares a dynamic value only once it is cast, and a boolean only with ==."""
 
     field_quote_pattern = re.compile(r"^[\w.]+$")
+
+    def escape_and_quote_field(self, field_name: str) -> str:
+        if field_name.startswith("tostring("):  # the backend escapes a list's field again per wildcard value
+            return field_name
+        field = super().escape_and_quote_field(field_name)
+        return f"tostring({field})" if "." in field_name else field
+
+    def convert_condition_field_eq_val_bool(self, cond: ConditionFieldEqualsValueExpression, state: ConversionState) -> str:
+        field = super().escape_and_quote_field(cond.field)
+        path = f"tobool({field})" if "." in cond.field else field
+        return f"{path} == {self.bool_values[cond.value.boolean]}"
 
 
 def pipeline(*names: str) -> ProcessingPipeline:
@@ -52,7 +66,7 @@ Target = tuple[str, Callable[[], Backend], str]
 TARGETS: list[Target] = [
     ("splunk", lambda: SplunkBackend(pipeline("claude_placeholders", "claude_splunk_hec"), collect_errors=True), "spl"),
     ("elastic", lambda: ESQLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
-    ("sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_ocsf_sentinel"), collect_errors=True), "kql"),
+    ("sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_sentinel"), collect_errors=True), "kql"),
     ("opensearch", lambda: OpensearchLuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
     ("opensearch_ppl", lambda: OpenSearchPPLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "ppl"),
 ]
