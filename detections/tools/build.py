@@ -160,8 +160,18 @@ def kibana_rule(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
     }
 
 
+def sentinel_scheduled(query: str) -> str:
+    """TimeGenerated is the activity's created_at and a row lands minutes later (feed indexing,
+    polling, Azure ingestion), so a 5-minute run over the last 5 minutes of TimeGenerated would
+    miss most rows. Each run takes the rows ingested since the previous one instead, among two
+    days of TimeGenerated (queryPeriod), as Microsoft advises for ingestion delay."""
+    table, _, rest = query.partition("\n")
+    return f"{table}\n| where ingestion_time() > ago(5m)\n{rest}"
+
+
 def sentinel_template(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
     """A Sentinel scheduled analytics rule as an ARM resource (workspace is a parameter)."""
+    single = isinstance(rule, SigmaRule)
     severity = {"informational": "Informational", "low": "Low", "medium": "Medium", "high": "High", "critical": "High"}
     level = rule.level.name.lower() if rule.level is not None else "medium"
     tactics = sorted({"".join(w.capitalize() for w in t.name.split("-")) for t in rule.tags if t.namespace == "attack" and not re.match(r"^[tgs]\d", t.name)})
@@ -176,9 +186,9 @@ def sentinel_template(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dic
             "description": rule.description or "",
             "severity": severity[level],
             "enabled": True,
-            "query": query,
+            "query": sentinel_scheduled(query) if single else query,
             "queryFrequency": "PT5M",
-            "queryPeriod": "PT5M" if isinstance(rule, SigmaRule) else "P1D",
+            "queryPeriod": "P2D" if single else "P1D",
             "triggerOperator": "GreaterThan",
             "triggerThreshold": 0,
             "suppressionDuration": "PT1H",
