@@ -22,7 +22,9 @@ from sigma.backends.kusto import KustoBackend
 from sigma.backends.opensearch import OpensearchLuceneBackend, OpenSearchPPLBackend
 from sigma.backends.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
+from sigma.conditions import ConditionFieldEqualsValueExpression
 from sigma.conversion.base import Backend
+from sigma.conversion.state import ConversionState
 from sigma.correlations import SigmaCorrelationRule
 from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
@@ -34,9 +36,21 @@ PIPELINES = ROOT / "pipelines"
 
 class SentinelKustoBackend(KustoBackend):
     """Kusto quotes any field name that is not one word, and a quoted name is a string literal
-    in KQL; our Sentinel columns are OCSF objects, so a dotted name is a property path."""
+    in KQL; in ClaudeAudit_CL a dotted name is a property path of the dynamic column Activity.
+    KQL compares a dynamic value only once it is cast, and a boolean only with ==."""
 
     field_quote_pattern = re.compile(r"^[\w.]+$")
+
+    def escape_and_quote_field(self, field_name: str) -> str:
+        if field_name.startswith("tostring("):  # the backend escapes a list's field again per wildcard value
+            return field_name
+        field = super().escape_and_quote_field(field_name)
+        return f"tostring({field})" if "." in field_name else field
+
+    def convert_condition_field_eq_val_bool(self, cond: ConditionFieldEqualsValueExpression, state: ConversionState) -> str:
+        field = super().escape_and_quote_field(cond.field)
+        path = f"tobool({field})" if "." in cond.field else field
+        return f"{path} == {self.bool_values[cond.value.boolean]}"
 
 
 def pipeline(*names: str) -> ProcessingPipeline:
@@ -55,7 +69,7 @@ TARGETS: list[Target] = [
     # anthropic.audit the sink's template maps, which nearly every rule needs.
     ("elastic", "elastic", lambda: LuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
     ("elastic_esql", "elastic", lambda: ESQLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
-    ("sentinel", "sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_ocsf_sentinel"), collect_errors=True), "kql"),
+    ("sentinel", "sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_sentinel"), collect_errors=True), "kql"),
     ("opensearch", "opensearch", lambda: OpensearchLuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
     ("opensearch_ppl", "opensearch_ppl", lambda: OpenSearchPPLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "ppl"),
 ]
@@ -150,15 +164,39 @@ def kibana_rule(rule: SigmaRule | SigmaCorrelationRule, query: str, language: st
         "rule_id": str(rule.id), "name": rule.title, "description": rule.description or rule.title,
         **({"type": "esql", "language": "esql"} if language == "esql" else {"type": "query", "language": "lucene", "index": [ecs_index_pattern()]}),
         "query": query, "severity": severity, "risk_score": risk,
-        "from": "now-1d" if isinstance(rule, SigmaCorrelationRule) else "now-6m", "interval": "5m",
+        # @timestamp is created_at and documents land minutes (Access Transparency: days) later:
+        # a long look-back catches them, and Kibana creates no second alert for an event it
+        # already alerted on in an earlier run's look-back.
+        "from": "now-1d" if isinstance(rule, SigmaCorrelationRule) else ("now-7d" if arrives_late(query) else "now-2d"),
+        "interval": "5m",
         "enabled": False, "false_positives": list(rule.falsepositives or []), "threat": threat,
         "tags": ["Claude", "Compliance API", "Sigma"], "author": [rule.author or "claude-audit-forwarder"], "license": "Apache-2.0",
         "version": 1,
     }
 
 
+# Access Transparency rows are visible up to two business days after their created_at (four
+# calendar days over a weekend, spec access-transparency.md): their rules look back a week.
+LATE_TYPES = ("anthropic_access", "cmek_preserve")
+
+
+def arrives_late(query: str) -> bool:
+    return any(t in query for t in LATE_TYPES)
+
+
+def sentinel_scheduled(query: str, frequency: str) -> str:
+    """TimeGenerated is the activity's created_at and a row lands minutes later (feed indexing,
+    polling, Azure ingestion), so a 5-minute run over the last 5 minutes of TimeGenerated would
+    miss most rows. Each run takes the rows ingested since the previous one instead, among two
+    days of TimeGenerated (queryPeriod), as Microsoft advises for ingestion delay."""
+    table, _, rest = query.partition("\n")
+    return f"{table}\n| where ingestion_time() > ago({frequency})\n{rest}"
+
+
 def sentinel_template(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dict:
     """A Sentinel scheduled analytics rule as an ARM resource (workspace is a parameter)."""
+    single = isinstance(rule, SigmaRule)
+    late = arrives_late(query)
     severity = {"informational": "Informational", "low": "Low", "medium": "Medium", "high": "High", "critical": "High"}
     level = rule.level.name.lower() if rule.level is not None else "medium"
     tactics = sorted({"".join(w.capitalize() for w in t.name.split("-")) for t in rule.tags if t.namespace == "attack" and not re.match(r"^[tgs]\d", t.name)})
@@ -173,9 +211,9 @@ def sentinel_template(rule: SigmaRule | SigmaCorrelationRule, query: str) -> dic
             "description": rule.description or "",
             "severity": severity[level],
             "enabled": True,
-            "query": query,
-            "queryFrequency": "PT5M",
-            "queryPeriod": "PT5M" if isinstance(rule, SigmaRule) else "P1D",
+            "query": sentinel_scheduled(query, "1h" if late else "5m") if single else query,
+            "queryFrequency": "PT1H" if late else "PT5M",
+            "queryPeriod": ("P7D" if late else "P2D") if single else "P1D",
             "triggerOperator": "GreaterThan",
             "triggerThreshold": 0,
             "suppressionDuration": "PT1H",

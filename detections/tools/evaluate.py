@@ -5,7 +5,9 @@ does NOT prove the converted SPL/ES|QL/KQL/Lucene (that needs a real engine).
 
 stdin: {"cases": [{"rule": name, "kind": "fire"|"quiet", "index": n, "vars": {...}?,
 "pipelines": [name, ...]?, "events": [event, ...]}]}: without pipelines the events are our
-OCSF output; with ["claude_ecs"], our ECS output (proving that pipeline's field mapping). stdout: {"results": [{"rule", "kind", "index", "fired"}]}.
+OCSF output; with ["claude_ecs"], our ECS output; with ["claude_sentinel"], the rows of
+ClaudeAudit_CL our Sentinel sink writes (proving that pipeline's field mapping; a dotted name
+there is a property path of the Activity column). stdout: {"results": [{"rule", "kind", "index", "fired"}]}.
 Correlations use the Sigma spec's sliding windows over the events' time.
 
 Or stdin: {"match": {"rules": [name, ...], "vars": {rule: {...}}?, "pipelines": [...]?,
@@ -99,10 +101,11 @@ def rule_matches(rule: SigmaRule, event: Event) -> bool:
 
 
 def event_ms(event: Event) -> int:
-    """OCSF `time` (epoch ms), else ECS `@timestamp` (RFC 3339, microseconds allowed)."""
+    """OCSF `time` (epoch ms), else ECS `@timestamp` or Sentinel `TimeGenerated` (RFC 3339,
+    microseconds allowed)."""
     if "time" in event:
         return int(event["time"])
-    stamp = datetime.fromisoformat(str(event["@timestamp"]).replace("Z", "+00:00"))
+    stamp = datetime.fromisoformat(str(event.get("@timestamp", event.get("TimeGenerated"))).replace("Z", "+00:00"))
     return int(stamp.timestamp() * 1000)
 
 

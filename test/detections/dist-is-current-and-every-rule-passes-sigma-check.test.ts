@@ -133,7 +133,7 @@ test('every rule converts for Sentinel or is listed as not expressible there; ea
     converted++;
     const kql = readFileSync(join(DIST, 'sentinel', `${name}.kql`), 'utf8');
     assert.deepEqual(structureErrors(kql), [], `${name}.kql`);
-    assert.match(kql, /^ClaudeComplianceOCSF_CL\n\| where /, `${name}.kql`);
+    assert.match(kql, /^ClaudeAudit_CL\n\| where /, `${name}.kql`);
     // A quoted name is a string literal in KQL; booleans need ==, not the string operator =~.
     assert.doesNotMatch(
       kql,
@@ -144,8 +144,6 @@ test('every rule converts for Sentinel or is listed as not expressible there; ea
   }
   assert.equal(arm.resources.length, converted);
   assert.ok(
-    arm.resources.every(
-      (r) => r.kind === 'Scheduled' && r.properties.query.startsWith('ClaudeComplianceOCSF_CL'),
-    ),
+    arm.resources.every((r) => r.kind === 'Scheduled' && r.properties.query.startsWith('ClaudeAudit_CL')),
   );
 });

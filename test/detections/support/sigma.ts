@@ -3,6 +3,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
 import type { Activity } from '../../../src/source/activity';
+import { startSimulator } from '../../../src/simulator';
+import { runCli, writeConfig } from '../../support/forwarder';
 import { ServerUnavailable, isCI } from '../../support/servers';
 
 /**
@@ -113,11 +115,45 @@ export function buildCases(all: Map<string, RuleCases>, startMs: number): Case[]
   return cases;
 }
 
+/**
+ * The simulator serves the cases' activities (append) and the real forwarder delivers them
+ * once to `sinks` (the config's sinks block; it reads 3 days back, so cases start within 2).
+ * Its state files go to `dir`.
+ */
+export async function deliverCases(
+  cases: readonly Case[],
+  sinks: Record<string, unknown>,
+  dir: string,
+): Promise<void> {
+  const sim = await startSimulator({ seed: 24, selfEvents: false });
+  try {
+    sim.append(cases.flatMap((c) => c.activities));
+    const config = writeConfig(dir, {
+      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 500, start_at: '3d' },
+      checkpoint: { path: join(dir, 'checkpoint.json') },
+      dead_letter: { path: join(dir, 'dead.jsonl') },
+      sinks,
+      log: { level: 'warn' },
+    });
+    const run = await runCli(['run', '--once', '-c', config]);
+    if (run.code !== 0) throw new Error(`the forwarder exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  } finally {
+    await sim.close();
+  }
+}
+
 export interface CaseResult {
   readonly rule: string;
   readonly kind: 'fire' | 'quiet';
   readonly index: number;
   readonly fired: boolean;
+}
+
+/** The cases whose rule fired where it must not, or stayed quiet where it must fire. */
+export function failures(results: readonly CaseResult[]): string[] {
+  return results
+    .filter((r) => r.fired !== (r.kind === 'fire'))
+    .map((r) => `${r.rule} ${r.kind}[${r.index}] ${r.fired ? 'fired' : 'stayed quiet'}`);
 }
 
 /**
