@@ -1,14 +1,20 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator';
 import { elasticsearchSinkConfig } from '../../src/sinks/elasticsearch';
 import { runCli, tempDir, writeConfig } from '../support/forwarder';
-import { SEARCH_ENGINE_INSTALL_HINT, startSearchEngine, type SearchEngine } from '../support/search-engine';
-import { startOrSkip } from '../support/servers';
 import { engineAccess } from '../sinks/elasticsearch/helpers';
 import { buildCases, caseFiles, ruleFiles } from './support/sigma';
-import { esqlQueries, fromPattern, matchesPattern, runEsql, withVars } from './support/engine';
+import {
+  correlationRules,
+  elasticsearchForFile,
+  esqlQueries,
+  fromPattern,
+  matchesPattern,
+  runEsql,
+  withVars,
+} from './support/engine';
 
 /**
  * Issue #24, proven in a real engine: the cases of detections/tests/ go from the simulator
@@ -20,17 +26,7 @@ import { esqlQueries, fromPattern, matchesPattern, runEsql, withVars } from './s
  * none for any near-miss alone.
  */
 
-let engine: SearchEngine | undefined;
-
-before(async () => {
-  engine = await startOrSkip('Elasticsearch', SEARCH_ENGINE_INSTALL_HINT, () =>
-    startSearchEngine({ product: 'elasticsearch' }),
-  );
-});
-
-after(async () => {
-  await engine?.destroy();
-});
+const node = elasticsearchForFile();
 
 const DAY_MS = 86_400_000;
 
@@ -53,8 +49,8 @@ test(
   'each ES|QL rule returns exactly its firing cases and none of its near-misses in a real Elasticsearch',
   { timeout: 900_000 },
   async (t) => {
-    if (!engine) return t.skip('Elasticsearch unavailable (see the SKIPPING line above)');
-    const es = engine;
+    const es = node.engine;
+    if (!es) return t.skip('Elasticsearch unavailable (see the SKIPPING line above)');
     // ES|QL correlations count in fixed date_trunc buckets, not sliding windows: cases start
     // at a UTC midnight so none straddles a bucket edge by accident of the clock.
     const start = Math.floor((Date.now() - 2 * DAY_MS) / DAY_MS) * DAY_MS;
@@ -85,9 +81,7 @@ test(
 
     const queries = esqlQueries();
     assert.deepEqual([...queries.keys()], [...ruleFiles().keys()], 'one ES|QL query per rule file');
-    const correlations = new Set(
-      [...ruleFiles()].filter(([, docs]) => docs.some((d) => 'correlation' in d)).map(([name]) => name),
-    );
+    const correlations = correlationRules();
     const problems: string[] = [];
     let fired = 0;
     let quiet = 0;

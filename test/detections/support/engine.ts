@@ -1,8 +1,35 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import YAML from 'yaml';
-import type { SearchEngine } from '../../support/search-engine';
-import { DETECTIONS } from './sigma';
+import {
+  SEARCH_ENGINE_INSTALL_HINT,
+  startSearchEngine,
+  type SearchEngine,
+} from '../../support/search-engine';
+import { startOrSkip } from '../../support/servers';
+import { DETECTIONS, ruleFiles } from './sigma';
+
+/** One Elasticsearch for the test file (JVM start-up is the expensive part); unset when skipped. */
+export function elasticsearchForFile(): { readonly engine: SearchEngine | undefined } {
+  const holder: { engine: SearchEngine | undefined } = { engine: undefined };
+  before(async () => {
+    holder.engine = await startOrSkip('Elasticsearch', SEARCH_ENGINE_INSTALL_HINT, () =>
+      startSearchEngine({ product: 'elasticsearch' }),
+    );
+  });
+  after(async () => {
+    await holder.engine?.destroy();
+  });
+  return holder;
+}
+
+/** Rule files whose main rule is a correlation. */
+export function correlationRules(): Set<string> {
+  return new Set(
+    [...ruleFiles()].filter(([, docs]) => docs.some((d) => 'correlation' in d)).map(([name]) => name),
+  );
+}
 
 /** The shipped ES|QL queries of detections/dist/elastic/, by rule file stem. */
 export function esqlQueries(): Map<string, string> {
@@ -24,14 +51,13 @@ export function fromPattern(query: string): string {
 
 /** Whether an index pattern (`*` wildcards, comma-separated) covers `index`. */
 export function matchesPattern(pattern: string, index: string): boolean {
-  return pattern.split(',').some((p) => {
-    const re = new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`);
-    return re.test(index);
-  });
+  return pattern.split(',').some((p) => globRegExp(p).test(index));
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `*` matches anything (newlines too); everything else is literal. */
+function globRegExp(glob: string): RegExp {
+  const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${glob.split('*').map(literal).join('.*')}$`, 's');
 }
 
 /**
@@ -91,4 +117,29 @@ export async function runEsql(
       return body.values.map((row) => String(row[idColumn]));
     },
   };
+}
+
+/**
+ * Whether Elasticsearch's leading-wildcard bug on flattened keys (elastic/elasticsearch#138427)
+ * explains a hit of `query` on `doc`: one of the query's `kql("anthropic.audit.<key>:*…")`
+ * patterns fails on the key it names but matches another key's `key\0value` term, which the
+ * bug compares it with.
+ */
+export function flattenedWildcardFalseHit(query: string, doc: Record<string, unknown>): boolean {
+  const audit = (doc.anthropic as { audit?: unknown } | undefined)?.audit;
+  const terms = flattenedTerms(audit, '');
+  for (const m of query.matchAll(/kql\("anthropic\.audit\.([\w.]+):(\*[^"\s()]*)"\)/g)) {
+    const [, key, glob] = m;
+    const re = globRegExp(glob);
+    const own = terms.filter((t) => t.key === key).some((t) => re.test(t.value));
+    if (!own && terms.some((t) => re.test(`${t.key}\0${t.value}`))) return true;
+  }
+  return false;
+}
+
+function flattenedTerms(value: unknown, path: string): { key: string; value: string }[] {
+  if (Array.isArray(value)) return value.flatMap((v) => flattenedTerms(v, path));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => flattenedTerms(v, path ? `${path}.${k}` : k));
+  return value === null || value === undefined ? [] : [{ key: path, value: String(value) }];
 }
