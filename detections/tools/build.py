@@ -22,12 +22,14 @@ from sigma.backends.kusto import KustoBackend
 from sigma.backends.opensearch import OpensearchLuceneBackend, OpenSearchPPLBackend
 from sigma.backends.splunk import SplunkBackend
 from sigma.collection import SigmaCollection
-from sigma.conditions import ConditionFieldEqualsValueExpression
+from sigma.conditions import ConditionFieldEqualsValueExpression, ConditionOR
 from sigma.conversion.base import Backend
 from sigma.conversion.state import ConversionState
 from sigma.correlations import SigmaCorrelationRule
+from sigma.exceptions import SigmaFeatureNotSupportedByBackendError
 from sigma.processing.pipeline import ProcessingPipeline
 from sigma.rule import SigmaRule
+from sigma.types import SigmaBool, SigmaExists, SigmaNull, SigmaNumber, SigmaString, SpecialChars
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -53,6 +55,116 @@ class SentinelKustoBackend(KustoBackend):
         return f"{path} == {self.bool_values[cond.value.boolean]}"
 
 
+# Our Elasticsearch sink maps anthropic.audit as one `flattened` field (src/sinks/elasticsearch/
+# templates.ts). ES|QL 8.19 cannot read a flattened field's keys as columns (Unknown column),
+# but its KQL function can match them, in WHERE and in a STATS aggregate's WHERE (not EVAL).
+FLATTENED = "anthropic.audit."
+KQL_SPECIAL = re.compile(r'([\\():<>"*{}\s])')
+
+
+def is_flattened(field: str) -> bool:
+    return field.startswith(FLATTENED)
+
+
+class EcsEsqlBackend(ESQLBackend):
+    """ES|QL for our ECS documents: a condition on a key of the flattened anthropic.audit is a
+    kql() call; a temporal correlation counts each rule in STATS (kql() is refused in the
+    EVAL the stock backend types events with); flattened keys are left out of values().
+    Under `not`, a comparison on a missing field is false, as Sigma defines it, not null
+    (ES|QL's `not null` is null, which would drop the event)."""
+
+    temporal_correlation_query = {"stats": "{search}\n{aggregate}\n{condition}"}
+    negations = 0
+
+    def convert_condition_not(self, cond, state: ConversionState):
+        self.negations += 1
+        try:
+            return super().convert_condition_not(cond, state)
+        finally:
+            self.negations -= 1
+
+    def null_safe(self, field: str, expression):
+        if self.negations == 0 or not isinstance(expression, str):
+            return expression
+        return f"({self.escape_and_quote_field(field)} is not null and {expression})"
+
+    def convert_condition_field_eq_val(self, cond: ConditionFieldEqualsValueExpression, state: ConversionState):
+        if not is_flattened(cond.field):
+            if isinstance(cond.value, (SigmaExists, SigmaNull)):
+                return super().convert_condition_field_eq_val(cond, state)
+            return self.null_safe(cond.field, super().convert_condition_field_eq_val(cond, state))
+        value = cond.value
+        if isinstance(value, SigmaExists):
+            return self.kql(f"{cond.field}:*", negated=not value.exists)
+        if isinstance(value, SigmaNull):
+            return self.kql(f"{cond.field}:*", negated=True)
+        return self.kql(f"{cond.field}:{self.kql_value(value)}")
+
+    def convert_condition_as_in_expression(self, cond, state: ConversionState):
+        field = cond.args[0].field
+        if not is_flattened(field):
+            return self.null_safe(field, super().convert_condition_as_in_expression(cond, state))
+        # One field:value clause per value: Elasticsearch's KQL refuses quoted values in a
+        # field:(… or …) list.
+        joiner = " or " if isinstance(cond, ConditionOR) else " and "
+        return self.kql(f"({joiner.join(f'{field}:{self.kql_value(arg.value)}' for arg in cond.args)})")
+
+    @staticmethod
+    def kql_value(value: object) -> str:
+        if isinstance(value, SigmaBool):
+            return "true" if value.boolean else "false"
+        if isinstance(value, SigmaNumber):
+            return str(value)
+        if isinstance(value, SigmaString) and not value.contains_special():
+            # Quoted: a plain value is matched exactly, even `or` or `not`.
+            return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+        if isinstance(value, SigmaString):
+            out = []
+            for part in value.s:
+                if part == SpecialChars.WILDCARD_MULTI:
+                    out.append("*")
+                elif isinstance(part, str):
+                    out.append(KQL_SPECIAL.sub(r"\\\1", part))
+                else:
+                    raise SigmaFeatureNotSupportedByBackendError("KQL has no single-character wildcard")
+            return "".join(out)
+        raise SigmaFeatureNotSupportedByBackendError(f"{type(value).__name__} on a flattened field")
+
+    @staticmethod
+    def kql(query: str, negated: bool = False) -> str:
+        literal = '"' + query.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{'not ' if negated else ''}kql({literal})"
+
+    def convert_correlation_aggregation_from_template(self, rule, correlation_type, method, search):
+        if correlation_type != "temporal":
+            return super().convert_correlation_aggregation_from_template(rule, correlation_type, method, search)
+        counts = [
+            (f"`{reference.rule.name}`", query)
+            for reference in rule.referenced_rules
+            for query in reference.rule.get_conversion_result()
+        ]
+        fields = self.convert_correlation_aggregation_fields_from_template(rule.fields, rule.referenced_rules, rule.group_by, method)
+        groupby = self.convert_correlation_aggregation_groupby_from_template(rule.group_by, method)
+        return (
+            f"| eval timebucket=date_trunc({self.convert_timespan(rule.timespan, method)}, @timestamp)"
+            f" | stats {', '.join(f'{name}=count(*) where {query}' for name, query in counts)}{fields}{groupby}"
+            f" | eval event_type_count={' + '.join(f'case({name} > 0, 1, 0)' for name, _ in counts)}"
+        )
+
+    def convert_correlation_aggregation_fields_from_template(self, correlation_rule_fields, referenced_rules, group_by, method):
+        fields: list[str] = []
+        for reference in referenced_rules:
+            for field in reference.rule.fields:
+                if not is_flattened(field) and field not in (group_by or []) and field not in fields:
+                    fields.append(field)
+        return "".join(f", {self.escape_and_quote_field(f)}=values({self.escape_and_quote_field(f)})" for f in fields)
+
+    def convert_correlation_aggregation_groupby_from_template(self, group_by, method):
+        if any(is_flattened(field) for field in group_by or []):
+            raise SigmaFeatureNotSupportedByBackendError(f"grouping by a key of the flattened {FLATTENED[:-1]}")
+        return super().convert_correlation_aggregation_groupby_from_template(group_by, method)
+
+
 def pipeline(*names: str) -> ProcessingPipeline:
     out = ProcessingPipeline()
     for name in names:
@@ -65,10 +177,10 @@ Target = tuple[str, str, Callable[[], Backend], str]
 # (name in support.json, directory under dist/, backend factory, file extension of one query)
 TARGETS: list[Target] = [
     ("splunk", "splunk", lambda: SplunkBackend(pipeline("claude_placeholders", "claude_splunk_hec"), collect_errors=True), "spl"),
-    # Lucene for single-event rules: ES|QL (8.19) cannot read subfields of the flattened
-    # anthropic.audit the sink's template maps, which nearly every rule needs.
+    # Kibana gets Lucene query rules for single events (plain, deduplicated per source
+    # document) and ES|QL for correlations; every rule also ships as ES|QL.
     ("elastic", "elastic", lambda: LuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
-    ("elastic_esql", "elastic", lambda: ESQLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
+    ("elastic_esql", "elastic", lambda: EcsEsqlBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "esql"),
     ("sentinel", "sentinel", lambda: SentinelKustoBackend(pipeline("claude_placeholders", "claude_sentinel"), collect_errors=True), "kql"),
     ("opensearch", "opensearch", lambda: OpensearchLuceneBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "lucene"),
     ("opensearch_ppl", "opensearch_ppl", lambda: OpenSearchPPLBackend(pipeline("claude_placeholders", "claude_ecs"), collect_errors=True), "ppl"),

@@ -2,7 +2,8 @@
 # Installs what the Elasticsearch/OpenSearch sink's integration tests need: a JDK 17, unzip and
 # openssl from Debian, the integration-test distributions of Elasticsearch and OpenSearch from
 # Maven Central (unpacked under .cache/search-engines/), and an unprivileged user to run them
-# (both refuse to run as root).
+# (both refuse to run as root). The Elasticsearch zip has no ES|QL: its modules come from Maven
+# Central's plugin jars (install_module below).
 # Idempotent: a second run with everything present only checks. Used by CI (every
 # scripts/ci/*.sh runs before `npm ci && npm test`) and by test/support/search-engine.ts when
 # an engine is missing.
@@ -79,3 +80,81 @@ exec 9>"${cache}/.lock"
 flock 9
 fetch org/elasticsearch/distribution/integ-test-zip elasticsearch "${ES_VERSION}" "elasticsearch-${ES_VERSION}"
 fetch org/opensearch/distribution/integ-test-zip opensearch "${OPENSEARCH_VERSION}" "opensearch-${OPENSEARCH_VERSION}"
+
+# ES|QL: the test zip ships without it, the full distribution's modules/x-pack-esql* are not on
+# Maven Central, but their jars are. A module is its jars plus the plugin descriptor the
+# plugin jar carries. Dependencies the zip's lib/ or x-pack-core already hold (grok, joni,
+# jcodings, hppc, slf4j-api) stay out: the same class twice is jar hell at start-up.
+ESQL_JARS=(
+  "org.elasticsearch.plugin:x-pack-esql:${ES_VERSION}"
+  "org.elasticsearch.plugin:x-pack-esql-compute:${ES_VERSION}"
+  "org.elasticsearch.plugin:x-pack-esql-compute-ann:${ES_VERSION}"
+  "org.elasticsearch.plugin:x-pack-kql:${ES_VERSION}"
+  "org.elasticsearch.plugin:arrow:${ES_VERSION}"
+  "org.elasticsearch:elasticsearch-dissect:${ES_VERSION}"
+  "org.apache.lucene:lucene-spatial3d:9.12.2"
+  "org.apache.arrow:arrow-vector:18.3.0"
+  "org.apache.arrow:arrow-format:18.3.0"
+  "org.apache.arrow:arrow-memory-core:18.3.0"
+  "org.checkerframework:checker-qual:3.42.0"
+  "com.google.flatbuffers:flatbuffers-java:23.5.26"
+  "com.fasterxml.jackson.core:jackson-annotations:2.18.9"
+  "com.fasterxml.jackson.core:jackson-core:2.18.9"
+  "com.fasterxml.jackson.core:jackson-databind:2.18.9"
+  "org.slf4j:slf4j-nop:2.0.17"
+)
+ESQL_CORE_JARS=(
+  "org.elasticsearch.plugin:x-pack-esql-core:${ES_VERSION}"
+  "org.elasticsearch.plugin:x-pack-mapper-version:${ES_VERSION}"
+  "org.antlr:antlr4-runtime:4.13.1"
+)
+
+# fetch_jar <group:artifact:version> <dir>
+fetch_jar() {
+  local group artifact version
+  IFS=: read -r group artifact version <<<"$1"
+  local file="${artifact}-${version}.jar"
+  local url="${MAVEN}/${group//.//}/${artifact}/${version}/${file}"
+  if ! curl -fsSL --retry 3 -o "$2/${file}" "${url}"; then
+    log "download of ${url} failed"
+    exit 1
+  fi
+  local want
+  want="$(curl -fsSL --retry 3 "${url}.sha1" | cut -c1-40)"
+  if [[ "$(sha1sum "$2/${file}" | cut -c1-40)" != "${want}" ]]; then
+    log "checksum of ${url} does not match ${url}.sha1"
+    exit 1
+  fi
+}
+
+# install_module <module name> <extended plugins> <coordinates...>; the first jar is the
+# plugin's own and carries its descriptor.
+install_module() {
+  local name="$1" extends="$2"
+  shift 2
+  local home="${cache}/elasticsearch-${ES_VERSION}"
+  local dir="${home}/modules/${name}"
+  [[ -f "${dir}/.complete" ]] && return 0
+  local tmp="${cache}/${name}.tmp"
+  rm -rf "${tmp}" && mkdir -p "${tmp}"
+  log "installing the ${name} module from Maven Central"
+  local coordinates
+  for coordinates in "$@"; do fetch_jar "${coordinates}" "${tmp}"; done
+  local own
+  own="$(cut -d: -f2 <<<"$1")-$(cut -d: -f3 <<<"$1").jar"
+  # ES|QL's own descriptor extends lang-painless and x-pack-ml, which Maven Central does not
+  # serve; without them only CATEGORIZE and CHANGE_POINT (ML) are missing.
+  unzip -p "${tmp}/${own}" "META-INF/es-plugins/${name}/plugin-descriptor.properties" |
+    sed "s/^extended\.plugins=.*/extended.plugins=${extends}/" >"${tmp}/plugin-descriptor.properties"
+  if ! grep -q "^name=${name}$" "${tmp}/plugin-descriptor.properties"; then
+    log "${own} carries no plugin descriptor for ${name}"
+    exit 1
+  fi
+  rm -rf "${dir}"
+  mv "${tmp}" "${dir}"
+  chown -R "${ENGINE_USER}" "${dir}"
+  touch "${dir}/.complete"
+}
+
+install_module x-pack-esql-core x-pack-core "${ESQL_CORE_JARS[@]}"
+install_module x-pack-esql x-pack-esql-core "${ESQL_JARS[@]}"
