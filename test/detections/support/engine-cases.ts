@@ -3,8 +3,7 @@ import { after, before, type TestContext } from 'node:test';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { startSimulator } from '../../../src/simulator';
-import { readJsonl, runCli, tempDir, writeConfig } from '../../support/forwarder';
+import { readJsonl, tempDir } from '../../support/forwarder';
 import { startOrSkip } from '../../support/servers';
 import {
   SEARCH_ENGINE_INSTALL_HINT,
@@ -13,7 +12,15 @@ import {
   type SearchEngine,
 } from '../../support/search-engine';
 import { engineAccess } from '../../sinks/elasticsearch/helpers';
-import { DETECTIONS, buildCases, caseFiles, referenceMatches, ruleFiles, type Case } from './sigma';
+import {
+  DETECTIONS,
+  buildCases,
+  caseFiles,
+  deliverCases,
+  referenceMatches,
+  ruleFiles,
+  type Case,
+} from './sigma';
 
 /**
  * The proof the issue asks for: the rules' test cases, among a day of simulated background
@@ -39,33 +46,17 @@ export async function deliverCasesWithBackground(engine: SearchEngine, backgroun
   // straddle a bucket edge by accident of the clock.
   const cases = buildCases(caseFiles(), Math.floor((Date.now() - 2 * DAY_MS) / DAY_MS) * DAY_MS);
   const caseIds = new Set(cases.flatMap((c) => c.activities.map((a) => a.id)));
-  const sim = await startSimulator({
-    seed: 24,
-    selfEvents: false,
-    backlog: background,
-    backlogWindowMs: 86_400_000,
-    hostileRate: 0.01,
-    futureTypeRate: 0.01,
-  });
   const dir = tempDir();
-  try {
-    sim.append(cases.flatMap((c) => c.activities));
-    const config = writeConfig(dir, {
-      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 1000, start_at: '3d' },
-      checkpoint: { path: join(dir, 'checkpoint.json') },
-      dead_letter: { path: join(dir, 'dead.jsonl') },
-      sinks: { search: { type: 'elasticsearch', ...engineAccess(engine), format: 'ecs' } },
-      log: { level: 'warn' },
-    });
-    const run = await runCli(['run', '--once', '-c', config]);
-    assert.equal(run.code, 0, run.stderr);
-    const dead = existsSync(join(dir, 'dead.jsonl'))
-      ? readJsonl(join(dir, 'dead.jsonl'), { finished: true })
-      : [];
-    assert.deepEqual(dead, [], 'the engine stored every activity');
-  } finally {
-    await sim.close();
-  }
+  await deliverCases(
+    cases,
+    { search: { type: 'elasticsearch', ...engineAccess(engine), format: 'ecs' } },
+    dir,
+    background,
+  );
+  const dead = existsSync(join(dir, 'dead.jsonl'))
+    ? readJsonl(join(dir, 'dead.jsonl'), { finished: true })
+    : [];
+  assert.deepEqual(dead, [], 'the engine stored every activity');
   const documents = new Map(
     (await engine.hits(INDEX, { match_all: {} }, true)).map((h) => [h._id, h._source ?? {}]),
   );

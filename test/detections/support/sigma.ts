@@ -116,20 +116,23 @@ export function buildCases(all: Map<string, RuleCases>, startMs: number): Case[]
 }
 
 /**
- * The simulator serves the cases' activities (append) and the real forwarder delivers them
- * once to `sinks` (the config's sinks block; it reads 3 days back, so cases start within 2).
- * Its state files go to `dir`.
+ * The simulator serves the cases' activities (append), among `background` activities of its
+ * own mix spread over the last day (1 % hostile strings, 1 % unknown types), and the real
+ * forwarder delivers them once to `sinks` (the config's sinks block; it reads 3 days back, so
+ * cases start within 2). Its state files go to `dir`.
  */
 export async function deliverCases(
   cases: readonly Case[],
   sinks: Record<string, unknown>,
   dir: string,
+  background = 0,
 ): Promise<void> {
-  const sim = await startSimulator({ seed: 24, selfEvents: false });
+  const mix = { backlog: background, backlogWindowMs: 86_400_000, hostileRate: 0.01, futureTypeRate: 0.01 };
+  const sim = await startSimulator({ seed: 24, selfEvents: false, ...(background > 0 ? mix : {}) });
   try {
     sim.append(cases.flatMap((c) => c.activities));
     const config = writeConfig(dir, {
-      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 500, start_at: '3d' },
+      source: { base_url: sim.url, api_key: sim.apiKey, page_size: 1000, start_at: '3d' },
       checkpoint: { path: join(dir, 'checkpoint.json') },
       dead_letter: { path: join(dir, 'dead.jsonl') },
       sinks,
