@@ -139,6 +139,11 @@ function writeOut(text: string): Promise<void> {
   return new Promise((done, fail) => writeEvents(process.stdout, text, (err) => (err ? fail(err) : done())));
 }
 
+/** `query … | head`: the reader closed the pipe because it has what it wanted. */
+function readerClosedPipe(err: unknown): boolean {
+  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'EPIPE';
+}
+
 function failureCode(err: unknown): number {
   if (err instanceof AbortedError) {
     note('interrupted: nothing more was read');
@@ -161,6 +166,8 @@ export function queryCommand(): Command {
     .option('--limit <n>', 'stop after this many matching activities (0: all)', nonNegativeInt, 0)
     .action(async (flags: FilterFlags & { format: QueryFormat; limit: number }) => {
       const progress = progressLine(flags.format === 'table' && process.stderr.isTTY === true);
+      // Each write's callback gets its error (writeOut); unheard, the stream would also throw it.
+      process.stdout.on('error', () => undefined);
       try {
         const prepared = prepare(flags);
         const format = flags.format;
@@ -185,7 +192,8 @@ export function queryCommand(): Command {
         }
         process.exitCode = EXIT_OK;
       } catch (err) {
-        process.exitCode = failureCode(err);
+        // A failed write ends the read: no more requests for rows nobody reads.
+        process.exitCode = readerClosedPipe(err) ? EXIT_OK : failureCode(err);
       }
     });
 }

@@ -93,14 +93,17 @@ export function tableLines(rows: readonly FoundRow[], columns: number): string[]
   let type = natural((a) => a.type, 40);
   let actor = natural(actorLabel, 40);
   let ip = natural(ipOf, 39);
-  // On a narrow terminal the summary keeps 16 columns: the widest of the others gives way first.
   const room = (): number => columns - (time + type + actor + ip + 8);
-  while (room() < 16 && Math.max(type, actor, ip) > 16) {
+  const shrinkWidest = (): void => {
     if (actor >= type && actor >= ip) actor--;
     else if (type >= ip) type--;
     else ip--;
-  }
-  const summary = Math.max(16, room());
+  };
+  // On a narrow terminal the summary keeps 16 columns: the widest of the others gives way first.
+  while (room() < 16 && Math.max(type, actor, ip) > 16) shrinkWidest();
+  // Narrower still (80 columns): every column gives way down to 8 rather than wrap the line.
+  while (room() < 8 && Math.max(type, actor, ip) > 8) shrinkWidest();
+  const summary = Math.max(8, room());
   const line = (cells: string[], widths: number[]): string =>
     cells
       .map((c, i) => fit(c, widths[i]))

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SECRET_FIELDS } from '../../src/config/fields';
-import { at, findOne, render, renderError, renderNotes, type Manifest } from './support/helm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { at, CHART_DIR, findOne, render, renderError, renderNotes, type Manifest } from './support/helm';
 
 /**
  * The chart's defaults are the hardened ones: a secret written into values is refused at any
@@ -25,6 +27,10 @@ test('every secret field is refused wherever it sits in config, without echoing 
   const guarded = new Set(['config.source.api_key', 'config.sinks.h.token', 'config.sinks.k.sasl.password', 'config.sinks.s.tls.key_password']);
   placements.push(['config.source.api_key', { 'config.source.api_key': INLINE }]);
   placements.push(['config.sinks.h.token', { 'config.sinks.h': { type: 'splunk_hec', endpoint: 'https://splunk.example.com:8088', token: INLINE } }]);
+  for (const field of ['secret_access_key', 'session_token']) {
+    guarded.add(`config.sinks.a.${field}`);
+    placements.push([`config.sinks.a.${field}`, { 'config.sinks.a': { type: 's3', bucket: 'audit-archive', region: 'us-east-1', access_key_id: 'AKIAEXAMPLE', [field]: INLINE } }]);
+  }
   for (const [path, set] of placements) {
     const message = renderError({ set });
     assert.ok(!message.includes(INLINE), 'the refusal does not echo the secret');
@@ -37,6 +43,13 @@ test('every secret field is refused wherever it sits in config, without echoing 
   }
   const viaEnv = render({ set: { 'config.sinks.s': { type: 'syslog', address: 'siem.example.com:6514', tls: { key_password: '${TLS_KEY_PASSWORD}' } } } });
   assert.ok(viaEnv.length > 0);
+});
+
+test("the chart's guard names every secret field of the config", () => {
+  const helpers = readFileSync(join(CHART_DIR, 'templates/_helpers.tpl'), 'utf8');
+  const list = /\(has \$key \(list ((?:"[a-z_]+" ?)+)\)\)/.exec(helpers)?.[1];
+  assert.ok(list, 'the guard lists the secret fields');
+  assert.deepEqual([...list.matchAll(/"([a-z_]+)"/g)].map((m) => m[1]).sort(), [...SECRET_FIELDS].sort());
 });
 
 test('a proxy URL with credentials is refused in values without echoing it; without credentials or as ${ENV} it passes', () => {

@@ -83,6 +83,23 @@ test('the NetworkPolicy allows DNS plus exactly the ports of the API and the con
     },
   });
   assert.deepEqual(egressPorts(proxied), ['UDP/53,TCP/53', 'TCP/3128,TCP/443,TCP/8080,TCP/8088']);
+  // An S3-compatible store on its own port; Sentinel through a proxy.
+  const minio = render({ set: { 'config.sinks.archive': { type: 's3', bucket: 'audit-archive', region: 'us-east-1', endpoint: 'http://minio.storage.svc:9000', allow_plaintext: true } } });
+  assert.deepEqual(egressPorts(minio), ['UDP/53,TCP/53', 'TCP/443,TCP/9000']);
+  const sentinel = render({
+    set: {
+      'config.sinks.sentinel': {
+        type: 'sentinel',
+        endpoint: 'https://dce-abcd.eastus-1.ingest.monitor.azure.com',
+        dcr_immutable_id: `dcr-${'0'.repeat(32)}`,
+        tenant_id: '00000000-0000-0000-0000-000000000000',
+        client_id: '00000000-0000-0000-0000-000000000001',
+        client_secret_file: '/var/run/secrets/claude-audit-forwarder/azure_client_secret',
+        proxy: 'http://egress.corp:3128',
+      },
+    },
+  });
+  assert.deepEqual(egressPorts(sentinel), ['UDP/53,TCP/53', 'TCP/3128,TCP/443']);
 
   const np = findOne(render({ valuesFiles: ['ci/syslog-mtls-values.yaml'] }), 'NetworkPolicy');
   assert.deepEqual(at(np, 'spec.policyTypes'), ['Ingress', 'Egress']);

@@ -172,3 +172,27 @@ test("the rules match the Helm chart's PrometheusRule (names, expressions, thres
     assert.equal(mine.labels.severity, c.labels.severity, `${c.alert}: severity`);
   }
 });
+
+test('every alert has a runbook: the chart links each to its heading in docs/kubernetes.md, the rest are in docs/operating.md', () => {
+  const kubernetes = readFileSync(join(REPO_ROOT, 'docs/kubernetes.md'), 'utf8');
+  const operating = readFileSync(join(REPO_ROOT, 'docs/operating.md'), 'utf8');
+  const headings = new Set([...kubernetes.matchAll(/^### (\S+)$/gm)].map((m) => m[1]));
+  const chart = ['statefulset', 'cronjob'].flatMap((mode) => {
+    const rule = findOne(
+      render({ set: { mode, 'prometheusRule.enabled': true } }),
+      'PrometheusRule',
+    ) as unknown as {
+      spec: { groups: { rules: (Rule & { annotations: { runbook_url: string } })[] }[] };
+    };
+    return rule.spec.groups.flatMap((g) => g.rules);
+  });
+  for (const c of chart) {
+    assert.ok(headings.has(c.alert), `${c.alert}: no "### ${c.alert}" in docs/kubernetes.md`);
+    assert.ok(c.annotations.runbook_url.endsWith(`kubernetes.md#${c.alert.toLowerCase()}`), c.alert);
+  }
+  for (const a of alerts)
+    assert.ok(
+      headings.has(a.alert) || operating.includes(`**${a.alert}**`),
+      `${a.alert}: no runbook in the docs`,
+    );
+});

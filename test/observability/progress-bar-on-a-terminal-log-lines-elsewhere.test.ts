@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { ProgressReporter, formatDuration } from '../../src/observability/progress';
@@ -9,7 +9,8 @@ import type { Activity } from '../../src/source/activity';
 import type { CycleRecord } from '../../src/checkpoint/state';
 import type { Logger } from '../../src/observability/logger';
 import { startSimulator, type SimulatorHandle } from '../../src/simulator';
-import { cliArgs, REPO_ROOT, tempDir, writeConfig } from '../support/forwarder';
+import { cliArgs, tempDir, writeConfig } from '../support/forwarder';
+import { inTerminal } from '../support/terminal';
 
 /**
  * A long backfill shows how far it has come: on a terminal a bar (activities, rate, the
@@ -150,24 +151,6 @@ before(async () => {
   });
 });
 after(() => sim?.close());
-
-/** Runs `command` inside a pseudo-terminal (script(1)); async, so the simulator here keeps answering. */
-function inTerminal(command: string): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('script', ['-qefc', command, '/dev/null'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('close', (status) => {
-      clearTimeout(timer);
-      resolve({ status, output });
-    });
-  });
-}
 
 test('a real backfill in a real terminal (script(1)) draws the bar above the log lines', async (t) => {
   if (spawnSync('script', ['--version']).status !== 0) {

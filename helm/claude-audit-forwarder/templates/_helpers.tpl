@@ -92,7 +92,7 @@ unless given as ${ENV_VAR}: values land in a ConfigMap. Walks maps and lists.
 {{- if kindIs "map" .node -}}
 {{- range $key, $value := .node -}}
 {{- $path := printf "%s.%s" $.path $key -}}
-{{- if and (has $key (list "api_key" "token" "password" "key_password" "pseudonymize_key" "client_secret")) (not (kindIs "invalid" $value)) (not (contains "${" (toString $value))) -}}
+{{- if and (has $key (list "api_key" "token" "password" "key_password" "pseudonymize_key" "client_secret" "secret_access_key" "session_token")) (not (kindIs "invalid" $value)) (not (contains "${" (toString $value))) -}}
 {{- fail (printf "%s: do not put secrets in values (they would land in a ConfigMap); store it in the Secret %q and set %s_file: %s/<key>, or use ${ENV_VAR}" $path (include "caf.secretName" $root) $key $root.Values.secret.mountPath) -}}
 {{- end -}}
 {{- if and (eq $key "proxy") (kindIs "string" $value) (contains "@" $value) (not (contains "${" $value)) -}}
