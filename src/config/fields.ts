@@ -17,7 +17,8 @@ export const CREDENTIALS_IN_URL =
 /**
  * A destination's http(s) base URL. Credentials, a query or a fragment in it are refused; a
  * path is kept as a prefix (a reverse proxy mounting the service under one), less a trailing
- * slash and whatever `trimPath` matches (a path people paste together with the host).
+ * slash and whatever `trimPath` matches (a path people paste together with the host), unless
+ * the destination takes none (`pathless`).
  */
 export function baseUrl(opts: {
   /** When the value is not a string, e.g. 'expected a base URL, e.g. "https://…"'. */
@@ -28,6 +29,8 @@ export function baseUrl(opts: {
   /** Said after "remove the query string/fragment". */
   readonly queryHint?: string;
   readonly trimPath?: RegExp;
+  /** Set for a URL that takes no path, query or fragment: what to write instead (the message). */
+  readonly pathless?: string;
 }) {
   return z.string({ error: opts.expected }).transform((text, ctx) => {
     let url: URL;
@@ -46,6 +49,13 @@ export function baseUrl(opts: {
     }
     if (url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
+      return z.NEVER;
+    }
+    if (
+      opts.pathless !== undefined &&
+      ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash)
+    ) {
+      ctx.addIssue({ code: 'custom', message: opts.pathless });
       return z.NEVER;
     }
     if (url.search || url.hash) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { batchSchema, CREDENTIALS_IN_URL, duration, outputFormat, retrySchema } from '../../config/fields';
+import { baseUrl, batchSchema, duration, outputFormat, retrySchema } from '../../config/fields';
 import { tlsSchema } from '../../util/tls';
 import { namedProxyProblem, proxySetting } from '../../http/proxy';
 import { refuseAccidentalPlaintext, type PlaintextPath } from '../../config/plaintext';
@@ -14,33 +14,11 @@ const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
   error: 'not an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens',
 });
 
-const endpoint = z.string().transform((text, ctx) => {
-  let url: URL;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${text}" is not a URL; write e.g. "https://minio.internal:9000"`,
-    });
-    return z.NEVER;
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    ctx.addIssue({ code: 'custom', message: `use an http:// or https:// URL (got ${url.protocol}//)` });
-    return z.NEVER;
-  }
-  if (url.username || url.password) {
-    ctx.addIssue({ code: 'custom', message: CREDENTIALS_IN_URL });
-    return z.NEVER;
-  }
-  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'write the store URL without a path: the bucket goes in bucket, the path in prefix',
-    });
-    return z.NEVER;
-  }
-  return `${url.protocol}//${url.host}`;
+const endpoint = baseUrl({
+  expected: 'expected the store\'s URL, e.g. "https://minio.internal:9000"',
+  what: "the store's URL",
+  example: 'https://minio.internal:9000',
+  pathless: 'write the store URL without a path: the bucket goes in bucket, the path in prefix',
 });
 
 /** A Security Lake custom source name: ≤ 20 characters, it becomes part of an IAM role name. */
