@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../support/forwarder';
+import { repoFiles } from '../support/repo-files';
 import { explainApiError } from '../../src/source/api-errors';
 
 /**
@@ -25,18 +26,7 @@ const TO_REQUEST = /Compliance Access Key \(`?sk-ant-api01-…`?[^.]{0,20}?`?rea
 const ADVICE = ['README.md', 'SECURITY.md', 'docs/kubernetes.md', 'docs/data-flow.md'];
 
 function pages(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(md|ya?ml)$/.test(name)) out.push(p);
-    }
-  };
-  for (const dir of ['docs', 'helm', 'deploy', 'config']) walk(join(REPO_ROOT, dir));
-  for (const name of readdirSync(REPO_ROOT)) if (name.endsWith('.md')) out.push(join(REPO_ROOT, name));
-  return out;
+  return repoFiles(['docs', 'helm', 'deploy', 'config'], /\.(md|ya?ml)$/);
 }
 
 test('every page names only key kinds and scopes the Compliance API has', () => {

@@ -1,28 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { REPO_ROOT } from '../support/forwarder';
+import { repoFiles } from '../support/repo-files';
 
 /** Markdown files a user reads: the top level, docs/, deploy/ and the chart. */
 function markdownFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) {
-        if (
-          ['docs', 'deploy', 'helm', 'bench', 'chaos', 'detections'].some((d) =>
-            relative(REPO_ROOT, p).startsWith(d),
-          )
-        )
-          walk(p);
-      } else if (name.endsWith('.md')) out.push(p);
-    }
-  };
-  walk(REPO_ROOT);
-  return out;
+  return repoFiles(['docs', 'deploy', 'helm', 'bench', 'chaos', 'detections'], /\.md$/);
 }
 
 // A runbook pointing at a file that does not exist is a dead end during an incident.

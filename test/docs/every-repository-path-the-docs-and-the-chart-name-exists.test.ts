@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { REPO_ROOT } from '../support/forwarder';
+import { repoFiles } from '../support/repo-files';
 
 /**
  * Docs, chart values and example configs name files in plain text too ("field reference:
@@ -13,18 +14,7 @@ const SCANNED_DIRS = ['docs', 'helm', 'deploy', 'config'];
 const CHART_DIR = join(REPO_ROOT, 'helm/claude-audit-forwarder');
 
 function scannedFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir)) {
-      if (name === 'node_modules' || name.startsWith('.') || name === 'dist') continue;
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(md|ya?ml|txt)$/.test(name)) out.push(p);
-    }
-  };
-  for (const dir of SCANNED_DIRS) walk(join(REPO_ROOT, dir));
-  for (const name of readdirSync(REPO_ROOT)) if (name.endsWith('.md')) out.push(join(REPO_ROOT, name));
-  return out;
+  return repoFiles(SCANNED_DIRS, /\.(md|ya?ml|txt)$/);
 }
 
 /** A path under one of the repository's top folders, or a bare upper-case Markdown name (README.md). */
